@@ -1,0 +1,278 @@
+package afacturar
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"batch"
+)
+
+// envelope is every Afacturar answer's outer shape. Each field is kept raw
+// because the service is loose about types: codigo_error is a number or a
+// string, descripcion_error a string or a list, resultado an object, a list
+// or a list of lists.
+type envelope struct {
+	CodigoError      json.RawMessage `json:"codigo_error"`
+	DescripcionError json.RawMessage `json:"descripcion_error"`
+	Transaccion      json.RawMessage `json:"transaccion"`
+	Resultado        json.RawMessage `json:"resultado"`
+	ErrorMessageDIAN json.RawMessage `json:"ErrorMessage_DIAN"`
+}
+
+// reply is an answer read defensively, before the operation looks at its
+// resultado.
+type reply struct {
+	status     int
+	code       int
+	codeText   string
+	desc       string
+	resultado  json.RawMessage
+	dian       string
+	retryAfter time.Duration
+	json       bool
+}
+
+func readReply(status int, header http.Header, body []byte) reply {
+	r := reply{status: status, code: status, codeText: strconv.Itoa(status), retryAfter: parseRetryAfter(header.Get("Retry-After"))}
+	var env envelope
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
+		return r
+	}
+	r.json = true
+	if c, text, ok := codeOf(env.CodigoError); ok {
+		r.code, r.codeText = c, text
+	}
+	r.desc = strings.Join(texts(env.DescripcionError), "; ")
+	r.resultado = env.Resultado
+	r.dian = strings.Join(texts(env.ErrorMessageDIAN), " ")
+	return r
+}
+
+// codeOf reads codigo_error whether it came as 0, "0" or 0.0.
+func codeOf(raw json.RawMessage) (int, string, bool) {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return 0, "", false
+	}
+	switch t := v.(type) {
+	case float64:
+		return int(t), strconv.Itoa(int(t)), true
+	case string:
+		s := strings.TrimSpace(t)
+		if n, err := strconv.Atoi(s); err == nil {
+			return n, s, true
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return int(f), strconv.Itoa(int(f)), true
+		}
+	}
+	return 0, "", false
+}
+
+// texts flattens a string, a list of strings or nested lists into strings.
+func texts(raw json.RawMessage) []string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case string:
+			if s := strings.TrimSpace(t); s != "" {
+				out = append(out, s)
+			}
+		case float64:
+			out = append(out, strconv.FormatFloat(t, 'f', -1, 64))
+		case []any:
+			for _, e := range t {
+				walk(e)
+			}
+		case map[string]any:
+			b, _ := json.Marshal(t)
+			out = append(out, string(b))
+		}
+	}
+	walk(v)
+	return out
+}
+
+// propiedades reads a 400's resultado, a list of {propiedad, descripcion},
+// possibly nested one level deeper, into "propiedad: descripcion" lines.
+func propiedades(raw json.RawMessage) []string {
+	var v any
+	if len(raw) == 0 || json.Unmarshal(raw, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch t := v.(type) {
+		case []any:
+			for _, e := range t {
+				walk(e)
+			}
+		case map[string]any:
+			p, _ := t["propiedad"].(string)
+			d, _ := t["descripcion"].(string)
+			p, d = strings.TrimSpace(p), strings.TrimSpace(d)
+			switch {
+			case p != "" && d != "":
+				out = append(out, p+": "+d)
+			case d != "":
+				out = append(out, d)
+			case p != "":
+				out = append(out, p)
+			}
+		case string:
+			if s := strings.TrimSpace(t); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+func parseRetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
+// DIANRule is one "Regla: X, Rechazo: Y" of ErrorMessage_DIAN.
+type DIANRule struct {
+	Regla, Rechazo string
+}
+
+var ruleRE = regexp.MustCompile(`Regla:\s*([^,]+?)\s*,\s*(?:Rechazo|Notificaci[oó]n):\s*`)
+
+// ParseDIAN splits ErrorMessage_DIAN, whose rules arrive glued together
+// ("...previamenteRegla: AAG01a, ..."), into rules.
+func ParseDIAN(s string) []DIANRule {
+	locs := ruleRE.FindAllStringSubmatchIndex(s, -1)
+	var out []DIANRule
+	for i, loc := range locs {
+		end := len(s)
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		out = append(out, DIANRule{Regla: s[loc[2]:loc[3]], Rechazo: strings.TrimSpace(s[loc[1]:end])})
+	}
+	return out
+}
+
+func formatRules(rules []DIANRule, fallback string) string {
+	if len(rules) == 0 {
+		return fallback
+	}
+	parts := make([]string, len(rules))
+	for i, r := range rules {
+		parts[i] = "Regla " + r.Regla
+		if r.Rechazo != "" {
+			parts[i] += ": " + r.Rechazo
+		}
+	}
+	return strings.Join(parts, "; ")
+}
+
+// classify turns a reply into an Answer for everything but success, which
+// only the operation can read. ok=false means "code 0: read the resultado".
+func (r reply) classify() (a batch.Answer, success bool) {
+	a = batch.Answer{Code: r.codeText, HTTPStatus: r.status, RetryAfter: r.retryAfter}
+	if r.status == http.StatusTooManyRequests || r.code == 429 {
+		a.Class = batch.ClassRateLimited
+		a.Message = "Afacturar pidió esperar: más de 120 solicitudes por minuto"
+		return a, false
+	}
+	if !r.json {
+		switch r.status {
+		case 401, 403, 409:
+			a.Class, a.Message = batch.ClassFatal, tokenMessage(r.status, "")
+		case 404, 405, 415:
+			a.Class, a.Message = batch.ClassFatal, fmt.Sprintf("la dirección del servicio no es válida (HTTP %d): revise --url y --ambiente", r.status)
+		default:
+			a.Class, a.Message = batch.ClassTransient, fmt.Sprintf("respuesta que no es JSON (HTTP %d)", r.status)
+		}
+		return a, false
+	}
+	if strings.Contains(strings.ToLower(r.desc), "unauthenticated") {
+		a.Class, a.Message = batch.ClassFatal, tokenMessage(r.code, r.desc)
+		return a, false
+	}
+	switch r.code {
+	case 0:
+		return a, true
+	case 15:
+		rules := ParseDIAN(r.dian)
+		a.Class, a.Message = batch.ClassRejected, formatRules(rules, firstNonEmpty(r.dian, r.desc))
+		for _, rule := range rules {
+			if strings.EqualFold(rule.Regla, "LGC01") {
+				a.Class = batch.ClassAlreadyDone
+				a.Code = "LGC01"
+			}
+		}
+	case 20, 28:
+		a.Class = batch.ClassTransient
+		a.Message = firstNonEmpty(r.desc, "Afacturar no obtuvo respuesta de la DIAN a tiempo")
+		if r.code == 28 {
+			a.Message = "la DIAN tardó más de 60 s en responder (código 28); se reintenta"
+		}
+	case 400, 422:
+		a.Class = batch.ClassRejected
+		props := propiedades(r.resultado)
+		a.Message = strings.Join(props, "; ")
+		if a.Message == "" {
+			a.Message = r.desc
+		}
+	case 11, 401, 403, 409:
+		a.Class, a.Message = batch.ClassFatal, tokenMessage(r.code, r.desc)
+	case 404, 405, 415:
+		a.Class, a.Message = batch.ClassFatal, fmt.Sprintf("la dirección del servicio no es válida (código %d: %s): revise --url y --ambiente", r.code, r.desc)
+	case 500, 502, 503, 504:
+		a.Class = batch.ClassTransient
+		a.Message = fmt.Sprintf("Afacturar no está disponible (código %d%s); se reintenta", r.code, prefixed(": ", r.desc))
+	default:
+		a.Class = batch.ClassUnexpected
+		a.Message = fmt.Sprintf("respuesta no reconocida (código %s%s)", r.codeText, prefixed(": ", r.desc))
+	}
+	return a, false
+}
+
+func tokenMessage(code int, desc string) string {
+	return fmt.Sprintf("Afacturar rechazó la autorización (código %d%s): revise la variable AFACTURAR_TOKEN y que el token corresponda al obligado (--obligado o AFACTURAR_OBLIGADO)", code, prefixed(": ", desc))
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
+}

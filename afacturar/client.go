@@ -1,0 +1,219 @@
+// Package afacturar is the client of Afacturar's REST API: it builds the
+// multipart requests the service documents, sends them, and classifies each
+// answer once, so nothing else has to understand the provider's codes.
+package afacturar
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"batch"
+)
+
+// The service's hosts, per DIAN environment.
+const (
+	HostPruebas    = "https://servicios-pruebas.afacturar.com"
+	HostProduccion = "https://servicios.afacturar.com"
+
+	PathAcuse = "/api/radian/acuse_recibo_fev"
+)
+
+// DIAN environments, as tipo_ambiente_dian.
+const (
+	AmbienteProduccion = 1
+	AmbientePruebas    = 2
+)
+
+// maxBody bounds what is read of an answer: the documented ones are a few
+// hundred bytes.
+const maxBody = 4 << 20
+
+// Client sends requests for one obligado with one token.
+type Client struct {
+	BaseURL  string // scheme and host, without a trailing slash
+	Token    string
+	Obligado string
+	Ambiente int
+	HTTP     *http.Client
+}
+
+// NewHTTPClient returns a client whose timeout covers the provider's own
+// 60 s wait for DIAN, and whose transport keeps enough connections to the
+// host for every request that may be in flight. TLS certificates are always
+// verified.
+func NewHTTPClient(timeout time.Duration, inFlight int) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = inFlight + 8
+	t.MaxIdleConnsPerHost = inFlight + 8
+	t.MaxConnsPerHost = 0
+	return &http.Client{Transport: t, Timeout: timeout}
+}
+
+// Persona is who received the invoice (quien_recibio_documento).
+type Persona struct {
+	TipoIdentificacion int    `json:"tipo_identificacion"`
+	Identificacion     string `json:"identificacion"`
+	Nombres            string `json:"nombres"`
+	Apellidos          string `json:"apellidos"`
+	Cargo              string `json:"cargo,omitempty"`
+	Area               string `json:"area,omitempty"`
+}
+
+// Acuse is one acuse de recibo (RADIAN event 030) to register.
+type Acuse struct {
+	CUFE    string
+	Recibio Persona
+}
+
+type acuseData struct {
+	Evento        []acuseEvento `json:"evento"`
+	Generalidades generalidades `json:"generalidades"`
+}
+
+type acuseEvento struct {
+	Referencia struct {
+		CUFE string `json:"cufe"`
+	} `json:"informacion_documento_referencia"`
+	QuienRecibio Persona `json:"quien_recibio_documento"`
+}
+
+type generalidades struct {
+	TipoAmbienteDIAN         int        `json:"tipo_ambiente_dian"`
+	IdentificadorTransmision string     `json:"identificador_transmision"`
+	Integrador               integrador `json:"integrador"`
+}
+
+type integrador struct {
+	Nombre string `json:"nombre"`
+	Tipo   string `json:"tipo"`
+}
+
+// Transmission returns the identificador_transmision of an operation on a
+// key: the same every time the same row is sent, so the provider's logs tie
+// a resend to its first attempt.
+func (c *Client) Transmission(op, key string) string {
+	sum := sha256.Sum256([]byte(c.Obligado + "|" + op + "|" + key))
+	return "EXCEL-" + hex.EncodeToString(sum[:8])
+}
+
+func (c *Client) generalidades(op, key string) generalidades {
+	return generalidades{
+		TipoAmbienteDIAN:         c.Ambiente,
+		IdentificadorTransmision: c.Transmission(op, key),
+		Integrador:               integrador{Nombre: "EXCEL", Tipo: "EXCEL"},
+	}
+}
+
+// AcuseData is the JSON sent in the data field for an acuse.
+func (c *Client) AcuseData(a Acuse) ([]byte, error) {
+	ev := acuseEvento{QuienRecibio: a.Recibio}
+	ev.Referencia.CUFE = a.CUFE
+	return json.Marshal(acuseData{Evento: []acuseEvento{ev}, Generalidades: c.generalidades("acuse", a.CUFE)})
+}
+
+// AcuseRecibo registers one acuse de recibo. Values on success: cude,
+// numero_evento, url_xml, fecha_evento.
+func (c *Client) AcuseRecibo(ctx context.Context, a Acuse) batch.Answer {
+	data, err := c.AcuseData(a)
+	if err != nil {
+		return batch.Answer{Class: batch.ClassUnexpected, Message: err.Error()}
+	}
+	r, ans, ok := c.post(ctx, PathAcuse, data)
+	if !ok {
+		return ans
+	}
+	ans, success := r.classify()
+	if !success {
+		return ans
+	}
+	var res struct {
+		CUDE         string          `json:"cude"`
+		NumeroEvento json.RawMessage `json:"numero_evento"`
+		URLXML       string          `json:"url_representacion_xml"`
+		FechaEvento  string          `json:"fecha_evento"`
+	}
+	if err := json.Unmarshal(r.resultado, &res); err != nil || strings.TrimSpace(res.CUDE) == "" {
+		ans.Class = batch.ClassUnexpected
+		ans.Message = "Afacturar respondió OK sin CUDE: " + firstNonEmpty(r.desc, string(r.resultado))
+		return ans
+	}
+	ans.Class = batch.ClassOK
+	ans.Message = ""
+	ans.Values = map[string]any{
+		"cude":          strings.ToLower(strings.TrimSpace(res.CUDE)),
+		"numero_evento": strings.Join(texts(res.NumeroEvento), ""),
+		"url_xml":       strings.TrimSpace(res.URLXML),
+		"fecha_evento":  strings.TrimSpace(res.FechaEvento),
+	}
+	return ans
+}
+
+// post sends one multipart request. ok=false means the exchange itself
+// failed and ans says how.
+func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, ans batch.Answer, ok bool) {
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("documento_obligado", c.Obligado)
+	mw.WriteField("data", string(data))
+	mw.Close()
+
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, &body)
+	if err != nil {
+		return r, batch.Answer{Class: batch.ClassFatal, Message: fmt.Sprintf("la dirección %q no es válida: revise --url", c.BaseURL)}, false
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.Token)
+	req.Header.Set("User-Agent", "batch/"+batch.Version)
+
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return r, networkAnswer(ctx, err), false
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return r, networkAnswer(ctx, err), false
+	}
+	return readReply(resp.StatusCode, resp.Header, raw), batch.Answer{}, true
+}
+
+// networkAnswer classifies a failed exchange. The request may have reached
+// the provider, so it is transient: a resend may meet LGC01. The error's
+// text is not shown as is: it can hold the URL, never the token, but the
+// person needs the cause, not Go's wording.
+func networkAnswer(ctx context.Context, err error) batch.Answer {
+	a := batch.Answer{Class: batch.ClassTransient, Code: "RED"}
+	var (
+		netErr  net.Error
+		certErr *tls.CertificateVerificationError
+		dnsErr  *net.DNSError
+	)
+	switch {
+	case ctx.Err() != nil:
+		a.Message = "la ejecución se detuvo antes de recibir la respuesta"
+	case errors.As(err, &certErr):
+		a.Class, a.Code = batch.ClassFatal, "TLS"
+		a.Message = "el certificado del servidor no es válido; la conexión no es segura y no se envía nada"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		a.Class = batch.ClassFatal
+		a.Message = "no se encontró el servidor " + dnsErr.Name + ": revise --url"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		a.Message = "Afacturar no respondió a tiempo"
+	default:
+		a.Message = "se perdió la conexión con Afacturar"
+	}
+	return a
+}

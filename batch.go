@@ -1,0 +1,115 @@
+// Package batch holds the domain's words: a spreadsheet row, what a provider
+// answered for it, and the status the workbook shows. It imports nothing of
+// the project, so every other package can speak the same language.
+package batch
+
+import "time"
+
+// Status is what the result workbook says about one row and one operation.
+type Status string
+
+const (
+	StatusOK           Status = "OK"            // the provider registered it
+	StatusYaRegistrado Status = "YA_REGISTRADO" // it was registered before (DIAN rule LGC01)
+	StatusRechazado    Status = "RECHAZADO"     // the provider or DIAN refused it: the data must change
+	StatusInvalido     Status = "INVALIDO"      // it failed a check and was never sent
+	StatusError        Status = "ERROR"         // an answer the tool cannot interpret
+	StatusPendiente    Status = "PENDIENTE"     // not done yet: the next run sends it again
+)
+
+// Final reports whether a later run must not send the row again.
+func (s Status) Final() bool {
+	switch s {
+	case StatusOK, StatusYaRegistrado, StatusRechazado:
+		return true
+	}
+	return false
+}
+
+// Class is how a provider client classifies one answer. The client is the
+// only place that understands the provider's codes; the pipeline decides what
+// to do by class alone.
+type Class int
+
+const (
+	// ClassOK: the operation took effect.
+	ClassOK Class = iota
+	// ClassAlreadyDone: the operation had taken effect before (LGC01).
+	ClassAlreadyDone
+	// ClassRejected: the provider refused this row; resending it unchanged
+	// gives the same answer.
+	ClassRejected
+	// ClassTransient: the outcome is unknown or the provider is struggling;
+	// the same request may succeed later.
+	ClassTransient
+	// ClassRateLimited: the provider's limit was exceeded; wait and resend.
+	ClassRateLimited
+	// ClassFatal: nothing will work for any row (refused token, wrong URL).
+	ClassFatal
+	// ClassUnexpected: an answer that fits no known shape.
+	ClassUnexpected
+)
+
+// Answer is one attempt's outcome as the client understood it.
+type Answer struct {
+	Class      Class
+	Code       string         // the provider's code (codigo_error, HTTP status, DIAN rule)
+	Message    string         // the provider's words, ready for a person to read
+	Values     map[string]any // operation-specific results (cude, numero_evento, ...)
+	RetryAfter time.Duration  // with ClassRateLimited, how long the provider asked to wait
+	HTTPStatus int
+}
+
+// Result is the final word on one row for one operation.
+type Result struct {
+	Status   Status
+	Code     string
+	Message  string
+	Values   map[string]any
+	Attempts int
+}
+
+// Field names a column the tool understands, whatever the file calls it.
+type Field string
+
+const (
+	FieldCUFE               Field = "cufe"
+	FieldTipoIdentificacion Field = "tipo_identificacion"
+	FieldIdentificacion     Field = "identificacion"
+	FieldNombres            Field = "nombres"
+	FieldApellidos          Field = "apellidos"
+	FieldCargo              Field = "cargo"
+	FieldArea               Field = "area"
+)
+
+// Sheet is one table found in an input: a file's sheet (or the CSV itself)
+// with its header row.
+type Sheet struct {
+	File      string        // the input file's path
+	Name      string        // the sheet's name; a CSV's file name
+	HeaderRow int           // 1-based row number of the header
+	Columns   []string      // the header cells as written in the file
+	Index     map[Field]int // where each understood field is
+}
+
+// Row is one data row of a sheet, its cells as the user sees them.
+type Row struct {
+	Sheet *Sheet
+	Line  int      // 1-based row number in its sheet
+	Cells []string // aligned with Sheet.Columns (possibly shorter)
+}
+
+// Get returns the row's value for a field, or "" when the sheet lacks it.
+func (r Row) Get(f Field) string {
+	i, ok := r.Sheet.Index[f]
+	if !ok || i >= len(r.Cells) {
+		return ""
+	}
+	return r.Cells[i]
+}
+
+// Has reports whether the row's sheet has a column for the field.
+func (r Row) Has(f Field) bool {
+	_, ok := r.Sheet.Index[f]
+	return ok
+}

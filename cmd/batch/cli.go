@@ -1,0 +1,60 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"batch"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0 // every row OK or YA_REGISTRADO
+	exitSomeRows = 1 // some row needs attention, or the run was interrupted
+	exitNothing  = 2 // nothing could be done: bad flags, unreadable input, refused token
+)
+
+const usage = `batch: envía cada fila de una hoja de facturas a Afacturar y escribe un
+libro de resultados con el CUDE, el estado y los errores de cada fila.
+
+Uso:
+  batch run [opciones] ARCHIVO...    procesa archivos .xlsx o .csv
+  batch sandbox [opciones]           sirve un Afacturar simulado para pruebas
+  batch version                      muestra la versión
+
+Ejemplos:
+  # Probar sin credenciales, contra el simulador incorporado:
+  batch run --sandbox samples/facturas-recibidas.xlsx
+
+  # Acuse de recibo real en el ambiente de pruebas de la DIAN:
+  export AFACTURAR_TOKEN=...   AFACTURAR_OBLIGADO=900123456
+  batch run --nombres "Ana María" --apellidos "Gómez Ruiz" \
+            --tipo-identificacion 13 --identificacion 52123456 recibidas.xlsx
+
+  # En producción, con el libro de resultados en otra carpeta:
+  batch run --ambiente produccion -o /srv/informes/acuses.xlsx recibidas.csv
+
+Use "batch run --help" para ver todas las opciones.
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitNothing
+	}
+	switch args[0] {
+	case "run":
+		return runCmd(args[1:], getenv, stdout, stderr)
+	case "sandbox":
+		return sandboxCmd(args[1:], stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "batch %s\n", batch.Version)
+		return exitOK
+	case "help", "--help", "-help", "-h":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	}
+	fmt.Fprintf(stderr, "batch: orden desconocida %q\n\n%s", args[0], usage)
+	return exitNothing
+}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"batch"
+	"batch/afacturar"
+	"batch/ops"
+	"batch/pipeline"
+	"batch/readers"
+	"batch/sandbox"
+	"batch/writers"
+)
+
+// runFlags are `batch run`'s options.
+type runFlags struct {
+	out          string
+	ambiente     string
+	url          string
+	obligado     string
+	rpm          int
+	inFlight     int
+	timeout      time.Duration
+	attempts     int
+	sandbox      bool
+	claveArchivo string
+	person       ops.Person
+}
+
+const runUsage = `Uso: batch run [opciones] ARCHIVO...
+
+Lee cada ARCHIVO (.xlsx o .csv), registra el acuse de recibo (evento 030 de
+RADIAN) de cada CUFE en Afacturar y escribe el libro de resultados.
+
+El token se toma de la variable AFACTURAR_TOKEN (nunca de una opción, para que
+no quede en el historial ni en la lista de procesos).
+
+Ejemplos:
+  batch run --sandbox samples/facturas-recibidas.xlsx
+  batch run --obligado 900123456 --nombres "Ana María" --apellidos "Gómez Ruiz" \
+            --tipo-identificacion CC --identificacion 52123456 recibidas.xlsx
+  batch run --ambiente produccion --rate 100 -o acuses-noviembre.xlsx recibidas.csv
+
+Opciones:
+`
+
+func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runFlags, []string, error) {
+	var f runFlags
+	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&f.out, "o", "", "libro de resultados `.xlsx` (por defecto NOMBRE-resultados.xlsx junto al primer archivo)")
+	fs.StringVar(&f.ambiente, "ambiente", "pruebas", "ambiente de la DIAN: `pruebas` o produccion")
+	fs.StringVar(&f.url, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
+	fs.StringVar(&f.obligado, "obligado", getenv("AFACTURAR_OBLIGADO"), "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
+	fs.IntVar(&f.rpm, "rate", 120, "solicitudes por minuto permitidas por el proveedor")
+	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
+	fs.DurationVar(&f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
+	fs.IntVar(&f.attempts, "reintentos", 5, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
+	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
+	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
+	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
+	fs.StringVar(&f.person.Identificacion, "identificacion", "", "número de documento de quien recibió, si el archivo no lo trae")
+	fs.StringVar(&f.person.Nombres, "nombres", "", "nombres de quien recibió, si el archivo no los trae")
+	fs.StringVar(&f.person.Apellidos, "apellidos", "", "apellidos de quien recibió, si el archivo no los trae")
+	fs.StringVar(&f.person.Cargo, "cargo", "", "cargo de quien recibió (opcional)")
+	fs.StringVar(&f.person.Area, "area", "", "área de quien recibió (opcional)")
+	if err := fs.Parse(args); err != nil {
+		return f, nil, err
+	}
+	files := fs.Args()
+	switch {
+	case len(files) == 0:
+		return f, nil, errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
+	case f.rpm <= 0:
+		return f, nil, errors.New("--rate debe ser mayor que 0")
+	case f.timeout <= 0:
+		return f, nil, errors.New("--timeout debe ser mayor que 0")
+	case f.ambiente != "pruebas" && f.ambiente != "produccion":
+		return f, nil, fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", f.ambiente)
+	}
+	if f.person.TipoIdentificacion != "" {
+		if _, ok := ops.ParseTipoIdentificacion(f.person.TipoIdentificacion); !ok {
+			return f, nil, fmt.Errorf("--tipo-identificacion %q no es un código válido (11, 12, 13, 21, 22, 31, 41, 42, 47, 48, 50, 91, o CC, CE, NIT...)", f.person.TipoIdentificacion)
+		}
+	}
+	for name, v := range map[string]string{"nombres": f.person.Nombres, "apellidos": f.person.Apellidos, "cargo": f.person.Cargo, "area": f.person.Area} {
+		if v != "" && len([]rune(strings.TrimSpace(v))) < 3 {
+			return f, nil, fmt.Errorf("--%s %q debe tener al menos 3 caracteres", name, v)
+		}
+	}
+	return f, files, nil
+}
+
+func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	f, files, err := parseRun(args, getenv, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "batch: %v\n", err)
+		return exitNothing
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "batch: "+format+"\n", a...)
+		return exitNothing
+	}
+
+	client := &afacturar.Client{BaseURL: afacturar.HostPruebas, Ambiente: afacturar.AmbientePruebas, Obligado: strings.TrimSpace(f.obligado)}
+	if f.ambiente == "produccion" {
+		client.BaseURL, client.Ambiente = afacturar.HostProduccion, afacturar.AmbienteProduccion
+	}
+	if f.sandbox {
+		if client.Obligado == "" {
+			client.Obligado = sandbox.DefaultObligado
+		}
+		client.Token = sandbox.DefaultToken
+		url, stop, err := startSandbox(client.Token, client.Obligado)
+		if err != nil {
+			return fail("no se pudo iniciar el sandbox: %v", err)
+		}
+		defer stop()
+		client.BaseURL = url
+	} else {
+		client.Token = strings.TrimSpace(getenv("AFACTURAR_TOKEN"))
+		switch {
+		case client.Token == "":
+			return fail("falta el token de Afacturar: defina la variable de entorno AFACTURAR_TOKEN (o use --sandbox para probar)")
+		case client.Obligado == "":
+			return fail("falta el NIT del obligado: use --obligado o la variable AFACTURAR_OBLIGADO")
+		}
+	}
+	if f.url != "" {
+		client.BaseURL = strings.TrimRight(f.url, "/")
+	}
+
+	inFlight := f.inFlight
+	if inFlight <= 0 {
+		// Little's law: requests under way = rate × latency. The worst
+		// latency is the whole timeout.
+		inFlight = int(math.Ceil(float64(f.rpm)/60*f.timeout.Seconds())) + 1
+		inFlight = min(max(inFlight, 1), 2000)
+	}
+	client.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
+
+	var inputs []*readers.Input
+	defer func() {
+		for _, in := range inputs {
+			in.Close()
+		}
+	}()
+	var sheets []*batch.Sheet
+	for _, path := range files {
+		in, err := readers.Open(path, readers.Options{Keys: []batch.Field{batch.FieldCUFE}, Password: f.claveArchivo})
+		if err != nil {
+			return fail("%v", err)
+		}
+		inputs = append(inputs, in)
+		sheets = append(sheets, in.Sheets()...)
+	}
+
+	out := f.out
+	if out == "" {
+		first := files[0]
+		out = strings.TrimSuffix(first, filepath.Ext(first)) + "-resultados.xlsx"
+	}
+	if !strings.EqualFold(filepath.Ext(out), ".xlsx") {
+		return fail("-o %s: el libro de resultados debe terminar en .xlsx", out)
+	}
+	for _, path := range files {
+		if same(path, out) {
+			return fail("-o %s es uno de los archivos de entrada; elija otro nombre para no sobrescribirlo", out)
+		}
+	}
+
+	acuse := &ops.Acuse{Client: client, Defaults: f.person}
+	book, err := writers.Create(out, sheets, []writers.Columns{acuse})
+	if err != nil {
+		return fail("%v", err)
+	}
+
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	pacer := rate.NewLimiter(rate.Every(time.Minute/time.Duration(f.rpm)), 1)
+	sources := make([]pipeline.Source, len(inputs))
+	for i, in := range inputs {
+		sources[i] = in
+	}
+	sum, runErr := pipeline.Run(ctx, pipeline.Config{
+		Inputs:   sources,
+		Ops:      []pipeline.Op{{Operation: acuse, Pacer: pacer}},
+		Sink:     book,
+		Retry:    pipeline.RetryPolicy{MaxAttempts: f.attempts},
+		InFlight: inFlight,
+	})
+	if err := book.Close(); err != nil {
+		return fail("%v", err)
+	}
+	report(stderr, sum, out)
+
+	var stopped *pipeline.Stopped
+	var inputErr *readers.Error
+	switch {
+	case errors.As(runErr, &stopped):
+		return fail("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", stopped.Reason, out)
+	case errors.As(runErr, &inputErr):
+		return fail("%v (las filas anteriores quedaron en %s)", runErr, out)
+	case errors.Is(runErr, context.Canceled):
+		fmt.Fprintf(stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", out)
+		return exitSomeRows
+	case runErr != nil:
+		return fail("%v", runErr)
+	case !sum.Complete():
+		return exitSomeRows
+	}
+	return exitOK
+}
+
+// report prints the run's summary for whoever watches the job.
+func report(w io.Writer, sum pipeline.Summary, out string) {
+	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos) en %s\n",
+		sum.Rows, sum.Requests, sum.Attempts, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
+	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
+	for name, counts := range sum.Statuses {
+		var parts []string
+		for _, st := range order {
+			if n := counts[st]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%s %d", st, n))
+			}
+		}
+		if len(parts) == 0 {
+			parts = []string{"sin filas"}
+		}
+		fmt.Fprintf(w, "  %s: %s\n", name, strings.Join(parts, " · "))
+	}
+	fmt.Fprintf(w, "  resultados: %s\n", out)
+}
+
+func same(a, b string) bool {
+	sa, errA := os.Stat(a)
+	sb, errB := os.Stat(b)
+	if errA == nil && errB == nil {
+		return os.SameFile(sa, sb)
+	}
+	aa, _ := filepath.Abs(a)
+	ab, _ := filepath.Abs(b)
+	return aa == ab
+}
+
+// startSandbox serves the simulated Afacturar on a loopback port for the
+// length of the run, with the latency of a calm day.
+func startSandbox(token, obligado string) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	sb := sandbox.New(sandbox.Config{
+		Tokens:  map[string]string{token: obligado},
+		Latency: func() time.Duration { return 200*time.Millisecond + rand.N(600*time.Millisecond) },
+	})
+	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return "http://" + ln.Addr().String(), func() { srv.Close() }, nil
+}

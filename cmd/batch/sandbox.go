@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"batch/sandbox"
+)
+
+func sandboxCmd(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("batch sandbox", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "dirección donde escuchar")
+	token := fs.String("token", sandbox.DefaultToken, "token que acepta")
+	obligado := fs.String("obligado", sandbox.DefaultObligado, "NIT del obligado asociado al token")
+	rpm := fs.Int("rate", 120, "solicitudes por minuto por token antes de responder 429 (negativo: sin límite)")
+	latency := fs.Duration("latencia", 0, "demora de cada respuesta")
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
+
+Sirve un Afacturar simulado (acuse_recibo_fev) para probar sin credenciales.
+Un CUFE que empieza por "dead" es desconocido para su DIAN (regla DOC01).
+
+Ejemplo:
+  batch sandbox --addr 127.0.0.1:8080 &
+  AFACTURAR_TOKEN=sandbox-token batch run --url http://127.0.0.1:8080 --obligado 900123456 recibidas.xlsx
+
+Opciones:
+`)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitNothing
+	}
+	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm}
+	if *latency > 0 {
+		cfg.Latency = func() time.Duration { return *latency }
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "batch: no se puede escuchar en %s: %v\n", *addr, err)
+		return exitNothing
+	}
+	srv := &http.Server{Handler: sandbox.New(cfg), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "Sandbox de Afacturar en http://%s (token %q, obligado %s). Ctrl+C para terminar.\n", ln.Addr(), *token, *obligado)
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	go func() {
+		<-ctx.Done()
+		shut, done := context.WithTimeout(context.Background(), 5*time.Second)
+		defer done()
+		srv.Shutdown(shut)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		fmt.Fprintf(stderr, "batch: %v\n", err)
+		return exitNothing
+	}
+	return exitOK
+}

@@ -1,0 +1,202 @@
+// Package ops holds the operations a row can ask for: what each checks
+// before a request is spent, how it turns a row into a request, and which
+// columns it adds to the result workbook.
+package ops
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"batch"
+	"batch/afacturar"
+)
+
+// Person holds the recipient's fields given by flags, for files that lack
+// them (usually the same person receives every invoice).
+type Person struct {
+	TipoIdentificacion string
+	Identificacion     string
+	Nombres            string
+	Apellidos          string
+	Cargo              string
+	Area               string
+}
+
+// Acuse registers the RADIAN acuse de recibo (event 030) of each row's CUFE.
+type Acuse struct {
+	Client   *afacturar.Client
+	Defaults Person
+}
+
+func (*Acuse) Name() string { return "acuse" }
+
+// Columns are the acuse's output columns, in workbook order.
+func (*Acuse) Columns() []string {
+	return []string{"acuse_estado", "acuse_cude", "acuse_numero_evento", "acuse_url_xml", "acuse_codigo", "acuse_mensaje"}
+}
+
+// Cells returns a result's values in Columns' order.
+func (*Acuse) Cells(r batch.Result) []any {
+	return []any{string(r.Status), str(r.Values["cude"]), str(r.Values["numero_evento"]), str(r.Values["url_xml"]), r.Code, r.Message}
+}
+
+// Check returns the row's key (its CUFE) or why it must not be sent.
+func (o *Acuse) Check(row batch.Row) (key, problem string) {
+	a, problem := o.build(row)
+	return a.CUFE, problem
+}
+
+// Send registers the row's acuse.
+func (o *Acuse) Send(ctx context.Context, row batch.Row) batch.Answer {
+	a, problem := o.build(row)
+	if problem != "" {
+		return batch.Answer{Class: batch.ClassRejected, Message: problem}
+	}
+	return o.Client.AcuseRecibo(ctx, a)
+}
+
+func (o *Acuse) build(row batch.Row) (afacturar.Acuse, string) {
+	cufe, problem := CheckCUFE(row.Get(batch.FieldCUFE))
+	if problem != "" {
+		return afacturar.Acuse{}, problem
+	}
+	p, problem := o.person(row)
+	if problem != "" {
+		return afacturar.Acuse{}, problem
+	}
+	return afacturar.Acuse{CUFE: cufe, Recibio: p}, ""
+}
+
+func (o *Acuse) person(row batch.Row) (afacturar.Persona, string) {
+	get := func(f batch.Field, def string) string {
+		if v := row.Get(f); v != "" {
+			return v
+		}
+		return def
+	}
+	d := o.Defaults
+	return CheckPerson(Person{
+		TipoIdentificacion: get(batch.FieldTipoIdentificacion, d.TipoIdentificacion),
+		Identificacion:     get(batch.FieldIdentificacion, d.Identificacion),
+		Nombres:            get(batch.FieldNombres, d.Nombres),
+		Apellidos:          get(batch.FieldApellidos, d.Apellidos),
+		Cargo:              get(batch.FieldCargo, d.Cargo),
+		Area:               get(batch.FieldArea, d.Area),
+	})
+}
+
+var (
+	hex96      = regexp.MustCompile(`^[0-9a-f]{96}$`)
+	scientific = regexp.MustCompile(`^[-+]?\d+(\.\d+)?[eE][-+]?\d+$`)
+	grouped    = regexp.MustCompile(`^\d{1,3}([.,]\d{3})+$`)
+)
+
+// CheckCUFE normalises a CUFE (trimmed, lowercase) and checks its form: 96
+// hexadecimal characters, nothing else.
+func CheckCUFE(raw string) (string, string) {
+	c := strings.ToLower(strings.TrimSpace(raw))
+	switch {
+	case c == "":
+		return "", "CUFE: la celda está vacía"
+	case scientific.MatchString(c):
+		return "", fmt.Sprintf("CUFE: «%s» fue convertido en número por la hoja de cálculo; escríbalo como texto", raw)
+	case strings.ContainsAny(c, " -\t"):
+		return "", "CUFE: contiene espacios o guiones; debe ser solo 96 caracteres hexadecimales (0-9, a-f)"
+	case utf8.RuneCountInString(c) != 96:
+		return "", fmt.Sprintf("CUFE: tiene %d caracteres y debe tener 96", utf8.RuneCountInString(c))
+	case !hex96.MatchString(c):
+		return "", "CUFE: tiene caracteres que no son hexadecimales (solo se admiten 0-9 y a-f)"
+	}
+	return c, ""
+}
+
+// tiposIdentificacion are DIAN's identification types; the initials are
+// how people write them in a spreadsheet.
+var tiposIdentificacion = map[string]int{
+	"11": 11, "12": 12, "13": 13, "21": 21, "22": 22, "31": 31, "41": 41,
+	"42": 42, "47": 47, "48": 48, "50": 50, "91": 91,
+	"RC": 11, "TI": 12, "CC": 13, "TE": 21, "CE": 22, "NIT": 31, "PA": 41,
+	"PAS": 41, "PP": 41, "DIE": 42, "PEP": 47, "PPT": 48, "NUIP": 91,
+}
+
+const tiposValidos = "11, 12, 13, 21, 22, 31, 41, 42, 47, 48, 50, 91 (o CC, CE, NIT, TI, PA...)"
+
+// ParseTipoIdentificacion reads "13", "13.0", "13 - Cédula" or "CC".
+func ParseTipoIdentificacion(raw string) (int, bool) {
+	s := strings.ToUpper(strings.TrimSpace(raw))
+	if t, ok := tiposIdentificacion[s]; ok {
+		return t, true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && f == float64(int(f)) {
+		t, ok := tiposIdentificacion[strconv.Itoa(int(f))]
+		return t, ok
+	}
+	end := strings.IndexFunc(s, func(r rune) bool { return r < '0' || r > '9' })
+	if end > 0 {
+		if t, ok := tiposIdentificacion[s[:end]]; ok {
+			return t, true
+		}
+	}
+	if f := strings.Fields(strings.NewReplacer("-", " ", ".", " ").Replace(s)); len(f) > 0 {
+		t, ok := tiposIdentificacion[f[0]]
+		return t, ok
+	}
+	return 0, false
+}
+
+// CheckPerson checks quien_recibio_documento as the service's schema does,
+// so that a row the provider would refuse is never sent.
+func CheckPerson(p Person) (afacturar.Persona, string) {
+	var out afacturar.Persona
+	if strings.TrimSpace(p.TipoIdentificacion) == "" {
+		return out, "tipo_identificacion: falta (columna del archivo o --tipo-identificacion)"
+	}
+	t, ok := ParseTipoIdentificacion(p.TipoIdentificacion)
+	if !ok {
+		return out, fmt.Sprintf("tipo_identificacion: «%s» no es un código válido; use %s", p.TipoIdentificacion, tiposValidos)
+	}
+	id := strings.TrimSpace(p.Identificacion)
+	switch {
+	case id == "":
+		return out, "identificacion: falta (columna del archivo o --identificacion)"
+	case scientific.MatchString(id):
+		return out, fmt.Sprintf("identificacion: «%s» fue dañada por la hoja de cálculo (notación científica); escríbala como texto", id)
+	case grouped.MatchString(id):
+		id = strings.NewReplacer(".", "", ",", "").Replace(id)
+	}
+	out = afacturar.Persona{TipoIdentificacion: t, Identificacion: id,
+		Nombres: strings.TrimSpace(p.Nombres), Apellidos: strings.TrimSpace(p.Apellidos),
+		Cargo: strings.TrimSpace(p.Cargo), Area: strings.TrimSpace(p.Area)}
+	for _, f := range []struct {
+		name, value string
+		required    bool
+	}{
+		{"nombres", out.Nombres, true},
+		{"apellidos", out.Apellidos, true},
+		{"cargo", out.Cargo, false},
+		{"area", out.Area, false},
+	} {
+		n := utf8.RuneCountInString(f.value)
+		switch {
+		case n == 0 && f.required:
+			return out, fmt.Sprintf("%s: falta (columna del archivo o --%s)", f.name, f.name)
+		case n > 0 && n < 3:
+			return out, fmt.Sprintf("%s: «%s» tiene menos de 3 caracteres", f.name, f.value)
+		}
+	}
+	return out, ""
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	if s, ok := v.(string); ok {
+		return s
+	}
+	return fmt.Sprint(v)
+}

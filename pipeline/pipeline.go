@@ -1,0 +1,256 @@
+// Package pipeline runs every row of the inputs through the operations it
+// asks for: it checks rows before a request is spent, sends each distinct
+// key once, paces and retries the requests, and hands the results to the
+// workbook in input order.
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"batch"
+)
+
+// Operation is what the pipeline needs of an operation (an acuse, a CUV
+// query, an e-mail dispatch).
+type Operation interface {
+	Name() string
+	// Check returns the key that identifies the row's work (the CUFE), or
+	// why the row must not be sent.
+	Check(row batch.Row) (key, problem string)
+	// Send makes one attempt and classifies its answer.
+	Send(ctx context.Context, row batch.Row) batch.Answer
+}
+
+// Pacer spaces requests to the provider's limit. Every attempt waits on it.
+type Pacer interface {
+	Wait(ctx context.Context) error
+}
+
+// Sink receives every row, in input order, with one result per operation.
+type Sink interface {
+	Write(row batch.Row, results []batch.Result) error
+}
+
+// Source streams rows; a readers.Input is one.
+type Source interface {
+	Each(fn func(batch.Row) error) error
+}
+
+// Op is an operation with the pacer of the token it spends.
+type Op struct {
+	Operation
+	Pacer Pacer
+}
+
+// Config is one run.
+type Config struct {
+	Inputs []Source
+	Ops    []Op
+	Sink   Sink
+	Retry  RetryPolicy
+	// InFlight is the ceiling on requests under way at once. It must allow
+	// rate × the provider's worst latency, or the limit is never reached.
+	InFlight int
+	// Window is how many rows may wait for their results before reading
+	// pauses: it bounds memory whatever the input's size.
+	Window int
+}
+
+// Summary counts what happened.
+type Summary struct {
+	Rows     int                             // data rows read
+	Requests int                             // distinct keys sent
+	Attempts int                             // requests made, retries included
+	Statuses map[string]map[batch.Status]int // operation → status → rows
+	Started  time.Time
+	Ended    time.Time
+}
+
+// Complete reports whether every row of every operation is OK or
+// YA_REGISTRADO.
+func (s Summary) Complete() bool {
+	for _, m := range s.Statuses {
+		for st, n := range m {
+			if n > 0 && st != batch.StatusOK && st != batch.StatusYaRegistrado {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Stopped is returned when a refusal that concerns every row (a bad token,
+// a wrong address) stopped the run.
+type Stopped struct{ Reason string }
+
+func (e *Stopped) Error() string { return e.Reason }
+
+// job is one request for one key; every row with that key shares it.
+type job struct {
+	done  chan struct{}
+	res   batch.Result
+	where string // the first row's place, for the duplicates' message
+}
+
+// slot is one row waiting for its results, in input order.
+type slot struct {
+	row   batch.Row
+	parts []part
+}
+
+type part struct {
+	res batch.Result
+	job *job
+	dup bool
+}
+
+// Run processes every row of every input and returns when the sink has
+// received all of them. Its error is a refusal that stopped sending
+// (*Stopped), an input that could not be read, or a sink that failed; rows
+// not sent are then PENDIENTE in the sink.
+func Run(ctx context.Context, cfg Config) (Summary, error) {
+	cfg.Retry = cfg.Retry.withDefaults()
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = 1
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = 4096
+	}
+	sum := Summary{Started: time.Now(), Statuses: map[string]map[batch.Status]int{}}
+	for _, op := range cfg.Ops {
+		sum.Statuses[op.Name()] = map[batch.Status]int{}
+	}
+
+	// Sending stops when the group's context ends: a fatal answer, the
+	// sink's failure, or the caller. Requests already under way use ctx
+	// itself and are not cut short by another row's failure.
+	startCtx, stopStarting := context.WithCancelCause(ctx)
+	defer stopStarting(nil)
+	g, gctx := errgroup.WithContext(startCtx)
+	g.SetLimit(cfg.InFlight)
+
+	var mu sync.Mutex // guards the counters the workers update
+	slots := make(chan *slot, cfg.Window)
+	var sinkErr error
+	written := make(chan struct{})
+	go func() {
+		defer close(written)
+		for s := range slots {
+			results := make([]batch.Result, len(s.parts))
+			for i, p := range s.parts {
+				results[i] = p.res
+				if p.job != nil {
+					<-p.job.done
+					results[i] = p.job.res
+					if p.dup {
+						results[i].Message = joinMsg(results[i].Message, "mismo CUFE que "+p.job.where+": se envió una sola vez")
+					}
+				}
+				sum.Statuses[cfg.Ops[i].Name()][results[i].Status]++
+			}
+			if sinkErr == nil {
+				if sinkErr = cfg.Sink.Write(s.row, results); sinkErr != nil {
+					stopStarting(sinkErr)
+				}
+			}
+		}
+	}()
+
+	seen := make([]map[string]*job, len(cfg.Ops))
+	for i := range seen {
+		seen[i] = map[string]*job{}
+	}
+	readErr := func() error {
+		for _, in := range cfg.Inputs {
+			err := in.Each(func(row batch.Row) error {
+				sum.Rows++
+				s := &slot{row: row, parts: make([]part, len(cfg.Ops))}
+				for i, op := range cfg.Ops {
+					key, problem := op.Check(row)
+					if problem != "" {
+						s.parts[i].res = batch.Result{Status: batch.StatusInvalido, Code: "VALIDACION", Message: problem}
+						continue
+					}
+					if j, ok := seen[i][key]; ok {
+						s.parts[i] = part{job: j, dup: true}
+						continue
+					}
+					j := &job{done: make(chan struct{}), where: place(row)}
+					seen[i][key] = j
+					s.parts[i].job = j
+					if gctx.Err() != nil {
+						j.res = notSent(gctx)
+						close(j.done)
+						continue
+					}
+					mu.Lock()
+					sum.Requests++
+					mu.Unlock()
+					op, row := cfg.Ops[i], row
+					g.Go(func() error {
+						defer close(j.done)
+						var err error
+						j.res, err = attempt(gctx, ctx, op, row, cfg.Retry, func() {
+							mu.Lock()
+							sum.Attempts++
+							mu.Unlock()
+						})
+						return err
+					})
+				}
+				select {
+				case slots <- s:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	runErr := g.Wait()
+	close(slots)
+	<-written
+	sum.Ended = time.Now()
+
+	switch {
+	case sinkErr != nil:
+		return sum, sinkErr
+	case readErr != nil && !errors.Is(readErr, context.Canceled):
+		return sum, readErr
+	case runErr != nil:
+		return sum, runErr
+	}
+	return sum, ctx.Err()
+}
+
+// notSent is the result of a row whose request was never started because
+// the run stopped.
+func notSent(gctx context.Context) batch.Result {
+	msg := "no se envió: la ejecución se detuvo"
+	var stopped *Stopped
+	if cause := context.Cause(gctx); errors.As(cause, &stopped) {
+		msg += " (" + stopped.Reason + ")"
+	}
+	return batch.Result{Status: batch.StatusPendiente, Code: "NO_ENVIADO", Message: msg}
+}
+
+func place(row batch.Row) string {
+	return fmt.Sprintf("la hoja «%s», fila %d", row.Sheet.Name, row.Line)
+}
+
+func joinMsg(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " — " + b
+}

@@ -1,0 +1,231 @@
+package readers
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"unicode/utf8"
+
+	"github.com/gocarina/gocsv"
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
+
+	"batch"
+)
+
+// sniffSize is how much of a CSV is read to choose its delimiter.
+const sniffSize = 64 << 10
+
+// delimiters are tried in this order; the one that yields a header row with
+// a key column and the most columns wins.
+var delimiters = []rune{';', ',', '\t', '|'}
+
+// Dialect is what was detected about a CSV file.
+type Dialect struct {
+	Encoding string // "UTF-8", "UTF-16", "Windows-1252"
+	Comma    rune
+}
+
+type csvSource struct {
+	path    string
+	dialect Dialect
+	enc     encoding.Encoding
+	bom     int
+	sheet   *batch.Sheet
+}
+
+func openCSV(path string, opt Options) (source, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, inputErr(path, "no se pudo abrir: %v", err)
+	}
+	defer f.Close()
+	s := &csvSource{path: path}
+	if err := s.detectEncoding(f); err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, inputErr(path, "no se pudo leer: %v", err)
+	}
+	sample, err := io.ReadAll(io.LimitReader(s.decoded(f), sniffSize))
+	if err != nil {
+		return nil, inputErr(path, "no se pudo leer: %v", err)
+	}
+	best := -1
+	for _, d := range delimiters {
+		sheet, err := headerIn(path, bytes.NewReader(sample), d, opt.Keys)
+		if err != nil {
+			return nil, err
+		}
+		if sheet != nil && len(sheet.Columns) > best {
+			best = len(sheet.Columns)
+			s.sheet, s.dialect.Comma = sheet, d
+		}
+	}
+	return s, nil
+}
+
+// detectEncoding tells UTF-8 (with or without BOM) and UTF-16 (with BOM)
+// from Windows-1252, the encoding Excel in Spanish saves "CSV" in. A file
+// that is valid UTF-8 throughout is UTF-8; it is read to its end to decide,
+// since an accent may first appear on its last line.
+func (s *csvSource) detectEncoding(f *os.File) error {
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	head = head[:n]
+	switch {
+	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
+		s.dialect.Encoding, s.enc, s.bom = "UTF-8", encoding.Nop, 3
+		return nil
+	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
+		s.dialect.Encoding, s.enc = "UTF-16", unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)
+		return nil
+	case bytes.HasPrefix(head, []byte{0xFE, 0xFF}):
+		s.dialect.Encoding, s.enc = "UTF-16", unicode.UTF16(unicode.BigEndian, unicode.ExpectBOM)
+		return nil
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return inputErr(s.path, "no se pudo leer: %v", err)
+	}
+	valid, binary, err := scanText(f)
+	if err != nil {
+		return inputErr(s.path, "no se pudo leer: %v", err)
+	}
+	switch {
+	case binary:
+		return inputErr(s.path, "no es un archivo de texto CSV (contiene bytes binarios); exporte la hoja como CSV o .xlsx")
+	case valid:
+		s.dialect.Encoding, s.enc = "UTF-8", encoding.Nop
+	default:
+		s.dialect.Encoding, s.enc = "Windows-1252", charmap.Windows1252
+	}
+	return nil
+}
+
+// scanText reports whether r is valid UTF-8 and whether it holds NUL bytes,
+// which no text export has.
+func scanText(r io.Reader) (valid, binary bool, err error) {
+	valid = true
+	br := bufio.NewReaderSize(r, 1<<16)
+	var carry []byte
+	buf := make([]byte, 1<<16)
+	for {
+		n, rerr := br.Read(buf)
+		chunk := append(carry, buf[:n]...)
+		if bytes.IndexByte(chunk, 0) >= 0 {
+			return false, true, nil
+		}
+		// Keep an incomplete rune at the chunk's end for the next round.
+		cut := len(chunk)
+		for i := 1; i <= 3 && i <= len(chunk); i++ {
+			if utf8.RuneStart(chunk[len(chunk)-i]) {
+				if !utf8.FullRune(chunk[len(chunk)-i:]) {
+					cut = len(chunk) - i
+				}
+				break
+			}
+		}
+		if valid && !utf8.Valid(chunk[:cut]) {
+			valid = false
+		}
+		carry = append(carry[:0], chunk[cut:]...)
+		if rerr == io.EOF {
+			if len(carry) > 0 {
+				valid = false
+			}
+			return valid, false, nil
+		}
+		if rerr != nil {
+			return false, false, rerr
+		}
+	}
+}
+
+// decoded turns the file's bytes into UTF-8 text without a byte-order mark.
+func (s *csvSource) decoded(r io.Reader) io.Reader {
+	if s.bom > 0 {
+		io.CopyN(io.Discard, r, int64(s.bom))
+	}
+	return transform.NewReader(r, s.enc.NewDecoder())
+}
+
+func newCSVReader(r io.Reader, comma rune) gocsv.SimpleDecoder {
+	cr := csv.NewReader(r)
+	cr.Comma = comma
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	return gocsv.NewSimpleDecoderFromCSVReader(cr)
+}
+
+// headerIn parses a sample with one delimiter and returns the header found.
+func headerIn(path string, sample io.Reader, comma rune, keys []batch.Field) (*batch.Sheet, error) {
+	dec := newCSVReader(sample, comma)
+	for line := 1; line <= headerScanRows; line++ {
+		rec, err := dec.GetCSVRow()
+		if err != nil {
+			// A sample cut mid-record, or a delimiter that does not fit.
+			return nil, nil
+		}
+		rec, _ = cleanAll(rec)
+		columns, index, ok, err := matchHeader(rec, keys)
+		if err != nil {
+			return nil, inputErr(path, "fila %d: %v", line, err)
+		}
+		if ok {
+			return &batch.Sheet{File: path, Name: filepath.Base(path), HeaderRow: line, Columns: columns, Index: index}, nil
+		}
+	}
+	return nil, nil
+}
+
+func (s *csvSource) sheets() []*batch.Sheet {
+	if s.sheet == nil {
+		return nil
+	}
+	return []*batch.Sheet{s.sheet}
+}
+
+func (s *csvSource) close() error { return nil }
+
+func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return inputErr(s.path, "no se pudo abrir: %v", err)
+	}
+	defer f.Close()
+	dec := newCSVReader(bufio.NewReaderSize(s.decoded(f), 1<<16), s.dialect.Comma)
+	for line := 1; ; line++ {
+		rec, err := dec.GetCSVRow()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return inputErr(s.path, "registro %d: el CSV está mal formado: %v", line, err)
+		}
+		if line <= sheet.HeaderRow {
+			continue
+		}
+		cells, blank := cleanAll(rec)
+		if blank {
+			continue
+		}
+		if err := fn(batch.Row{Sheet: sheet, Line: line, Cells: cells}); err != nil {
+			return err
+		}
+	}
+}
+
+// DialectOf reports what was detected about a CSV input, for messages and tests.
+func DialectOf(in *Input) (Dialect, bool) {
+	s, ok := in.src.(*csvSource)
+	if !ok {
+		return Dialect{}, false
+	}
+	return s.dialect, true
+}

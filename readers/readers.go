@@ -1,0 +1,137 @@
+// Package readers turns the spreadsheets a back office exports (.xlsx from
+// Excel, LibreOffice or an ERP; .csv as Excel in Spanish saves it) into rows,
+// streaming, with each cell as the user sees it.
+package readers
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"batch"
+)
+
+// headerScanRows is how far down a sheet the header row is looked for, so
+// that title rows above it do not hide it.
+const headerScanRows = 50
+
+// Options says what makes a header row and how to open protected files.
+type Options struct {
+	// Keys are the fields of which a header row must hold at least one.
+	Keys []batch.Field
+	// Password opens a password-protected workbook.
+	Password string
+}
+
+// Error is a problem with an input file, worded for the person who runs the
+// tool. Nothing can be sent from a file that gives one.
+type Error struct {
+	Path string
+	Msg  string
+}
+
+func (e *Error) Error() string { return filepath.Base(e.Path) + ": " + e.Msg }
+
+func inputErr(path, format string, args ...any) error {
+	return &Error{Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+// source is one file format's way to list its tables and stream their rows.
+type source interface {
+	sheets() []*batch.Sheet
+	each(sheet *batch.Sheet, fn func(batch.Row) error) error
+	close() error
+}
+
+// Input is an opened file: the sheets holding a key column, ready to stream.
+type Input struct {
+	Path string
+	src  source
+}
+
+// Sheets lists the tables found, in file order.
+func (in *Input) Sheets() []*batch.Sheet { return in.src.sheets() }
+
+// Each calls fn for every non-blank data row of every sheet, in order.
+func (in *Input) Each(fn func(batch.Row) error) error {
+	for _, s := range in.src.sheets() {
+		if err := in.src.each(s, fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close releases the file.
+func (in *Input) Close() error { return in.src.close() }
+
+// Open detects the file's format by its content, not only its name, and finds
+// the header row of each table.
+func Open(path string, opt Options) (*Input, error) {
+	if len(opt.Keys) == 0 {
+		opt.Keys = []batch.Field{batch.FieldCUFE}
+	}
+	head, err := readHead(path, 8)
+	if err != nil {
+		return nil, err
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	var src source
+	switch {
+	case ext == ".xls" && bytes.HasPrefix(head, oleMagic):
+		return nil, inputErr(path, "es un libro de Excel 97-2003 (.xls), que no se puede leer. Ábralo en Excel o LibreOffice y guárdelo como .xlsx")
+	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(head, zipMagic):
+		src, err = openXLSX(path, opt)
+	case ext == ".csv" || ext == ".txt":
+		src, err = openCSV(path, opt)
+	default:
+		return nil, inputErr(path, "formato no reconocido (%s): use .xlsx o .csv", ext)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(src.sheets()) == 0 {
+		src.close()
+		return nil, noKeyColumn(path, opt.Keys)
+	}
+	return &Input{Path: path, src: src}, nil
+}
+
+var (
+	zipMagic = []byte("PK\x03\x04")
+	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+)
+
+func readHead(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, inputErr(path, "el archivo no existe")
+		}
+		return nil, inputErr(path, "no se pudo abrir: %v", err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		return nil, inputErr(path, "es una carpeta, no un archivo")
+	}
+	buf := make([]byte, n)
+	m, _ := f.Read(buf)
+	if m == 0 {
+		return nil, inputErr(path, "el archivo está vacío")
+	}
+	return buf[:m], nil
+}
+
+// noKeyColumn names the headers the user should have, and the ones found in
+// the first rows, so they can see what is off.
+func noKeyColumn(path string, keys []batch.Field) error {
+	names := make([]string, len(keys))
+	for i, k := range keys {
+		names[i] = strings.ToUpper(string(k))
+	}
+	return inputErr(path, "no se encontró ninguna hoja con una columna %s en sus primeras %d filas; agregue esa columna al encabezado",
+		strings.Join(names, " o "), headerScanRows)
+}

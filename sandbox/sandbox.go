@@ -1,0 +1,356 @@
+// Package sandbox simulates Afacturar's REST API as its documents describe
+// it, over real HTTP, for `make run`, `batch sandbox` and the tests: the
+// form and the JSON schema are checked, each CUFE's acuse is registered
+// once, the per-token limit is enforced, and latency and faults can be
+// dialled.
+package sandbox
+
+import (
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Fault is what the sandbox does instead of answering normally.
+type Fault int
+
+const (
+	FaultNone           Fault = iota
+	Fault500                  // JSON codigo_error 500 with HTTP 500
+	Fault503HTML              // HTTP 503 with an HTML page, as a proxy answers
+	Fault28                   // code 28: DIAN did not answer; nothing registered
+	Fault28Registered         // code 28 after the event was registered
+	FaultDrop                 // the connection is closed without an answer
+	FaultDropRegistered       // the event is registered, then the connection closed
+	FaultHang                 // no answer until the client gives up
+	Fault429                  // a 429 that the limit did not cause
+)
+
+// UnknownPrefix marks CUFEs the simulated DIAN does not know: an acuse for
+// one is rejected with code 15 and rule DOC01.
+const UnknownPrefix = "dead"
+
+// Defaults of `batch sandbox` and `batch run --sandbox`.
+const (
+	DefaultToken    = "sandbox-token"
+	DefaultObligado = "900123456"
+)
+
+// Config dials the sandbox.
+type Config struct {
+	// Tokens maps each valid token to the obligado it belongs to.
+	Tokens map[string]string
+	// RatePerMinute is the per-token limit over a sliding Window; 0 means
+	// 120, a negative number no limit.
+	RatePerMinute int
+	// Window is the limit's window; 0 means one minute.
+	Window time.Duration
+	// Latency, when set, is how long each answer takes.
+	Latency func() time.Duration
+	// Fault, when set, picks a fault for the attempt-th request on a CUFE.
+	Fault func(cufe string, attempt int) Fault
+}
+
+// Seen is one request that reached the acuse endpoint, minus its token.
+type Seen struct {
+	Obligado     string
+	Transmission string
+	Data         []byte
+	Accept       string
+	Bearer       bool
+}
+
+// Server is the simulated service. It is an http.Handler.
+type Server struct {
+	cfg Config
+	mux *http.ServeMux
+
+	mu          sync.Mutex
+	requests    int
+	rateLimited int
+	sent        map[string][]time.Time // token → accepted requests in the window
+	attempts    map[string]int         // cufe → requests that reached DIAN
+	registered  map[string]event       // cufe → its acuse
+	seen        map[string][]Seen
+	evento      map[string]int // obligado → last numero_evento
+}
+
+type event struct {
+	CUDE, NumeroEvento, Obligado string
+	Fecha                        time.Time
+}
+
+// New builds a sandbox.
+func New(cfg Config) *Server {
+	if cfg.Tokens == nil {
+		cfg.Tokens = map[string]string{DefaultToken: DefaultObligado}
+	}
+	if cfg.RatePerMinute == 0 {
+		cfg.RatePerMinute = 120
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = time.Minute
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(),
+		sent: map[string][]time.Time{}, attempts: map[string]int{}, registered: map[string]event{},
+		seen: map[string][]Seen{}, evento: map[string]int{}}
+	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.acuse)
+	s.mux.HandleFunc("GET /eventos/{file}", s.eventXML)
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Requests counts every request to an API endpoint.
+func (s *Server) Requests() int { s.mu.Lock(); defer s.mu.Unlock(); return s.requests }
+
+// RateLimited counts the 429 answers given.
+func (s *Server) RateLimited() int { s.mu.Lock(); defer s.mu.Unlock(); return s.rateLimited }
+
+// Attempts counts the requests for a CUFE that passed the checks.
+func (s *Server) Attempts(cufe string) int { s.mu.Lock(); defer s.mu.Unlock(); return s.attempts[cufe] }
+
+// Registered returns the CUDE of a CUFE's acuse, if one was registered.
+func (s *Server) Registered(cufe string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.registered[cufe]
+	return e.CUDE, ok
+}
+
+// Registrations counts the registered acuses.
+func (s *Server) Registrations() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.registered) }
+
+// Seen returns the requests received for a CUFE.
+func (s *Server) Seen(cufe string) []Seen {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Seen(nil), s.seen[cufe]...)
+}
+
+type answer struct {
+	CodigoError      any    `json:"codigo_error"`
+	DescripcionError any    `json:"descripcion_error"`
+	TiempoEjecucion  any    `json:"tiempo_ejecucion,omitempty"`
+	Transaccion      string `json:"transaccion,omitempty"`
+	Resultado        any    `json:"resultado,omitempty"`
+	Entorno          string `json:"entorno,omitempty"`
+	ErrorMessageDIAN any    `json:"ErrorMessage_DIAN,omitempty"`
+}
+
+func reply(w http.ResponseWriter, status int, a answer) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(a)
+}
+
+func (s *Server) acuse(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
+	if r.Method != http.MethodPost {
+		reply(w, http.StatusMethodNotAllowed, answer{CodigoError: 405, DescripcionError: "Método no permitido"})
+		return
+	}
+	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	obligado, known := s.cfg.Tokens[token]
+	if !bearer || !known {
+		// As the service does: an HTTP 401 whose body says 500.
+		reply(w, http.StatusUnauthorized, answer{CodigoError: 500, DescripcionError: "Unauthenticated."})
+		return
+	}
+	if wait, ok := s.admit(token); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+		return
+	}
+	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Falta el encabezado Accept: application/json"})
+		return
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		reply(w, http.StatusUnsupportedMediaType, answer{CodigoError: 415, DescripcionError: "Tipo de medio no admitido: se espera multipart/form-data"})
+		return
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay un problema con la informacion entregada", Resultado: []problem{{"", "El cuerpo no es multipart/form-data válido"}}})
+		return
+	}
+	doc := r.FormValue("documento_obligado")
+	if doc == "" {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay un problema con la informacion entregada", Resultado: []problem{{"documento_obligado", "The property documento_obligado is required"}}})
+		return
+	}
+	if doc != obligado {
+		reply(w, http.StatusConflict, answer{CodigoError: 409, DescripcionError: "El OFE no esta asociado al código de autorización"})
+		return
+	}
+	raw := r.FormValue("data")
+	var data any
+	if err := json.Unmarshal([]byte(raw), &data); err != nil {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Error en la estructura del json de data", Resultado: []problem{{"data", "El campo data no es un JSON válido"}}})
+		return
+	}
+	cufe, problems := checkAcuse(data)
+	if len(problems) > 0 {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay un problema con la informacion entregada",
+			TiempoEjecucion: time.Since(start).Seconds(), Transaccion: transaccion(obligado), Resultado: problems, Entorno: entorno})
+		return
+	}
+	s.mu.Lock()
+	s.attempts[cufe]++
+	attempt := s.attempts[cufe]
+	s.seen[cufe] = append(s.seen[cufe], Seen{Obligado: doc, Transmission: transmission(data), Data: []byte(raw),
+		Accept: r.Header.Get("Accept"), Bearer: bearer})
+	s.mu.Unlock()
+
+	if s.cfg.Latency != nil {
+		select {
+		case <-time.After(s.cfg.Latency()):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	fault := FaultNone
+	if s.cfg.Fault != nil {
+		fault = s.cfg.Fault(cufe, attempt)
+	}
+	switch fault {
+	case Fault500:
+		reply(w, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
+		return
+	case Fault503HTML:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+		return
+	case Fault28:
+		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+		return
+	case Fault429:
+		w.Header().Set("Retry-After", "1")
+		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+		return
+	case FaultDrop:
+		drop(w)
+		return
+	case FaultHang:
+		<-r.Context().Done()
+		return
+	}
+	ans := s.register(obligado, cufe, attempt, "http://"+r.Host, start)
+	switch fault {
+	case Fault28Registered:
+		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+	case FaultDropRegistered:
+		drop(w)
+	default:
+		reply(w, http.StatusOK, ans)
+	}
+}
+
+const entorno = "Este documento se envia al entorno: DOCUMENTO_NO_VALIDO"
+
+// admit applies the per-token limit over a sliding window.
+func (s *Server) admit(token string) (time.Duration, bool) {
+	if s.cfg.RatePerMinute < 0 {
+		return 0, true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := time.Now()
+	list := s.sent[token]
+	cut := 0
+	for cut < len(list) && now.Sub(list[cut]) >= s.cfg.Window {
+		cut++
+	}
+	list = list[cut:]
+	if len(list) >= s.cfg.RatePerMinute {
+		s.sent[token] = list
+		s.rateLimited++
+		return list[0].Add(s.cfg.Window).Sub(now), false
+	}
+	s.sent[token] = append(list, now)
+	return 0, true
+}
+
+// register records the acuse, or answers as DIAN does when it exists.
+func (s *Server) register(obligado, cufe string, attempt int, base string, start time.Time) answer {
+	cude := cudeOf(cufe, obligado, attempt)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.evento[obligado]++
+	numero := strconv.Itoa(s.evento[obligado])
+	res := map[string]any{"cude": cude, "numero_evento": numero, "url_representacion_xml": base + "/eventos/" + cude + ".xml"}
+	a := answer{TiempoEjecucion: time.Since(start).Seconds(), Transaccion: transaccion(obligado), Resultado: res, Entorno: entorno}
+	switch {
+	case strings.HasPrefix(cufe, UnknownPrefix) || len(cufe) != 96:
+		a.CodigoError, a.DescripcionError = 15, "La validación en la DIAN devuelve error(es)"
+		a.ErrorMessageDIAN = "Regla: DOC01, Rechazo: El CUFE referenciado no existe en la DIAN"
+	case s.registered[cufe].CUDE != "":
+		a.CodigoError, a.DescripcionError = 15, "La validación en la DIAN devuelve error(es)"
+		a.ErrorMessageDIAN = "Regla: LGC01, Rechazo: Evento registrado previamenteRegla: AAG01a, Rechazo: "
+		res["fecha_evento"] = time.Now().Format("2006-01-02 15:04:05")
+	default:
+		s.registered[cufe] = event{CUDE: cude, NumeroEvento: numero, Obligado: obligado, Fecha: time.Now()}
+		a.CodigoError, a.DescripcionError, a.ErrorMessageDIAN = 0, "OK", ""
+	}
+	return a
+}
+
+// cudeOf gives every attempt its own CUDE, as DIAN does: the one in an
+// LGC01 answer is not the registered event's.
+func cudeOf(cufe, obligado string, attempt int) string {
+	sum := sha512.Sum384([]byte(fmt.Sprintf("030|%s|%s|%d", cufe, obligado, attempt)))
+	return hex.EncodeToString(sum[:])
+}
+
+func transaccion(obligado string) string {
+	return fmt.Sprintf("SBX%s%x", obligado, time.Now().UnixNano())
+}
+
+func transmission(data any) string {
+	m, _ := data.(map[string]any)
+	g, _ := m["generalidades"].(map[string]any)
+	t, _ := g["identificador_transmision"].(string)
+	return t
+}
+
+// drop closes the connection without an HTTP answer.
+func drop(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler)
+}
+
+func (s *Server) eventXML(w http.ResponseWriter, r *http.Request) {
+	cude := strings.TrimSuffix(r.PathValue("file"), ".xml")
+	s.mu.Lock()
+	var found *event
+	for _, e := range s.registered {
+		if e.CUDE == cude {
+			found = &e
+			break
+		}
+	}
+	s.mu.Unlock()
+	if found == nil {
+		http.NotFound(w, r)
+		return
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ApplicationResponse>\n  <UUID schemeName=\"CUDE-SHA384\">%s</UUID>\n  <ID>%s</ID>\n  <ResponseCode>030</ResponseCode>\n  <IssueDate>%s</IssueDate>\n  <Note>Acuse de recibo registrado en el sandbox de batch</Note>\n</ApplicationResponse>\n",
+		found.CUDE, found.NumeroEvento, found.Fecha.Format("2006-01-02"))
+}

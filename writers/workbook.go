@@ -1,0 +1,248 @@
+// Package writers writes the result workbook: one row per input row, in
+// input order, streamed to disk, and put at its path only once complete.
+package writers
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch"
+	"batch/readers"
+)
+
+// SheetResultados is the name of the results sheet.
+const SheetResultados = "Resultados"
+
+// maxCellChars is Excel's limit on a cell's text.
+const maxCellChars = 32767
+
+// Columns is what the workbook needs of an operation.
+type Columns interface {
+	Columns() []string
+	Cells(batch.Result) []any
+}
+
+// Workbook streams the Resultados sheet to a temporary file beside its
+// final path.
+type Workbook struct {
+	path string
+	tmp  *os.File
+	f    *excelize.File
+	sw   *excelize.StreamWriter
+	ops  []Columns
+
+	withFile bool
+	inputs   []string               // the inputs' columns, merged by name
+	position map[*batch.Sheet][]int // a sheet's column → its place in inputs
+	next     int                    // the next row to write
+}
+
+// Create prepares the workbook for rows from sheets, with the columns of
+// ops after the input's. It fails early when path cannot be written.
+func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error) {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("no se puede crear la carpeta de salida %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return nil, fmt.Errorf("no se puede escribir en %s: %w", dir, err)
+	}
+	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, next: 2}
+	files := map[string]bool{}
+	byName := map[string]int{}
+	for _, s := range sheets {
+		files[s.File] = true
+		pos := make([]int, len(s.Columns))
+		for i, c := range s.Columns {
+			key := columnKey(c)
+			j, ok := byName[key]
+			if !ok {
+				j = len(w.inputs)
+				byName[key] = j
+				w.inputs = append(w.inputs, c)
+			}
+			pos[i] = j
+		}
+		w.position[s] = pos
+	}
+	w.withFile = len(files) > 1
+	if err := w.start(); err != nil {
+		w.Abort()
+		return nil, err
+	}
+	return w, nil
+}
+
+// columnKey merges the columns of several sheets: by the field they name
+// when the tool knows it ("CUFE/CUDE" and "cufe" are one column), else by
+// their normalised name.
+func columnKey(header string) string {
+	if f, ok := readers.FieldOf(header); ok {
+		return "field:" + string(f)
+	}
+	if n := readers.NormalizeHeader(header); n != "" {
+		return n
+	}
+	return header
+}
+
+func (w *Workbook) header() []string {
+	var h []string
+	if w.withFile {
+		h = append(h, "archivo")
+	}
+	h = append(h, "hoja", "fila")
+	h = append(h, w.inputs...)
+	for _, op := range w.ops {
+		h = append(h, op.Columns()...)
+	}
+	return append(h, "intentos")
+}
+
+func (w *Workbook) start() error {
+	w.f = excelize.NewFile()
+	if err := w.f.SetSheetName("Sheet1", SheetResultados); err != nil {
+		return err
+	}
+	sw, err := w.f.NewStreamWriter(SheetResultados)
+	if err != nil {
+		return err
+	}
+	w.sw = sw
+	bold, err := w.f.NewStyle(&excelize.Style{
+		Font: &excelize.Font{Bold: true},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+	})
+	if err != nil {
+		return err
+	}
+	header := w.header()
+	for i, name := range header {
+		if err := sw.SetColWidth(i+1, i+1, width(name)); err != nil {
+			return err
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	cells := make([]any, len(header))
+	for i, name := range header {
+		cells[i] = excelize.Cell{StyleID: bold, Value: name}
+	}
+	return sw.SetRow("A1", cells)
+}
+
+// width gives each column room for what it usually holds.
+func width(name string) float64 {
+	switch {
+	case strings.Contains(name, "cufe"), strings.Contains(name, "cude"), strings.Contains(name, "CUFE"):
+		return 40
+	case strings.Contains(name, "mensaje"), strings.Contains(name, "url"):
+		return 60
+	case name == "hoja", name == "fila", name == "intentos":
+		return 10
+	}
+	return max(12, float64(utf8.RuneCountInString(name))+4)
+}
+
+// Write adds one row with its results, one per operation.
+func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
+	var out []any
+	if w.withFile {
+		out = append(out, filepath.Base(row.Sheet.File))
+	}
+	out = append(out, row.Sheet.Name, row.Line)
+	inputs := make([]any, len(w.inputs))
+	for i := range inputs {
+		inputs[i] = ""
+	}
+	pos := w.position[row.Sheet]
+	for i, c := range row.Cells {
+		if i < len(pos) {
+			inputs[pos[i]] = c
+		}
+	}
+	out = append(out, inputs...)
+	attempts := 0
+	for i, op := range w.ops {
+		out = append(out, op.Cells(results[i])...)
+		attempts += results[i].Attempts
+	}
+	out = append(out, attempts)
+	for i, v := range out {
+		if s, ok := v.(string); ok {
+			out[i] = SafeText(s)
+		}
+	}
+	cell, _ := excelize.CoordinatesToCellName(1, w.next)
+	w.next++
+	if err := w.sw.SetRow(cell, out); err != nil {
+		return fmt.Errorf("no se pudo escribir la fila %d del libro de resultados: %w", w.next-1, err)
+	}
+	return nil
+}
+
+// SafeText makes a value storable in a cell: characters XML cannot carry
+// are dropped and the text is cut to Excel's limit.
+func SafeText(s string) string {
+	clean := strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t', r == '\n', r == '\r':
+			return r
+		case r < 0x20, r == 0xFFFE, r == 0xFFFF, r >= 0xD800 && r <= 0xDFFF:
+			return -1
+		}
+		return r
+	}, s)
+	if utf8.RuneCountInString(clean) > maxCellChars {
+		clean = string([]rune(clean)[:maxCellChars-1]) + "…"
+	}
+	return clean
+}
+
+// Close finishes the workbook and moves it to its path in one step, so the
+// path holds either the previous complete workbook or the new one, never a
+// partial file.
+func (w *Workbook) Close() error {
+	if err := w.sw.Flush(); err != nil {
+		w.Abort()
+		return fmt.Errorf("no se pudo completar el libro de resultados: %w", err)
+	}
+	if _, err := w.f.WriteTo(w.tmp); err != nil {
+		w.Abort()
+		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
+	}
+	if err := w.tmp.Sync(); err != nil {
+		w.Abort()
+		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
+	}
+	w.f.Close()
+	if err := w.tmp.Close(); err != nil {
+		os.Remove(w.tmp.Name())
+		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
+	}
+	if err := os.Rename(w.tmp.Name(), w.path); err != nil {
+		os.Remove(w.tmp.Name())
+		return fmt.Errorf("no se pudo poner el libro en %s: %w", w.path, err)
+	}
+	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// Abort drops the unfinished workbook.
+func (w *Workbook) Abort() {
+	if w.f != nil {
+		w.f.Close()
+	}
+	w.tmp.Close()
+	os.Remove(w.tmp.Name())
+}
