@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/gocarina/gocsv"
@@ -155,23 +156,47 @@ func (s *csvSource) decoded(r io.Reader) io.Reader {
 	return transform.NewReader(r, s.enc.NewDecoder())
 }
 
-func newCSVReader(r io.Reader, comma rune) gocsv.SimpleDecoder {
+func newCSVReader(r io.Reader, comma rune) (*csv.Reader, gocsv.SimpleDecoder) {
 	cr := csv.NewReader(r)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
 	cr.LazyQuotes = true
-	return gocsv.NewSimpleDecoderFromCSVReader(cr)
+	return cr, gocsv.NewSimpleDecoderFromCSVReader(cr)
+}
+
+// rowCounter numbers records as a spreadsheet opening the CSV shows them:
+// blank lines, which encoding/csv skips, are rows there, and a quoted field
+// with line breaks stays in one row.
+type rowCounter struct {
+	row      int
+	nextLine int // the first physical line after the previous record
+}
+
+func (c *rowCounter) next(cr *csv.Reader, rec []string) int {
+	start, _ := cr.FieldPos(0)
+	if c.nextLine == 0 {
+		c.nextLine = 1
+	}
+	c.row += 1 + max(start-c.nextLine, 0)
+	breaks := 0
+	for _, f := range rec {
+		breaks += strings.Count(f, "\n")
+	}
+	c.nextLine = start + breaks + 1
+	return c.row
 }
 
 // headerIn parses a sample with one delimiter and returns the header found.
 func headerIn(path string, sample io.Reader, comma rune, keys []batch.Field) (*batch.Sheet, error) {
-	dec := newCSVReader(sample, comma)
-	for line := 1; line <= headerScanRows; line++ {
+	cr, dec := newCSVReader(sample, comma)
+	var rows rowCounter
+	for n := 1; n <= headerScanRows; n++ {
 		rec, err := dec.GetCSVRow()
 		if err != nil {
 			// A sample cut mid-record, or a delimiter that does not fit.
 			return nil, nil
 		}
+		line := rows.next(cr, rec)
 		rec, _ = cleanAll(rec)
 		columns, index, ok, err := matchHeader(rec, keys)
 		if err != nil {
@@ -199,15 +224,17 @@ func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
 		return inputErr(s.path, "no se pudo abrir: %v", err)
 	}
 	defer f.Close()
-	dec := newCSVReader(bufio.NewReaderSize(s.decoded(f), 1<<16), s.dialect.Comma)
-	for line := 1; ; line++ {
+	cr, dec := newCSVReader(bufio.NewReaderSize(s.decoded(f), 1<<16), s.dialect.Comma)
+	var rows rowCounter
+	for {
 		rec, err := dec.GetCSVRow()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
-			return inputErr(s.path, "registro %d: el CSV está mal formado: %v", line, err)
+			return inputErr(s.path, "después de la fila %d: el CSV está mal formado: %v", rows.row, err)
 		}
+		line := rows.next(cr, rec)
 		if line <= sheet.HeaderRow {
 			continue
 		}

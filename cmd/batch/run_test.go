@@ -1,0 +1,238 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"batch/afacturar"
+	"batch/internal/testutil"
+	"batch/sandbox"
+)
+
+const token = "token-de-prueba-XYZ"
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func testSandbox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
+	t.Helper()
+	if cfg.Tokens == nil {
+		cfg.Tokens = map[string]string{token: "900123456"}
+	}
+	sb := sandbox.New(cfg)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	return sb, srv.URL
+}
+
+func runMain(t *testing.T, getenv func(string) string, args ...string) (int, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(args, getenv, &stdout, &stderr)
+	return code, stdout.String() + stderr.String()
+}
+
+// A spreadsheet with every kind of row, sent to the sandbox; the workbook
+// is checked against what the sandbox registered and counted.
+func TestRunEndToEnd(t *testing.T) {
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "recibidas.xlsx")
+	unknown := sandbox.UnknownPrefix + testutil.CUFE(9)[4:]
+	before := testutil.CUFE(8) // registered by someone else before the run
+	testutil.WriteXLSX(t, in,
+		testutil.Sheet{Name: "Portada", Rows: [][]any{{"Informe"}, {"sin datos"}}},
+		testutil.Sheet{Name: "Recibidas", Rows: [][]any{
+			{"Facturas recibidas"},
+			{"CUFE/CUDE", "Tipo Identificación", "Identificación", "Nombres", "Apellidos", "Área", "Emisor"},
+			{testutil.CUFE(1), 13, 52123456, "Ana María", "Gómez", "Compras", "=HYPERLINK(\"x\")"},
+			{strings.ToUpper(testutil.CUFE(2)), "CC", 100200300400, "Luis", "Peña", "", "Ñapa Ltda."},
+			{testutil.CUFE(1), 13, 52123456, "Ana María", "Gómez", "Compras", "repetida"},
+			{"abc-123", 13, 1, "Ana", "Gómez", "", ""},
+			{testutil.CUFE(3), 13, 1, "Al", "Gómez", "", ""},
+			{testutil.CUFE(4), 99, 1, "Ana", "Gómez", "", ""},
+			{testutil.CUFE(5), 13, 1, "Ana", "Gómez", "TI", ""},
+			{unknown, 13, 1, "Ana", "Gómez", "", ""},
+			{before, 13, 1, "Ana", "Gómez", "", ""},
+		}})
+	pre := &afacturar.Client{BaseURL: url, Token: token, Obligado: "900123456", Ambiente: 2, HTTP: afacturar.NewHTTPClient(5*time.Second, 1)}
+	if ans := pre.AcuseRecibo(context.Background(), afacturar.Acuse{CUFE: before, Recibio: afacturar.Persona{TipoIdentificacion: 13, Identificacion: "1", Nombres: "Ana", Apellidos: "Gómez"}}); ans.Values["cude"] == nil {
+		t.Fatalf("pre-registration: %+v", ans)
+	}
+	out := filepath.Join(dir, "salida", "resultados.xlsx")
+	code, msg := runMain(t, env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"}),
+		"run", "--url", url, "--rate", "6000", "-o", out, in)
+	if code != exitSomeRows {
+		t.Fatalf("exit %d, want 1 (some rows need attention)\n%s", code, msg)
+	}
+	rows := testutil.ReadSheet(t, out, "Resultados")
+	want := []struct {
+		line, status, msg string
+	}{
+		{"3", "OK", ""},
+		{"4", "OK", ""},
+		{"5", "OK", "mismo CUFE que la hoja «Recibidas», fila 3"},
+		{"6", "INVALIDO", "guiones"},
+		{"7", "INVALIDO", "nombres"},
+		{"8", "INVALIDO", "tipo_identificacion"},
+		{"9", "INVALIDO", "area"},
+		{"10", "RECHAZADO", "DOC01"},
+		{"11", "YA_REGISTRADO", "LGC01"},
+	}
+	if len(rows) != len(want) {
+		t.Fatalf("%d rows in the workbook, want %d", len(rows), len(want))
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r["hoja"] != "Recibidas" || r["fila"] != w.line || r["acuse_estado"] != w.status || !strings.Contains(r["acuse_mensaje"], w.msg) {
+			t.Errorf("row %d: hoja %s fila %s %s %q; want fila %s %s %q", i, r["hoja"], r["fila"], r["acuse_estado"], r["acuse_mensaje"], w.line, w.status, w.msg)
+		}
+	}
+	// The CUDE in the workbook is the one the provider registered.
+	for i, cufe := range []string{testutil.CUFE(1), testutil.CUFE(2), testutil.CUFE(1)} {
+		registered, _ := sb.Registered(cufe)
+		if rows[i]["acuse_cude"] != registered || registered == "" {
+			t.Errorf("row %d: CUDE %q, registered %q", i, rows[i]["acuse_cude"], registered)
+		}
+	}
+	if rows[8]["acuse_cude"] != "" {
+		t.Errorf("YA_REGISTRADO shows the rejected attempt's CUDE %q", rows[8]["acuse_cude"])
+	}
+	// Each CUFE sent once; no invalid row reached the server.
+	if n := sb.Attempts(testutil.CUFE(1)); n != 1 {
+		t.Errorf("repeated CUFE sent %d times", n)
+	}
+	for _, n := range []int{3, 4, 5} {
+		if sb.Attempts(testutil.CUFE(n)) != 0 {
+			t.Errorf("invalid row with CUFE(%d) reached the server", n)
+		}
+	}
+	if got := sb.Requests(); got != 1+4 {
+		t.Errorf("server saw %d requests, want 5 (1 before the run, 4 during)", got)
+	}
+	// Input cells as read; a formula-looking text stays text.
+	if rows[0]["Identificación"] != "52123456" || rows[1]["Identificación"] != "100200300400" || rows[0]["Emisor"] != `=HYPERLINK("x")` {
+		t.Errorf("input cells changed: %v", rows[0])
+	}
+	if files, _ := filepath.Glob(filepath.Join(dir, "salida", ".*.tmp")); len(files) != 0 {
+		t.Errorf("temporary files left: %v", files)
+	}
+	for _, s := range []string{msg} {
+		if strings.Contains(s, token) {
+			t.Error("the token appears in the output")
+		}
+	}
+	book, _ := os.ReadFile(out)
+	if bytes.Contains(book, []byte(token)) {
+		t.Error("the token appears in the workbook")
+	}
+}
+
+// `make run`: the samples against the built-in sandbox end with exit 0.
+func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "resultados.xlsx")
+	code, msg := runMain(t, env(nil), "run", "--sandbox",
+		"--tipo-identificacion", "CC", "--identificacion", "52123456", "--nombres", "Ana María", "--apellidos", "Gómez Ruiz",
+		"-o", out, "../../samples/facturas-recibidas.xlsx", "../../samples/facturas-recibidas.csv")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, msg)
+	}
+	rows := testutil.ReadSheet(t, out, "Resultados")
+	if len(rows) != 13 {
+		t.Fatalf("%d rows, want 13 (8 from the xlsx, 5 from the csv)", len(rows))
+	}
+	for _, r := range rows {
+		if r["acuse_estado"] != "OK" || len(r["acuse_cude"]) != 96 {
+			t.Errorf("%s fila %s: %s %q", r["archivo"], r["fila"], r["acuse_estado"], r["acuse_cude"])
+		}
+	}
+	if rows[12]["Emisor"] != "Distribuidora La Ñapa Ltda." {
+		t.Errorf("Windows-1252 CSV decoded as %q", rows[12]["Emisor"])
+	}
+}
+
+// A refused token stops the run after the first request, with one message
+// naming the variable, exit 2, and every row accounted for as PENDIENTE.
+func TestRefusedTokenStopsEarly(t *testing.T) {
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	var sb2 strings.Builder
+	sb2.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
+	for i := 0; i < 200; i++ {
+		sb2.WriteString(testutil.CUFE(i) + ";13;1;Ana;Gómez\n")
+	}
+	os.WriteFile(in, []byte(sb2.String()), 0o644)
+	code, msg := runMain(t, env(map[string]string{"AFACTURAR_TOKEN": "otro-token-secreto", "AFACTURAR_OBLIGADO": "900123456"}),
+		"run", "--url", url, "--rate", "60000", "--concurrencia", "1", in)
+	if code != exitNothing {
+		t.Fatalf("exit %d, want 2\n%s", code, msg)
+	}
+	if !strings.Contains(msg, "AFACTURAR_TOKEN") || strings.Contains(msg, "otro-token-secreto") {
+		t.Errorf("message: %s", msg)
+	}
+	if n := sb.Requests(); n != 1 {
+		t.Errorf("%d requests with a refused token, want 1", n)
+	}
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-resultados.xlsx"), "Resultados")
+	if len(rows) != 200 {
+		t.Fatalf("%d rows, want 200", len(rows))
+	}
+	for _, r := range rows {
+		if r["acuse_estado"] != "PENDIENTE" {
+			t.Fatalf("fila %s: %s", r["fila"], r["acuse_estado"])
+		}
+	}
+}
+
+func TestNothingCanBeDone(t *testing.T) {
+	sb, url := testSandbox(t, sandbox.Config{})
+	dir := t.TempDir()
+	noKey := filepath.Join(dir, "sin-cufe.csv")
+	os.WriteFile(noKey, []byte("Factura;Valor\nSETP1;100\n"), 0o644)
+	good := filepath.Join(dir, "ok.csv")
+	os.WriteFile(good, []byte("CUFE\n"+testutil.CUFE(1)+"\n"), 0o644)
+	full := map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"}
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"no file", full, []string{"run"}, "falta el archivo"},
+		{"no token", map[string]string{"AFACTURAR_OBLIGADO": "1"}, []string{"run", good}, "AFACTURAR_TOKEN"},
+		{"no obligado", map[string]string{"AFACTURAR_TOKEN": token}, []string{"run", good}, "--obligado"},
+		{"no CUFE column", full, []string{"run", "--url", url, noKey}, "CUFE"},
+		{"bad ambiente", full, []string{"run", "--ambiente", "staging", good}, "pruebas o produccion"},
+		{"bad tipo flag", full, []string{"run", "--tipo-identificacion", "ZZ", good}, "--tipo-identificacion"},
+		{"output over input", full, []string{"run", "-o", good, good}, ".xlsx"},
+		{"unknown command", full, []string{"enviar"}, "orden desconocida"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, msg := runMain(t, env(c.env), c.args...)
+			if code != exitNothing || !strings.Contains(msg, c.want) {
+				t.Errorf("exit %d, message %q; want 2 and %q", code, msg, c.want)
+			}
+		})
+	}
+	if sb.Requests() != 0 {
+		t.Errorf("%d requests were sent", sb.Requests())
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	if code, out := runMain(t, env(nil), "version"); code != 0 || !strings.HasPrefix(out, "batch ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, out := runMain(t, env(nil), "run", "--help"); code != 0 || !strings.Contains(out, "Ejemplos") || !strings.Contains(out, "--sandbox") {
+		t.Errorf("run --help: %d %q", code, out)
+	}
+}

@@ -1,0 +1,242 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"batch"
+)
+
+// fakeOp is a hand-written operation: the key is the row's first cell, and
+// answers come from a function of the key and the attempt number.
+type fakeOp struct {
+	answer func(key string, attempt int) batch.Answer
+	delay  func(key string) time.Duration
+
+	mu    sync.Mutex
+	sends map[string]int
+}
+
+func (o *fakeOp) Name() string { return "fake" }
+
+func (o *fakeOp) Check(row batch.Row) (string, string) {
+	if row.Cells[0] == "" {
+		return "", "clave vacía"
+	}
+	return row.Cells[0], ""
+}
+
+func (o *fakeOp) Send(ctx context.Context, row batch.Row) batch.Answer {
+	o.mu.Lock()
+	if o.sends == nil {
+		o.sends = map[string]int{}
+	}
+	o.sends[row.Cells[0]]++
+	n := o.sends[row.Cells[0]]
+	o.mu.Unlock()
+	if o.delay != nil {
+		select {
+		case <-time.After(o.delay(row.Cells[0])):
+		case <-ctx.Done():
+		}
+	}
+	return o.answer(row.Cells[0], n)
+}
+
+func (o *fakeOp) sent(key string) int { o.mu.Lock(); defer o.mu.Unlock(); return o.sends[key] }
+
+type rows []string
+
+func (r rows) Each(fn func(batch.Row) error) error {
+	sheet := &batch.Sheet{Name: "Hoja1", Columns: []string{"clave"}}
+	for i, k := range r {
+		if err := fn(batch.Row{Sheet: sheet, Line: i + 2, Cells: []string{k}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type sink struct {
+	keys    []string
+	results []batch.Result
+}
+
+func (s *sink) Write(row batch.Row, res []batch.Result) error {
+	s.keys = append(s.keys, row.Cells[0])
+	s.results = append(s.results, res[0])
+	return nil
+}
+
+func ok(string, int) batch.Answer { return batch.Answer{Class: batch.ClassOK, Code: "0"} }
+
+var fast = RetryPolicy{MaxAttempts: 3, MaxRateLimited: 5, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
+
+func run(t *testing.T, op *fakeOp, in rows, inFlight int) (*sink, Summary, error) {
+	t.Helper()
+	s := &sink{}
+	sum, err := Run(context.Background(), Config{Inputs: []Source{in}, Ops: []Op{{Operation: op}}, Sink: s, Retry: fast, InFlight: inFlight, Window: 3})
+	return s, sum, err
+}
+
+// Results reach the sink in input order even when later rows finish first,
+// and the window bounds how far reading runs ahead.
+func TestOrderKeptUnderConcurrency(t *testing.T) {
+	var in rows
+	for i := 0; i < 40; i++ {
+		in = append(in, fmt.Sprintf("k%02d", i))
+	}
+	op := &fakeOp{answer: ok, delay: func(k string) time.Duration {
+		if k[2]%3 == 0 {
+			return 5 * time.Millisecond
+		}
+		return 0
+	}}
+	s, sum, err := run(t, op, in, 8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, k := range s.keys {
+		if k != in[i] {
+			t.Fatalf("row %d is %s, want %s", i, k, in[i])
+		}
+	}
+	if sum.Rows != 40 || sum.Statuses["fake"][batch.StatusOK] != 40 || !sum.Complete() {
+		t.Errorf("summary = %+v", sum)
+	}
+}
+
+func TestDuplicateKeySentOnce(t *testing.T) {
+	op := &fakeOp{answer: func(string, int) batch.Answer {
+		return batch.Answer{Class: batch.ClassOK, Values: map[string]any{"cude": "c1"}}
+	}}
+	s, sum, err := run(t, op, rows{"a", "b", "a", "a"}, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.sent("a") != 1 || sum.Requests != 2 {
+		t.Errorf("a sent %d times, %d requests; want 1 and 2", op.sent("a"), sum.Requests)
+	}
+	for i, r := range s.results {
+		if r.Status != batch.StatusOK || r.Values["cude"] != "c1" {
+			t.Errorf("row %d = %+v", i, r)
+		}
+	}
+	if s.results[0].Message != "" || s.results[2].Message == "" {
+		t.Errorf("only the repeats say they were not sent again: %q / %q", s.results[0].Message, s.results[2].Message)
+	}
+}
+
+func TestInvalidRowNeverSent(t *testing.T) {
+	op := &fakeOp{answer: ok}
+	s, _, _ := run(t, op, rows{"", "a"}, 2)
+	if s.results[0].Status != batch.StatusInvalido || op.sent("") != 0 {
+		t.Errorf("invalid row: %+v, sent %d", s.results[0], op.sent(""))
+	}
+}
+
+func TestRetriesByClass(t *testing.T) {
+	op := &fakeOp{answer: func(k string, n int) batch.Answer {
+		switch k {
+		case "flaky": // fails twice, then succeeds
+			if n < 3 {
+				return batch.Answer{Class: batch.ClassTransient, Message: "503"}
+			}
+			return batch.Answer{Class: batch.ClassOK}
+		case "down":
+			return batch.Answer{Class: batch.ClassTransient, Message: "código 28"}
+		case "busy": // 429 four times, then fine
+			if n < 5 {
+				return batch.Answer{Class: batch.ClassRateLimited, RetryAfter: time.Millisecond}
+			}
+			return batch.Answer{Class: batch.ClassOK}
+		case "lost": // the first answer was lost; the resend meets LGC01
+			if n == 1 {
+				return batch.Answer{Class: batch.ClassTransient}
+			}
+			return batch.Answer{Class: batch.ClassAlreadyDone, Code: "LGC01"}
+		case "bad":
+			return batch.Answer{Class: batch.ClassRejected, Code: "400"}
+		}
+		return batch.Answer{Class: batch.ClassUnexpected}
+	}}
+	s, _, err := run(t, op, rows{"flaky", "down", "busy", "lost", "bad", "odd"}, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct {
+		status   batch.Status
+		attempts int
+	}{
+		{batch.StatusOK, 3}, {batch.StatusPendiente, 3}, {batch.StatusOK, 5},
+		{batch.StatusYaRegistrado, 2}, {batch.StatusRechazado, 1}, {batch.StatusError, 1},
+	}
+	for i, w := range want {
+		if r := s.results[i]; r.Status != w.status || r.Attempts != w.attempts {
+			t.Errorf("%s: %s after %d attempts; want %s after %d", s.keys[i], r.Status, r.Attempts, w.status, w.attempts)
+		}
+	}
+	if op.sent("bad") != 1 {
+		t.Error("a rejected row was resent")
+	}
+}
+
+// A refusal that concerns every row stops sending after the first: the
+// rest are PENDIENTE and never reach the provider.
+func TestFatalStopsTheRun(t *testing.T) {
+	op := &fakeOp{answer: func(string, int) batch.Answer {
+		return batch.Answer{Class: batch.ClassFatal, Message: "token rechazado"}
+	}}
+	var in rows
+	for i := 0; i < 50; i++ {
+		in = append(in, fmt.Sprint(i))
+	}
+	s, sum, err := run(t, op, in, 1)
+	var stopped *Stopped
+	if !errors.As(err, &stopped) || stopped.Reason != "token rechazado" {
+		t.Fatalf("err = %v, want Stopped", err)
+	}
+	total := 0
+	for _, k := range in {
+		total += op.sent(k)
+	}
+	if total != 1 {
+		t.Errorf("%d requests after a fatal answer; want 1", total)
+	}
+	if len(s.results) != 50 || sum.Statuses["fake"][batch.StatusPendiente] != 50 {
+		t.Errorf("%d rows written, statuses %v; want all 50 PENDIENTE", len(s.results), sum.Statuses)
+	}
+}
+
+type failingSink struct{ n int }
+
+func (f *failingSink) Write(batch.Row, []batch.Result) error {
+	f.n++
+	if f.n == 2 {
+		return errors.New("disco lleno")
+	}
+	return nil
+}
+
+func TestSinkFailureStopsSending(t *testing.T) {
+	op := &fakeOp{answer: ok}
+	var in rows
+	for i := 0; i < 100; i++ {
+		in = append(in, fmt.Sprint(i))
+	}
+	_, err := Run(context.Background(), Config{Inputs: []Source{in}, Ops: []Op{{Operation: op}}, Sink: &failingSink{}, Retry: fast, InFlight: 1, Window: 1})
+	if err == nil || err.Error() != "disco lleno" {
+		t.Fatalf("err = %v", err)
+	}
+	total := 0
+	for _, k := range in {
+		total += op.sent(k)
+	}
+	if total >= 100 {
+		t.Errorf("%d requests after the workbook failed", total)
+	}
+}
