@@ -22,7 +22,9 @@ var aliases = map[string]batch.Field{
 	"numeroidentificacion":   batch.FieldIdentificacion,
 	"numerodeidentificacion": batch.FieldIdentificacion,
 	"nombres":                batch.FieldNombres,
+	"nombre":                 batch.FieldNombres,
 	"apellidos":              batch.FieldApellidos,
+	"apellido":               batch.FieldApellidos,
 	"cargo":                  batch.FieldCargo,
 	"area":                   batch.FieldArea,
 }
