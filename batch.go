@@ -58,6 +58,7 @@ type Answer struct {
 	Values     map[string]any // operation-specific results (cude, numero_evento, ...)
 	RetryAfter time.Duration  // with ClassRateLimited, how long the provider asked to wait
 	HTTPStatus int
+	Response   string // the answer's body as received, for the journal
 }
 
 // Result is the final word on one row for one operation.

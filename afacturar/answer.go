@@ -36,10 +36,11 @@ type reply struct {
 	dian       string
 	retryAfter time.Duration
 	json       bool
+	body       string
 }
 
 func readReply(status int, header http.Header, body []byte) reply {
-	r := reply{status: status, code: status, codeText: strconv.Itoa(status), retryAfter: parseRetryAfter(header.Get("Retry-After"))}
+	r := reply{status: status, code: status, codeText: strconv.Itoa(status), retryAfter: parseRetryAfter(header.Get("Retry-After")), body: string(body)}
 	var env envelope
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
@@ -197,7 +198,7 @@ func formatRules(rules []DIANRule, fallback string) string {
 // classify turns a reply into an Answer for everything but success, which
 // only the operation can read. ok=false means "code 0: read the resultado".
 func (r reply) classify() (a batch.Answer, success bool) {
-	a = batch.Answer{Code: r.codeText, HTTPStatus: r.status, RetryAfter: r.retryAfter}
+	a = batch.Answer{Code: r.codeText, HTTPStatus: r.status, RetryAfter: r.retryAfter, Response: r.body}
 	if r.status == http.StatusTooManyRequests || r.code == 429 {
 		a.Class = batch.ClassRateLimited
 		a.Message = "Afacturar pidió esperar: más de 120 solicitudes por minuto"

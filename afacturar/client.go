@@ -138,6 +138,10 @@ func (c *Client) AcuseRecibo(ctx context.Context, a Acuse) batch.Answer {
 	if !success {
 		return ans
 	}
+	return acuseResult(r, ans)
+}
+
+func acuseResult(r reply, ans batch.Answer) batch.Answer {
 	var res struct {
 		CUDE         string          `json:"cude"`
 		NumeroEvento json.RawMessage `json:"numero_evento"`
@@ -188,6 +192,11 @@ func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, a
 		return r, networkAnswer(ctx, err), false
 	}
 	return readReply(resp.StatusCode, resp.Header, raw), batch.Answer{}, true
+}
+
+// Request describes what a request sends, minus the token, for the journal.
+func (c *Client) Request(path string, data []byte) string {
+	return "POST " + path + "\ndocumento_obligado=" + c.Obligado + "\ndata=" + string(data)
 }
 
 // networkAnswer classifies a failed exchange. The request may have reached

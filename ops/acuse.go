@@ -50,6 +50,13 @@ func (o *Acuse) Check(row batch.Row) (key, problem string) {
 	return a.CUFE, problem
 }
 
+// Request is what Send sends for the row, minus the token, for the journal.
+func (o *Acuse) Request(row batch.Row) string {
+	a, _ := o.build(row)
+	data, _ := o.Client.AcuseData(a)
+	return o.Client.Request(afacturar.PathAcuse, data)
+}
+
 // Send registers the row's acuse.
 func (o *Acuse) Send(ctx context.Context, row batch.Row) batch.Answer {
 	a, problem := o.build(row)

@@ -25,6 +25,19 @@ type Operation interface {
 	Check(row batch.Row) (key, problem string)
 	// Send makes one attempt and classifies its answer.
 	Send(ctx context.Context, row batch.Row) batch.Answer
+	// Request describes what Send sends, minus secrets, for the journal.
+	Request(row batch.Row) string
+}
+
+// Journal is the durable record of every key's state and every attempt.
+// Each call is on disk when it returns.
+type Journal interface {
+	// Recorded returns the last state recorded for a key.
+	Recorded(op, key string) (res batch.Result, at time.Time, found bool, err error)
+	// Begin records an attempt about to be sent; the key is in flight.
+	Begin(op, key, source, request string) (int64, error)
+	// End records the attempt's answer and the key's state after it.
+	End(id int64, op, key string, ans batch.Answer, state batch.Result) error
 }
 
 // Pacer spaces requests to the provider's limit. Every attempt waits on it.
@@ -60,12 +73,22 @@ type Config struct {
 	// Window is how many rows may wait for their results before reading
 	// pauses: it bounds memory whatever the input's size.
 	Window int
+	// Journal, when set, makes the run resumable: keys it holds as final
+	// are not sent again, and every attempt is recorded before it is sent.
+	Journal Journal
+	// RetryRejected sends again the keys the journal holds as RECHAZADO.
+	RetryRejected bool
+	// Flight is the context of requests already sent. When the run's
+	// context ends no new request starts, and those under way go on until
+	// Flight ends. Nil means they go on until they finish.
+	Flight context.Context
 }
 
 // Summary counts what happened.
 type Summary struct {
 	Rows     int                             // data rows read
 	Requests int                             // distinct keys sent
+	Reused   int                             // keys answered from the journal, not sent
 	Attempts int                             // requests made, retries included
 	Statuses map[string]map[batch.Status]int // operation → status → rows
 	Started  time.Time
@@ -122,14 +145,18 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if cfg.Window <= 0 {
 		cfg.Window = 4096
 	}
+	flight := cfg.Flight
+	if flight == nil {
+		flight = context.WithoutCancel(ctx)
+	}
 	sum := Summary{Started: time.Now(), Statuses: map[string]map[batch.Status]int{}}
 	for _, op := range cfg.Ops {
 		sum.Statuses[op.Name()] = map[batch.Status]int{}
 	}
 
 	// Sending stops when the group's context ends: a fatal answer, the
-	// sink's failure, or the caller. Requests already under way use ctx
-	// itself and are not cut short by another row's failure.
+	// sink's failure, or the caller. Requests already under way use flight
+	// and are not cut short by another row's failure.
 	startCtx, stopStarting := context.WithCancelCause(ctx)
 	defer stopStarting(nil)
 	g, gctx := errgroup.WithContext(startCtx)
@@ -184,6 +211,17 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 					j := &job{done: make(chan struct{}), where: place(row)}
 					seen[i][key] = j
 					s.parts[i].job = j
+					if res, ok, err := reuse(cfg, op, key); err != nil || ok {
+						if err != nil {
+							res = batch.Result{Status: batch.StatusPendiente, Code: "DIARIO", Message: err.Error()}
+							stopStarting(&Stopped{Reason: err.Error()})
+						} else {
+							sum.Reused++
+						}
+						j.res = res
+						close(j.done)
+						continue
+					}
 					if gctx.Err() != nil {
 						j.res = notSent(gctx)
 						close(j.done)
@@ -196,7 +234,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 					g.Go(func() error {
 						defer close(j.done)
 						var err error
-						j.res, err = attempt(gctx, ctx, op, row, cfg.Retry, func() {
+						j.res, err = attempt(gctx, flight, op, key, row, cfg, func() {
 							mu.Lock()
 							sum.Attempts++
 							mu.Unlock()
@@ -204,12 +242,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 						return err
 					})
 				}
-				select {
-				case slots <- s:
-					return nil
-				case <-ctx.Done():
-					return ctx.Err()
-				}
+				// Reading goes on after a stop, so that every row reaches
+				// the workbook, as PENDIENTE if it was not sent.
+				slots <- s
+				return nil
 			})
 			if err != nil {
 				return err
@@ -225,12 +261,33 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	switch {
 	case sinkErr != nil:
 		return sum, sinkErr
-	case readErr != nil && !errors.Is(readErr, context.Canceled):
+	case readErr != nil:
 		return sum, readErr
 	case runErr != nil:
 		return sum, runErr
 	}
+	var stopped *Stopped
+	if cause := context.Cause(startCtx); errors.As(cause, &stopped) {
+		return sum, stopped
+	}
 	return sum, ctx.Err()
+}
+
+// reuse answers a key from the journal when an earlier run left it final.
+func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
+	if cfg.Journal == nil {
+		return batch.Result{}, false, nil
+	}
+	res, at, found, err := cfg.Journal.Recorded(op.Name(), key)
+	if err != nil || !found || !res.Status.Final() {
+		return batch.Result{}, false, err
+	}
+	if res.Status == batch.StatusRechazado && cfg.RetryRejected {
+		return batch.Result{}, false, nil
+	}
+	res.Attempts = 0
+	res.Message = joinMsg(res.Message, "resultado de una ejecución anterior ("+at.Local().Format("2006-01-02 15:04")+"); no se envió de nuevo")
+	return res, true, nil
 }
 
 // notSent is the result of a row whose request was never started because

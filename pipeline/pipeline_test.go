@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"batch"
+	"batch/journal"
 )
 
 // fakeOp is a hand-written operation: the key is the row's first cell, and
@@ -46,6 +48,8 @@ func (o *fakeOp) Send(ctx context.Context, row batch.Row) batch.Answer {
 	}
 	return o.answer(row.Cells[0], n)
 }
+
+func (o *fakeOp) Request(row batch.Row) string { return "clave=" + row.Cells[0] }
 
 func (o *fakeOp) sent(key string) int { o.mu.Lock(); defer o.mu.Unlock(); return o.sends[key] }
 
@@ -238,5 +242,64 @@ func TestSinkFailureStopsSending(t *testing.T) {
 	}
 	if total >= 100 {
 		t.Errorf("%d requests after the workbook failed", total)
+	}
+}
+
+// The journal makes a second run send nothing for keys already final, and
+// resend what was pending, in flight or (on request) rejected.
+func TestResumeFromJournal(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	first := &fakeOp{answer: func(k string, n int) batch.Answer {
+		switch k {
+		case "ok":
+			return batch.Answer{Class: batch.ClassOK, Values: map[string]any{"cude": "c-ok"}}
+		case "bad":
+			return batch.Answer{Class: batch.ClassRejected, Message: "regla X"}
+		case "down":
+			return batch.Answer{Class: batch.ClassTransient}
+		}
+		return batch.Answer{Class: batch.ClassAlreadyDone}
+	}}
+	in := rows{"ok", "bad", "down", "dup"}
+	cfg := Config{Inputs: []Source{in}, Ops: []Op{{Operation: first}}, Sink: &sink{}, Retry: fast, InFlight: 2, Journal: j}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	// A key left in flight by a killed run.
+	if _, err := j.Begin("fake", "killed", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	second := &fakeOp{answer: ok}
+	s := &sink{}
+	cfg.Ops, cfg.Sink, cfg.Inputs = []Op{{Operation: second}}, s, []Source{rows{"ok", "bad", "down", "dup", "killed"}}
+	sum, err := Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"ok", "bad", "dup"} {
+		if second.sent(k) != 0 {
+			t.Errorf("%s, final in the journal, was sent again", k)
+		}
+	}
+	if second.sent("down") != 1 || second.sent("killed") != 1 || sum.Reused != 3 {
+		t.Errorf("down sent %d, killed sent %d, reused %d; want 1, 1, 3", second.sent("down"), second.sent("killed"), sum.Reused)
+	}
+	if r := s.results[0]; r.Status != batch.StatusOK || r.Values["cude"] != "c-ok" || r.Attempts != 0 {
+		t.Errorf("reused row = %+v", r)
+	}
+	if s.results[1].Status != batch.StatusRechazado || s.results[3].Status != batch.StatusYaRegistrado {
+		t.Errorf("statuses = %v, %v", s.results[1].Status, s.results[3].Status)
+	}
+	cfg.RetryRejected = true
+	third := &fakeOp{answer: ok}
+	cfg.Ops = []Op{{Operation: third}}
+	cfg.Sink = &sink{}
+	Run(context.Background(), cfg)
+	if third.sent("bad") != 1 || third.sent("ok") != 0 {
+		t.Errorf("with RetryRejected: bad sent %d, ok sent %d; want 1, 0", third.sent("bad"), third.sent("ok"))
 	}
 }

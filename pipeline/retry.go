@@ -48,11 +48,13 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// attempt sends one row until it gets a final answer, the budget runs out,
+// attempt sends one key until it gets a final answer, the budget runs out,
 // or the run stops. start ends when no new attempt may begin; flight is the
-// context of the request itself. The error is non-nil only for an answer
-// that must stop the whole run.
-func attempt(start, flight context.Context, op Op, row batch.Row, p RetryPolicy, count func()) (batch.Result, error) {
+// context of the request itself. Every attempt is in the journal before it
+// is sent, and its answer is there before the result goes on. The error is
+// non-nil only for what must stop the whole run.
+func attempt(start, flight context.Context, op Op, key string, row batch.Row, cfg Config, count func()) (batch.Result, error) {
+	p := cfg.Retry
 	var (
 		res                   batch.Result
 		transient, rateLimits int
@@ -65,44 +67,67 @@ func attempt(start, flight context.Context, op Op, row batch.Row, p RetryPolicy,
 		} else if start.Err() != nil {
 			return pending(res, start), nil
 		}
+		var id int64
+		if cfg.Journal != nil {
+			var err error
+			if id, err = cfg.Journal.Begin(op.Name(), key, place(row), op.Request(row)); err != nil {
+				return journalFailed(res, err)
+			}
+		}
 		count()
 		res.Attempts++
 		ans := op.Send(flight, row)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
-		var wait time.Duration
+		var (
+			wait  time.Duration
+			done  bool
+			fatal error
+		)
 		switch ans.Class {
 		case batch.ClassOK:
-			res.Status = batch.StatusOK
-			return res, nil
+			res.Status, done = batch.StatusOK, true
 		case batch.ClassAlreadyDone:
-			res.Status = batch.StatusYaRegistrado
-			return res, nil
+			res.Status, done = batch.StatusYaRegistrado, true
 		case batch.ClassRejected:
-			res.Status = batch.StatusRechazado
-			return res, nil
+			res.Status, done = batch.StatusRechazado, true
 		case batch.ClassUnexpected:
-			res.Status = batch.StatusError
-			return res, nil
+			res.Status, done = batch.StatusError, true
 		case batch.ClassFatal:
-			res.Status = batch.StatusPendiente
-			return res, &Stopped{Reason: ans.Message}
+			res.Status, done, fatal = batch.StatusPendiente, true, &Stopped{Reason: ans.Message}
 		case batch.ClassRateLimited:
-			rateLimits++
-			if rateLimits >= p.MaxRateLimited {
-				return exhausted(res), nil
+			res.Status = batch.StatusPendiente
+			if rateLimits++; rateLimits >= p.MaxRateLimited {
+				res, done = exhausted(res), true
 			}
 			wait = max(ans.RetryAfter, p.backoff(1))
 		default: // transient
-			transient++
-			if transient >= p.MaxAttempts {
-				return exhausted(res), nil
+			res.Status = batch.StatusPendiente
+			if transient++; transient >= p.MaxAttempts {
+				res, done = exhausted(res), true
 			}
 			wait = p.backoff(transient)
+		}
+		if cfg.Journal != nil {
+			if err := cfg.Journal.End(id, op.Name(), key, ans, res); err != nil {
+				return journalFailed(res, err)
+			}
+		}
+		if done {
+			return res, fatal
 		}
 		if sleep(start, wait) != nil {
 			return pending(res, start), nil
 		}
 	}
+}
+
+// journalFailed stops the run: without the journal the tool cannot promise
+// that nothing is sent twice.
+func journalFailed(res batch.Result, err error) (batch.Result, error) {
+	res.Status = batch.StatusPendiente
+	res.Code = "DIARIO"
+	res.Message = err.Error()
+	return res, &Stopped{Reason: err.Error()}
 }
 
 // exhausted is a row that ran out of attempts: not the user's to fix, the
@@ -115,8 +140,7 @@ func exhausted(res batch.Result) batch.Result {
 
 func pending(res batch.Result, start context.Context) batch.Result {
 	if res.Attempts == 0 {
-		r := notSent(start)
-		return r
+		return notSent(start)
 	}
 	res.Status = batch.StatusPendiente
 	res.Message = joinMsg(res.Message, "la ejecución se detuvo antes de la respuesta final; se enviará de nuevo en la próxima ejecución")

@@ -238,6 +238,9 @@ func (w *Workbook) Close() error {
 	return nil
 }
 
+// TempPath is where the unfinished workbook is being written.
+func (w *Workbook) TempPath() string { return w.tmp.Name() }
+
 // Abort drops the unfinished workbook.
 func (w *Workbook) Abort() {
 	if w.f != nil {

@@ -21,6 +21,7 @@ import (
 
 	"batch"
 	"batch/afacturar"
+	"batch/journal"
 	"batch/ops"
 	"batch/pipeline"
 	"batch/readers"
@@ -30,17 +31,21 @@ import (
 
 // runFlags are `batch run`'s options.
 type runFlags struct {
-	out          string
-	ambiente     string
-	url          string
-	obligado     string
-	rpm          int
-	inFlight     int
-	timeout      time.Duration
-	attempts     int
-	sandbox      bool
-	claveArchivo string
-	person       ops.Person
+	out           string
+	ambiente      string
+	url           string
+	obligado      string
+	rpm           int
+	inFlight      int
+	timeout       time.Duration
+	attempts      int
+	sandbox       bool
+	claveArchivo  string
+	person        ops.Person
+	journal       string
+	retryRejected bool
+	retryDelay    time.Duration
+	grace         time.Duration
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -76,6 +81,10 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
 	fs.DurationVar(&f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
 	fs.IntVar(&f.attempts, "reintentos", 5, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
+	fs.StringVar(&f.journal, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
+	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
+	fs.DurationVar(&f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
+	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
 	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
@@ -95,6 +104,8 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 		return f, nil, errors.New("--rate debe ser mayor que 0")
 	case f.timeout <= 0:
 		return f, nil, errors.New("--timeout debe ser mayor que 0")
+	case f.retryDelay <= 0 || f.grace < 0:
+		return f, nil, errors.New("--espera-reintento debe ser mayor que 0 y --espera-cierre no puede ser negativa")
 	case f.ambiente != "pruebas" && f.ambiente != "produccion":
 		return f, nil, fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", f.ambiente)
 	}
@@ -192,25 +203,56 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		}
 	}
 
+	journalPath := f.journal
+	if journalPath == "" && f.sandbox {
+		// The simulator forgets its registrations when it stops; a
+		// journal that outlived it would answer for events it never had.
+		dir, err := os.MkdirTemp("", "batch-sandbox-")
+		if err != nil {
+			return fail("no se pudo crear el diario temporal: %v", err)
+		}
+		defer os.RemoveAll(dir)
+		journalPath = filepath.Join(dir, "journal.db")
+	}
+	if journalPath == "" {
+		if journalPath, err = journal.DefaultPath(getenv); err != nil {
+			return fail("%v", err)
+		}
+	}
+	jr, err := journal.Open(journalPath, client.Obligado)
+	if err != nil {
+		return fail("%v", err)
+	}
+	defer jr.Close()
+
 	acuse := &ops.Acuse{Client: client, Defaults: f.person}
 	book, err := writers.Create(out, sheets, []writers.Columns{acuse})
 	if err != nil {
 		return fail("%v", err)
 	}
 
-	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer cancel()
+	ctx, stopStarting := context.WithCancel(context.Background())
+	defer stopStarting()
+	flight, stopFlight := context.WithCancel(context.Background())
+	defer stopFlight()
+	finished := make(chan struct{})
+	defer close(finished)
+	go onSignals(finished, stopStarting, stopFlight, f.grace, book.TempPath(), stderr)
+
 	pacer := rate.NewLimiter(rate.Every(time.Minute/time.Duration(f.rpm)), 1)
 	sources := make([]pipeline.Source, len(inputs))
 	for i, in := range inputs {
 		sources[i] = in
 	}
 	sum, runErr := pipeline.Run(ctx, pipeline.Config{
-		Inputs:   sources,
-		Ops:      []pipeline.Op{{Operation: acuse, Pacer: pacer}},
-		Sink:     book,
-		Retry:    pipeline.RetryPolicy{MaxAttempts: f.attempts},
-		InFlight: inFlight,
+		Inputs:        sources,
+		Ops:           []pipeline.Op{{Operation: acuse, Pacer: pacer}},
+		Sink:          book,
+		Retry:         pipeline.RetryPolicy{MaxAttempts: f.attempts, BaseDelay: f.retryDelay},
+		InFlight:      inFlight,
+		Journal:       jr,
+		RetryRejected: f.retryRejected,
+		Flight:        flight,
 	})
 	if err := book.Close(); err != nil {
 		return fail("%v", err)
@@ -237,8 +279,8 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 
 // report prints the run's summary for whoever watches the job.
 func report(w io.Writer, sum pipeline.Summary, out string) {
-	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos) en %s\n",
-		sum.Rows, sum.Requests, sum.Attempts, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
+	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos), %d ya resueltas en ejecuciones anteriores, en %s\n",
+		sum.Rows, sum.Requests, sum.Attempts, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
 	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
 	for name, counts := range sum.Statuses {
 		var parts []string
@@ -264,6 +306,35 @@ func same(a, b string) bool {
 	aa, _ := filepath.Abs(a)
 	ab, _ := filepath.Abs(b)
 	return aa == ab
+}
+
+// onSignals handles SIGINT and SIGTERM: the first stops new requests and
+// lets those under way answer for up to grace; the second ends the process
+// at once. Every journal write is a committed transaction, so the journal
+// is consistent whenever the process ends, and the unfinished workbook is
+// removed so the output path keeps its previous complete file.
+func onSignals(finished <-chan struct{}, stopStarting, stopFlight func(), grace time.Duration, tmpBook string, stderr io.Writer) {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	select {
+	case <-sigs:
+	case <-finished:
+		return
+	}
+	fmt.Fprintf(stderr, "batch: señal recibida: no se envían más filas; se esperan hasta %s las respuestas en curso (otra señal termina de inmediato)\n", grace)
+	stopStarting()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-sigs:
+		os.Remove(tmpBook)
+		fmt.Fprintln(stderr, "batch: segunda señal: se termina ya, sin escribir el libro. El diario está completo: la próxima ejecución continúa donde quedó")
+		os.Exit(exitSomeRows)
+	case <-timer.C:
+		stopFlight()
+	case <-finished:
+	}
 }
 
 // startSandbox serves the simulated Afacturar on a loopback port for the

@@ -32,10 +32,19 @@ func testSandbox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
 	return sb, srv.URL
 }
 
+// runMain runs the command line with a journal of the test's own, unless
+// the test names one.
 func runMain(t *testing.T, getenv func(string) string, args ...string) (int, string) {
 	t.Helper()
+	state := t.TempDir()
+	isolated := func(k string) string {
+		if v := getenv(k); v != "" || k != "XDG_STATE_HOME" {
+			return v
+		}
+		return state
+	}
 	var stdout, stderr bytes.Buffer
-	code := Main(args, getenv, &stdout, &stderr)
+	code := Main(args, isolated, &stdout, &stderr)
 	return code, stdout.String() + stderr.String()
 }
 

@@ -1,0 +1,320 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch/internal/testutil"
+	"batch/sandbox"
+)
+
+var full = env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"})
+
+func writeCSV(t *testing.T, path string, cufes []string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
+	for _, c := range cufes {
+		b.WriteString(c + ";13;52123456;Ana;Gómez\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Each fault the provider is known for, injected on its own CUFE; every row
+// ends in the status the seeds imply, and acuses are resent only where an
+// answer was lost.
+func TestFaultsEndToEnd(t *testing.T) {
+	type want struct {
+		status     string
+		attempts   int
+		registered bool
+	}
+	faults := []struct {
+		name  string
+		fault func(attempt int) sandbox.Fault
+		want  want
+	}{
+		{"500 then OK", func(n int) sandbox.Fault { return pick(n <= 1, sandbox.Fault500) }, want{"OK", 2, true}},
+		{"503 HTML twice", func(n int) sandbox.Fault { return pick(n <= 2, sandbox.Fault503HTML) }, want{"OK", 3, true}},
+		{"28, not registered", func(n int) sandbox.Fault { return pick(n <= 1, sandbox.Fault28) }, want{"OK", 2, true}},
+		{"28 after registering", func(n int) sandbox.Fault { return pick(n <= 1, sandbox.Fault28Registered) }, want{"YA_REGISTRADO", 2, true}},
+		{"dropped connection", func(n int) sandbox.Fault { return pick(n <= 1, sandbox.FaultDrop) }, want{"OK", 2, true}},
+		{"dropped after registering", func(n int) sandbox.Fault { return pick(n <= 1, sandbox.FaultDropRegistered) }, want{"YA_REGISTRADO", 2, true}},
+		{"hang past the timeout", func(n int) sandbox.Fault { return pick(n <= 1, sandbox.FaultHang) }, want{"OK", 2, true}},
+		{"429 burst", func(n int) sandbox.Fault { return pick(n <= 2, sandbox.Fault429) }, want{"OK", 3, true}},
+		{"500 for ever", func(int) sandbox.Fault { return sandbox.Fault500 }, want{"PENDIENTE", 3, false}},
+	}
+	byCUFE := map[string]func(int) sandbox.Fault{}
+	var cufes []string
+	for i, f := range faults {
+		c := testutil.CUFE(1000 + i)
+		cufes = append(cufes, c)
+		byCUFE[c] = f.fault
+	}
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault { return byCUFE[cufe](attempt) }})
+	dir := t.TempDir()
+	in, out, jr := filepath.Join(dir, "fallas.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
+	writeCSV(t, in, cufes)
+	args := []string{"run", "--url", url, "--rate", "60000", "--timeout", "500ms", "--espera-reintento", "5ms", "--reintentos", "3", "--journal", jr, "-o", out, in}
+	code, msg := runMain(t, full, args...)
+	if code != exitSomeRows {
+		t.Fatalf("exit %d, want 1 (one row PENDIENTE)\n%s", code, msg)
+	}
+	rows := testutil.ReadSheet(t, out, "Resultados")
+	for i, f := range faults {
+		r := rows[i]
+		_, registered := sb.Registered(cufes[i])
+		if r["acuse_estado"] != f.want.status || sb.Attempts(cufes[i]) != f.want.attempts || registered != f.want.registered {
+			t.Errorf("%s: %s after %d attempts, registered %v; want %s, %d, %v (%s)", f.name, r["acuse_estado"], sb.Attempts(cufes[i]), registered, f.want.status, f.want.attempts, f.want.registered, r["acuse_mensaje"])
+		}
+		if f.want.status == "YA_REGISTRADO" && r["acuse_cude"] != "" {
+			t.Errorf("%s: shows the rejected attempt's CUDE", f.name)
+		}
+		if f.want.status == "OK" {
+			if cude, _ := sb.Registered(cufes[i]); r["acuse_cude"] != cude {
+				t.Errorf("%s: CUDE %s, registered %s", f.name, r["acuse_cude"], cude)
+			}
+		}
+	}
+
+	// The next run sends only the PENDIENTE row.
+	before := sb.Requests()
+	runMain(t, full, args...)
+	if got := sb.Requests() - before; got != 3 {
+		t.Errorf("second run made %d requests, want 3 (the PENDIENTE row's attempts)", got)
+	}
+}
+
+func pick(cond bool, f sandbox.Fault) sandbox.Fault {
+	if cond {
+		return f
+	}
+	return sandbox.FaultNone
+}
+
+// A second run over the same input sends nothing and writes the same
+// statuses and CUDEs.
+func TestSecondRunSendsNothing(t *testing.T) {
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	dir := t.TempDir()
+	jr := filepath.Join(dir, "diario.db")
+	args := func(out string) []string {
+		return []string{"run", "--url", url, "--rate", "60000", "--journal", jr,
+			"--tipo-identificacion", "CC", "--identificacion", "52123456", "--nombres", "Ana María", "--apellidos", "Gómez Ruiz",
+			"-o", out, "../../samples/facturas-recibidas.xlsx", "../../samples/facturas-recibidas.csv"}
+	}
+	first, second := filepath.Join(dir, "1.xlsx"), filepath.Join(dir, "2.xlsx")
+	if code, msg := runMain(t, full, args(first)...); code != exitOK {
+		t.Fatalf("first run: exit %d\n%s", code, msg)
+	}
+	sent := sb.Requests()
+	code, msg := runMain(t, full, args(second)...)
+	if code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, msg)
+	}
+	if sb.Requests() != sent {
+		t.Errorf("the second run made %d requests", sb.Requests()-sent)
+	}
+	a, b := testutil.ReadSheet(t, first, "Resultados"), testutil.ReadSheet(t, second, "Resultados")
+	for i := range a {
+		if a[i]["acuse_estado"] != b[i]["acuse_estado"] || a[i]["acuse_cude"] != b[i]["acuse_cude"] || b[i]["acuse_cude"] == "" {
+			t.Errorf("row %d: %s %s, then %s %s", i, a[i]["acuse_estado"], a[i]["acuse_cude"], b[i]["acuse_estado"], b[i]["acuse_cude"])
+		}
+	}
+	// The journal (with its WAL) and the workbooks never hold the token.
+	files, _ := filepath.Glob(filepath.Join(dir, "*"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		if strings.Contains(string(b), token) {
+			t.Errorf("%s holds the token", filepath.Base(f))
+		}
+	}
+	if len(files) < 3 {
+		t.Errorf("expected the journal and two workbooks in %v", files)
+	}
+	if !strings.Contains(msg, "12 ya resueltas") {
+		t.Errorf("summary does not say 12 keys were answered from the journal:\n%s", msg)
+	}
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "batch")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// kill -9 mid-run, then run again: every row final, each acuse resent only
+// if it was in flight at the kill, and never a broken workbook at the path.
+func TestKillAndResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	const rows, inFlight, killAt = 120, 6, 40
+	var (
+		mu       sync.Mutex
+		requests int
+		reached  = make(chan struct{})
+	)
+	sb, url := testSandbox(t, sandbox.Config{
+		RatePerMinute: -1,
+		Latency:       func() time.Duration { return 20 * time.Millisecond },
+		Fault: func(string, int) sandbox.Fault {
+			mu.Lock()
+			defer mu.Unlock()
+			if requests++; requests == killAt {
+				close(reached)
+			}
+			return sandbox.FaultNone
+		},
+	})
+	dir := t.TempDir()
+	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "resultados.xlsx"), filepath.Join(dir, "j.db")
+	var cufes []string
+	for i := 0; i < rows; i++ {
+		cufes = append(cufes, testutil.CUFE(5000+i))
+	}
+	writeCSV(t, in, cufes)
+	// Yesterday's complete workbook is at the output path.
+	testutil.WriteXLSX(t, out, testutil.Sheet{Name: "Resultados", Rows: [][]any{{"ayer"}}})
+
+	cmd := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--concurrencia", fmt.Sprint(inFlight), "--journal", jr, "-o", out, in)
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-reached:
+	case <-time.After(60 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the run never reached the kill point")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatalf("after kill -9 the output path holds a broken file: %v", err)
+	}
+	if v, _ := f.GetCellValue("Resultados", "A1"); v != "ayer" {
+		t.Errorf("after kill -9 the output path holds %q, want yesterday's workbook", v)
+	}
+	f.Close()
+	firstRun := sb.Requests()
+	if firstRun >= rows {
+		t.Fatalf("the first run finished (%d requests) before the kill", firstRun)
+	}
+
+	again := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--journal", jr, "-o", out, in)
+	again.Env = cmd.Env
+	if output, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("second run: %v\n%s", err, output)
+	}
+	res := testutil.ReadSheet(t, out, "Resultados")
+	if len(res) != rows {
+		t.Fatalf("%d rows, want %d", len(res), rows)
+	}
+	resent := 0
+	for i, r := range res {
+		n := sb.Attempts(cufes[i])
+		cude, registered := sb.Registered(cufes[i])
+		switch {
+		case !registered:
+			t.Errorf("row %d: never registered", i)
+		case n > 2:
+			t.Errorf("row %d: sent %d times", i, n)
+		case r["acuse_estado"] == "OK" && r["acuse_cude"] != cude:
+			t.Errorf("row %d: CUDE %s, registered %s", i, r["acuse_cude"], cude)
+		case r["acuse_estado"] != "OK" && r["acuse_estado"] != "YA_REGISTRADO":
+			t.Errorf("row %d: %s", i, r["acuse_estado"])
+		}
+		if n == 2 {
+			resent++
+		}
+	}
+	if resent > inFlight {
+		t.Errorf("%d acuses were sent twice; at most the %d in flight at the kill may be", resent, inFlight)
+	}
+	t.Logf("killed after %d requests; %d resent after the kill", firstRun, resent)
+}
+
+// SIGINT: no new requests, those in flight answer, the workbook is written
+// with the rest PENDIENTE, exit 1; the next run completes the work.
+func TestInterruptWritesWorkbook(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	const rows = 60
+	var (
+		mu       sync.Mutex
+		requests int
+		reached  = make(chan struct{})
+	)
+	sb, url := testSandbox(t, sandbox.Config{
+		RatePerMinute: -1,
+		Latency:       func() time.Duration { return 20 * time.Millisecond },
+		Fault: func(string, int) sandbox.Fault {
+			mu.Lock()
+			defer mu.Unlock()
+			if requests++; requests == 10 {
+				close(reached)
+			}
+			return sandbox.FaultNone
+		},
+	})
+	dir := t.TempDir()
+	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
+	var cufes []string
+	for i := 0; i < rows; i++ {
+		cufes = append(cufes, testutil.CUFE(7000+i))
+	}
+	writeCSV(t, in, cufes)
+	cmd := exec.Command(bin, "run", "--url", url, "--rate", "600", "--journal", jr, "-o", out, in)
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-reached
+	cmd.Process.Signal(os.Interrupt)
+	err := cmd.Wait()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want 1", err)
+	}
+	res := testutil.ReadSheet(t, out, "Resultados")
+	counts := map[string]int{}
+	for _, r := range res {
+		counts[r["acuse_estado"]]++
+	}
+	if len(res) != rows || counts["PENDIENTE"] == 0 || counts["OK"]+counts["PENDIENTE"] != rows {
+		t.Errorf("after SIGINT: %d rows, %v", len(res), counts)
+	}
+	again := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--journal", jr, "-o", out, in)
+	again.Env = cmd.Env
+	if output, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("second run: %v\n%s", err, output)
+	}
+	for i, r := range testutil.ReadSheet(t, out, "Resultados") {
+		if r["acuse_estado"] != "OK" && r["acuse_estado"] != "YA_REGISTRADO" {
+			t.Errorf("row %d: %s", i, r["acuse_estado"])
+		}
+		if sb.Attempts(cufes[i]) > 2 {
+			t.Errorf("row %d sent %d times", i, sb.Attempts(cufes[i]))
+		}
+	}
+}

@@ -1,0 +1,195 @@
+// Package journal is the run's durable memory: an embedded SQLite database
+// (no cgo) that records, per obligado, operation and key, each row's state
+// and every attempt, so that a crash loses nothing and a later run sends
+// nothing twice.
+package journal
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"batch"
+)
+
+// StatusInFlight marks a key whose attempt began and has no recorded
+// answer: the process died or was stopped while waiting. The next run
+// sends it again, and the provider's LGC01 tells if it had taken effect.
+const StatusInFlight = "EN_VUELO"
+
+// maxResponse bounds how much of an answer is kept per attempt.
+const maxResponse = 64 << 10
+
+const schema = `
+CREATE TABLE IF NOT EXISTS rows (
+	obligado   TEXT NOT NULL,
+	operation  TEXT NOT NULL,
+	key        TEXT NOT NULL,
+	status     TEXT NOT NULL,
+	code       TEXT NOT NULL DEFAULT '',
+	message    TEXT NOT NULL DEFAULT '',
+	vals       TEXT NOT NULL DEFAULT '{}',
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	source     TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (obligado, operation, key)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+	id          INTEGER PRIMARY KEY,
+	obligado    TEXT NOT NULL,
+	operation   TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	started_at  TEXT NOT NULL,
+	ended_at    TEXT,
+	request     TEXT NOT NULL,
+	http_status INTEGER,
+	code        TEXT,
+	outcome     TEXT,
+	message     TEXT,
+	response    TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (obligado, operation, key);
+`
+
+// Journal records one obligado's work.
+type Journal struct {
+	db       *sql.DB
+	obligado string
+	path     string
+}
+
+// DefaultPath is the journal's place per user, shared by every night's run:
+// $XDG_STATE_HOME/batch/journal.db, or ~/.local/state/batch/journal.db.
+func DefaultPath(getenv func(string) string) (string, error) {
+	if dir := getenv("XDG_STATE_HOME"); dir != "" && filepath.IsAbs(dir) {
+		return filepath.Join(dir, "batch", "journal.db"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		var err error
+		if home, err = os.UserHomeDir(); err != nil {
+			return "", errors.New("no se sabe dónde guardar el diario: defina HOME o use --journal")
+		}
+	}
+	return filepath.Join(home, ".local", "state", "batch", "journal.db"), nil
+}
+
+// Open opens (or creates) the journal at path for one obligado. Every write
+// is a transaction committed to disk before it returns.
+func Open(path, obligado string) (*Journal, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("no se puede crear la carpeta del diario %s: %w", filepath.Dir(path), err)
+	}
+	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
+	}
+	// One connection: writes are few (two per request) and SQLite
+	// serialises them anyway; this keeps transactions from contending.
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("el diario %s no se puede usar (¿está dañado o no es un diario de batch?): %w", path, err)
+	}
+	os.Chmod(path, 0o600)
+	return &Journal{db: db, obligado: obligado, path: path}, nil
+}
+
+// Path is where the journal lives.
+func (j *Journal) Path() string { return j.path }
+
+// Close closes the database.
+func (j *Journal) Close() error { return j.db.Close() }
+
+func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
+
+// Recorded returns the last state recorded for a key: its result (Status
+// may be StatusInFlight's batch.Status) and when it was recorded.
+func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error) {
+	var (
+		res             batch.Result
+		status, vals, u string
+	)
+	err := j.db.QueryRow(`SELECT status, code, message, vals, attempts, updated_at FROM rows WHERE obligado=? AND operation=? AND key=?`,
+		j.obligado, op, key).Scan(&status, &res.Code, &res.Message, &vals, &res.Attempts, &u)
+	if errors.Is(err, sql.ErrNoRows) {
+		return res, time.Time{}, false, nil
+	}
+	if err != nil {
+		return res, time.Time{}, false, fmt.Errorf("no se pudo leer el diario: %w", err)
+	}
+	res.Status = batch.Status(status)
+	if vals != "" && vals != "{}" {
+		json.Unmarshal([]byte(vals), &res.Values)
+	}
+	at, _ := time.Parse(time.RFC3339Nano, u)
+	return res, at, true, nil
+}
+
+// Begin records that an attempt is about to be sent, with what it sends
+// (never the token), and marks the key in flight. It is on disk when Begin
+// returns.
+func (j *Journal) Begin(op, key, source, request string) (int64, error) {
+	tx, err := j.db.Begin()
+	if err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	defer tx.Rollback()
+	t := now()
+	res, err := tx.Exec(`INSERT INTO attempts (obligado, operation, key, started_at, request) VALUES (?,?,?,?,?)`,
+		j.obligado, op, key, t, request)
+	if err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	id, _ := res.LastInsertId()
+	_, err = tx.Exec(`INSERT INTO rows (obligado, operation, key, status, attempts, source, created_at, updated_at)
+		VALUES (?,?,?,?,1,?,?,?)
+		ON CONFLICT (obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`,
+		j.obligado, op, key, StatusInFlight, source, t, t)
+	if err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	return id, nil
+}
+
+// End records an attempt's answer and the key's state after it, in one
+// transaction.
+func (j *Journal) End(id int64, op, key string, ans batch.Answer, state batch.Result) error {
+	vals, _ := json.Marshal(state.Values)
+	if state.Values == nil {
+		vals = []byte("{}")
+	}
+	resp := ans.Response
+	if len(resp) > maxResponse {
+		resp = resp[:maxResponse]
+	}
+	tx, err := j.db.Begin()
+	if err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	defer tx.Rollback()
+	t := now()
+	if _, err := tx.Exec(`UPDATE attempts SET ended_at=?, http_status=?, code=?, outcome=?, message=?, response=? WHERE id=?`,
+		t, ans.HTTPStatus, ans.Code, string(state.Status), ans.Message, resp, id); err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	if _, err := tx.Exec(`UPDATE rows SET status=?, code=?, message=?, vals=?, updated_at=? WHERE obligado=? AND operation=? AND key=?`,
+		string(state.Status), state.Code, state.Message, string(vals), t, j.obligado, op, key); err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,75 @@
+package journal
+
+import (
+	"path/filepath"
+	"testing"
+
+	"batch"
+)
+
+func TestRecordsAttemptsAndState(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "journal.db")
+	j, err := Open(path, "900123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := j.Begin("acuse", "k1", "Hoja1 fila 2", "data={...}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _, found, _ := j.Recorded("acuse", "k1")
+	if !found || res.Status != StatusInFlight {
+		t.Fatalf("after Begin: %+v %v; want in flight", res, found)
+	}
+	state := batch.Result{Status: batch.StatusOK, Code: "0", Values: map[string]any{"cude": "abc"}}
+	if err := j.End(id, "acuse", "k1", batch.Answer{Class: batch.ClassOK, HTTPStatus: 200, Response: `{"codigo_error":0}`}, state); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	// Another process, another obligado, the same file.
+	j2, err := Open(path, "900123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j2.Close()
+	res, at, found, err := j2.Recorded("acuse", "k1")
+	if err != nil || !found || res.Status != batch.StatusOK || res.Values["cude"] != "abc" || res.Attempts != 1 || at.IsZero() {
+		t.Errorf("reopened: %+v %v %v %v", res, at, found, err)
+	}
+	other, _ := Open(path, "800000000")
+	defer other.Close()
+	if _, _, found, _ := other.Recorded("acuse", "k1"); found {
+		t.Error("another obligado sees this obligado's key")
+	}
+	if _, _, found, _ := j2.Recorded("cuv", "k1"); found {
+		t.Error("another operation sees the acuse's key")
+	}
+	var n int
+	j2.db.QueryRow(`SELECT count(*) FROM attempts WHERE key='k1' AND ended_at IS NOT NULL AND request='data={...}' AND response LIKE '%codigo_error%'`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d complete attempt records, want 1", n)
+	}
+}
+
+func TestDefaultPathFollowsXDG(t *testing.T) {
+	env := map[string]string{"XDG_STATE_HOME": "/var/estado", "HOME": "/home/ana"}
+	get := func(k string) string { return env[k] }
+	if p, _ := DefaultPath(get); p != "/var/estado/batch/journal.db" {
+		t.Errorf("with XDG_STATE_HOME: %s", p)
+	}
+	delete(env, "XDG_STATE_HOME")
+	if p, _ := DefaultPath(get); p != "/home/ana/.local/state/batch/journal.db" {
+		t.Errorf("without: %s", p)
+	}
+}
+
+func TestNotAJournal(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	if err := writeFile(path, "esto no es sqlite, es un texto cualquiera que ocupa espacio"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, "1"); err == nil {
+		t.Error("a text file opened as a journal")
+	}
+}
