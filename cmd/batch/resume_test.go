@@ -318,3 +318,105 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 		}
 	}
 }
+
+// A second signal ends the process at once: no workbook, no temporary file,
+// and the journal lets the next run finish the work.
+func TestSecondSignalExitsAtOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	var (
+		mu       sync.Mutex
+		hang     = true
+		requests int
+		reached  = make(chan struct{})
+	)
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(string, int) sandbox.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if !hang {
+			return sandbox.FaultNone
+		}
+		if requests++; requests == 3 {
+			close(reached)
+		}
+		return sandbox.FaultHang
+	}})
+	dir := t.TempDir()
+	in, out, jr := filepath.Join(dir, "n.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
+	var cufes []string
+	for i := 0; i < 10; i++ {
+		cufes = append(cufes, testutil.CUFE(8000+i))
+	}
+	writeCSV(t, in, cufes)
+	cmd := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--concurrencia", "3", "--espera-cierre", "10m", "--timeout", "10m", "--journal", jr, "-o", out, in)
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	<-reached
+	cmd.Process.Signal(os.Interrupt)
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	// The first signal's message proves it was handled before the second.
+	for !strings.Contains(stderr.String(), "señal recibida") {
+		select {
+		case err := <-exited:
+			t.Fatalf("exited after one signal: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err := <-exited:
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+			t.Fatalf("exit: %v, want 1", err)
+		}
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("a second signal did not end the run")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "*.xlsx*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+	mu.Lock()
+	hang = false
+	mu.Unlock()
+	again := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--journal", jr, "-o", out, in)
+	again.Env = cmd.Env
+	if output, err := again.CombinedOutput(); err != nil {
+		t.Fatalf("next run: %v\n%s", err, output)
+	}
+	for i, r := range testutil.ReadSheet(t, out, "Resultados") {
+		if r["acuse_estado"] != "OK" {
+			t.Errorf("row %d: %s (%s)", i, r["acuse_estado"], r["acuse_mensaje"])
+		}
+		if sb.Attempts(cufes[i]) > 2 {
+			t.Errorf("row %d sent %d times", i, sb.Attempts(cufes[i]))
+		}
+	}
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
