@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -158,6 +159,34 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
+// after returns a sandbox fault hook that closes reached when the n-th
+// request arrives, and answers every request with fault(): the tests act
+// at a point of the run, not after a guessed delay.
+func after(n int, fault func() sandbox.Fault) (func(string, int) sandbox.Fault, <-chan struct{}) {
+	var (
+		mu       sync.Mutex
+		requests int
+		reached  = make(chan struct{})
+	)
+	return func(string, int) sandbox.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if requests++; requests == n {
+			close(reached)
+		}
+		return fault()
+	}, reached
+}
+
+func none() sandbox.Fault { return sandbox.FaultNone }
+
+// command runs the built binary against url with the test's token.
+func command(bin, url string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, append([]string{"run", "--url", url}, args...)...)
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	return cmd
+}
+
 // kill -9 mid-run, then run again: every row final, each acuse resent only
 // if it was in flight at the kill, and never a broken workbook at the path.
 func TestKillAndResume(t *testing.T) {
@@ -166,22 +195,11 @@ func TestKillAndResume(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	const rows, inFlight, killAt = 120, 6, 40
-	var (
-		mu       sync.Mutex
-		requests int
-		reached  = make(chan struct{})
-	)
+	fault, reached := after(killAt, none)
 	sb, url := testSandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 20 * time.Millisecond },
-		Fault: func(string, int) sandbox.Fault {
-			mu.Lock()
-			defer mu.Unlock()
-			if requests++; requests == killAt {
-				close(reached)
-			}
-			return sandbox.FaultNone
-		},
+		Fault:         fault,
 	})
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "resultados.xlsx"), filepath.Join(dir, "j.db")
@@ -193,8 +211,7 @@ func TestKillAndResume(t *testing.T) {
 	// Yesterday's complete workbook is at the output path.
 	testutil.WriteXLSX(t, out, testutil.Sheet{Name: "Resultados", Rows: [][]any{{"ayer"}}})
 
-	cmd := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--concurrencia", fmt.Sprint(inFlight), "--journal", jr, "-o", out, in)
-	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	cmd := command(bin, url, "--rate", "60000", "--concurrencia", fmt.Sprint(inFlight), "--journal", jr, "-o", out, in)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -220,9 +237,7 @@ func TestKillAndResume(t *testing.T) {
 		t.Fatalf("the first run finished (%d requests) before the kill", firstRun)
 	}
 
-	again := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--journal", jr, "-o", out, in)
-	again.Env = cmd.Env
-	if output, err := again.CombinedOutput(); err != nil {
+	if output, err := command(bin, url, "--rate", "60000", "--journal", jr, "-o", out, in).CombinedOutput(); err != nil {
 		t.Fatalf("second run: %v\n%s", err, output)
 	}
 	res := testutil.ReadSheet(t, out, "Resultados")
@@ -261,22 +276,11 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 	}
 	bin := buildBinary(t)
 	const rows = 60
-	var (
-		mu       sync.Mutex
-		requests int
-		reached  = make(chan struct{})
-	)
+	fault, reached := after(10, none)
 	sb, url := testSandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 20 * time.Millisecond },
-		Fault: func(string, int) sandbox.Fault {
-			mu.Lock()
-			defer mu.Unlock()
-			if requests++; requests == 10 {
-				close(reached)
-			}
-			return sandbox.FaultNone
-		},
+		Fault:         fault,
 	})
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
@@ -285,8 +289,7 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 		cufes = append(cufes, testutil.CUFE(7000+i))
 	}
 	writeCSV(t, in, cufes)
-	cmd := exec.Command(bin, "run", "--url", url, "--rate", "600", "--journal", jr, "-o", out, in)
-	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	cmd := command(bin, url, "--rate", "600", "--journal", jr, "-o", out, in)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -304,9 +307,7 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 	if len(res) != rows || counts["PENDIENTE"] == 0 || counts["OK"]+counts["PENDIENTE"] != rows {
 		t.Errorf("after SIGINT: %d rows, %v", len(res), counts)
 	}
-	again := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--journal", jr, "-o", out, in)
-	again.Env = cmd.Env
-	if output, err := again.CombinedOutput(); err != nil {
+	if output, err := command(bin, url, "--rate", "60000", "--journal", jr, "-o", out, in).CombinedOutput(); err != nil {
 		t.Fatalf("second run: %v\n%s", err, output)
 	}
 	for i, r := range testutil.ReadSheet(t, out, "Resultados") {
@@ -326,23 +327,15 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		t.Skip("builds the binary")
 	}
 	bin := buildBinary(t)
-	var (
-		mu       sync.Mutex
-		hang     = true
-		requests int
-		reached  = make(chan struct{})
-	)
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(string, int) sandbox.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		if !hang {
-			return sandbox.FaultNone
+	var hang atomic.Bool
+	hang.Store(true)
+	fault, reached := after(3, func() sandbox.Fault {
+		if hang.Load() {
+			return sandbox.FaultHang
 		}
-		if requests++; requests == 3 {
-			close(reached)
-		}
-		return sandbox.FaultHang
-	}})
+		return sandbox.FaultNone
+	})
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault})
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "n.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	var cufes []string
@@ -350,8 +343,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		cufes = append(cufes, testutil.CUFE(8000+i))
 	}
 	writeCSV(t, in, cufes)
-	cmd := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--concurrencia", "3", "--espera-cierre", "10m", "--timeout", "10m", "--journal", jr, "-o", out, in)
-	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	cmd := command(bin, url, "--rate", "60000", "--concurrencia", "3", "--espera-cierre", "10m", "--timeout", "10m", "--journal", jr, "-o", out, in)
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -385,12 +377,8 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
 	}
-	mu.Lock()
-	hang = false
-	mu.Unlock()
-	again := exec.Command(bin, "run", "--url", url, "--rate", "60000", "--journal", jr, "-o", out, in)
-	again.Env = cmd.Env
-	if output, err := again.CombinedOutput(); err != nil {
+	hang.Store(false)
+	if output, err := command(bin, url, "--rate", "60000", "--journal", jr, "-o", out, in).CombinedOutput(); err != nil {
 		t.Fatalf("next run: %v\n%s", err, output)
 	}
 	for i, r := range testutil.ReadSheet(t, out, "Resultados") {
