@@ -24,7 +24,7 @@ type RetryPolicy struct {
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
 	if p.MaxAttempts <= 0 {
-		p.MaxAttempts = 5
+		p.MaxAttempts = 8
 	}
 	if p.MaxRateLimited <= 0 {
 		p.MaxRateLimited = 30
