@@ -85,6 +85,7 @@ type Server struct {
 type event struct {
 	CUDE, NumeroEvento, Obligado string
 	Fecha                        time.Time
+	Attempt                      int
 }
 
 // New builds a sandbox.
@@ -123,6 +124,13 @@ func (s *Server) Registered(cufe string) (string, bool) {
 	defer s.mu.Unlock()
 	e, ok := s.registered[cufe]
 	return e.CUDE, ok
+}
+
+// RegisteredOn returns which attempt on a CUFE registered its acuse, or 0.
+func (s *Server) RegisteredOn(cufe string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.registered[cufe].Attempt
 }
 
 // Registrations counts the registered acuses.
@@ -300,7 +308,7 @@ func (s *Server) register(obligado, cufe string, attempt int, base string, start
 		a.ErrorMessageDIAN = "Regla: LGC01, Rechazo: Evento registrado previamenteRegla: AAG01a, Rechazo: "
 		res["fecha_evento"] = time.Now().Format("2006-01-02 15:04:05")
 	default:
-		s.registered[cufe] = event{CUDE: cude, NumeroEvento: numero, Obligado: obligado, Fecha: time.Now()}
+		s.registered[cufe] = event{CUDE: cude, NumeroEvento: numero, Obligado: obligado, Fecha: time.Now(), Attempt: attempt}
 		a.CodigoError, a.DescripcionError, a.ErrorMessageDIAN = 0, "OK", ""
 	}
 	return a

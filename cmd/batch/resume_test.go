@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -407,4 +408,113 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// The night goes wrong in every way at once: 5% each of 500, 503, code 28
+// and dropped connections (half of the 28s and drops after the event was
+// registered), and the process killed twice. In the end every row is final,
+// OK where the registering answer arrived and YA_REGISTRADO where it was
+// lost, and no acuse was resent except where an answer was lost.
+func TestUnreliableNightWithKills(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	const rows, inFlight = 300, 8
+	chaos := func(cufe string, attempt int) sandbox.Fault {
+		h := fnv.New32a()
+		fmt.Fprintf(h, "%s/%d", cufe, attempt)
+		switch n := h.Sum32() % 100; {
+		case n < 5:
+			return sandbox.Fault500
+		case n < 10:
+			return sandbox.Fault503HTML
+		case n < 13:
+			return sandbox.Fault28
+		case n < 15:
+			return sandbox.Fault28Registered
+		case n < 18:
+			return sandbox.FaultDrop
+		case n < 20:
+			return sandbox.FaultDropRegistered
+		}
+		return sandbox.FaultNone
+	}
+	var (
+		mu       sync.Mutex
+		requests int
+		kills    = map[int]chan struct{}{90: make(chan struct{}), 200: make(chan struct{})}
+		lost     = map[string]int{} // attempts whose answer was a fault
+	)
+	sb, url := testSandbox(t, sandbox.Config{
+		RatePerMinute: -1,
+		Latency:       func() time.Duration { return 5 * time.Millisecond },
+		Fault: func(cufe string, attempt int) sandbox.Fault {
+			mu.Lock()
+			defer mu.Unlock()
+			requests++
+			if c, ok := kills[requests]; ok {
+				close(c)
+			}
+			f := chaos(cufe, attempt)
+			if f != sandbox.FaultNone {
+				lost[cufe]++
+			}
+			return f
+		},
+	})
+	dir := t.TempDir()
+	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
+	var cufes []string
+	for i := 0; i < rows; i++ {
+		cufes = append(cufes, testutil.CUFE(9000+i))
+	}
+	writeCSV(t, in, cufes)
+	args := []string{"--rate", "60000", "--concurrencia", fmt.Sprint(inFlight), "--espera-reintento", "2ms", "--journal", jr, "-o", out, in}
+	for _, at := range []int{90, 200} {
+		cmd := command(bin, url, args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-kills[at]:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("never reached request %d", at)
+		}
+		cmd.Process.Signal(syscall.SIGKILL)
+		cmd.Wait()
+	}
+	if output, err := command(bin, url, args...).CombinedOutput(); err != nil {
+		t.Fatalf("final run: %v\n%s", err, output)
+	}
+	res := testutil.ReadSheet(t, out, "Resultados")
+	if len(res) != rows {
+		t.Fatalf("%d rows, want %d", len(res), rows)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	resentAfterKill, already := 0, 0
+	for i, r := range res {
+		c := cufes[i]
+		last, on := sb.Attempts(c), sb.RegisteredOn(c)
+		cude, _ := sb.Registered(c)
+		switch {
+		case on == 0:
+			t.Errorf("row %d: never registered (%s: %s)", i, r["acuse_estado"], r["acuse_mensaje"])
+		case on == last && (r["acuse_estado"] != "OK" || r["acuse_cude"] != cude):
+			t.Errorf("row %d: registered by its last attempt, but %s %q", i, r["acuse_estado"], r["acuse_cude"])
+		case on < last && (r["acuse_estado"] != "YA_REGISTRADO" || r["acuse_cude"] != ""):
+			t.Errorf("row %d: registered before its last attempt, but %s %q", i, r["acuse_estado"], r["acuse_cude"])
+		}
+		if on < last {
+			already++
+		}
+		// Every attempt but the last had its answer lost: to a fault, or
+		// to a kill while it was in flight.
+		resentAfterKill += last - 1 - lost[c]
+	}
+	if resentAfterKill < 0 || resentAfterKill > 2*inFlight {
+		t.Errorf("%d attempts followed neither a fault nor a kill; at most %d were in flight at the kills", resentAfterKill, 2*inFlight)
+	}
+	t.Logf("%d requests for %d rows; %d YA_REGISTRADO; %d resent because of the kills", requests, rows, already, resentAfterKill)
 }
