@@ -286,7 +286,11 @@ func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
 		return batch.Result{}, false, nil
 	}
 	res.Attempts = 0
-	res.Message = joinMsg(res.Message, "resultado de una ejecución anterior ("+at.Local().Format("2006-01-02 15:04")+"); no se envió de nuevo")
+	note := "resultado de una ejecución anterior (" + at.Local().Format("2006-01-02 15:04") + "); no se envió de nuevo"
+	if res.Status == batch.StatusRechazado {
+		note += ": corrija el dato y ejecute con --reintentar para enviarlo otra vez"
+	}
+	res.Message = joinMsg(res.Message, note)
 	return res, true, nil
 }
 

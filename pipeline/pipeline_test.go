@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -290,6 +291,9 @@ func TestResumeFromJournal(t *testing.T) {
 	}
 	if r := s.results[0]; r.Status != batch.StatusOK || r.Values["cude"] != "c-ok" || r.Attempts != 0 {
 		t.Errorf("reused row = %+v", r)
+	}
+	if !strings.Contains(s.results[1].Message, "--reintentar") {
+		t.Errorf("a reused RECHAZADO does not say how to resend it: %q", s.results[1].Message)
 	}
 	if s.results[1].Status != batch.StatusRechazado || s.results[3].Status != batch.StatusYaRegistrado {
 		t.Errorf("statuses = %v, %v", s.results[1].Status, s.results[3].Status)
