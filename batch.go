@@ -81,6 +81,10 @@ const (
 	FieldApellidos          Field = "apellidos"
 	FieldCargo              Field = "cargo"
 	FieldArea               Field = "area"
+	FieldCUV                Field = "cuv"
+	FieldNumeroDocumento    Field = "numero_documento"
+	FieldFechaDocumento     Field = "fecha_documento"
+	FieldNITEmisor          Field = "nit_emisor"
 )
 
 // Sheet is one table found in an input: a file's sheet (or the CSV itself)

@@ -34,6 +34,9 @@ type Acuse struct {
 
 func (*Acuse) Name() string { return "acuse" }
 
+// KeyField is the column that holds the operation's key.
+func (*Acuse) KeyField() batch.Field { return batch.FieldCUFE }
+
 // Columns are the acuse's output columns, in workbook order.
 func (*Acuse) Columns() []string {
 	return []string{"acuse_estado", "acuse_cude", "acuse_numero_evento", "acuse_url_xml", "acuse_codigo", "acuse_mensaje"}
@@ -41,6 +44,9 @@ func (*Acuse) Columns() []string {
 
 // Cells returns a result's values in Columns' order.
 func (*Acuse) Cells(r batch.Result) []any {
+	if r.Status == "" {
+		return []any{"", "", "", "", "", ""}
+	}
 	return []any{string(r.Status), str(r.Values["cude"]), str(r.Values["numero_evento"]), str(r.Values["url_xml"]), r.Code, r.Message}
 }
 

@@ -20,6 +20,9 @@ import (
 // query, an e-mail dispatch).
 type Operation interface {
 	Name() string
+	// KeyField is the column holding the key. A row whose key cell is
+	// empty while another operation's is not does not ask for this one.
+	KeyField() batch.Field
 	// Check returns the key that identifies the row's work (the CUFE), or
 	// why the row must not be sent.
 	Check(row batch.Row) (key, problem string)
@@ -179,7 +182,9 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 						results[i].Message = joinMsg(results[i].Message, "mismo CUFE que "+p.job.where+": se envió una sola vez")
 					}
 				}
-				sum.Statuses[cfg.Ops[i].Name()][results[i].Status]++
+				if results[i].Status != "" {
+					sum.Statuses[cfg.Ops[i].Name()][results[i].Status]++
+				}
 			}
 			if sinkErr == nil {
 				if sinkErr = cfg.Sink.Write(s.row, results); sinkErr != nil {
@@ -198,7 +203,14 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 			err := in.Each(func(row batch.Row) error {
 				sum.Rows++
 				s := &slot{row: row, parts: make([]part, len(cfg.Ops))}
+				anyKey := false
+				for _, op := range cfg.Ops {
+					anyKey = anyKey || row.Get(op.KeyField()) != ""
+				}
 				for i, op := range cfg.Ops {
+					if anyKey && row.Get(op.KeyField()) == "" {
+						continue // the row does not ask for this operation
+					}
 					key, problem := op.Check(row)
 					if problem != "" {
 						s.parts[i].res = batch.Result{Status: batch.StatusInvalido, Code: "VALIDACION", Message: problem}

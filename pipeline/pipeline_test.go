@@ -26,6 +26,8 @@ type fakeOp struct {
 
 func (o *fakeOp) Name() string { return "fake" }
 
+func (o *fakeOp) KeyField() batch.Field { return "clave" }
+
 func (o *fakeOp) Check(row batch.Row) (string, string) {
 	if row.Cells[0] == "" {
 		return "", "clave vacía"
@@ -57,7 +59,7 @@ func (o *fakeOp) sent(key string) int { o.mu.Lock(); defer o.mu.Unlock(); return
 type rows []string
 
 func (r rows) Each(fn func(batch.Row) error) error {
-	sheet := &batch.Sheet{Name: "Hoja1", Columns: []string{"clave"}}
+	sheet := &batch.Sheet{Name: "Hoja1", Columns: []string{"clave"}, Index: map[batch.Field]int{"clave": 0}}
 	for i, k := range r {
 		if err := fn(batch.Row{Sheet: sheet, Line: i + 2, Cells: []string{k}}); err != nil {
 			return err

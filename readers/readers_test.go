@@ -194,7 +194,7 @@ func TestHeaderMatching(t *testing.T) {
 			t.Errorf("FieldOf(%q) = %q, %v; want %q", header, got, ok, want)
 		}
 	}
-	for _, header := range []string{"Emisor", "Valor total", "CUV", ""} {
+	for _, header := range []string{"Emisor", "Valor total", "Número factura", ""} {
 		if f, ok := FieldOf(header); ok {
 			t.Errorf("FieldOf(%q) = %q; want no field", header, f)
 		}

@@ -33,8 +33,9 @@ const (
 	Fault429                  // a 429 that the limit did not cause
 )
 
-// UnknownPrefix marks CUFEs the simulated DIAN does not know: an acuse for
-// one is rejected with code 15 and rule DOC01.
+// UnknownPrefix marks CUFEs the simulated DIAN does not know (an acuse for
+// one is rejected with code 15 and rule DOC01) and CUVs the simulated
+// validator never issued (a 400 on informacion_documento.cuv).
 const UnknownPrefix = "dead"
 
 // Defaults of `batch sandbox` and `batch run --sandbox`.
@@ -54,8 +55,22 @@ type Config struct {
 	Window time.Duration
 	// Latency, when set, is how long each answer takes.
 	Latency func() time.Duration
-	// Fault, when set, picks a fault for the attempt-th request on a CUFE.
-	Fault func(cufe string, attempt int) Fault
+	// Fault, when set, picks a fault for the attempt-th request on a key
+	// (a CUFE or a CUV).
+	Fault func(key string, attempt int) Fault
+	// CUVs are the CUVs the simulated validator issued, with their
+	// invoices. A CUV not listed is valid with data derived from it (and
+	// from the request's numero_documento and fecha_documento), unless it
+	// starts with UnknownPrefix.
+	CUVs map[string]CUV
+}
+
+// CUV is what the simulated validator knows of a CUV.
+type CUV struct {
+	NumDocumentoIdObligado string
+	NumeroDocumento        string
+	FechaEmision           string // AAAA-MM-DD
+	TotalFactura           float64
 }
 
 // Seen is one request that reached the acuse endpoint, minus its token.
@@ -102,7 +117,8 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(),
 		sent: map[string][]time.Time{}, attempts: map[string]int{}, registered: map[string]event{},
 		seen: map[string][]Seen{}, evento: map[string]int{}}
-	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.acuse)
+	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.endpoint("Hay un problema con la informacion entregada", checkAcuse, s.acuse))
+	s.mux.HandleFunc("/api/rips/consultar_cuv", s.endpoint("Error en la estructura del json de data", checkCUV, s.cuv))
 	s.mux.HandleFunc("GET /eventos/{file}", s.eventXML)
 	return s
 }
@@ -159,102 +175,118 @@ func reply(w http.ResponseWriter, status int, a answer) {
 	json.NewEncoder(w).Encode(a)
 }
 
-func (s *Server) acuse(w http.ResponseWriter, r *http.Request) {
-	start := time.Now()
-	s.mu.Lock()
-	s.requests++
-	s.mu.Unlock()
-	if r.Method != http.MethodPost {
-		reply(w, http.StatusMethodNotAllowed, answer{CodigoError: 405, DescripcionError: "Método no permitido"})
-		return
-	}
-	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	obligado, known := s.cfg.Tokens[token]
-	if !bearer || !known {
-		// As the service does: an HTTP 401 whose body says 500.
-		reply(w, http.StatusUnauthorized, answer{CodigoError: 500, DescripcionError: "Unauthenticated."})
-		return
-	}
-	if wait, ok := s.admit(token); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
-		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
-		return
-	}
-	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
-		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Falta el encabezado Accept: application/json"})
-		return
-	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-		reply(w, http.StatusUnsupportedMediaType, answer{CodigoError: 415, DescripcionError: "Tipo de medio no admitido: se espera multipart/form-data"})
-		return
-	}
-	if err := r.ParseMultipartForm(1 << 20); err != nil {
-		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay un problema con la informacion entregada", Resultado: []problem{{"", "El cuerpo no es multipart/form-data válido"}}})
-		return
-	}
-	doc := r.FormValue("documento_obligado")
-	if doc == "" {
-		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay un problema con la informacion entregada", Resultado: []problem{{"documento_obligado", "The property documento_obligado is required"}}})
-		return
-	}
-	if doc != obligado {
-		reply(w, http.StatusConflict, answer{CodigoError: 409, DescripcionError: "El OFE no esta asociado al código de autorización"})
-		return
-	}
-	raw := r.FormValue("data")
-	var data any
-	if err := json.Unmarshal([]byte(raw), &data); err != nil {
-		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Error en la estructura del json de data", Resultado: []problem{{"data", "El campo data no es un JSON válido"}}})
-		return
-	}
-	cufe, problems := checkAcuse(data)
-	if len(problems) > 0 {
-		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay un problema con la informacion entregada",
-			TiempoEjecucion: time.Since(start).Seconds(), Transaccion: transaccion(obligado), Resultado: problems, Entorno: entorno})
-		return
-	}
-	s.mu.Lock()
-	s.attempts[cufe]++
-	attempt := s.attempts[cufe]
-	s.seen[cufe] = append(s.seen[cufe], Seen{Obligado: doc, Transmission: transmission(data), Data: []byte(raw),
-		Accept: r.Header.Get("Accept"), Bearer: bearer})
-	s.mu.Unlock()
+// call is one request that passed the common checks.
+type call struct {
+	obligado string
+	key      string // the CUFE or the CUV
+	attempt  int    // how many requests reached the service for key
+	data     any
+	base     string // the sandbox's own address, for the URLs it answers
+	start    time.Time
+}
 
-	if s.cfg.Latency != nil {
-		select {
-		case <-time.After(s.cfg.Latency()):
-		case <-r.Context().Done():
+// endpoint wraps an operation with what every Afacturar endpoint does
+// alike: method, token, the per-token limit, headers, the form, the
+// obligado, the data's JSON and schema; then latency and faults.
+func (s *Server) endpoint(schemaError string, check func(any) (string, []problem), handle func(http.ResponseWriter, call, Fault)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		s.mu.Lock()
+		s.requests++
+		s.mu.Unlock()
+		if r.Method != http.MethodPost {
+			reply(w, http.StatusMethodNotAllowed, answer{CodigoError: 405, DescripcionError: "Método no permitido"})
 			return
 		}
+		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		obligado, known := s.cfg.Tokens[token]
+		if !bearer || !known {
+			// As the service does: an HTTP 401 whose body says 500.
+			reply(w, http.StatusUnauthorized, answer{CodigoError: 500, DescripcionError: "Unauthenticated."})
+			return
+		}
+		if wait, ok := s.admit(token); !ok {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+			reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+			return
+		}
+		if !strings.Contains(r.Header.Get("Accept"), "application/json") {
+			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Falta el encabezado Accept: application/json"})
+			return
+		}
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+			reply(w, http.StatusUnsupportedMediaType, answer{CodigoError: 415, DescripcionError: "Tipo de medio no admitido: se espera multipart/form-data"})
+			return
+		}
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"", "El cuerpo no es multipart/form-data válido"}}})
+			return
+		}
+		doc := r.FormValue("documento_obligado")
+		if doc == "" {
+			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"documento_obligado", "The property documento_obligado is required"}}})
+			return
+		}
+		if doc != obligado {
+			reply(w, http.StatusConflict, answer{CodigoError: 409, DescripcionError: "El OFE no esta asociado al código de autorización"})
+			return
+		}
+		raw := r.FormValue("data")
+		var data any
+		if err := json.Unmarshal([]byte(raw), &data); err != nil {
+			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"data", "El campo data no es un JSON válido"}}})
+			return
+		}
+		key, problems := check(data)
+		if len(problems) > 0 {
+			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError,
+				TiempoEjecucion: time.Since(start).Seconds(), Transaccion: transaccion(obligado), Resultado: problems, Entorno: entorno})
+			return
+		}
+		s.mu.Lock()
+		s.attempts[key]++
+		c := call{obligado: obligado, key: key, attempt: s.attempts[key], data: data, base: "http://" + r.Host, start: start}
+		s.seen[key] = append(s.seen[key], Seen{Obligado: doc, Transmission: transmission(data), Data: []byte(raw),
+			Accept: r.Header.Get("Accept"), Bearer: bearer})
+		s.mu.Unlock()
+
+		if s.cfg.Latency != nil {
+			select {
+			case <-time.After(s.cfg.Latency()):
+			case <-r.Context().Done():
+				return
+			}
+		}
+		fault := FaultNone
+		if s.cfg.Fault != nil {
+			fault = s.cfg.Fault(key, c.attempt)
+		}
+		switch fault {
+		case Fault500:
+			reply(w, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
+		case Fault503HTML:
+			w.Header().Set("Content-Type", "text/html")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+		case Fault28:
+			reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+		case Fault429:
+			w.Header().Set("Retry-After", "1")
+			reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+		case FaultDrop:
+			drop(w)
+		case FaultHang:
+			<-r.Context().Done()
+		default:
+			handle(w, c, fault)
+		}
 	}
-	fault := FaultNone
-	if s.cfg.Fault != nil {
-		fault = s.cfg.Fault(cufe, attempt)
-	}
-	switch fault {
-	case Fault500:
-		reply(w, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
-		return
-	case Fault503HTML:
-		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprint(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
-		return
-	case Fault28:
-		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
-		return
-	case Fault429:
-		w.Header().Set("Retry-After", "1")
-		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
-		return
-	case FaultDrop:
-		drop(w)
-		return
-	case FaultHang:
-		<-r.Context().Done()
-		return
-	}
-	ans := s.register(obligado, cufe, attempt, "http://"+r.Host, start)
+}
+
+// acuse registers an acuse de recibo; the "registered" faults register it
+// and then lose the answer.
+func (s *Server) acuse(w http.ResponseWriter, c call, fault Fault) {
+	ans := s.register(c.obligado, c.key, c.attempt, c.base, c.start)
 	switch fault {
 	case Fault28Registered:
 		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})

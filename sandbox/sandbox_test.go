@@ -190,3 +190,50 @@ func TestFaults(t *testing.T) {
 		}
 	}
 }
+
+func postCUV(t *testing.T, url, data string) map[string]any {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("documento_obligado", DefaultObligado)
+	mw.WriteField("data", data)
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/rips/consultar_cuv", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Authorization", "Bearer "+DefaultToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	json.NewDecoder(resp.Body).Decode(&out)
+	return out
+}
+
+// consultar_cuv answers with the seed's shapes: "0" as a string on
+// success, and the two 400s.
+func TestConsultarCUVShapes(t *testing.T) {
+	srv := httptest.NewServer(New(Config{}))
+	defer srv.Close()
+	cuv := testutil.CUFE(1)
+	gen := `"generalidades":{"tipo_ambiente_dian":2,"identificador_transmision":"12345","integrador":{"nombre":"EXCEL","tipo":"EXCEL"}}`
+	ok := postCUV(t, srv.URL, `{"informacion_documento":{"cuv":"`+cuv+`","numero_documento":"SETT28"},`+gen+`}`)
+	res, _ := ok["resultado"].(map[string]any)
+	if ok["codigo_error"] != "0" || res["numeroDocumento"] != "SETT28" || res["numDocumentoReferenciado"] != nil {
+		t.Errorf("success = %v", ok)
+	}
+	short := postCUV(t, srv.URL, `{"informacion_documento":{"cuv":"abc"},`+gen+`}`)
+	if b, _ := json.Marshal(short["resultado"]); short["codigo_error"] != float64(400) || !strings.Contains(string(b), "Must be at least 90 characters long") {
+		t.Errorf("short CUV = %v", short)
+	}
+	typo := postCUV(t, srv.URL, `{"informacion_documento":{"cuv":"`+cuv+`"},"generaliddes":{}}`)
+	if b, _ := json.Marshal(typo["resultado"]); !strings.Contains(string(b), "The property generalidades is required") || !strings.Contains(string(b), "generaliddes is not defined") {
+		t.Errorf("misspelt generalidades = %v", typo)
+	}
+	unknown := postCUV(t, srv.URL, `{"informacion_documento":{"cuv":"`+UnknownPrefix+cuv[4:]+`"},`+gen+`}`)
+	if b, _ := json.Marshal(unknown["resultado"]); unknown["codigo_error"] != float64(400) || !strings.Contains(string(b), "informacion_documento.cuv") {
+		t.Errorf("unknown CUV = %v", unknown)
+	}
+}

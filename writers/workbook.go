@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -35,6 +36,8 @@ type Workbook struct {
 	f    *excelize.File
 	sw   *excelize.StreamWriter
 	ops  []Columns
+
+	date, dateTime int // cell styles for dates with and without a time of day
 
 	withFile bool
 	inputs   []string               // the inputs' columns, merged by name
@@ -122,6 +125,11 @@ func (w *Workbook) start() error {
 	if err != nil {
 		return err
 	}
+	for style, format := range map[*int]string{&w.date: "yyyy-mm-dd", &w.dateTime: "yyyy-mm-dd hh:mm:ss"} {
+		if *style, err = w.f.NewStyle(&excelize.Style{CustomNumFmt: &format}); err != nil {
+			return err
+		}
+	}
 	header := w.header()
 	for i, name := range header {
 		if err := sw.SetColWidth(i+1, i+1, width(name)); err != nil {
@@ -176,8 +184,15 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 	}
 	out = append(out, attempts)
 	for i, v := range out {
-		if s, ok := v.(string); ok {
-			out[i] = SafeText(s)
+		switch v := v.(type) {
+		case string:
+			out[i] = SafeText(v)
+		case time.Time:
+			style := w.dateTime
+			if v.Hour() == 0 && v.Minute() == 0 && v.Second() == 0 {
+				style = w.date
+			}
+			out[i] = excelize.Cell{StyleID: style, Value: v}
 		}
 	}
 	cell, _ := excelize.CoordinatesToCellName(1, w.next)

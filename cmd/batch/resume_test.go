@@ -518,3 +518,10 @@ func TestUnreliableNightWithKills(t *testing.T) {
 	}
 	t.Logf("%d requests for %d rows; %d YA_REGISTRADO; %d resent because of the kills", requests, rows, already, resentAfterKill)
 }
+
+func writeText(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

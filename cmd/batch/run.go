@@ -46,12 +46,14 @@ type runFlags struct {
 	retryRejected bool
 	retryDelay    time.Duration
 	grace         time.Duration
+	ops           string
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
 
-Lee cada ARCHIVO (.xlsx o .csv), registra el acuse de recibo (evento 030 de
-RADIAN) de cada CUFE en Afacturar y escribe el libro de resultados.
+Lee cada ARCHIVO (.xlsx o .csv), registra en Afacturar el acuse de recibo
+(evento 030 de RADIAN) de cada CUFE, consulta cada CUV de los RIPS y escribe el
+libro de resultados.
 
 El token se toma de la variable AFACTURAR_TOKEN (nunca de una opción, para que
 no quede en el historial ni en la lista de procesos).
@@ -61,6 +63,7 @@ Ejemplos:
   batch run --obligado 900123456 --nombres "Ana María" --apellidos "Gómez Ruiz" \
             --tipo-identificacion CC --identificacion 52123456 recibidas.xlsx
   batch run --ambiente produccion --rate 100 -o acuses-noviembre.xlsx recibidas.csv
+  batch run --ops cuv rips-noviembre.xlsx     # solo la consulta de CUV
 
 Opciones:
 `
@@ -85,6 +88,7 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
 	fs.DurationVar(&f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
 	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
+	fs.StringVar(&f.ops, "ops", "", "operaciones, separadas por comas: acuse (columna CUFE), cuv (columna CUV); por defecto, las de las columnas que tenga el archivo")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
 	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
@@ -173,6 +177,10 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 	client.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
 
+	wanted, err := parseOps(f.ops)
+	if err != nil {
+		return fail("%v", err)
+	}
 	var inputs []*readers.Input
 	defer func() {
 		for _, in := range inputs {
@@ -181,7 +189,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}()
 	var sheets []*batch.Sheet
 	for _, path := range files {
-		in, err := readers.Open(path, readers.Options{Keys: []batch.Field{batch.FieldCUFE}, Password: f.claveArchivo})
+		in, err := readers.Open(path, readers.Options{Keys: keyFields(wanted), Password: f.claveArchivo})
 		if err != nil {
 			return fail("%v", err)
 		}
@@ -225,8 +233,33 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 	defer jr.Close()
 
-	acuse := &ops.Acuse{Client: client, Defaults: f.person}
-	book, err := writers.Create(out, sheets, []writers.Columns{acuse})
+	// Every operation spends the same token's limit: one pacer for all.
+	pacer := rate.NewLimiter(rate.Every(time.Minute/time.Duration(f.rpm)), 1)
+	var (
+		pipeOps []pipeline.Op
+		columns []writers.Columns
+	)
+	for _, name := range chosenOps(wanted, sheets) {
+		var op interface {
+			pipeline.Operation
+			writers.Columns
+		}
+		switch name {
+		case "acuse":
+			op = &ops.Acuse{Client: client, Defaults: f.person}
+		case "cuv":
+			if f.ambiente == "produccion" && f.url == "" && !f.sandbox {
+				return fail("Afacturar aún no publica la dirección de producción de consultar_cuv. Use --url con la que le haya dado Afacturar, o deje la CUV fuera con --ops acuse")
+			}
+			op = &ops.CUV{Client: client}
+		}
+		pipeOps = append(pipeOps, pipeline.Op{Operation: op, Pacer: pacer})
+		columns = append(columns, op)
+	}
+	if len(pipeOps) == 0 {
+		return fail("ningún archivo tiene la columna de las operaciones pedidas (%s)", f.ops)
+	}
+	book, err := writers.Create(out, sheets, columns)
 	if err != nil {
 		return fail("%v", err)
 	}
@@ -239,14 +272,13 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	defer close(finished)
 	go onSignals(finished, stopStarting, stopFlight, f.grace, book.TempPath(), stderr)
 
-	pacer := rate.NewLimiter(rate.Every(time.Minute/time.Duration(f.rpm)), 1)
 	sources := make([]pipeline.Source, len(inputs))
 	for i, in := range inputs {
 		sources[i] = in
 	}
 	sum, runErr := pipeline.Run(ctx, pipeline.Config{
 		Inputs:        sources,
-		Ops:           []pipeline.Op{{Operation: acuse, Pacer: pacer}},
+		Ops:           pipeOps,
 		Sink:          book,
 		Retry:         pipeline.RetryPolicy{MaxAttempts: f.attempts, BaseDelay: f.retryDelay},
 		InFlight:      inFlight,
@@ -277,12 +309,79 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	return exitOK
 }
 
+// operations are the operations batch knows, with the column that asks
+// for each, in workbook order.
+var operations = []struct {
+	name string
+	key  batch.Field
+}{
+	{"acuse", batch.FieldCUFE},
+	{"cuv", batch.FieldCUV},
+}
+
+// parseOps reads --ops; an empty value means "let the files decide".
+func parseOps(v string) (map[string]bool, error) {
+	wanted := map[string]bool{}
+	for _, name := range strings.Split(v, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" {
+			continue
+		}
+		known := false
+		for _, op := range operations {
+			known = known || op.name == name
+		}
+		if !known {
+			return nil, fmt.Errorf("--ops: operación desconocida %q; use acuse, cuv o ambas separadas por coma", name)
+		}
+		wanted[name] = true
+	}
+	return wanted, nil
+}
+
+// keyFields are the columns that make a header row for the wanted
+// operations.
+func keyFields(wanted map[string]bool) []batch.Field {
+	var keys []batch.Field
+	for _, op := range operations {
+		if len(wanted) == 0 || wanted[op.name] {
+			keys = append(keys, op.key)
+		}
+	}
+	return keys
+}
+
+// chosenOps are the wanted operations (by default, every one whose key
+// column some sheet has).
+func chosenOps(wanted map[string]bool, sheets []*batch.Sheet) []string {
+	var names []string
+	for _, op := range operations {
+		if len(wanted) > 0 {
+			if wanted[op.name] {
+				names = append(names, op.name)
+			}
+			continue
+		}
+		for _, s := range sheets {
+			if _, ok := s.Index[op.key]; ok {
+				names = append(names, op.name)
+				break
+			}
+		}
+	}
+	return names
+}
+
 // report prints the run's summary for whoever watches the job.
 func report(w io.Writer, sum pipeline.Summary, out string) {
 	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos), %d ya resueltas en ejecuciones anteriores, en %s\n",
 		sum.Rows, sum.Requests, sum.Attempts, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
 	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
-	for name, counts := range sum.Statuses {
+	for _, op := range operations {
+		name, counts := op.name, sum.Statuses[op.name]
+		if counts == nil {
+			continue
+		}
 		var parts []string
 		for _, st := range order {
 			if n := counts[st]; n > 0 {

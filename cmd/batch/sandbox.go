@@ -27,8 +27,9 @@ func sandboxCmd(args []string, stdout, stderr io.Writer) int {
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
 
-Sirve un Afacturar simulado (acuse_recibo_fev) para probar sin credenciales.
-Un CUFE que empieza por "dead" es desconocido para su DIAN (regla DOC01).
+Sirve un Afacturar simulado (acuse_recibo_fev y consultar_cuv) para probar sin
+credenciales. Un CUFE que empieza por "dead" es desconocido para su DIAN
+(regla DOC01); un CUV que empieza por "dead" nunca fue emitido.
 
 Ejemplo:
   batch sandbox --addr 127.0.0.1:8080 &

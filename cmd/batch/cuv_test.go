@@ -1,0 +1,123 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch/internal/testutil"
+	"batch/sandbox"
+)
+
+// cuvOf is a CUV distinct from every testutil.CUFE: 96 hex characters, as
+// every public sample is.
+func cuvOf(n int) string { return testutil.CUFE(1_000_000 + n) }
+
+// A payer's file: rows with a CUFE and a CUV, rows with only one, CUVs the
+// validator never issued, CUVs too short to send, and a CUV that belongs to
+// another invoice. Both operations share the token's limit.
+func TestMixedAcuseAndCUV(t *testing.T) {
+	mismatch := cuvOf(303)
+	sb, url := testSandbox(t, sandbox.Config{
+		// 20 over any 2 s window; the client paces at 7 per second (14
+		// in 2 s, room for scheduling jitter). Two limiters, one per
+		// operation, would send 28.
+		RatePerMinute: 20, Window: 2 * time.Second,
+		CUVs: map[string]sandbox.CUV{mismatch: {NumDocumentoIdObligado: "88888888", NumeroDocumento: "SETT32", FechaEmision: "2025-01-28", TotalFactura: 113814}},
+	})
+	unknown := sandbox.UnknownPrefix + cuvOf(302)[4:]
+	dir := t.TempDir()
+	in := filepath.Join(dir, "rips.xlsx")
+	sheet := testutil.Sheet{Name: "RIPS", Rows: [][]any{
+		{"CUFE", "CUV", "Número documento", "Fecha documento", "NIT emisor", "Tipo identificación", "Identificación", "Nombres", "Apellidos"},
+		{testutil.CUFE(301), cuvOf(301), "SETT10", "2025-01-30", "", 13, 1, "Ana", "Gómez"},
+		{testutil.CUFE(302), unknown, "SETT11", "", "", 13, 1, "Ana", "Gómez"},
+		{testutil.CUFE(303), mismatch, "SETT28", "", "888.888.88", 13, 1, "Ana", "Gómez"},
+		{testutil.CUFE(304), cuvOf(304)[:60], "", "", "", 13, 1, "Ana", "Gómez"},
+		{"", cuvOf(305), "", "30/01/2025", "", "", "", "", ""},
+		{testutil.CUFE(306), "", "", "", "", 13, 1, "Ana", "Gómez"},
+		{"", "", "SETT99", "", "", 13, 1, "Ana", "Gómez"},
+		{testutil.CUFE(301), cuvOf(301), "SETT10", "2025-01-30", "", 13, 1, "Ana", "Gómez"},
+	}}
+	// Enough rows with both keys that two limiters would break the window.
+	for i := 0; i < 20; i++ {
+		sheet.Rows = append(sheet.Rows, []any{testutil.CUFE(400 + i), cuvOf(400 + i), "", "", "", 13, 1, "Ana", "Gómez"})
+	}
+	testutil.WriteXLSX(t, in, sheet)
+	out := filepath.Join(dir, "r.xlsx")
+	code, msg := runMain(t, full, "run", "--url", url, "--rate", "420", "-o", out, in)
+	if code != exitSomeRows {
+		t.Fatalf("exit %d\n%s", code, msg)
+	}
+	rows := testutil.ReadSheet(t, out, "Resultados")
+	want := []struct{ acuse, cuv, cuvMsg string }{
+		{"OK", "OK", ""},
+		{"OK", "RECHAZADO", "no se encuentra registrado"},
+		{"OK", "OK", "el CUV es de la factura SETT32, no de SETT28"},
+		{"OK", "INVALIDO", "60 caracteres"},
+		{"", "OK", ""},
+		{"OK", "", ""},
+		{"INVALIDO", "INVALIDO", "vacía"},
+		{"OK", "OK", "mismo CUFE"},
+	}
+	for i, w := range want {
+		r := rows[i]
+		if r["acuse_estado"] != w.acuse || r["cuv_estado"] != w.cuv || !strings.Contains(r["cuv_mensaje"], w.cuvMsg) {
+			t.Errorf("fila %s: acuse %q cuv %q %q; want %q %q %q", r["fila"], r["acuse_estado"], r["cuv_estado"], r["cuv_mensaje"], w.acuse, w.cuv, w.cuvMsg)
+		}
+	}
+	if sb.Attempts(cuvOf(304)[:60]) != 0 {
+		t.Error("a CUV too short was sent")
+	}
+	if sb.Attempts(cuvOf(301)) != 1 {
+		t.Errorf("a repeated CUV was sent %d times", sb.Attempts(cuvOf(301)))
+	}
+	if sb.RateLimited() != 0 {
+		t.Errorf("the sandbox answered 429 %d times: the operations do not share the limit", sb.RateLimited())
+	}
+	if rows[0]["cuv_fecha_documento"] != "" || rows[0]["cuv_numero_documento"] != "SETT10" {
+		t.Errorf("cuv columns: %v", rows[0])
+	}
+
+	// Amounts are numbers, dates are dates.
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	header, _ := f.GetRows("Resultados")
+	col := func(name string) string {
+		for i, h := range header[0] {
+			if h == name {
+				c, _ := excelize.CoordinatesToCellName(i+1, 4)
+				return c
+			}
+		}
+		t.Fatalf("no column %s", name)
+		return ""
+	}
+	if typ, _ := f.GetCellType("Resultados", col("cuv_total_factura")); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("cuv_total_factura is stored as %v", typ)
+	}
+	if v, _ := f.GetCellValue("Resultados", col("cuv_total_factura"), excelize.Options{RawCellValue: true}); v != "113814" {
+		t.Errorf("cuv_total_factura = %q", v)
+	}
+	raw, _ := f.GetCellValue("Resultados", col("cuv_fecha_emision"), excelize.Options{RawCellValue: true})
+	shown, _ := f.GetCellValue("Resultados", col("cuv_fecha_emision"))
+	if !strings.Contains(raw, ".") && raw == shown || !strings.HasPrefix(shown, "2025-01-28") {
+		t.Errorf("cuv_fecha_emision is not a date cell: raw %q shown %q", raw, shown)
+	}
+}
+
+func TestCUVHasNoProductionURL(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "rips.csv")
+	writeText(t, in, "CUV\n"+cuvOf(1)+"\n")
+	code, msg := runMain(t, full, "run", "--ambiente", "produccion", in)
+	if code != exitNothing || !strings.Contains(msg, "consultar_cuv") || !strings.Contains(msg, "--url") {
+		t.Errorf("exit %d: %s", code, msg)
+	}
+}
