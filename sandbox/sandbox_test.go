@@ -79,7 +79,7 @@ func TestAuthorization(t *testing.T) {
 	}
 }
 
-func post(t *testing.T, url string, fields map[string]string) map[string]any {
+func post(t *testing.T, url, path string, fields map[string]string) map[string]any {
 	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
@@ -87,7 +87,7 @@ func post(t *testing.T, url string, fields map[string]string) map[string]any {
 		mw.WriteField(k, v)
 	}
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, url+"/api/radian/acuse_recibo_fev", &body)
+	req, _ := http.NewRequest(http.MethodPost, url+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+DefaultToken)
@@ -125,7 +125,7 @@ func TestSchemaErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := post(t, srv.URL, map[string]string{"documento_obligado": DefaultObligado, "data": tc.data})
+			out := post(t, srv.URL, "/api/radian/acuse_recibo_fev", map[string]string{"documento_obligado": DefaultObligado, "data": tc.data})
 			if out["codigo_error"] != float64(400) {
 				t.Fatalf("answer = %v", out)
 			}
@@ -193,23 +193,7 @@ func TestFaults(t *testing.T) {
 
 func postCUV(t *testing.T, url, data string) map[string]any {
 	t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	mw.WriteField("documento_obligado", DefaultObligado)
-	mw.WriteField("data", data)
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, url+"/api/rips/consultar_cuv", &body)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("Authorization", "Bearer "+DefaultToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var out map[string]any
-	json.NewDecoder(resp.Body).Decode(&out)
-	return out
+	return post(t, url, "/api/rips/consultar_cuv", map[string]string{"documento_obligado": DefaultObligado, "data": data})
 }
 
 // consultar_cuv answers with the seed's shapes: "0" as a string on
