@@ -36,6 +36,7 @@ type reply struct {
 	dian       string
 	retryAfter time.Duration
 	json       bool
+	hasCode    bool // the body is Afacturar's envelope, with a codigo_error
 	body       string
 }
 
@@ -48,7 +49,7 @@ func readReply(status int, header http.Header, body []byte) reply {
 	}
 	r.json = true
 	if c, text, ok := codeOf(env.CodigoError); ok {
-		r.code, r.codeText = c, text
+		r.code, r.codeText, r.hasCode = c, text, true
 	}
 	r.desc = strings.Join(texts(env.DescripcionError), "; ")
 	r.resultado = env.Resultado
@@ -246,7 +247,17 @@ func (r reply) classify() (a batch.Answer, success bool) {
 		}
 	case 11, 401, 403, 409:
 		a.Class, a.Message = batch.ClassFatal, tokenMessage(r.code, r.desc)
-	case 404, 405, 415:
+	case 404:
+		// Afacturar's own envelope saying "not found" is about this row
+		// (a CUV or document it does not know); a 404 without it is a
+		// route that does not exist, and no row will fare better.
+		if r.hasCode {
+			a.Class = batch.ClassRejected
+			a.Message = firstNonEmpty(strings.Join(propiedades(r.resultado), "; "), r.desc, "Afacturar no encontró el documento")
+		} else {
+			a.Class, a.Message = batch.ClassFatal, "la dirección del servicio no es válida (HTTP 404): revise --url y --ambiente"
+		}
+	case 405, 415:
 		a.Class, a.Message = batch.ClassFatal, fmt.Sprintf("la dirección del servicio no es válida (código %d: %s): revise --url y --ambiente", r.code, r.desc)
 	case 500, 502, 503, 504:
 		a.Class = batch.ClassTransient

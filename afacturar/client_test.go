@@ -132,6 +132,8 @@ func TestAnswerClassification(t *testing.T) {
 		{name: "code 11", status: 200, body: `{"codigo_error":11,"descripcion_error":"Token no valido para el obligado"}`, class: batch.ClassFatal},
 		{name: "401 HTML", status: 401, body: `<html>Unauthorized</html>`, class: batch.ClassFatal},
 		{name: "404 wrong URL", status: 404, body: `<html>Not Found</html>`, class: batch.ClassFatal, msg: "--url"},
+		{name: "404 route not found, framework JSON", status: 404, body: `{"message":"The route api/radian/x could not be found."}`, class: batch.ClassFatal, msg: "--url"},
+		{name: "404 in Afacturar's envelope is about the row", status: 404, body: `{"codigo_error":404,"descripcion_error":"El CUV no existe"}`, class: batch.ClassRejected, code: "404", msg: "El CUV no existe"},
 		{name: "429 with Retry-After", status: 429, header: map[string]string{"Retry-After": "7"}, body: `{"codigo_error":429}`, class: batch.ClassRateLimited, retryAfter: 7 * time.Second},
 		{name: "429 code in a 200", status: 200, body: `{"codigo_error":"429","descripcion_error":"Se excede"}`, class: batch.ClassRateLimited},
 		{name: "500", status: 500, body: `{"codigo_error":500,"descripcion_error":"Error de servidor interno"}`, class: batch.ClassTransient, code: "500"},
