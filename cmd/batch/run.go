@@ -17,8 +17,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"batch"
 	"batch/afacturar"
 	"batch/journal"
@@ -234,7 +232,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	defer jr.Close()
 
 	// Every operation spends the same token's limit: one pacer for all.
-	pacer := rate.NewLimiter(rate.Every(time.Minute/time.Duration(f.rpm)), 1)
+	pacer := pipeline.NewPacer(f.rpm)
 	var (
 		pipeOps []pipeline.Op
 		columns []writers.Columns
