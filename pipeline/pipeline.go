@@ -225,8 +225,9 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 					s.parts[i].job = j
 					if res, ok, err := reuse(cfg, op, key); err != nil || ok {
 						if err != nil {
-							res = batch.Result{Status: batch.StatusPendiente, Code: "DIARIO", Message: err.Error()}
-							stopStarting(&Stopped{Reason: err.Error()})
+							var stop error
+							res, stop = journalFailed(batch.Result{}, err)
+							stopStarting(stop)
 						} else {
 							sum.Reused++
 						}
