@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -179,7 +180,8 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 					<-p.job.done
 					results[i] = p.job.res
 					if p.dup {
-						results[i].Message = joinMsg(results[i].Message, "mismo CUFE que "+p.job.where+": se envió una sola vez")
+						key := strings.ToUpper(string(cfg.Ops[i].KeyField()))
+						results[i].Message = joinMsg(results[i].Message, "mismo "+key+" que "+p.job.where+": se envió una sola vez")
 					}
 				}
 				if results[i].Status != "" {

@@ -61,7 +61,7 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 		{"", "OK", ""},
 		{"OK", "", ""},
 		{"INVALIDO", "INVALIDO", "vacía"},
-		{"OK", "OK", "mismo CUFE"},
+		{"OK", "OK", "mismo CUV"},
 	}
 	for i, w := range want {
 		r := rows[i]
