@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strings"
 	"sync"
 	"time"
@@ -86,17 +87,22 @@ type Config struct {
 	// context ends no new request starts, and those under way go on until
 	// Flight ends. Nil means they go on until they finish.
 	Flight context.Context
+	// DryRun reads, checks and writes every row as a run would, and sends
+	// nothing: the keys that would be sent are PENDIENTE with code
+	// SIN_ENVIAR. The journal is only read.
+	DryRun bool
 }
 
 // Summary counts what happened.
 type Summary struct {
-	Rows     int                             // data rows read
-	Requests int                             // distinct keys sent
-	Reused   int                             // keys answered from the journal, not sent
-	Attempts int                             // requests made, retries included
-	Statuses map[string]map[batch.Status]int // operation → status → rows
-	Started  time.Time
-	Ended    time.Time
+	Rows       int                             // data rows read
+	Requests   int                             // distinct keys sent (in a dry run, to send)
+	Reused     int                             // keys answered from the journal, not sent
+	Duplicates int                             // rows answered by an earlier row's request
+	Attempts   int                             // requests made, retries included
+	Statuses   map[string]map[batch.Status]int // operation → status → rows
+	Started    time.Time
+	Ended      time.Time
 }
 
 // Complete reports whether every row of every operation is OK or
@@ -120,9 +126,9 @@ func (e *Stopped) Error() string { return e.Reason }
 
 // job is one request for one key; every row with that key shares it.
 type job struct {
-	done  chan struct{}
-	res   batch.Result
-	where string // the first row's place, for the duplicates' message
+	done     chan struct{}
+	res      batch.Result
+	recorded bool // res is the journal's last state for the key
 }
 
 // slot is one row waiting for its results, in input order.
@@ -132,9 +138,40 @@ type slot struct {
 }
 
 type part struct {
-	res batch.Result
-	job *job
-	dup bool
+	res  batch.Result
+	job  *job
+	from *first // set on a row whose key an earlier row carried
+}
+
+// first is where a key was first seen. Every distinct key of the run keeps
+// one, so it is small: the key itself is held as a 128-bit hash, and the
+// job only while its result cannot be read back from the journal.
+type first struct {
+	job    *job
+	sheet  *batch.Sheet
+	line   int
+	reused bool // answered from an earlier run's journal
+}
+
+func (f *first) place() string { return fmt.Sprintf("la hoja «%s», fila %d", f.sheet.Name, f.line) }
+
+// keyID is a key's hash. Two independent 64-bit hashes make a collision
+// between two CUFEs of one run (which would leave one unsent) a 1 in 2^100
+// event for a million keys.
+type keyID [2]uint64
+
+// keySet is the distinct keys of one operation seen so far in the run.
+type keySet struct {
+	seeds [2]maphash.Seed
+	m     map[keyID]*first
+}
+
+func newKeySet() *keySet {
+	return &keySet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, m: map[keyID]*first{}}
+}
+
+func (k *keySet) id(key string) keyID {
+	return keyID{maphash.String(k.seeds[0], key), maphash.String(k.seeds[1], key)}
 }
 
 // Run processes every row of every input and returns when the sink has
@@ -179,10 +216,14 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 				if p.job != nil {
 					<-p.job.done
 					results[i] = p.job.res
-					if p.dup {
-						key := strings.ToUpper(string(cfg.Ops[i].KeyField()))
-						results[i].Message = joinMsg(results[i].Message, "mismo "+key+" que "+p.job.where+": se envió una sola vez")
+				}
+				if p.from != nil {
+					key := strings.ToUpper(string(cfg.Ops[i].KeyField()))
+					once := ": se envió una sola vez"
+					if cfg.DryRun {
+						once = ": se enviaría una sola vez"
 					}
+					results[i].Message = joinMsg(results[i].Message, "mismo "+key+" que "+p.from.place()+once)
 				}
 				if results[i].Status != "" {
 					sum.Statuses[cfg.Ops[i].Name()][results[i].Status]++
@@ -196,14 +237,39 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 	}()
 
-	seen := make([]map[string]*job, len(cfg.Ops))
-	for i := range seen {
-		seen[i] = map[string]*job{}
+	sets := make([]*keySet, len(cfg.Ops))
+	for i := range sets {
+		sets[i] = newKeySet()
+	}
+	// live are the keys holding a job, oldest first. Once a job's result
+	// is in the journal the key lets go of it, and a later row with that
+	// key reads the result back: memory stays flat however many rows.
+	var live []*first
+	release := func() {
+		for len(live) > 0 {
+			f := live[0]
+			select {
+			case <-f.job.done:
+			default:
+				return
+			}
+			if f.job.recorded {
+				f.job = nil
+			}
+			live[0] = nil
+			live = live[1:]
+		}
+	}
+	stopOnJournal := func(err error) batch.Result {
+		res, stop := journalFailed(batch.Result{}, err)
+		stopStarting(stop)
+		return res
 	}
 	readErr := func() error {
 		for _, in := range cfg.Inputs {
 			err := in.Each(func(row batch.Row) error {
 				sum.Rows++
+				release()
 				s := &slot{row: row, parts: make([]part, len(cfg.Ops))}
 				anyKey := false
 				for _, op := range cfg.Ops {
@@ -218,20 +284,46 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 						s.parts[i].res = batch.Result{Status: batch.StatusInvalido, Code: "VALIDACION", Message: problem}
 						continue
 					}
-					if j, ok := seen[i][key]; ok {
-						s.parts[i] = part{job: j, dup: true}
+					id := sets[i].id(key)
+					if f, ok := sets[i].m[id]; ok {
+						sum.Duplicates++
+						s.parts[i] = part{job: f.job, from: f}
+						if f.job == nil {
+							res, err := readBack(cfg, op, key, f)
+							if err != nil {
+								res = stopOnJournal(err)
+							}
+							s.parts[i].res = res
+						}
 						continue
 					}
-					j := &job{done: make(chan struct{}), where: place(row)}
-					seen[i][key] = j
+					f := &first{sheet: row.Sheet, line: row.Line}
+					sets[i].m[id] = f
+					if cfg.DryRun {
+						res, ok, err := reuse(cfg, op, key)
+						switch {
+						case err != nil:
+							res = stopOnJournal(err)
+						case ok:
+							sum.Reused++
+							f.reused = true
+						default:
+							sum.Requests++
+							res = wouldSend
+						}
+						s.parts[i].res = res
+						continue
+					}
+					j := &job{done: make(chan struct{})}
+					f.job = j
 					s.parts[i].job = j
+					live = append(live, f)
 					if res, ok, err := reuse(cfg, op, key); err != nil || ok {
 						if err != nil {
-							var stop error
-							res, stop = journalFailed(batch.Result{}, err)
-							stopStarting(stop)
+							res = stopOnJournal(err)
 						} else {
 							sum.Reused++
+							j.recorded, f.reused = true, true
 						}
 						j.res = res
 						close(j.done)
@@ -254,6 +346,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 							sum.Attempts++
 							mu.Unlock()
 						})
+						j.recorded = cfg.Journal != nil && err == nil && j.res.Attempts > 0
 						return err
 					})
 				}
@@ -309,6 +402,30 @@ func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
 	return res, true, nil
 }
 
+// wouldSend is a dry run's result for a key a run would send.
+var wouldSend = batch.Result{Status: batch.StatusPendiente, Code: "SIN_ENVIAR", Message: "se enviaría (simulación: no se envió nada)"}
+
+// readBack is the result of a key whose first row's job was let go: the
+// journal holds it. In a dry run nothing was sent, so it is worked out
+// again.
+func readBack(cfg Config, op Op, key string, f *first) (batch.Result, error) {
+	if cfg.DryRun || f.reused {
+		res, ok, err := reuse(cfg, op, key)
+		if err != nil || ok {
+			return res, err
+		}
+		return wouldSend, nil
+	}
+	res, _, found, err := cfg.Journal.Recorded(op.Name(), key)
+	if err != nil {
+		return res, err
+	}
+	if !found {
+		return res, fmt.Errorf("el diario no tiene el resultado de %s %s, que se registró en esta ejecución", op.Name(), key)
+	}
+	return res, nil
+}
+
 // notSent is the result of a row whose request was never started because
 // the run stopped.
 func notSent(gctx context.Context) batch.Result {
@@ -321,7 +438,7 @@ func notSent(gctx context.Context) batch.Result {
 }
 
 func place(row batch.Row) string {
-	return fmt.Sprintf("la hoja «%s», fila %d", row.Sheet.Name, row.Line)
+	return (&first{sheet: row.Sheet, line: row.Line}).place()
 }
 
 func joinMsg(a, b string) string {

@@ -309,3 +309,78 @@ func TestResumeFromJournal(t *testing.T) {
 		t.Errorf("with RetryRejected: bad sent %d, ok sent %d; want 1, 0", third.sent("bad"), third.sent("ok"))
 	}
 }
+
+// A dry run reads, checks and writes every row, sends nothing, counts what
+// a run would send, and answers from the journal what an earlier run
+// finished.
+func TestDryRunSendsNothing(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	earlier := &fakeOp{answer: ok}
+	if _, err := Run(context.Background(), Config{Inputs: []Source{rows{"done"}}, Ops: []Op{{Operation: earlier}}, Sink: &sink{}, Retry: fast, Journal: j}); err != nil {
+		t.Fatal(err)
+	}
+	op := &fakeOp{answer: ok}
+	s := &sink{}
+	sum, err := Run(context.Background(), Config{
+		Inputs: []Source{rows{"a", "b", "", "a", "done", "done"}}, Ops: []Op{{Operation: op}},
+		Sink: s, Retry: fast, InFlight: 4, Journal: j, DryRun: true,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(op.sends) != 0 || sum.Attempts != 0 {
+		t.Fatalf("a dry run sent %v (%d attempts)", op.sends, sum.Attempts)
+	}
+	if sum.Rows != 6 || sum.Requests != 2 || sum.Reused != 1 || sum.Duplicates != 2 {
+		t.Errorf("rows %d, to send %d, reused %d, duplicates %d; want 6, 2, 1, 2", sum.Rows, sum.Requests, sum.Reused, sum.Duplicates)
+	}
+	want := []batch.Status{batch.StatusPendiente, batch.StatusPendiente, batch.StatusInvalido, batch.StatusPendiente, batch.StatusOK, batch.StatusOK}
+	for i, st := range want {
+		if s.results[i].Status != st {
+			t.Errorf("row %d: %s, want %s (%+v)", i, s.results[i].Status, st, s.results[i])
+		}
+	}
+	if s.results[0].Code != "SIN_ENVIAR" || !strings.Contains(s.results[3].Message, "fila 2: se enviaría una sola vez") {
+		t.Errorf("would-send rows = %+v / %+v", s.results[0], s.results[3])
+	}
+	if got, _, found, err := j.Recorded("fake", "a"); err != nil || found {
+		t.Errorf("a dry run recorded %+v, %v in the journal", got, err)
+	}
+}
+
+// A key seen again long after its request finished is answered from the
+// journal: the run does not keep every result in memory, and the repeated
+// row still gets the first row's result, sent once.
+func TestRepeatedKeyAfterItsJobWasLetGo(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	op := &fakeOp{answer: func(k string, n int) batch.Answer {
+		return batch.Answer{Class: batch.ClassOK, Values: map[string]any{"cude": "cude-" + k}}
+	}}
+	in := rows{"x", "y"}
+	for i := 0; i < 50; i++ {
+		in = append(in, fmt.Sprintf("k%02d", i))
+	}
+	in = append(in, "x", "y")
+	s := &sink{}
+	sum, err := Run(context.Background(), Config{Inputs: []Source{in}, Ops: []Op{{Operation: op}}, Sink: s, Retry: fast, InFlight: 1, Window: 2, Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.sent("x") != 1 || op.sent("y") != 1 || sum.Duplicates != 2 || sum.Requests != 52 {
+		t.Fatalf("x sent %d, y sent %d, duplicates %d, requests %d", op.sent("x"), op.sent("y"), sum.Duplicates, sum.Requests)
+	}
+	for i, k := range []string{"x", "y"} {
+		r := s.results[len(s.results)-2+i]
+		if r.Status != batch.StatusOK || r.Values["cude"] != "cude-"+k || !strings.Contains(r.Message, fmt.Sprintf("fila %d", i+2)) {
+			t.Errorf("repeated %s = %+v", k, r)
+		}
+	}
+}

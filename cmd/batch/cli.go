@@ -19,10 +19,14 @@ libro de resultados con el CUDE, el estado y los errores de cada fila.
 
 Uso:
   batch run [opciones] ARCHIVO...    procesa archivos .xlsx o .csv
+  batch check [opciones] ARCHIVO...  revisa los archivos sin enviar nada
   batch sandbox [opciones]           sirve un Afacturar simulado para pruebas
   batch version                      muestra la versión
 
 Ejemplos:
+  # Revisar un archivo antes de enviarlo (no necesita token):
+  batch check recibidas.xlsx
+
   # Probar sin credenciales, contra el simulador incorporado:
   batch run --sandbox samples/facturas-recibidas.xlsx
 
@@ -46,6 +50,8 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], getenv, stdout, stderr)
+	case "check":
+		return checkCmd(args[1:], getenv, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-version":

@@ -45,6 +45,7 @@ type runFlags struct {
 	retryDelay    time.Duration
 	grace         time.Duration
 	ops           string
+	dryRun        bool
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -87,6 +88,7 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	fs.DurationVar(&f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
 	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.StringVar(&f.ops, "ops", "", "operaciones, separadas por comas: acuse (columna CUFE), cuv (columna CUV); por defecto, las de las columnas que tenga el archivo")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
 	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
@@ -142,7 +144,9 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	if f.ambiente == "produccion" {
 		client.BaseURL, client.Ambiente = afacturar.HostProduccion, afacturar.AmbienteProduccion
 	}
-	if f.sandbox {
+	if f.dryRun {
+		// Nothing is sent: no token is needed, and the sandbox is not started.
+	} else if f.sandbox {
 		if client.Obligado == "" {
 			client.Obligado = sandbox.DefaultObligado
 		}
@@ -197,8 +201,14 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 
 	out := f.out
 	if out == "" {
+		// A dry run does not take the name of the real results, which it
+		// would otherwise replace with a workbook of PENDIENTE rows.
+		suffix := "-resultados.xlsx"
+		if f.dryRun {
+			suffix = "-revision.xlsx"
+		}
 		first := files[0]
-		out = strings.TrimSuffix(first, filepath.Ext(first)) + "-resultados.xlsx"
+		out = strings.TrimSuffix(first, filepath.Ext(first)) + suffix
 	}
 	if !strings.EqualFold(filepath.Ext(out), ".xlsx") {
 		return fail("-o %s: el libro de resultados debe terminar en .xlsx", out)
@@ -210,7 +220,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 
 	journalPath := f.journal
-	if journalPath == "" && f.sandbox {
+	if journalPath == "" && f.sandbox && !f.dryRun {
 		// The simulator forgets its registrations when it stops; a
 		// journal that outlived it would answer for events it never had.
 		dir, err := os.MkdirTemp("", "batch-sandbox-")
@@ -225,11 +235,16 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 			return fail("%v", err)
 		}
 	}
-	jr, err := journal.Open(journalPath, client.Obligado)
-	if err != nil {
-		return fail("%v", err)
+	// A dry run only reads the journal, and only one that exists.
+	var jr pipeline.Journal
+	if _, statErr := os.Stat(journalPath); !f.dryRun || (statErr == nil && client.Obligado != "") {
+		j, err := journal.Open(journalPath, client.Obligado)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer j.Close()
+		jr = j
 	}
-	defer jr.Close()
 
 	// Every operation spends the same token's limit: one pacer for all.
 	pacer := pipeline.NewPacer(f.rpm)
@@ -274,7 +289,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	for i, in := range inputs {
 		sources[i] = in
 	}
-	sum, runErr := pipeline.Run(ctx, pipeline.Config{
+	cfg := pipeline.Config{
 		Inputs:        sources,
 		Ops:           pipeOps,
 		Sink:          book,
@@ -283,11 +298,29 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		Journal:       jr,
 		RetryRejected: f.retryRejected,
 		Flight:        flight,
-	})
+		DryRun:        f.dryRun,
+	}
+	if !f.dryRun {
+		// Before the first request: what the night holds.
+		plan := cfg
+		plan.DryRun, plan.Sink = true, discard{}
+		est, err := pipeline.Run(ctx, plan)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			book.Abort()
+			return fail("%v", err)
+		}
+		estimate(stderr, est, f.rpm)
+	}
+	sum, runErr := pipeline.Run(ctx, cfg)
 	if err := book.Close(); err != nil {
 		return fail("%v", err)
 	}
-	report(stderr, sum, out)
+	if f.dryRun {
+		estimate(stderr, sum, f.rpm)
+		fmt.Fprintf(stderr, "  revisión (no se envió nada): %s\n", out)
+	} else {
+		report(stderr, sum, out)
+	}
 
 	var stopped *pipeline.Stopped
 	var inputErr *readers.Error
@@ -301,10 +334,45 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return exitSomeRows
 	case runErr != nil:
 		return fail("%v", runErr)
+	case f.dryRun:
+		for _, counts := range sum.Statuses {
+			if counts[batch.StatusInvalido]+counts[batch.StatusRechazado] > 0 {
+				return exitSomeRows
+			}
+		}
 	case !sum.Complete():
 		return exitSomeRows
 	}
 	return exitOK
+}
+
+// discard is the sink of the estimate before a run.
+type discard struct{}
+
+func (discard) Write(batch.Row, []batch.Result) error { return nil }
+
+// estimate tells, before sending, how many requests the run will make and
+// how long they take at the provider's limit.
+func estimate(w io.Writer, sum pipeline.Summary, rpm int) {
+	invalid := 0
+	for _, counts := range sum.Statuses {
+		invalid += counts[batch.StatusInvalido]
+	}
+	d := time.Duration(sum.Requests) * pipeline.Interval(rpm)
+	fmt.Fprintf(w, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). A %d por minuto: unos %s\n",
+		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, rpm, humanDuration(d))
+}
+
+// humanDuration rounds a duration the way a person says it.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // operations are the operations batch knows, with the column that asks

@@ -245,3 +245,58 @@ func TestVersionAndHelp(t *testing.T) {
 		t.Errorf("run --help: %d %q", code, out)
 	}
 }
+
+// `batch check` (run --dry-run) reads, checks and writes the workbook with
+// what would be sent, without a token and without a single request; the
+// estimate it prints is what the real run then does. It answers from the
+// journal what an earlier run finished.
+func TestCheckSendsNothing(t *testing.T) {
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	var b strings.Builder
+	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
+	for i := 0; i < 30; i++ {
+		b.WriteString(testutil.CUFE(i) + ";13;1;Ana;Gómez\n")
+	}
+	b.WriteString(testutil.CUFE(0) + ";13;1;Ana;Gómez\n") // repeated
+	b.WriteString("no-es-un-cufe;13;1;Ana;Gómez\n")       // invalid
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	state := t.TempDir()
+	vars := map[string]string{"XDG_STATE_HOME": state, "AFACTURAR_OBLIGADO": "900123456"}
+
+	code, msg := runMain(t, env(vars), "check", "--url", url, in)
+	if code != exitSomeRows {
+		t.Fatalf("exit %d, want 1 (an invalid row)\n%s", code, msg)
+	}
+	if sb.Requests() != 0 {
+		t.Fatalf("check sent %d requests", sb.Requests())
+	}
+	if !strings.Contains(msg, "32 filas: se enviarán 30 solicitudes; 0 ya resueltas en ejecuciones anteriores, 1 repetidas en el archivo, 1 inválidas") || !strings.Contains(msg, "unos 15 s") {
+		t.Errorf("estimate: %s", msg)
+	}
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-revision.xlsx"), "Resultados")
+	if len(rows) != 32 || rows[0]["acuse_estado"] != "PENDIENTE" || !strings.Contains(rows[0]["acuse_mensaje"], "se enviaría") ||
+		rows[31]["acuse_estado"] != "INVALIDO" || !strings.Contains(rows[30]["acuse_mensaje"], "fila 2") {
+		t.Fatalf("revision workbook: %d rows, %v / %v / %v", len(rows), rows[0], rows[30], rows[31])
+	}
+	if _, err := os.Stat(filepath.Join(dir, "r-resultados.xlsx")); err == nil {
+		t.Error("check wrote the results workbook's name")
+	}
+	if _, err := os.Stat(filepath.Join(state, "batch", "journal.db")); err == nil {
+		t.Error("check created a journal")
+	}
+
+	// The real run announces the same figures, then sends 30.
+	vars["AFACTURAR_TOKEN"] = token
+	code, msg = runMain(t, env(vars), "run", "--url", url, "--rate", "60000", in)
+	if code != exitSomeRows || sb.Requests() != 30 || !strings.Contains(msg, "se enviarán 30 solicitudes") {
+		t.Fatalf("run: exit %d, %d requests\n%s", code, sb.Requests(), msg)
+	}
+	// Afterwards check finds every key done, from the journal.
+	delete(vars, "AFACTURAR_TOKEN")
+	code, msg = runMain(t, env(vars), "check", "--url", url, in)
+	if sb.Requests() != 30 || !strings.Contains(msg, "se enviarán 0 solicitudes; 30 ya resueltas") {
+		t.Errorf("check after the run: exit %d, %d requests\n%s", code, sb.Requests(), msg)
+	}
+}
