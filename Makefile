@@ -6,7 +6,7 @@ GO ?= go
 # has no person columns.
 SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "Ana María" --apellidos "Gómez Ruiz"
 
-.PHONY: run test build cc
+.PHONY: run test bench build cc
 
 ## run: the main job, on samples/, against the built-in sandbox
 run:
@@ -17,6 +17,11 @@ run:
 test: cc
 	$(GO) vet ./...
 	$(GO) tool gotestsum --format pkgname-and-test-fails -- -race -count=1 ./...
+
+## bench: pacing against a strict sliding window, and reading a million rows,
+## each figure as a ratio against a baseline measured in the same run
+bench:
+	$(GO) run ./internal/bench
 
 ## build: the binary in bin/
 build:

@@ -122,7 +122,7 @@ func CheckCUV(raw string) (string, string) {
 	switch {
 	case c == "":
 		return "", "CUV: la celda está vacía"
-	case scientific.MatchString(c):
+	case isScientific(c):
 		return "", fmt.Sprintf("CUV: «%s» fue convertido en número por la hoja de cálculo; escríbalo como texto", raw)
 	case strings.IndexFunc(c, unicode.IsSpace) >= 0:
 		return "", "CUV: contiene espacios"

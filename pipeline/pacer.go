@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"context"
+	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -8,27 +10,138 @@ import (
 
 // marginDivisor sets the margin added to the provider's window, 1/80 of it
 // (0.75 s a minute), so that a server counting a strict sliding window (at
-// most N requests in any 60 s) never sees N+1 when network or scheduling
-// jitter brings two of our requests closer than we sent them. It costs
-// 1.2% of the limit.
+// most N requests in any 60 s) never sees N+1 when the network brings two
+// of our requests closer than we sent them. It costs 1.2% of the limit.
 const marginDivisor = 80
 
-// NewPacer returns the limiter for one token's limit of perMinute requests.
-// Its burst is 1: after an idle moment it does not let a burst through,
-// which a sliding-window server would count against the next minute.
-func NewPacer(perMinute int) *rate.Limiter {
-	return NewWindowPacer(perMinute, time.Minute)
+// Interval is the time between two requests at n per window.
+func Interval(n int, window time.Duration) time.Duration {
+	return (window + window/marginDivisor) / time.Duration(n)
 }
+
+// WindowPacer keeps one token's requests within the provider's limit of n
+// in any sliding window. Two gates:
+//
+//   - an x/time/rate limiter with burst 1 spaces requests evenly, so that
+//     after an idle moment no burst goes out that a sliding-window server
+//     would count against the next minute;
+//   - a log of when the last n requests actually went out. A request that
+//     left late (the journal's fsync, a busy CPU) is followed by the next
+//     n-th one at least a window (and the margin) later, so the delay
+//     cannot put n+1 in the server's window.
+type WindowPacer struct {
+	limiter *rate.Limiter
+	n       int
+	window  time.Duration // the provider's window plus the margin
+
+	mu      sync.Mutex
+	sent    []time.Time // send times of the last n requests, oldest first
+	granted int         // requests let through, not yet sent or cancelled
+	changed chan struct{}
+}
+
+// NewPacer returns the pacer for one token's limit of perMinute requests.
+func NewPacer(perMinute int) *WindowPacer { return NewWindowPacer(perMinute, time.Minute) }
 
 // NewWindowPacer is NewPacer for a limit of n requests in any window, with
 // the same margin in proportion (1.25%). Benchmarks use it to scale time.
-func NewWindowPacer(n int, window time.Duration) *rate.Limiter {
-	return rate.NewLimiter(rate.Every(interval(n, window)), 1)
+func NewWindowPacer(n int, window time.Duration) *WindowPacer {
+	return &WindowPacer{
+		limiter: rate.NewLimiter(rate.Every(Interval(n, window)), 1),
+		n:       n,
+		window:  window + window/marginDivisor,
+		changed: make(chan struct{}),
+	}
 }
 
-// Interval is the time between two requests at perMinute.
-func Interval(perMinute int) time.Duration { return interval(perMinute, time.Minute) }
-
-func interval(n int, window time.Duration) time.Duration {
-	return (window + window/marginDivisor) / time.Duration(n)
+// Ticket is one request let through by a pacer: Sent as it goes out, or
+// Cancel if it will not be sent.
+type Ticket interface {
+	Sent()
+	Cancel()
 }
+
+// Wait blocks until one more request may go out.
+func (p *WindowPacer) Wait(ctx context.Context) (Ticket, error) {
+	if err := p.limiter.Wait(ctx); err != nil {
+		return nil, err
+	}
+	for {
+		p.mu.Lock()
+		now := time.Now()
+		free, oldest := p.admit(now)
+		if free {
+			p.granted++
+			p.mu.Unlock()
+			return &ticket{p: p}, nil
+		}
+		// Full: wait for the oldest send to leave the window, or for a
+		// granted request to go out or be cancelled.
+		changed := p.changed
+		p.mu.Unlock()
+		var (
+			timer *time.Timer
+			wait  <-chan time.Time
+		)
+		if !oldest.IsZero() {
+			timer = time.NewTimer(oldest.Add(p.window).Sub(now))
+			wait = timer.C
+		}
+		select {
+		case <-wait:
+		case <-changed:
+		case <-ctx.Done():
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// admit reports whether one more request fits in the window ending at now,
+// counting those let through and not yet sent as sent now. When it does
+// not, oldest is the send whose leaving the window frees a place (zero if
+// only requests not yet sent fill it).
+func (p *WindowPacer) admit(now time.Time) (free bool, oldest time.Time) {
+	inWindow := p.granted
+	for _, t := range p.sent {
+		if now.Sub(t) < p.window {
+			if oldest.IsZero() {
+				oldest = t
+			}
+			inWindow++
+		}
+	}
+	return inWindow < p.n, oldest
+}
+
+func (p *WindowPacer) settle(sentAt time.Time) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.granted--
+	if !sentAt.IsZero() {
+		p.sent = append(p.sent, sentAt)
+		if len(p.sent) > p.n {
+			p.sent = append(p.sent[:0], p.sent[len(p.sent)-p.n:]...)
+		}
+	}
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+type ticket struct {
+	p    *WindowPacer
+	once sync.Once
+}
+
+func (t *ticket) Sent()   { t.once.Do(func() { t.p.settle(time.Now()) }) }
+func (t *ticket) Cancel() { t.once.Do(func() { t.p.settle(time.Time{}) }) }
+
+// noTicket is the ticket of an operation without a pacer.
+type noTicket struct{}
+
+func (noTicket) Sent()   {}
+func (noTicket) Cancel() {}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -18,7 +19,7 @@ func TestPacerKeepsStrictSlidingWindow(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	arrivals := make([]time.Time, 0, sends)
 	for i := 0; i < sends; i++ {
-		r := p.ReserveN(now, 1)
+		r := p.limiter.ReserveN(now, 1)
 		now = now.Add(r.DelayFrom(now))
 		jitter := time.Duration(rng.Int64N(int64(700*time.Millisecond))) - 350*time.Millisecond
 		arrivals = append(arrivals, now.Add(jitter))
@@ -34,5 +35,63 @@ func TestPacerKeepsStrictSlidingWindow(t *testing.T) {
 	achieved := float64(sends-1) / elapsed.Minutes()
 	if ratio := achieved / perMinute; ratio < 0.98 {
 		t.Errorf("achieved %.1f per minute, %.3f of the limit; want at least 0.98", achieved, ratio)
+	}
+}
+
+// A request that left late holds back the one n places after it: the log
+// of send times keeps the window even when the even spacing did not.
+func TestPacerWindowLogHoldsBackAfterALateSend(t *testing.T) {
+	p := NewWindowPacer(3, time.Second) // a window of 1.0125 s with the margin
+	t0 := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	for _, ms := range []int{0, 340, 900} { // the third left 225 ms late
+		if free, _ := p.admit(at(ms)); !free {
+			t.Fatalf("send at %d ms refused", ms)
+		}
+		p.granted++
+		p.settle(at(ms))
+	}
+	if free, oldest := p.admit(at(1000)); free || !oldest.Equal(at(0)) {
+		t.Errorf("at 1000 ms: free %v, oldest %v; want full until the send at 0 leaves", free, oldest.Sub(t0))
+	}
+	if free, _ := p.admit(at(1013)); !free {
+		t.Error("at 1013 ms the send at 0 has left the window, yet the pacer is full")
+	}
+	// Let through, not yet sent: it counts as sent now.
+	p.granted++
+	if free, _ := p.admit(at(1013)); free {
+		t.Error("a request let through and not yet sent was not counted")
+	}
+	p.settle(time.Time{}) // cancelled
+	if free, _ := p.admit(at(1013)); !free || p.granted != 0 {
+		t.Errorf("a cancelled request still holds its place (granted %d)", p.granted)
+	}
+}
+
+// Through Wait, with real time: requests that report their sends late
+// never put n+1 in any window of the log.
+func TestPacerWaitKeepsWindowOfActualSends(t *testing.T) {
+	const n = 5
+	window := 200 * time.Millisecond
+	p := NewWindowPacer(n, window)
+	var sends []time.Time
+	for i := 0; i < 3*n; i++ {
+		tk, err := p.Wait(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 || i == n+2 {
+			// Late: the journal's fsync took a while.
+			late := time.Now().Add(30 * time.Millisecond)
+			for time.Now().Before(late) {
+			}
+		}
+		sends = append(sends, time.Now())
+		tk.Sent()
+	}
+	for i := n; i < len(sends); i++ {
+		if d := sends[i].Sub(sends[i-n]); d < window {
+			t.Errorf("sends %d and %d are %s apart, within the %s window", i-n, i, d, window)
+		}
 	}
 }

@@ -45,9 +45,10 @@ type Journal interface {
 	End(id int64, op, key string, ans batch.Answer, state batch.Result) error
 }
 
-// Pacer spaces requests to the provider's limit. Every attempt waits on it.
+// Pacer spaces requests to the provider's limit. Every attempt waits on it,
+// and says through the ticket when the request goes out.
 type Pacer interface {
-	Wait(ctx context.Context) error
+	Wait(ctx context.Context) (Ticket, error)
 }
 
 // Sink receives every row, in input order, with one result per operation.
@@ -143,11 +144,8 @@ type part struct {
 	from *first // set on a row whose key an earlier row carried
 }
 
-// first is where a key was first seen. Every distinct key of the run keeps
-// one, so it is small: the key itself is held as a 128-bit hash, and the
-// job only while its result cannot be read back from the journal.
+// first is where a key was first seen.
 type first struct {
-	job    *job
 	sheet  *batch.Sheet
 	line   int
 	reused bool // answered from an earlier run's journal
@@ -161,13 +159,57 @@ func (f *first) place() string { return fmt.Sprintf("la hoja «%s», fila %d", f
 type keyID [2]uint64
 
 // keySet is the distinct keys of one operation seen so far in the run.
+// Every key keeps 24 bytes: its hash and where it was first seen, packed.
+// Its job is held apart, and only until its result can be read back from
+// the journal, so memory stays flat however many rows the inputs have.
 type keySet struct {
-	seeds [2]maphash.Seed
-	m     map[keyID]*first
+	seeds  [2]maphash.Seed
+	firsts map[keyID]uint64
+	jobs   map[keyID]*job
+	sheets *sheetList
 }
 
-func newKeySet() *keySet {
-	return &keySet{seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, m: map[keyID]*first{}}
+// sheetList numbers the sheets for the packed places of every key set.
+type sheetList struct {
+	list  []*batch.Sheet
+	index map[*batch.Sheet]uint64
+}
+
+func (l *sheetList) number(s *batch.Sheet) uint64 {
+	n, ok := l.index[s]
+	if !ok {
+		n = uint64(len(l.list))
+		l.index[s] = n
+		l.list = append(l.list, s)
+	}
+	return n
+}
+
+func newKeySet(sheets *sheetList) *keySet {
+	return &keySet{
+		seeds:  [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		firsts: map[keyID]uint64{},
+		jobs:   map[keyID]*job{},
+		sheets: sheets,
+	}
+}
+
+// A packed place: the row's line above bit 21, the sheet's number in bits
+// 1 to 20, and whether the key was answered from the journal in bit 0.
+func (k *keySet) add(id keyID, f first) {
+	v := uint64(f.line)<<21 | k.sheets.number(f.sheet)<<1
+	if f.reused {
+		v |= 1
+	}
+	k.firsts[id] = v
+}
+
+func (k *keySet) first(id keyID) (first, bool) {
+	v, ok := k.firsts[id]
+	if !ok {
+		return first{}, false
+	}
+	return first{sheet: k.sheets.list[v>>1&(1<<20-1)], line: int(v >> 21), reused: v&1 == 1}, true
 }
 
 func (k *keySet) id(key string) keyID {
@@ -237,26 +279,32 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 		}
 	}()
 
+	sheets := &sheetList{index: map[*batch.Sheet]uint64{}}
 	sets := make([]*keySet, len(cfg.Ops))
 	for i := range sets {
-		sets[i] = newKeySet()
+		sets[i] = newKeySet(sheets)
 	}
-	// live are the keys holding a job, oldest first. Once a job's result
-	// is in the journal the key lets go of it, and a later row with that
-	// key reads the result back: memory stays flat however many rows.
-	var live []*first
+	// live are the jobs the key sets hold, oldest first. Once a job's
+	// result is in the journal its key lets go of it, and a later row with
+	// that key reads the result back.
+	type held struct {
+		set *keySet
+		id  keyID
+		job *job
+	}
+	var live []held
 	release := func() {
 		for len(live) > 0 {
-			f := live[0]
+			h := live[0]
 			select {
-			case <-f.job.done:
+			case <-h.job.done:
 			default:
 				return
 			}
-			if f.job.recorded {
-				f.job = nil
+			if h.job.recorded {
+				delete(h.set.jobs, h.id)
 			}
-			live[0] = nil
+			live[0] = held{}
 			live = live[1:]
 		}
 	}
@@ -284,11 +332,12 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 						s.parts[i].res = batch.Result{Status: batch.StatusInvalido, Code: "VALIDACION", Message: problem}
 						continue
 					}
-					id := sets[i].id(key)
-					if f, ok := sets[i].m[id]; ok {
+					set := sets[i]
+					id := set.id(key)
+					if f, ok := set.first(id); ok {
 						sum.Duplicates++
-						s.parts[i] = part{job: f.job, from: f}
-						if f.job == nil {
+						s.parts[i] = part{job: set.jobs[id], from: &f}
+						if s.parts[i].job == nil {
 							res, err := readBack(cfg, op, key, f)
 							if err != nil {
 								res = stopOnJournal(err)
@@ -297,8 +346,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 						}
 						continue
 					}
-					f := &first{sheet: row.Sheet, line: row.Line}
-					sets[i].m[id] = f
+					f := first{sheet: row.Sheet, line: row.Line}
 					if cfg.DryRun {
 						res, ok, err := reuse(cfg, op, key)
 						switch {
@@ -311,19 +359,23 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 							sum.Requests++
 							res = wouldSend
 						}
+						set.add(id, f)
 						s.parts[i].res = res
 						continue
 					}
 					j := &job{done: make(chan struct{})}
-					f.job = j
 					s.parts[i].job = j
-					live = append(live, f)
-					if res, ok, err := reuse(cfg, op, key); err != nil || ok {
+					set.jobs[id] = j
+					live = append(live, held{set, id, j})
+					res, ok, err := reuse(cfg, op, key)
+					f.reused = ok && err == nil
+					set.add(id, f)
+					if err != nil || ok {
 						if err != nil {
 							res = stopOnJournal(err)
 						} else {
 							sum.Reused++
-							j.recorded, f.reused = true, true
+							j.recorded = true
 						}
 						j.res = res
 						close(j.done)
@@ -408,7 +460,7 @@ var wouldSend = batch.Result{Status: batch.StatusPendiente, Code: "SIN_ENVIAR", 
 // readBack is the result of a key whose first row's job was let go: the
 // journal holds it. In a dry run nothing was sent, so it is worked out
 // again.
-func readBack(cfg Config, op Op, key string, f *first) (batch.Result, error) {
+func readBack(cfg Config, op Op, key string, f first) (batch.Result, error) {
 	if cfg.DryRun || f.reused {
 		res, ok, err := reuse(cfg, op, key)
 		if err != nil || ok {

@@ -60,8 +60,10 @@ func attempt(start, flight context.Context, op Op, key string, row batch.Row, cf
 		transient, rateLimits int
 	)
 	for {
+		var ticket Ticket = noTicket{}
 		if op.Pacer != nil {
-			if err := op.Pacer.Wait(start); err != nil {
+			var err error
+			if ticket, err = op.Pacer.Wait(start); err != nil {
 				return pending(res, start), nil
 			}
 		} else if start.Err() != nil {
@@ -71,11 +73,15 @@ func attempt(start, flight context.Context, op Op, key string, row batch.Row, cf
 		if cfg.Journal != nil {
 			var err error
 			if id, err = cfg.Journal.Begin(op.Name(), key, place(row), op.Request(row)); err != nil {
+				ticket.Cancel()
 				return journalFailed(res, err)
 			}
 		}
 		count()
 		res.Attempts++
+		// The pacer's window log takes the time the request leaves, after
+		// the journal's fsync, not the time it was let through.
+		ticket.Sent()
 		ans := op.Send(flight, row)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
 		var (

@@ -3,7 +3,10 @@
 package writers
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -229,7 +232,18 @@ func (w *Workbook) Close() error {
 		w.Abort()
 		return fmt.Errorf("no se pudo completar el libro de resultados: %w", err)
 	}
-	if _, err := w.f.WriteTo(w.tmp); err != nil {
+	// excelize builds the whole zip in a memory buffer unless its zip
+	// writer is ours: this one writes straight to the temporary file,
+	// so a million-row workbook does not cost its size in memory. The
+	// buffer excelize then copies out stays empty.
+	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w.tmp)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
+	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		w.Abort()
 		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
 	}

@@ -34,6 +34,7 @@ type runFlags struct {
 	url           string
 	obligado      string
 	rpm           int
+	window        time.Duration
 	inFlight      int
 	timeout       time.Duration
 	attempts      int
@@ -79,7 +80,8 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	fs.StringVar(&f.ambiente, "ambiente", "pruebas", "ambiente de la DIAN: `pruebas` o produccion")
 	fs.StringVar(&f.url, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
 	fs.StringVar(&f.obligado, "obligado", getenv("AFACTURAR_OBLIGADO"), "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
-	fs.IntVar(&f.rpm, "rate", 120, "solicitudes por minuto permitidas por el proveedor")
+	fs.IntVar(&f.rpm, "rate", 120, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
+	fs.DurationVar(&f.window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
 	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
 	fs.DurationVar(&f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
 	fs.IntVar(&f.attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
@@ -104,8 +106,8 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	switch {
 	case len(files) == 0:
 		return f, nil, errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
-	case f.rpm <= 0:
-		return f, nil, errors.New("--rate debe ser mayor que 0")
+	case f.rpm <= 0 || f.window <= 0:
+		return f, nil, errors.New("--rate y --ventana deben ser mayores que 0")
 	case f.timeout <= 0:
 		return f, nil, errors.New("--timeout debe ser mayor que 0")
 	case f.retryDelay <= 0 || f.grace < 0:
@@ -172,10 +174,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 
 	inFlight := f.inFlight
 	if inFlight <= 0 {
-		// Little's law: requests under way = rate × latency. The worst
-		// latency is the whole timeout.
-		inFlight = int(math.Ceil(float64(f.rpm)/60*f.timeout.Seconds())) + 1
-		inFlight = min(max(inFlight, 1), 2000)
+		inFlight = neededInFlight(f.rpm, f.window, f.timeout)
 	}
 	client.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
 
@@ -247,7 +246,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 
 	// Every operation spends the same token's limit: one pacer for all.
-	pacer := pipeline.NewPacer(f.rpm)
+	pacer := pipeline.NewWindowPacer(f.rpm, f.window)
 	var (
 		pipeOps []pipeline.Op
 		columns []writers.Columns
@@ -309,14 +308,14 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 			book.Abort()
 			return fail("%v", err)
 		}
-		estimate(stderr, est, f.rpm)
+		estimate(stderr, est, f.rpm, f.window)
 	}
 	sum, runErr := pipeline.Run(ctx, cfg)
 	if err := book.Close(); err != nil {
 		return fail("%v", err)
 	}
 	if f.dryRun {
-		estimate(stderr, sum, f.rpm)
+		estimate(stderr, sum, f.rpm, f.window)
 		fmt.Fprintf(stderr, "  revisión (no se envió nada): %s\n", out)
 	} else {
 		report(stderr, sum, out)
@@ -346,6 +345,14 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	return exitOK
 }
 
+// neededInFlight is the ceiling on requests under way that lets the limit
+// be reached even when every answer takes the whole timeout. Little's law:
+// requests under way = rate × latency.
+func neededInFlight(n int, window, timeout time.Duration) int {
+	v := int(math.Ceil(float64(n)/window.Seconds()*timeout.Seconds())) + 1
+	return min(max(v, 1), 2000)
+}
+
 // discard is the sink of the estimate before a run.
 type discard struct{}
 
@@ -353,14 +360,18 @@ func (discard) Write(batch.Row, []batch.Result) error { return nil }
 
 // estimate tells, before sending, how many requests the run will make and
 // how long they take at the provider's limit.
-func estimate(w io.Writer, sum pipeline.Summary, rpm int) {
+func estimate(w io.Writer, sum pipeline.Summary, rpm int, window time.Duration) {
 	invalid := 0
 	for _, counts := range sum.Statuses {
 		invalid += counts[batch.StatusInvalido]
 	}
-	d := time.Duration(sum.Requests) * pipeline.Interval(rpm)
-	fmt.Fprintf(w, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). A %d por minuto: unos %s\n",
-		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, rpm, humanDuration(d))
+	d := time.Duration(sum.Requests) * pipeline.Interval(rpm, window)
+	per := "por minuto"
+	if window != time.Minute {
+		per = "cada " + window.String()
+	}
+	fmt.Fprintf(w, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). A %d %s: unos %s\n",
+		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, rpm, per, humanDuration(d))
 }
 
 // humanDuration rounds a duration the way a person says it.
