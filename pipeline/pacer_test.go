@@ -41,7 +41,7 @@ func TestPacerKeepsStrictSlidingWindow(t *testing.T) {
 // A request that left late holds back the one n places after it: the log
 // of send times keeps the window even when the even spacing did not.
 func TestPacerWindowLogHoldsBackAfterALateSend(t *testing.T) {
-	p := NewWindowPacer(3, time.Second) // a window of 1.0125 s with the margin
+	p := NewWindowPacer(3, time.Second) // a window of 1.0167 s with the margin
 	t0 := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
 	for _, ms := range []int{0, 340, 900} { // the third left 225 ms late
@@ -54,16 +54,16 @@ func TestPacerWindowLogHoldsBackAfterALateSend(t *testing.T) {
 	if free, oldest := p.admit(at(1000)); free || !oldest.Equal(at(0)) {
 		t.Errorf("at 1000 ms: free %v, oldest %v; want full until the send at 0 leaves", free, oldest.Sub(t0))
 	}
-	if free, _ := p.admit(at(1013)); !free {
-		t.Error("at 1013 ms the send at 0 has left the window, yet the pacer is full")
+	if free, _ := p.admit(at(1017)); !free {
+		t.Error("at 1017 ms the send at 0 has left the window, yet the pacer is full")
 	}
 	// Let through, not yet sent: it counts as sent now.
 	p.granted++
-	if free, _ := p.admit(at(1013)); free {
+	if free, _ := p.admit(at(1017)); free {
 		t.Error("a request let through and not yet sent was not counted")
 	}
 	p.settle(time.Time{}) // cancelled
-	if free, _ := p.admit(at(1013)); !free || p.granted != 0 {
+	if free, _ := p.admit(at(1017)); !free || p.granted != 0 {
 		t.Errorf("a cancelled request still holds its place (granted %d)", p.granted)
 	}
 }

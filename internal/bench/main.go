@@ -47,8 +47,8 @@ const (
 
 func main() {
 	var (
-		scale    = flag.Int("escala", 10, "el tiempo corre N veces más rápido: la ventana de 60 s dura 60/N s, y las latencias también")
-		rateRows = flag.Int("filas-ritmo", 1200, "filas del lote de la medición de ritmo")
+		scale    = flag.Int("escala", 4, "el tiempo corre N veces más rápido: la ventana de 60 s dura 60/N s, y las latencias también")
+		rateRows = flag.Int("filas-ritmo", 600, "filas del lote de la medición de ritmo")
 		seqFor   = flag.Duration("secuencial", 40*time.Second, "cuánto medir el envío de a una solicitud")
 		sizes    = flag.String("filas-lectura", "100000,1000000", "filas de los libros de la medición de lectura")
 		keep     = flag.Bool("conservar", false, "no borrar la carpeta de trabajo")
@@ -84,6 +84,7 @@ func pacing(bin, dir string, scale, rateRows int, seqFor time.Duration) {
 	fmt.Printf("   logrado ÷ configurado = %.4f   (objetivo ≥ 0,98)   %s\n", ratio, verdict(ratio >= 0.98))
 	fmt.Printf("   respuestas 429 = %d; máximo visto en cualquier ventana de %s = %d de %d   %s\n",
 		fast.rejected, window, fast.maxInWindow, limit, verdict(fast.rejected == 0 && fast.maxInWindow <= limit))
+	fmt.Printf("   menor tiempo entre una llegada y la %d.ª siguiente = %s (desde la llegada %d; la ventana es %s)\n", limit, fast.tightest.Round(time.Millisecond), fast.tightestAt, window)
 	fmt.Printf("   en vuelo a la vez, máximo = %d; latencia p50 %s, p99 %s, máx. %s\n", fast.maxInFlight, fast.latency(0.5), fast.latency(0.99), fast.latency(1))
 
 	fmt.Printf("\n2. de a una solicitud (como un ejecutor de colecciones), el mismo lote durante %s\n", seqFor)
@@ -260,6 +261,11 @@ type paced struct {
 	rejected    int
 	maxInWindow int
 	maxInFlight int
+	// tightest is the shortest time between an arrival and the one limit
+	// places after it, and where it starts: at least a window means no
+	// window ever held more than the limit.
+	tightest   time.Duration
+	tightestAt int
 }
 
 func (p paced) span() time.Duration { return p.arrivals[len(p.arrivals)-1].Sub(p.arrivals[0]) }
@@ -313,6 +319,9 @@ func (c *counter) result() paced {
 			j++
 		}
 		c.p.maxInWindow = max(c.p.maxInWindow, j-i)
+		if k := i + limit; k < len(a) && (c.p.tightest == 0 || a[k].Sub(a[i]) < c.p.tightest) {
+			c.p.tightest, c.p.tightestAt = a[k].Sub(a[i]), i
+		}
 	}
 	return c.p
 }
@@ -341,6 +350,25 @@ func pace(bin, dir, in string, window time.Duration, scale, inFlight int, stopAf
 		return min(d, 45*s)
 	}
 	sb := sandbox.New(sandbox.Config{Tokens: map[string]string{token: obligado}, RatePerMinute: limit, Window: window, Latency: latency})
+	// How late a 10 ms ticker runs in this process: a stall here delays
+	// arrivals as the server sees them, whatever the client did.
+	var stall time.Duration
+	stopLag := make(chan struct{})
+	go func() {
+		last := time.Now()
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case now := <-tick.C:
+				stall = max(stall, now.Sub(last)-10*time.Millisecond)
+				last = now
+			case <-stopLag:
+				return
+			}
+		}
+	}()
+	defer func() { close(stopLag); fmt.Printf("   (pausa más larga del proceso del servidor: %s)\n", stall.Round(time.Millisecond)) }()
 	c := &counter{next: sb, window: window}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
