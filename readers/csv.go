@@ -34,11 +34,12 @@ type Dialect struct {
 }
 
 type csvSource struct {
-	path    string
-	dialect Dialect
-	enc     encoding.Encoding
-	bom     int
-	sheet   *batch.Sheet
+	path      string
+	dialect   Dialect
+	enc       encoding.Encoding
+	bom       int
+	sheet     *batch.Sheet
+	candidate string // the header-like row seen, for found
 }
 
 func openCSV(path string, opt Options) (source, error) {
@@ -59,8 +60,9 @@ func openCSV(path string, opt Options) (source, error) {
 		return nil, inputErr(path, "no se pudo leer: %v", err)
 	}
 	best := -1
+	var candidate headerCandidate
 	for _, d := range delimiters {
-		sheet, err := headerIn(path, bytes.NewReader(sample), d, opt.Keys)
+		sheet, err := headerIn(path, bytes.NewReader(sample), d, opt.Keys, &candidate)
 		if err != nil {
 			return nil, err
 		}
@@ -69,6 +71,7 @@ func openCSV(path string, opt Options) (source, error) {
 			s.sheet, s.dialect.Comma = sheet, d
 		}
 	}
+	s.candidate = candidate.String()
 	return s, nil
 }
 
@@ -187,7 +190,7 @@ func (c *rowCounter) next(cr *csv.Reader, rec []string) int {
 }
 
 // headerIn parses a sample with one delimiter and returns the header found.
-func headerIn(path string, sample io.Reader, comma rune, keys []batch.Field) (*batch.Sheet, error) {
+func headerIn(path string, sample io.Reader, comma rune, keys []batch.Field, candidate *headerCandidate) (*batch.Sheet, error) {
 	cr, dec := newCSVReader(sample, comma)
 	var rows rowCounter
 	for n := 1; n <= headerScanRows; n++ {
@@ -198,6 +201,7 @@ func headerIn(path string, sample io.Reader, comma rune, keys []batch.Field) (*b
 		}
 		line := rows.next(cr, rec)
 		rec, _ = cleanAll(rec)
+		candidate.see(rec)
 		columns, index, ok, err := matchHeader(rec, keys)
 		if err != nil {
 			return nil, inputErr(path, "fila %d: %v", line, err)
@@ -217,6 +221,8 @@ func (s *csvSource) sheets() []*batch.Sheet {
 }
 
 func (s *csvSource) close() error { return nil }
+
+func (s *csvSource) found() string { return s.candidate }
 
 func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
 	f, err := os.Open(s.path)

@@ -42,6 +42,9 @@ func inputErr(path, format string, args ...any) error {
 // source is one file format's way to list its tables and stream their rows.
 type source interface {
 	sheets() []*batch.Sheet
+	// found describes the header-like rows seen, for the message of a
+	// file without a key column.
+	found() string
 	each(sheet *batch.Sheet, fn func(batch.Row) error) error
 	close() error
 }
@@ -94,8 +97,9 @@ func Open(path string, opt Options) (*Input, error) {
 		return nil, err
 	}
 	if len(src.sheets()) == 0 {
+		found := src.found()
 		src.close()
-		return nil, noKeyColumn(path, opt.Keys)
+		return nil, noKeyColumn(path, opt.Keys, found)
 	}
 	return &Input{Path: path, src: src}, nil
 }
@@ -127,11 +131,47 @@ func readHead(path string, n int) ([]byte, error) {
 
 // noKeyColumn names the headers the user should have, and the ones found in
 // the first rows, so they can see what is off.
-func noKeyColumn(path string, keys []batch.Field) error {
+func noKeyColumn(path string, keys []batch.Field, found string) error {
 	names := make([]string, len(keys))
 	for i, k := range keys {
 		names[i] = strings.ToUpper(string(k))
 	}
-	return inputErr(path, "no se encontró ninguna hoja con una columna %s en sus primeras %d filas; agregue esa columna al encabezado",
-		strings.Join(names, " o "), headerScanRows)
+	if found == "" {
+		found = "ninguno: el archivo no tiene texto en sus primeras filas"
+	}
+	return inputErr(path, "no se encontró ninguna hoja con una columna %s en sus primeras %d filas; agregue esa columna al encabezado (o renombre la que tiene los códigos). Encabezados encontrados: %s",
+		strings.Join(names, " o "), headerScanRows, found)
+}
+
+// headerCandidate keeps, of the rows scanned for a header, the one with the
+// most filled cells: what the user most likely meant as the header.
+type headerCandidate struct {
+	cells []string
+	n     int
+}
+
+func (c *headerCandidate) see(cells []string) {
+	n := 0
+	for _, v := range cells {
+		if v != "" {
+			n++
+		}
+	}
+	if n > c.n {
+		c.n = n
+		c.cells = append([]string(nil), cells...)
+	}
+}
+
+func (c *headerCandidate) String() string {
+	var names []string
+	for _, v := range c.cells {
+		if v != "" {
+			names = append(names, "«"+v+"»")
+		}
+	}
+	if len(names) > 20 {
+		names = append(names[:20], "…")
+	}
+	return strings.Join(names, ", ")
 }

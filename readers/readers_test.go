@@ -213,7 +213,8 @@ func TestRefusals(t *testing.T) {
 	cases := []struct {
 		name, path, want string
 	}{
-		{"no key column", noKey, "CUFE"},
+		{"no key column", noKey, "Encabezados encontrados: hoja «Hoja1»: «Factura», «Valor»"},
+		{"no key column in a csv", write("sin-cufe.csv", "Título del informe\n\nFactura;NIT;Valor\nSETP1;900;100\n"), "Encabezados encontrados: «Factura», «NIT», «Valor»"},
 		{"duplicate column", write("doble.csv", "CUFE;Nombres;NOMBRES\nx;a;b\n"), "dos veces"},
 		{"empty file", write("vacio.csv", ""), "vacío"},
 		{"missing", filepath.Join(dir, "no-existe.xlsx"), "no existe"},

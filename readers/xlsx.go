@@ -2,6 +2,7 @@ package readers
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -20,7 +21,10 @@ const (
 type xlsxSource struct {
 	f    *excelize.File
 	list []*batch.Sheet
+	seen []string // each sheet's header-like row, for found
 }
+
+func (s *xlsxSource) found() string { return strings.Join(s.seen, "; ") }
 
 func openXLSX(path string, opt Options) (source, error) {
 	f, err := excelize.OpenFile(path, excelize.Options{
@@ -70,12 +74,19 @@ func (s *xlsxSource) findHeader(path, name string, keys []batch.Field) (*batch.S
 		return nil, inputErr(path, "no se pudo leer la hoja «%s»: %v", name, err)
 	}
 	defer rows.Close()
+	var candidate headerCandidate
+	defer func() {
+		if candidate.n > 0 {
+			s.seen = append(s.seen, fmt.Sprintf("hoja «%s»: %s", name, &candidate))
+		}
+	}()
 	for line := 1; line <= headerScanRows && rows.Next(); line++ {
 		cells, err := rows.Columns()
 		if err != nil {
 			return nil, inputErr(path, "hoja «%s», fila %d: %v", name, line, err)
 		}
 		cells, _ = cleanAll(cells)
+		candidate.see(cells)
 		columns, index, ok, err := matchHeader(cells, keys)
 		if err != nil {
 			return nil, inputErr(path, "hoja «%s», fila %d: %v", name, line, err)

@@ -27,6 +27,8 @@ const maxCellChars = 32767
 
 // Columns is what the workbook needs of an operation.
 type Columns interface {
+	Name() string
+	KeyField() batch.Field
 	Columns() []string
 	Cells(batch.Result) []any
 }
@@ -40,7 +42,14 @@ type Workbook struct {
 	sw   *excelize.StreamWriter
 	ops  []Columns
 
+	bold           int
 	date, dateTime int // cell styles for dates with and without a time of day
+	status         map[batch.Status]int
+	link           int
+
+	attention *excelize.StreamWriter
+	attNext   int
+	tally     *tally
 
 	withFile bool
 	inputs   []string               // the inputs' columns, merged by name
@@ -59,7 +68,7 @@ func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error
 	if err != nil {
 		return nil, fmt.Errorf("no se puede escribir en %s: %w", dir, err)
 	}
-	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, next: 2}
+	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, next: 2, attNext: 2, tally: newTally(ops)}
 	files := map[string]bool{}
 	byName := map[string]int{}
 	for _, s := range sheets {
@@ -108,7 +117,17 @@ func (w *Workbook) header() []string {
 	for _, op := range w.ops {
 		h = append(h, op.Columns()...)
 	}
-	return append(h, "intentos")
+	h = append(h, "intentos")
+	// A table's headers must differ, ignoring case: an input column named
+	// like one of ours gets a number.
+	seen := map[string]int{}
+	for i, name := range h {
+		key := strings.ToLower(name)
+		if seen[key]++; seen[key] > 1 {
+			h[i] = fmt.Sprintf("%s (%d)", name, seen[key])
+		}
+	}
+	return h
 }
 
 func (w *Workbook) start() error {
@@ -116,16 +135,52 @@ func (w *Workbook) start() error {
 	if err := w.f.SetSheetName("Sheet1", SheetResultados); err != nil {
 		return err
 	}
+	for _, name := range []string{SheetResumen, SheetAtencion} {
+		if _, err := w.f.NewSheet(name); err != nil {
+			return err
+		}
+	}
+	if err := w.styles(); err != nil {
+		return err
+	}
+	// Printed (or turned into a PDF), each sheet is landscape and as wide
+	// as the page. The streamed sheets take these from their start.
+	for _, name := range []string{SheetResultados, SheetResumen, SheetAtencion} {
+		if err := w.pageSetup(name); err != nil {
+			return err
+		}
+	}
 	sw, err := w.f.NewStreamWriter(SheetResultados)
 	if err != nil {
 		return err
 	}
 	w.sw = sw
-	bold, err := w.f.NewStyle(&excelize.Style{
-		Font: &excelize.Font{Bold: true},
-		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
-	})
-	if err != nil {
+	if err := w.startSheet(sw, w.header()); err != nil {
+		return err
+	}
+	if w.attention, err = w.f.NewStreamWriter(SheetAtencion); err != nil {
+		return err
+	}
+	return w.startSheet(w.attention, w.attentionHeader())
+}
+
+func (w *Workbook) pageSetup(sheet string) error {
+	fit := true
+	if err := w.f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &fit}); err != nil {
+		return err
+	}
+	landscape, wide, tall, a4 := "landscape", 1, 0, 9
+	return w.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall, Size: &a4})
+}
+
+// styles makes the header's, the dates', the statuses' and the links'.
+func (w *Workbook) styles() error {
+	var err error
+	if w.bold, err = w.f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+	}); err != nil {
 		return err
 	}
 	for style, format := range map[*int]string{&w.date: "yyyy-mm-dd", &w.dateTime: "yyyy-mm-dd hh:mm:ss"} {
@@ -133,7 +188,32 @@ func (w *Workbook) start() error {
 			return err
 		}
 	}
-	header := w.header()
+	w.status = map[batch.Status]int{}
+	for st, c := range statusColors {
+		if w.status[st], err = w.f.NewStyle(&excelize.Style{
+			Font: &excelize.Font{Bold: true, Color: c[0]},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c[1]}},
+		}); err != nil {
+			return err
+		}
+	}
+	w.link, err = w.f.NewStyle(&excelize.Style{Font: &excelize.Font{Color: "0563C1", Underline: "single"}})
+	return err
+}
+
+// statusColors are each status's font and fill: green for done, red for
+// what a person must fix, amber for what the next run sends.
+var statusColors = map[batch.Status][2]string{
+	batch.StatusOK:           {"006100", "C6EFCE"},
+	batch.StatusYaRegistrado: {"006100", "C6EFCE"},
+	batch.StatusRechazado:    {"9C0006", "FFC7CE"},
+	batch.StatusInvalido:     {"9C0006", "FFC7CE"},
+	batch.StatusError:        {"9C0006", "FFC7CE"},
+	batch.StatusPendiente:    {"9C5700", "FFEB9C"},
+}
+
+// startSheet writes a streamed sheet's widths, frozen header and header.
+func (w *Workbook) startSheet(sw *excelize.StreamWriter, header []string) error {
 	for i, name := range header {
 		if err := sw.SetColWidth(i+1, i+1, width(name)); err != nil {
 			return err
@@ -144,17 +224,17 @@ func (w *Workbook) start() error {
 	}
 	cells := make([]any, len(header))
 	for i, name := range header {
-		cells[i] = excelize.Cell{StyleID: bold, Value: name}
+		cells[i] = excelize.Cell{StyleID: w.bold, Value: name}
 	}
-	return sw.SetRow("A1", cells)
+	return sw.SetRow("A1", cells, excelize.RowOpts{Height: 30})
 }
 
 // width gives each column room for what it usually holds.
 func width(name string) float64 {
 	switch {
-	case strings.Contains(name, "cufe"), strings.Contains(name, "cude"), strings.Contains(name, "CUFE"):
+	case strings.Contains(name, "cufe"), strings.Contains(name, "cude"), strings.Contains(name, "CUFE"), name == "clave":
 		return 40
-	case strings.Contains(name, "mensaje"), strings.Contains(name, "url"):
+	case strings.Contains(name, "mensaje"), strings.Contains(name, "url"), name == "qué hacer":
 		return 60
 	case name == "hoja", name == "fila", name == "intentos":
 		return 10
@@ -181,12 +261,33 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 	}
 	out = append(out, inputs...)
 	attempts := 0
+	decorate := map[int]any{}
 	for i, op := range w.ops {
-		out = append(out, op.Cells(results[i])...)
+		cells := op.Cells(results[i])
+		for j, name := range op.Columns() {
+			v, _ := cells[j].(string)
+			switch {
+			case strings.HasSuffix(name, "_estado") && w.status[batch.Status(v)] != 0:
+				decorate[len(out)+j] = excelize.Cell{StyleID: w.status[batch.Status(v)], Value: v}
+			case strings.HasSuffix(name, "_url_xml"):
+				if link, ok := hyperlink(v); ok {
+					decorate[len(out)+j] = excelize.Cell{StyleID: w.link, Formula: link, Value: v}
+				}
+			}
+		}
+		out = append(out, cells...)
 		attempts += results[i].Attempts
+		w.tally.add(i, results[i])
+		if err := w.attend(row, op, results[i]); err != nil {
+			return err
+		}
 	}
 	out = append(out, attempts)
 	for i, v := range out {
+		if d, ok := decorate[i]; ok {
+			out[i] = d
+			continue
+		}
 		switch v := v.(type) {
 		case string:
 			out[i] = SafeText(v)
@@ -204,6 +305,17 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 		return fmt.Errorf("no se pudo escribir la fila %d del libro de resultados: %w", w.next-1, err)
 	}
 	return nil
+}
+
+// hyperlink is the HYPERLINK formula that makes an event's address
+// clickable (the stream writer has no hyperlink records), for addresses
+// that are plainly web addresses and fit in a formula's string.
+func hyperlink(url string) (string, bool) {
+	if !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) || len(url) > 250 ||
+		strings.ContainsAny(url, "\"\x00\r\n") {
+		return "", false
+	}
+	return `HYPERLINK("` + url + `")`, true
 }
 
 // SafeText makes a value storable in a cell: characters XML cannot carry
@@ -224,11 +336,11 @@ func SafeText(s string) string {
 	return clean
 }
 
-// Close finishes the workbook and moves it to its path in one step, so the
-// path holds either the previous complete workbook or the new one, never a
-// partial file.
-func (w *Workbook) Close() error {
-	if err := w.sw.Flush(); err != nil {
+// Close finishes the workbook with the run's summary and moves it to its
+// path in one step, so the path holds either the previous complete workbook
+// or the new one, never a partial file.
+func (w *Workbook) Close(run Run) error {
+	if err := w.finish(run); err != nil {
 		w.Abort()
 		return fmt.Errorf("no se pudo completar el libro de resultados: %w", err)
 	}

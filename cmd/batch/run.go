@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,6 +48,8 @@ type runFlags struct {
 	grace         time.Duration
 	ops           string
 	dryRun        bool
+	quiet         bool
+	json          bool
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -91,6 +94,8 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.StringVar(&f.ops, "ops", "", "operaciones, separadas por comas: acuse (columna CUFE), cuv (columna CUV); por defecto, las de las columnas que tenga el archivo")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")
+	fs.BoolVar(&f.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
 	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
@@ -299,6 +304,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		Flight:        flight,
 		DryRun:        f.dryRun,
 	}
+	total := 0
 	if !f.dryRun {
 		// Before the first request: what the night holds.
 		plan := cfg
@@ -308,41 +314,67 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 			book.Abort()
 			return fail("%v", err)
 		}
-		estimate(stderr, est, f.rpm, f.window)
+		if !f.quiet {
+			estimate(stderr, est, f.rpm, f.window)
+		}
+		total = est.Rows
+	}
+	var prog *progress
+	if !f.quiet && !f.dryRun {
+		prog = startProgress(stderr, total, pacer)
+		cfg.Sink = prog.sink(book)
 	}
 	sum, runErr := pipeline.Run(ctx, cfg)
-	if err := book.Close(); err != nil {
+	prog.stop()
+
+	var (
+		stopped  *pipeline.Stopped
+		inputErr *readers.Error
+		reason   string
+	)
+	if errors.As(runErr, &stopped) {
+		reason = stopped.Reason
+	}
+	if err := book.Close(writers.Run{
+		Inputs: files, Started: sum.Started, Ended: sum.Ended,
+		Rows: sum.Rows, Requests: sum.Requests, Attempts: sum.Attempts, Reused: sum.Reused, Duplicates: sum.Duplicates,
+		Limit: int(math.Round(float64(f.rpm) * time.Minute.Seconds() / f.window.Seconds())), DryRun: f.dryRun, Stopped: reason,
+	}); err != nil {
 		return fail("%v", err)
 	}
-	if f.dryRun {
-		estimate(stderr, sum, f.rpm, f.window)
-		fmt.Fprintf(stderr, "  revisión (no se envió nada): %s\n", out)
-	} else {
-		report(stderr, sum, out)
+	if !f.quiet {
+		if f.dryRun {
+			estimate(stderr, sum, f.rpm, f.window)
+			fmt.Fprintf(stderr, "  revisión (no se envió nada): %s\n", out)
+		} else {
+			report(stderr, sum, out)
+		}
 	}
 
-	var stopped *pipeline.Stopped
-	var inputErr *readers.Error
+	code := exitOK
 	switch {
-	case errors.As(runErr, &stopped):
-		return fail("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", stopped.Reason, out)
+	case stopped != nil:
+		code = fail("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", stopped.Reason, out)
 	case errors.As(runErr, &inputErr):
-		return fail("%v (las filas anteriores quedaron en %s)", runErr, out)
+		code = fail("%v (las filas anteriores quedaron en %s)", runErr, out)
 	case errors.Is(runErr, context.Canceled):
 		fmt.Fprintf(stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", out)
-		return exitSomeRows
+		code = exitSomeRows
 	case runErr != nil:
-		return fail("%v", runErr)
+		code = fail("%v", runErr)
 	case f.dryRun:
 		for _, counts := range sum.Statuses {
 			if counts[batch.StatusInvalido]+counts[batch.StatusRechazado] > 0 {
-				return exitSomeRows
+				code = exitSomeRows
 			}
 		}
 	case !sum.Complete():
-		return exitSomeRows
+		code = exitSomeRows
 	}
-	return exitOK
+	if f.json {
+		writeJSON(stdout, sum, out, code, f.dryRun, reason)
+	}
+	return code
 }
 
 // neededInFlight is the ceiling on requests under way that lets the limit
@@ -447,6 +479,41 @@ func chosenOps(wanted map[string]bool, sheets []*batch.Sheet) []string {
 		}
 	}
 	return names
+}
+
+// jsonSummary is --json's output: the run's figures for automation.
+type jsonSummary struct {
+	Resultados   string                    `json:"resultados"`
+	Simulacion   bool                      `json:"simulacion"`
+	CodigoSalida int                       `json:"codigo_salida"`
+	Detenido     string                    `json:"detenido,omitempty"`
+	Inicio       time.Time                 `json:"inicio"`
+	Fin          time.Time                 `json:"fin"`
+	DuracionS    float64                   `json:"duracion_s"`
+	Filas        int                       `json:"filas"`
+	Solicitudes  int                       `json:"solicitudes"`
+	Intentos     int                       `json:"intentos"`
+	YaResueltas  int                       `json:"ya_resueltas"`
+	Repetidas    int                       `json:"repetidas"`
+	Estados      map[string]map[string]int `json:"estados"`
+}
+
+func writeJSON(w io.Writer, sum pipeline.Summary, out string, code int, dryRun bool, stopped string) {
+	s := jsonSummary{
+		Resultados: out, Simulacion: dryRun, CodigoSalida: code, Detenido: stopped,
+		Inicio: sum.Started, Fin: sum.Ended, DuracionS: math.Round(sum.Ended.Sub(sum.Started).Seconds()*10) / 10,
+		Filas: sum.Rows, Solicitudes: sum.Requests, Intentos: sum.Attempts, YaResueltas: sum.Reused, Repetidas: sum.Duplicates,
+		Estados: map[string]map[string]int{},
+	}
+	for op, counts := range sum.Statuses {
+		s.Estados[op] = map[string]int{}
+		for st, n := range counts {
+			s.Estados[op][string(st)] = n
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(s)
 }
 
 // report prints the run's summary for whoever watches the job.

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -317,5 +318,45 @@ func TestInFlightAllowsTheLimitAtWorstLatency(t *testing.T) {
 		if got := neededInFlight(c.n, c.window, c.timeout); got != c.want {
 			t.Errorf("%d per %s, timeout %s: %d in flight, want %d", c.n, c.window, c.timeout, got, c.want)
 		}
+	}
+}
+
+// Off a terminal (cron, a log), progress is a line at an interval; --json
+// prints the final figures for automation; --quiet prints only errors.
+func TestProgressJSONAndQuiet(t *testing.T) {
+	_, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Latency: func() time.Duration { return 5 * time.Millisecond }})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	var b strings.Builder
+	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
+	for i := 0; i < 40; i++ {
+		b.WriteString(testutil.CUFE(i) + ";13;1;Ana;Gómez\n")
+	}
+	b.WriteString("no-es-un-cufe;13;1;Ana;Gómez\n")
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	vars := map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"}
+
+	defer func(d time.Duration) { progressEvery = d }(progressEvery)
+	progressEvery = 10 * time.Millisecond
+	var stdout, stderr lockedBuffer
+	code := Main([]string{"run", "--url", url, "--rate", "600", "--json", "--journal", filepath.Join(dir, "j.db"), in}, env(vars), &stdout, &stderr)
+	if code != exitSomeRows {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "de 41 filas") {
+		t.Errorf("no progress line:\n%s", stderr.String())
+	}
+	var sum jsonSummary
+	if err := json.Unmarshal([]byte(stdout.String()), &sum); err != nil {
+		t.Fatalf("--json output %q: %v", stdout.String(), err)
+	}
+	if sum.Filas != 41 || sum.Solicitudes != 40 || sum.CodigoSalida != exitSomeRows || sum.Estados["acuse"]["OK"] != 40 || sum.Estados["acuse"]["INVALIDO"] != 1 {
+		t.Errorf("summary = %+v", sum)
+	}
+
+	var quietOut, quietErr lockedBuffer
+	code = Main([]string{"run", "--url", url, "--quiet", "--journal", filepath.Join(dir, "j.db"), in}, env(vars), &quietOut, &quietErr)
+	if code != exitSomeRows || quietOut.String() != "" || quietErr.String() != "" {
+		t.Errorf("--quiet: exit %d, printed %q / %q", code, quietOut.String(), quietErr.String())
 	}
 }

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vbauerster/mpb/v8"
+	"github.com/vbauerster/mpb/v8/decor"
+	"golang.org/x/term"
+
+	"batch"
+	"batch/pipeline"
+)
+
+// progressEvery is how often a line is printed when the output is not a
+// terminal (cron, a log file).
+var progressEvery = time.Minute
+
+// progress shows how far the run is: a live bar on a terminal, one line a
+// minute elsewhere.
+type progress struct {
+	total int
+	rows  atomic.Int64
+	sent  func() int
+	start time.Time
+	w     io.Writer
+
+	bars *mpb.Progress
+	bar  *mpb.Bar
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+// startProgress begins showing the progress of total rows.
+func startProgress(w io.Writer, total int, pacer *pipeline.WindowPacer) *progress {
+	p := &progress{total: total, sent: pacer.SentCount, start: time.Now(), w: w, done: make(chan struct{})}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
+		p.bar = p.bars.AddBar(int64(total),
+			mpb.PrependDecorators(decor.Name("filas "), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
+			mpb.AppendDecorators(
+				decor.Percentage(decor.WCSyncSpace),
+				decor.Any(func(decor.Statistics) string { return fmt.Sprintf(" · %.0f/min", p.perMinute()) }),
+				decor.Name(" · faltan "),
+				decor.Any(func(decor.Statistics) string { return p.remaining() }),
+			),
+		)
+	}
+	p.wg.Add(1)
+	go p.loop()
+	return p
+}
+
+func (p *progress) loop() {
+	defer p.wg.Done()
+	every := progressEvery
+	if p.bar != nil {
+		every = 250 * time.Millisecond
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-tick.C:
+			if p.bar != nil {
+				p.bar.SetCurrent(p.rows.Load())
+				continue
+			}
+			fmt.Fprintln(p.w, p.line())
+		}
+	}
+}
+
+// line is the off-terminal progress line.
+func (p *progress) line() string {
+	n := p.rows.Load()
+	pct := 100.0
+	if p.total > 0 {
+		pct = 100 * float64(n) / float64(p.total)
+	}
+	return fmt.Sprintf("batch: %s — %d de %d filas (%.0f %%), %d solicitudes, %.0f por minuto, faltan %s",
+		time.Now().Format("15:04"), n, p.total, pct, p.sent(), p.perMinute(), p.remaining())
+}
+
+func (p *progress) perMinute() float64 {
+	el := time.Since(p.start)
+	if el <= 0 {
+		return 0
+	}
+	return float64(p.sent()) / el.Minutes()
+}
+
+// remaining extrapolates the rows still to come at the pace so far.
+func (p *progress) remaining() string {
+	n := p.rows.Load()
+	if n == 0 {
+		return "…"
+	}
+	left := time.Duration(float64(time.Since(p.start)) / float64(n) * float64(int64(p.total)-n))
+	return "~" + humanDuration(max(left, 0))
+}
+
+// stop ends the display; the bar is left complete on screen.
+func (p *progress) stop() {
+	if p == nil {
+		return
+	}
+	close(p.done)
+	p.wg.Wait()
+	if p.bar != nil {
+		p.bar.SetTotal(p.rows.Load(), true)
+		p.bars.Wait()
+	}
+}
+
+// sink counts the rows that reach the workbook.
+func (p *progress) sink(s pipeline.Sink) pipeline.Sink { return &countingSink{Sink: s, n: &p.rows} }
+
+type countingSink struct {
+	pipeline.Sink
+	n *atomic.Int64
+}
+
+func (c *countingSink) Write(row batch.Row, res []batch.Result) error {
+	err := c.Sink.Write(row, res)
+	c.n.Add(1)
+	return err
+}

@@ -1,0 +1,232 @@
+package writers
+
+import (
+	"archive/zip"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch"
+)
+
+// op is a hand-written operation with the acuse's shape of columns.
+type op struct{}
+
+func (op) Name() string          { return "acuse" }
+func (op) KeyField() batch.Field { return batch.FieldCUFE }
+func (op) Columns() []string {
+	return []string{"acuse_estado", "acuse_cude", "acuse_url_xml", "acuse_codigo", "acuse_mensaje"}
+}
+func (op) Cells(r batch.Result) []any {
+	url, _ := r.Values["url_xml"].(string)
+	return []any{string(r.Status), "", url, r.Code, r.Message}
+}
+
+func TestWorkbookSheetsTableChartAndCounts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "resultados.xlsx")
+	sheet := &batch.Sheet{File: "recibidas.xlsx", Name: "Hoja1", Columns: []string{"CUFE", "Fila"}, Index: map[batch.Field]int{batch.FieldCUFE: 0}}
+	w, err := Create(path, []*batch.Sheet{sheet}, []Columns{op{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := []batch.Result{
+		{Status: batch.StatusOK, Values: map[string]any{"url_xml": "https://ejemplo.test/eventos/a.xml"}},
+		{Status: batch.StatusOK},
+		{Status: batch.StatusYaRegistrado, Code: "15", Message: "LGC01: ya registrado"},
+		{Status: batch.StatusRechazado, Code: "15", Message: "DOC01: documento no existe"},
+		{Status: batch.StatusRechazado, Code: "15", Message: "DOC01: documento no existe — mismo CUFE que la hoja «Hoja1», fila 5: se envió una sola vez"},
+		{Status: batch.StatusInvalido, Code: "VALIDACION", Message: "CUFE: tiene 60 caracteres y debe tener 96"},
+		{Status: batch.StatusPendiente, Code: "500", Message: "se agotaron los reintentos"},
+		{Status: batch.StatusError, Code: "77", Message: "código desconocido"},
+		{Status: batch.StatusPendiente, Code: "SIN_ENVIAR", Message: "se enviaría"},
+	}
+	for i, r := range results {
+		row := batch.Row{Sheet: sheet, Line: i + 2, Cells: []string{"cufe" + strconv.Itoa(i), "=1+1"}}
+		if err := w.Write(row, []batch.Result{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
+	run := Run{Inputs: []string{"/datos/recibidas.xlsx"}, Started: start, Ended: start.Add(2 * time.Minute), Rows: 9, Requests: 7, Attempts: 8, Duplicates: 1, Limit: 120}
+	if err := w.Close(run); err != nil {
+		t.Fatal(err)
+	}
+
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got := strings.Join(f.GetSheetList(), ","); got != "Resultados,Resumen,Atención" {
+		t.Fatalf("sheets = %s", got)
+	}
+	// Frozen header, and a table over all the data (its autofilter).
+	panes, err := f.GetPanes(SheetResultados)
+	if err != nil || !panes.Freeze || panes.YSplit != 1 {
+		t.Errorf("panes = %+v, %v", panes, err)
+	}
+	tables, err := f.GetTables(SheetResultados)
+	if err != nil || len(tables) != 1 || tables[0].Range != "A1:J10" {
+		t.Errorf("tables = %+v, %v; want one over A1:J10", tables, err)
+	}
+	rows, err := f.GetRows(SheetResultados)
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	// Status cells coloured by status; the event's address is a link; a
+	// formula-looking input stays text.
+	for i, want := range map[int]string{1: "C6EFCE", 4: "FFC7CE", 6: "FFC7CE", 7: "FFEB9C"} {
+		cell, _ := excelize.CoordinatesToCellName(col["acuse_estado"]+1, i+1)
+		if got := fill(t, f, SheetResultados, cell); got != want {
+			t.Errorf("%s (%s) fill = %s, want %s", cell, rows[i][col["acuse_estado"]], got, want)
+		}
+	}
+	link, _ := excelize.CoordinatesToCellName(col["acuse_url_xml"]+1, 2)
+	if formula, _ := f.GetCellFormula(SheetResultados, link); formula != `HYPERLINK("https://ejemplo.test/eventos/a.xml")` {
+		t.Errorf("url cell formula = %q", formula)
+	}
+	fila, _ := excelize.CoordinatesToCellName(col["Fila (2)"]+1, 2)
+	if formula, _ := f.GetCellFormula(SheetResultados, fila); formula != "" {
+		t.Errorf("an input cell became the formula %q", formula)
+	}
+
+	// Resumen's counts are Resultados' statuses.
+	counted := map[string]int{}
+	for _, r := range rows[1:] {
+		counted[r[col["acuse_estado"]]]++
+	}
+	resumen, err := f.GetRows(SheetResumen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]int{}
+	values := map[string]string{}
+	inStatuses := false
+	for _, r := range resumen {
+		if len(r) >= 2 {
+			values[r[0]] = r[1]
+		}
+		switch {
+		case len(r) > 0 && r[0] == "Operación" && r[1] == "Estado" && len(r) > 2 && r[2] == "Filas":
+			inStatuses = true
+		case inStatuses && len(r) >= 3 && r[0] == "acuse":
+			n, _ := strconv.Atoi(strings.ReplaceAll(r[2], ",", ""))
+			listed[r[1]] = n
+		default:
+			inStatuses = false
+		}
+	}
+	for _, st := range statusOrder {
+		if listed[string(st)] != counted[string(st)] {
+			t.Errorf("Resumen says %s %d, Resultados has %d", st, listed[string(st)], counted[string(st)])
+		}
+	}
+	if values["Filas leídas"] != "9" || values["Filas repetidas en el archivo (se enviaron una vez)"] != "1" || values["Ritmo efectivo (solicitudes por minuto)"] != "4.00" {
+		t.Errorf("run figures: %v", values)
+	}
+	// The top reason merges the two DOC01 rows despite the note on one.
+	var doc01 []string
+	for _, r := range resumen {
+		if len(r) >= 5 && strings.HasPrefix(r[3], "DOC01") {
+			doc01 = r
+		}
+	}
+	if len(doc01) < 5 || doc01[4] != "2" {
+		t.Errorf("DOC01 reason row = %v, want a count of 2", doc01)
+	}
+	// A chart of the statuses, drawn on Resumen from its table.
+	if chart := zipped(t, path, "xl/charts/chart1.xml"); !strings.Contains(chart, "Resumen!$C$") {
+		t.Errorf("no chart of Resumen's counts: %.300s", chart)
+	}
+	if rels := zipped(t, path, "xl/worksheets/_rels/sheet2.xml.rels"); !strings.Contains(rels, "drawing") {
+		t.Errorf("Resumen has no drawing: %s", rels)
+	}
+
+	// Atención: the rows a person must act on, each with what to do; not
+	// the OK ones, not a dry run's "would be sent".
+	att, err := f.GetRows(SheetAtencion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var statuses []string
+	for _, r := range att[1:] {
+		statuses = append(statuses, r[4])
+		if len(r) < 8 || r[7] == "" {
+			t.Errorf("row without what to do: %v", r)
+		}
+	}
+	if got := strings.Join(statuses, ","); got != "RECHAZADO,RECHAZADO,INVALIDO,PENDIENTE,ERROR" {
+		t.Errorf("Atención statuses = %s", got)
+	}
+	if att[1][3] != "cufe3" || att[1][1] != "5" {
+		t.Errorf("Atención row = %v; want the key and the input's row number", att[1])
+	}
+	if tables, _ := f.GetTables(SheetAtencion); len(tables) != 1 {
+		t.Errorf("Atención tables = %+v", tables)
+	}
+}
+
+func fill(t *testing.T, f *excelize.File, sheet, cell string) string {
+	t.Helper()
+	id, err := f.GetCellStyle(sheet, cell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := f.GetStyle(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Fill.Color) == 0 {
+		return ""
+	}
+	return strings.TrimPrefix(strings.ToUpper(st.Fill.Color[0]), "#")
+}
+
+func zipped(t *testing.T, path, name string) string {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if f.Name == name {
+			r, _ := f.Open()
+			b, _ := io.ReadAll(r)
+			return string(b)
+		}
+	}
+	return ""
+}
+
+// A run where every row is fine says so on Atención rather than leaving
+// an empty sheet.
+func TestAtencionEmptySaysSo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "r.xlsx")
+	sheet := &batch.Sheet{Name: "Hoja1", Columns: []string{"CUFE"}, Index: map[batch.Field]int{batch.FieldCUFE: 0}}
+	w, err := Create(path, []*batch.Sheet{sheet}, []Columns{op{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write(batch.Row{Sheet: sheet, Line: 2, Cells: []string{"x"}}, []batch.Result{{Status: batch.StatusOK}})
+	if err := w.Close(Run{Rows: 1}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if v, _ := f.GetCellValue(SheetAtencion, "A2"); v != "Ninguna fila necesita atención." {
+		t.Errorf("Atención A2 = %q", v)
+	}
+}
