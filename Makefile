@@ -6,7 +6,7 @@ GO ?= go
 # has no person columns.
 SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "Ana María" --apellidos "Gómez Ruiz"
 
-.PHONY: run test bench build cc
+.PHONY: run test bench capturas build cc office
 
 ## run: the main job, on samples/, against the built-in sandbox
 run:
@@ -23,9 +23,29 @@ test: cc
 bench:
 	$(GO) run ./internal/bench
 
+## capturas: the result workbook of the samples as LibreOffice shows it,
+## converted headless to PDF and then to one PNG a sheet, in docs/capturas/.
+## The sample CSV has no person columns, so its rows show INVALIDO and the
+## Atención sheet has something to show.
+capturas: office
+	rm -f docs/capturas/resultados*.png
+	$(GO) run ./cmd/batch run --sandbox -o docs/capturas/resultados.xlsx \
+		samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv; test $$? -le 1
+	cd docs/capturas && soffice --headless --convert-to pdf resultados.xlsx >/dev/null
+	pdftoppm -png -r 90 docs/capturas/resultados.pdf docs/capturas/resultados
+	rm -f docs/capturas/resultados.pdf docs/capturas/resultados.xlsx
+	@ls docs/capturas/*.png
+
 ## build: the binary in bin/
 build:
 	$(GO) build -o bin/batch ./cmd/batch
+
+# LibreOffice (headless) and poppler's pdftoppm, for make capturas.
+office:
+	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+		echo "instalando LibreOffice Calc y poppler-utils (para make capturas)..."; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; }
 
 # The race detector needs a C compiler; install one where it is missing.
 cc:

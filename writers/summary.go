@@ -200,7 +200,7 @@ func (w *Workbook) resumen(run Run) error {
 	if err != nil {
 		return err
 	}
-	number, err := f.NewStyle(&excelize.Style{NumFmt: 3}) // #,##0
+	number, err := f.NewStyle(&excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Horizontal: "center"}}) // #,##0
 	if err != nil {
 		return err
 	}
@@ -316,7 +316,7 @@ func (w *Workbook) resumen(run Run) error {
 	}
 	chartAt := r + 1
 
-	r += 18 // the chart's room
+	r += 22 // the chart's room: 320 px is about 16 rows, with some air
 	if err := set(1, r, "Motivos más frecuentes", title); err != nil {
 		return err
 	}

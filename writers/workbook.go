@@ -236,7 +236,9 @@ func width(name string) float64 {
 		return 40
 	case strings.Contains(name, "mensaje"), strings.Contains(name, "url"), name == "qué hacer":
 		return 60
-	case name == "hoja", name == "fila", name == "intentos":
+	case name == "archivo", name == "hoja":
+		return 24
+	case name == "fila", name == "intentos":
 		return 10
 	}
 	return max(12, float64(utf8.RuneCountInString(name))+4)
