@@ -38,7 +38,7 @@ type progress struct {
 // startProgress begins showing the progress of total rows.
 func startProgress(w io.Writer, total int, pacer *pipeline.WindowPacer) *progress {
 	p := &progress{total: total, sent: pacer.SentCount, start: time.Now(), w: w, done: make(chan struct{})}
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) {
 		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
 		p.bar = p.bars.AddBar(int64(total),
 			mpb.PrependDecorators(decor.Name("filas "), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
@@ -114,7 +114,13 @@ func (p *progress) stop() {
 	close(p.done)
 	p.wg.Wait()
 	if p.bar != nil {
-		p.bar.SetTotal(p.rows.Load(), true)
+		// A bar with a total completes when it reaches it; a run that
+		// stopped short ends its bar where it was.
+		n := p.rows.Load()
+		p.bar.SetCurrent(n)
+		if n < int64(p.total) {
+			p.bar.Abort(false)
+		}
 		p.bars.Wait()
 	}
 }
