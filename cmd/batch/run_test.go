@@ -174,12 +174,7 @@ func TestRefusedTokenStopsEarly(t *testing.T) {
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
-	var sb2 strings.Builder
-	sb2.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
-	for i := 0; i < 200; i++ {
-		sb2.WriteString(testutil.CUFE(i) + ";13;1;Ana;Gómez\n")
-	}
-	os.WriteFile(in, []byte(sb2.String()), 0o644)
+	writeCSV(t, in, cufes(200))
 	code, msg := runMain(t, env(map[string]string{"AFACTURAR_TOKEN": "otro-token-secreto", "AFACTURAR_OBLIGADO": "900123456"}),
 		"run", "--url", url, "--rate", "60000", "--concurrencia", "1", in)
 	if code != exitNothing {
@@ -255,14 +250,7 @@ func TestCheckSendsNothing(t *testing.T) {
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
-	var b strings.Builder
-	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
-	for i := 0; i < 30; i++ {
-		b.WriteString(testutil.CUFE(i) + ";13;1;Ana;Gómez\n")
-	}
-	b.WriteString(testutil.CUFE(0) + ";13;1;Ana;Gómez\n") // repeated
-	b.WriteString("no-es-un-cufe;13;1;Ana;Gómez\n")       // invalid
-	os.WriteFile(in, []byte(b.String()), 0o644)
+	writeCSV(t, in, append(cufes(30), testutil.CUFE(0), "no-es-un-cufe")) // a repeated and an invalid one
 	state := t.TempDir()
 	vars := map[string]string{"XDG_STATE_HOME": state, "AFACTURAR_OBLIGADO": "900123456"}
 
@@ -327,13 +315,7 @@ func TestProgressJSONAndQuiet(t *testing.T) {
 	_, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Latency: func() time.Duration { return 5 * time.Millisecond }})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
-	var b strings.Builder
-	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
-	for i := 0; i < 40; i++ {
-		b.WriteString(testutil.CUFE(i) + ";13;1;Ana;Gómez\n")
-	}
-	b.WriteString("no-es-un-cufe;13;1;Ana;Gómez\n")
-	os.WriteFile(in, []byte(b.String()), 0o644)
+	writeCSV(t, in, append(cufes(40), "no-es-un-cufe"))
 	vars := map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"}
 
 	defer func(d time.Duration) { progressEvery = d }(progressEvery)
@@ -359,4 +341,13 @@ func TestProgressJSONAndQuiet(t *testing.T) {
 	if code != exitSomeRows || quietOut.String() != "" || quietErr.String() != "" {
 		t.Errorf("--quiet: exit %d, printed %q / %q", code, quietOut.String(), quietErr.String())
 	}
+}
+
+// cufes are n distinct well-formed CUFEs.
+func cufes(n int) []string {
+	list := make([]string, n)
+	for i := range list {
+		list[i] = testutil.CUFE(i)
+	}
+	return list
 }
