@@ -22,8 +22,8 @@ func cuvOf(n int) string { return testutil.CUFE(1_000_000 + n) }
 func TestMixedAcuseAndCUV(t *testing.T) {
 	mismatch := cuvOf(303)
 	sb, url := testSandbox(t, sandbox.Config{
-		// 20 over any 2 s window; the client paces at 7 per second (14
-		// in 2 s, room for scheduling jitter). Two limiters, one per
+		// 20 over any 2 s window; the client knows the window and sends
+		// 14 in it (room for a pause of the server). Two limiters, one per
 		// operation, would send 28.
 		RatePerMinute: 20, Window: 2 * time.Second,
 		CUVs: map[string]sandbox.CUV{mismatch: {NumDocumentoIdObligado: "88888888", NumeroDocumento: "SETT32", FechaEmision: "2025-01-28", TotalFactura: 113814}},
@@ -48,7 +48,7 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 	}
 	testutil.WriteXLSX(t, in, sheet)
 	out := filepath.Join(dir, "r.xlsx")
-	code, msg := runMain(t, full, "run", "--url", url, "--rate", "420", "-o", out, in)
+	code, msg := runMain(t, full, "run", "--url", url, "--rate", "14", "--ventana", "2s", "-o", out, in)
 	if code != exitSomeRows {
 		t.Fatalf("exit %d\n%s", code, msg)
 	}
