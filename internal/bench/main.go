@@ -368,7 +368,10 @@ func pace(bin, dir, in string, window time.Duration, scale, inFlight int, stopAf
 			}
 		}
 	}()
-	defer func() { close(stopLag); fmt.Printf("   (pausa más larga del proceso del servidor: %s)\n", stall.Round(time.Millisecond)) }()
+	defer func() {
+		close(stopLag)
+		fmt.Printf("   (pausa más larga del proceso del servidor: %s)\n", stall.Round(time.Millisecond))
+	}()
 	c := &counter{next: sb, window: window}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
