@@ -353,8 +353,9 @@ func pace(bin, dir, in string, window time.Duration, scale, inFlight int, stopAf
 	// How late a 10 ms ticker runs in this process: a stall here delays
 	// arrivals as the server sees them, whatever the client did.
 	var stall time.Duration
-	stopLag := make(chan struct{})
+	stopLag, lagDone := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(lagDone)
 		last := time.Now()
 		tick := time.NewTicker(10 * time.Millisecond)
 		defer tick.Stop()
@@ -370,6 +371,7 @@ func pace(bin, dir, in string, window time.Duration, scale, inFlight int, stopAf
 	}()
 	defer func() {
 		close(stopLag)
+		<-lagDone
 		fmt.Printf("   (pausa más larga del proceso del servidor: %s)\n", stall.Round(time.Millisecond))
 	}()
 	c := &counter{next: sb, window: window}
