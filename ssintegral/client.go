@@ -1,0 +1,352 @@
+// Package ssintegral is the client of SS Integral's ServicioSSIntegral.asmx:
+// it writes the EnvioCorreo envelope the service's page documents, in SOAP
+// 1.1 or 1.2, sends it, and classifies the answer once, so nothing else has
+// to understand SOAP or DIAN's verdicts.
+package ssintegral
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"batch"
+)
+
+// The service's address and the operation's SOAP action.
+const (
+	DefaultURL = "https://factura.ssintegral.com/ServicioSSIntegral.asmx"
+	Namespace  = "https://factura.ssintegral.com/"
+	Action     = Namespace + "EnvioCorreo"
+)
+
+// maxBody bounds what is read of an answer: it carries the invoice's XML
+// and PDF in base64, a few megabytes at most.
+const maxBody = 64 << 20
+
+// redacted replaces the Clave wherever a copy of a request is kept.
+const redacted = "********"
+
+var errNoResult = errors.New("la respuesta no trae EnvioCorreoResult")
+
+// Facturador is the invoicer's own data, the same on every invoice.
+type Facturador struct {
+	NIT                 string
+	Clave               string
+	CodigoEmpresa       int
+	TipoAmbiente        int
+	Server              string
+	MailAreaFacturacion string
+	RazonSocial         string
+	DigitoVerificacion  string
+	TipoIdentificacion  string
+}
+
+// Factura is one invoice's data, from its row.
+type Factura struct {
+	Resolucion                string
+	NumeroFactura             string
+	Prefijo                   string
+	MailRecepcion             string
+	TelefonoRecepcion         string
+	NombreEmpresaRecepcion    string
+	NitEmpresaRecepcion       string
+	Adjuntos                  []Adjunto
+	TipoDocumento             string
+	DigitoVerificacionCliente string
+	FechaFactura              string // xsd:dateTime, 2006-01-02T15:04:05
+	RutaArchivo               string
+	TipoIdentificacionCliente string
+	NombreDocumento           string
+}
+
+// Adjunto is a file sent with the invoice.
+type Adjunto struct {
+	Nombre    string
+	Contenido []byte
+}
+
+// Client sends EnvioCorreo for one invoicer.
+type Client struct {
+	URL        string
+	SOAP12     bool
+	Facturador Facturador
+	HTTP       *http.Client
+}
+
+// Values of a decoded answer, as batch.Answer.Values keys. The files are
+// []byte; the rest are strings.
+const (
+	ValueCUFE        = "cufe"
+	ValueCUDE        = "cude"
+	ValueQR          = "qr"
+	ValueDescripcion = "descripcion"
+	ValueDIANValido  = "dian_valido"
+	ValueDIANEstado  = "dian_estado"
+	ValueDIANMensaje = "dian_mensaje"
+	ValuePDF         = "pdf"
+	ValueXML         = "xml"
+)
+
+// Request describes what EnvioCorreo sends for an invoice, for the journal:
+// the envelope with the Clave masked and the attachments' names without
+// their content.
+func (c *Client) Request(f Factura) string {
+	env, err := c.envelope(f, redacted, false)
+	if err != nil {
+		return "POST " + c.URL + "\n" + err.Error()
+	}
+	return "POST " + c.URL + "\n" + string(env)
+}
+
+// EnvioCorreo sends one invoice to its buyer and reads DIAN's verdict.
+func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
+	env, err := c.Envelope(f)
+	if err != nil {
+		return batch.Answer{Class: batch.ClassUnexpected, Message: "no se pudo escribir la solicitud SOAP: " + err.Error()}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(env))
+	if err != nil {
+		return batch.Answer{Class: batch.ClassFatal, Message: fmt.Sprintf("la dirección %q no es válida: revise --soap-url", c.URL)}
+	}
+	if c.SOAP12 {
+		req.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="`+Action+`"`)
+	} else {
+		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
+		req.Header.Set("SOAPAction", `"`+Action+`"`)
+	}
+	req.Header.Set("User-Agent", "batch/"+batch.Version)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return c.hide(networkAnswer(ctx, err))
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return c.hide(networkAnswer(ctx, err))
+	}
+	return c.hide(classify(resp.StatusCode, resp.Header, body))
+}
+
+// hide keeps the Clave out of whatever the answer carries to the workbook
+// and the journal, in case the service echoes it.
+func (c *Client) hide(a batch.Answer) batch.Answer {
+	clave := c.Facturador.Clave
+	if clave == "" {
+		return a
+	}
+	a.Message = strings.ReplaceAll(a.Message, clave, redacted)
+	a.Response = strings.ReplaceAll(a.Response, clave, redacted)
+	for k, v := range a.Values {
+		if s, ok := v.(string); ok {
+			a.Values[k] = strings.ReplaceAll(s, clave, redacted)
+		}
+	}
+	return a
+}
+
+// Classify turns an HTTP answer into a batch.Answer. An .asmx service
+// answers a Fault with HTTP 500; a Fault is the service's word on this
+// request, so it is an ERROR and not retried, while a 5xx without one (a
+// proxy, a restart) is transient.
+func classify(status int, h http.Header, body []byte) batch.Answer {
+	a := batch.Answer{HTTPStatus: status, Response: elide(body)}
+	flt, res, err := decode(body)
+	switch {
+	case flt != nil:
+		a.Class, a.Code = batch.ClassUnexpected, firstNonEmpty(flt.code(), "Fault")
+		a.Message = "SS Integral respondió con un error SOAP: " + firstNonEmpty(flt.text(), "sin descripción")
+		return a
+	case status == http.StatusTooManyRequests:
+		a.Class, a.Code = batch.ClassRateLimited, "429"
+		a.Message = "SS Integral pidió esperar (más solicitudes de las que admite)"
+		if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s > 0 {
+			a.RetryAfter = time.Duration(s) * time.Second
+		}
+		return a
+	case status >= 500:
+		a.Class, a.Code = batch.ClassTransient, "HTTP "+strconv.Itoa(status)
+		a.Message = fmt.Sprintf("SS Integral no pudo atender la solicitud (HTTP %d)", status)
+		return a
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		a.Class, a.Code = batch.ClassFatal, "HTTP "+strconv.Itoa(status)
+		a.Message = fmt.Sprintf("SS Integral negó el acceso (HTTP %d): revise el NIT, la clave y --soap-url", status)
+		return a
+	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusUnsupportedMediaType:
+		a.Class, a.Code = batch.ClassFatal, "HTTP "+strconv.Itoa(status)
+		a.Message = fmt.Sprintf("la dirección no es el servicio EnvioCorreo de SS Integral (HTTP %d): revise --soap-url y --soap12", status)
+		return a
+	case err != nil || status != http.StatusOK:
+		a.Class, a.Code = batch.ClassUnexpected, "HTTP "+strconv.Itoa(status)
+		a.Message = fmt.Sprintf("SS Integral dio una respuesta que no se puede interpretar (HTTP %d): %s", status, excerpt(body, err))
+		return a
+	}
+	return verdict(a, res)
+}
+
+// verdict reads EnvioCorreoResult. DIAN's rule 90 ("documento procesado
+// anteriormente") means the invoice had been accepted before.
+func verdict(a batch.Answer, r *Result) batch.Answer {
+	a.Values = map[string]any{
+		ValueCUFE:        strings.ToLower(strings.TrimSpace(r.CUFE)),
+		ValueCUDE:        strings.ToLower(strings.TrimSpace(r.CUDE)),
+		ValueQR:          strings.TrimSpace(r.QR),
+		ValueDescripcion: strings.TrimSpace(r.Descripcion),
+	}
+	if len(r.FacturaPDF) > 0 {
+		a.Values[ValuePDF] = []byte(r.FacturaPDF)
+	}
+	if len(r.XML) > 0 {
+		a.Values[ValueXML] = []byte(r.XML)
+	}
+	p := r.Produccion
+	if p != nil && p.Nil != "true" {
+		var msgs []string
+		for _, m := range p.ErrorMessage {
+			if m = strings.TrimSpace(m); m != "" {
+				msgs = append(msgs, m)
+			}
+		}
+		a.Values[ValueDIANEstado] = strings.TrimSpace(strings.TrimSpace(p.StatusCode) + " " + strings.TrimSpace(p.StatusDescription))
+		a.Values[ValueDIANMensaje] = strings.Join(msgs, "; ")
+		valid, known := parseBool(p.IsValid)
+		if known {
+			a.Values[ValueDIANValido] = map[bool]string{true: "sí", false: "no"}[valid]
+		}
+		a.Code = strings.TrimSpace(p.StatusCode)
+		switch {
+		case known && valid:
+			a.Class = batch.ClassOK
+		case processedBefore(append(msgs, p.StatusMessage, p.StatusDescription)...):
+			a.Class = batch.ClassAlreadyDone
+			a.Message = "la DIAN ya había recibido esta factura (Regla 90: documento procesado anteriormente)"
+		case known:
+			a.Class = batch.ClassRejected
+			a.Message = "la DIAN rechazó la factura: " + firstNonEmpty(strings.Join(msgs, "; "), strings.TrimSpace(p.StatusMessage), strings.TrimSpace(p.StatusDescription), "sin motivo")
+		default:
+			a.Class = batch.ClassUnexpected
+			a.Message = fmt.Sprintf("la respuesta de la DIAN no dice si la factura es válida (IsValid «%s»)", p.IsValid)
+		}
+		return a
+	}
+	switch {
+	case a.Values[ValueCUFE] != "" || a.Values[ValueCUDE] != "":
+		// The test environment answers without RespuestaProduccion: DIAN
+		// checks the set later, under the ZipKey.
+		a.Class = batch.ClassOK
+		if r.Habilitacion != nil && strings.TrimSpace(r.Habilitacion.ZipKey) != "" {
+			a.Values[ValueDIANEstado] = "ZipKey " + strings.TrimSpace(r.Habilitacion.ZipKey)
+		}
+	case a.Values[ValueDescripcion] != "":
+		a.Class = batch.ClassRejected
+		a.Message = "SS Integral no envió la factura: " + a.Values[ValueDescripcion].(string)
+	default:
+		a.Class = batch.ClassUnexpected
+		a.Message = "SS Integral respondió sin CUFE, sin descripción y sin respuesta de la DIAN"
+	}
+	return a
+}
+
+func processedBefore(texts ...string) bool {
+	for _, s := range texts {
+		s = strings.ToLower(s)
+		if strings.Contains(s, "regla: 90,") || strings.Contains(s, "regla: 90 ") || strings.Contains(s, "procesado anteriormente") {
+			return true
+		}
+	}
+	return false
+}
+
+func parseBool(s string) (v, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1":
+		return true, true
+	case "false", "0":
+		return false, true
+	}
+	return false, false
+}
+
+// elide keeps an answer for the journal without the base64 files it
+// carries: their size is enough to tell they came.
+func elide(body []byte) string {
+	s := string(body)
+	for _, tag := range []string{"xml", "FacturaPDF", "ResponseDIAN", "XmlBase64Bytes", "XmlBytes"} {
+		var b strings.Builder
+		rest := s
+		for {
+			open := strings.Index(rest, "<"+tag+">")
+			if open < 0 {
+				break
+			}
+			start := open + len(tag) + 2
+			end := strings.Index(rest[start:], "</"+tag+">")
+			if end < 0 {
+				break
+			}
+			b.WriteString(rest[:start])
+			fmt.Fprintf(&b, "[%d caracteres base64]", end)
+			rest = rest[start+end:]
+		}
+		b.WriteString(rest)
+		s = b.String()
+	}
+	return s
+}
+
+func excerpt(body []byte, err error) string {
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	if s == "" && err != nil {
+		return err.Error()
+	}
+	if s == "" {
+		return "cuerpo vacío"
+	}
+	return s
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if strings.TrimSpace(v) != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// networkAnswer classifies a failed exchange: transient, since the request
+// may have reached the service, except a certificate that does not verify
+// or a host that does not exist, which no retry mends.
+func networkAnswer(ctx context.Context, err error) batch.Answer {
+	a := batch.Answer{Class: batch.ClassTransient, Code: "RED"}
+	var (
+		netErr  net.Error
+		certErr *tls.CertificateVerificationError
+		dnsErr  *net.DNSError
+	)
+	switch {
+	case ctx.Err() != nil:
+		a.Message = "la ejecución se detuvo antes de recibir la respuesta"
+	case errors.As(err, &certErr):
+		a.Class, a.Code = batch.ClassFatal, "TLS"
+		a.Message = "el certificado de SS Integral no es válido; la conexión no es segura y no se envía nada"
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		a.Class = batch.ClassFatal
+		a.Message = "no se encontró el servidor " + dnsErr.Name + ": revise --soap-url"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		a.Message = "SS Integral no respondió a tiempo"
+	default:
+		a.Message = "se perdió la conexión con SS Integral"
+	}
+	return a
+}
