@@ -1,8 +1,8 @@
-// Package sandbox simulates Afacturar's REST API as its documents describe
-// it, over real HTTP, for `make run`, `batch sandbox` and the tests: the
-// form and the JSON schema are checked, each CUFE's acuse is registered
-// once, the per-token limit is enforced, and latency and faults can be
-// dialled.
+// Package sandbox simulates Afacturar's REST API and SS Integral's
+// EnvioCorreo SOAP service as their documents describe them, over real
+// HTTP, for `make run`, `batch sandbox` and the tests: the form, the JSON
+// schema and the SOAP envelope are checked, each CUFE's acuse is registered
+// once, the limits are enforced, and latency and faults can be dialled.
 package sandbox
 
 import (
@@ -63,6 +63,12 @@ type Config struct {
 	// from the request's numero_documento and fecha_documento), unless it
 	// starts with UnknownPrefix.
 	CUVs map[string]CUV
+	// Facturadores maps each invoicer's NIT to its Clave on the simulated
+	// SS Integral; nil means DefaultNIT with DefaultClave.
+	Facturadores map[string]string
+	// SOAPRatePerMinute is SS Integral's limit per NIT over Window; 0
+	// means 60, a negative number no limit.
+	SOAPRatePerMinute int
 }
 
 // CUV is what the simulated validator knows of a CUV.
@@ -95,6 +101,9 @@ type Server struct {
 	registered  map[string]event       // cufe → its acuse
 	seen        map[string][]Seen
 	evento      map[string]int // obligado → last numero_evento
+
+	soapRequests int
+	correos      map[string][]Correo // Prefijo+NumeroFactura → calls received
 }
 
 type event struct {
@@ -114,12 +123,16 @@ func New(cfg Config) *Server {
 	if cfg.Window <= 0 {
 		cfg.Window = time.Minute
 	}
+	if cfg.SOAPRatePerMinute == 0 {
+		cfg.SOAPRatePerMinute = 60
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(),
 		sent: map[string][]time.Time{}, attempts: map[string]int{}, registered: map[string]event{},
-		seen: map[string][]Seen{}, evento: map[string]int{}}
+		seen: map[string][]Seen{}, evento: map[string]int{}, correos: map[string][]Correo{}}
 	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.endpoint("Hay un problema con la informacion entregada", checkAcuse, s.acuse))
 	s.mux.HandleFunc("/api/rips/consultar_cuv", s.endpoint("Error en la estructura del json de data", checkCUV, s.cuv))
 	s.mux.HandleFunc("GET /eventos/{file}", s.eventXML)
+	s.mux.HandleFunc(SOAPPath, s.asmx)
 	return s
 }
 
@@ -205,7 +218,7 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 			reply(w, http.StatusUnauthorized, answer{CodigoError: 500, DescripcionError: "Unauthenticated."})
 			return
 		}
-		if wait, ok := s.admit(token); !ok {
+		if wait, ok := s.admit(token, s.cfg.RatePerMinute); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 			reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
 			return
@@ -299,9 +312,9 @@ func (s *Server) acuse(w http.ResponseWriter, c call, fault Fault) {
 
 const entorno = "Este documento se envia al entorno: DOCUMENTO_NO_VALIDO"
 
-// admit applies the per-token limit over a sliding window.
-func (s *Server) admit(token string) (time.Duration, bool) {
-	if s.cfg.RatePerMinute < 0 {
+// admit applies a per-caller limit over a sliding window.
+func (s *Server) admit(token string, limit int) (time.Duration, bool) {
+	if limit < 0 {
 		return 0, true
 	}
 	s.mu.Lock()
@@ -313,7 +326,7 @@ func (s *Server) admit(token string) (time.Duration, bool) {
 		cut++
 	}
 	list = list[cut:]
-	if len(list) >= s.cfg.RatePerMinute {
+	if len(list) >= limit {
 		s.sent[token] = list
 		s.rateLimited++
 		return list[0].Add(s.cfg.Window).Sub(now), false
