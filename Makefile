@@ -11,7 +11,8 @@ SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "An
 ## run: the main job, on samples/, against the built-in sandbox
 run:
 	$(GO) run ./cmd/batch run --sandbox $(SAMPLE_PERSON) \
-		-o samples/resultados.xlsx samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv
+		-o samples/resultados.xlsx samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv \
+		samples/facturas-emitidas.csv
 
 ## test: every test, with the race detector
 test: cc

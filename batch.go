@@ -85,6 +85,22 @@ const (
 	FieldNumeroDocumento    Field = "numero_documento"
 	FieldFechaDocumento     Field = "fecha_documento"
 	FieldNITEmisor          Field = "nit_emisor"
+
+	// An invoice to send by e-mail (SS Integral's EnvioCorreo).
+	FieldPrefijo                   Field = "prefijo"
+	FieldNumeroFactura             Field = "numero_factura"
+	FieldResolucion                Field = "resolucion"
+	FieldMailRecepcion             Field = "mail_recepcion"
+	FieldTelefonoRecepcion         Field = "telefono_recepcion"
+	FieldNombreEmpresaRecepcion    Field = "nombre_empresa_recepcion"
+	FieldNitEmpresaRecepcion       Field = "nit_empresa_recepcion"
+	FieldTipoDocumento             Field = "tipo_documento"
+	FieldDigitoVerificacionCliente Field = "digito_verificacion_cliente"
+	FieldFechaFactura              Field = "fecha_factura"
+	FieldRutaArchivo               Field = "ruta_archivo"
+	FieldTipoIdentificacionCliente Field = "tipo_identificacion_cliente"
+	FieldNombreDocumento           Field = "nombre_documento"
+	FieldAdjuntos                  Field = "adjuntos"
 )
 
 // Sheet is one table found in an input: a file's sheet (or the CSV itself)

@@ -103,6 +103,13 @@ func Open(path, obligado string) (*Journal, error) {
 	return &Journal{db: db, obligado: obligado, path: path}, nil
 }
 
+// For returns the journal of another party in the same database: an SS
+// Integral invoicer's keys beside an Afacturar obligado's. Only the journal
+// Open returned is closed.
+func (j *Journal) For(obligado string) *Journal {
+	return &Journal{db: j.db, obligado: obligado, path: j.path}
+}
+
 // Path is where the journal lives.
 func (j *Journal) Path() string { return j.path }
 

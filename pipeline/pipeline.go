@@ -65,7 +65,13 @@ type Source interface {
 type Op struct {
 	Operation
 	Pacer Pacer
+	// Sheets, when set, says which sheets ask for the operation: a sheet
+	// of issued invoices is not one of received invoices, whatever
+	// columns the two share.
+	Sheets func(*batch.Sheet) bool
 }
+
+func (o Op) applies(row batch.Row) bool { return o.Sheets == nil || o.Sheets(row.Sheet) }
 
 // Config is one run.
 type Config struct {
@@ -98,6 +104,7 @@ type Config struct {
 type Summary struct {
 	Rows       int                             // data rows read
 	Requests   int                             // distinct keys sent (in a dry run, to send)
+	OpRequests map[string]int                  // Requests per operation
 	Reused     int                             // keys answered from the journal, not sent
 	Duplicates int                             // rows answered by an earlier row's request
 	Attempts   int                             // requests made, retries included
@@ -232,7 +239,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	if flight == nil {
 		flight = context.WithoutCancel(ctx)
 	}
-	sum := Summary{Started: time.Now(), Statuses: map[string]map[batch.Status]int{}}
+	sum := Summary{Started: time.Now(), Statuses: map[string]map[batch.Status]int{}, OpRequests: map[string]int{}}
 	for _, op := range cfg.Ops {
 		sum.Statuses[op.Name()] = map[batch.Status]int{}
 	}
@@ -321,10 +328,10 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 				s := &slot{row: row, parts: make([]part, len(cfg.Ops))}
 				anyKey := false
 				for _, op := range cfg.Ops {
-					anyKey = anyKey || row.Get(op.KeyField()) != ""
+					anyKey = anyKey || (op.applies(row) && row.Get(op.KeyField()) != "")
 				}
 				for i, op := range cfg.Ops {
-					if anyKey && row.Get(op.KeyField()) == "" {
+					if !op.applies(row) || (anyKey && row.Get(op.KeyField()) == "") {
 						continue // the row does not ask for this operation
 					}
 					key, problem := op.Check(row)
@@ -357,6 +364,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 							f.reused = true
 						default:
 							sum.Requests++
+							sum.OpRequests[op.Name()]++
 							res = wouldSend
 						}
 						set.add(id, f)
@@ -388,6 +396,7 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 					}
 					mu.Lock()
 					sum.Requests++
+					sum.OpRequests[op.Name()]++
 					mu.Unlock()
 					op, row := cfg.Ops[i], row
 					g.Go(func() error {

@@ -37,6 +37,26 @@ var aliases = map[string]batch.Field{
 	"nitprestador":            batch.FieldNITEmisor,
 	"nitobligado":             batch.FieldNITEmisor,
 	"numdocumentoidobligado":  batch.FieldNITEmisor,
+
+	"prefijo":                   batch.FieldPrefijo,
+	"numerofactura":             batch.FieldNumeroFactura,
+	"numerodefactura":           batch.FieldNumeroFactura,
+	"nofactura":                 batch.FieldNumeroFactura,
+	"resolucion":                batch.FieldResolucion,
+	"resoluciondefacturacion":   batch.FieldResolucion,
+	"mailrecepcion":             batch.FieldMailRecepcion,
+	"correorecepcion":           batch.FieldMailRecepcion,
+	"telefonorecepcion":         batch.FieldTelefonoRecepcion,
+	"nombreempresarecepcion":    batch.FieldNombreEmpresaRecepcion,
+	"nitempresarecepcion":       batch.FieldNitEmpresaRecepcion,
+	"tipodocumento":             batch.FieldTipoDocumento,
+	"digitoverificacioncliente": batch.FieldDigitoVerificacionCliente,
+	"fechafactura":              batch.FieldFechaFactura,
+	"fechadefactura":            batch.FieldFechaFactura,
+	"rutaarchivo":               batch.FieldRutaArchivo,
+	"tipoidentificacioncliente": batch.FieldTipoIdentificacionCliente,
+	"nombredocumento":           batch.FieldNombreDocumento,
+	"adjuntos":                  batch.FieldAdjuntos,
 }
 
 // NormalizeHeader reduces a header cell to lowercase ASCII letters and digits.

@@ -188,13 +188,17 @@ func TestHeaderMatching(t *testing.T) {
 		"APELLIDOS":              batch.FieldApellidos,
 		"Cargo":                  batch.FieldCargo,
 		"ÁREA":                   batch.FieldArea,
+		"Número factura":         batch.FieldNumeroFactura,
+		"NumeroFactura":          batch.FieldNumeroFactura,
+		"MailRecepcion":          batch.FieldMailRecepcion,
+		"Fecha de factura":       batch.FieldFechaFactura,
 	}
 	for header, want := range cases {
 		if got, ok := FieldOf(header); !ok || got != want {
 			t.Errorf("FieldOf(%q) = %q, %v; want %q", header, got, ok, want)
 		}
 	}
-	for _, header := range []string{"Emisor", "Valor total", "Número factura", ""} {
+	for _, header := range []string{"Emisor", "Valor total", "server", "Clave", ""} {
 		if f, ok := FieldOf(header); ok {
 			t.Errorf("FieldOf(%q) = %q; want no field", header, f)
 		}

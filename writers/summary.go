@@ -39,9 +39,9 @@ var statusOrder = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch
 
 // meaning is what each status means, for the Resumen sheet.
 var meaning = map[batch.Status]string{
-	batch.StatusOK:           "registrado; el CUDE lo prueba",
+	batch.StatusOK:           "hecho; el CUDE (o el CUFE del correo) lo prueba",
 	batch.StatusYaRegistrado: "la DIAN ya lo tenía registrado: nada que hacer",
-	batch.StatusRechazado:    "rechazado por la DIAN o Afacturar: ver la hoja Atención",
+	batch.StatusRechazado:    "rechazado por la DIAN o el proveedor: ver la hoja Atención",
 	batch.StatusInvalido:     "no se envió: el dato del archivo no es válido",
 	batch.StatusError:        "respuesta que no se pudo interpretar",
 	batch.StatusPendiente:    "sin respuesta final: la próxima ejecución lo envía",
@@ -53,9 +53,9 @@ func todo(r batch.Result) string {
 	case batch.StatusInvalido:
 		return "Corrija el dato en el archivo de entrada según el mensaje y vuelva a ejecutar. Esta fila no se envió."
 	case batch.StatusRechazado:
-		return "La DIAN o Afacturar la rechazaron por la regla o el dato del mensaje. Corrija el dato y ejecute de nuevo con --reintentar. Si la DIAN no conoce el documento, confirme el CUFE con el emisor."
+		return "La DIAN o el proveedor (Afacturar, SS Integral) la rechazaron por la regla o el dato del mensaje. Corrija el dato y ejecute de nuevo con --reintentar. Si la DIAN no conoce el documento, confirme el CUFE con el emisor."
 	case batch.StatusError:
-		return "Afacturar respondió algo que no se pudo interpretar. Envíe a soporte de Afacturar el código y el mensaje; la fila no se reenvía sola."
+		return "El proveedor respondió con un error o con algo que no se pudo interpretar. Envíe a su soporte el código y el mensaje; la próxima ejecución envía la fila de nuevo."
 	case batch.StatusPendiente:
 		return "No hubo respuesta final (el proveedor no respondió, se agotaron los reintentos o la ejecución se detuvo). Vuelva a ejecutar con el mismo archivo: el diario evita enviar dos veces lo que ya quedó registrado."
 	}

@@ -275,6 +275,10 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 				if link, ok := hyperlink(v); ok {
 					decorate[len(out)+j] = excelize.Cell{StyleID: w.link, Formula: link, Value: v}
 				}
+			case strings.HasSuffix(name, "_pdf") || strings.HasSuffix(name, "_xml"):
+				if link, ok := fileLink(v); ok {
+					decorate[len(out)+j] = excelize.Cell{StyleID: w.link, Formula: link, Value: v}
+				}
 			}
 		}
 		out = append(out, cells...)
@@ -318,6 +322,17 @@ func hyperlink(url string) (string, bool) {
 		return "", false
 	}
 	return `HYPERLINK("` + url + `")`, true
+}
+
+// fileLink is the HYPERLINK formula that opens a saved file. A relative
+// path is relative to the workbook, in Excel as in LibreOffice, so the
+// workbook and its folder of files can move together.
+func fileLink(path string) (string, bool) {
+	if path == "" || len(path) > 250 || strings.ContainsAny(path, "\"\x00\r\n") ||
+		strings.HasPrefix(path, "=") || strings.Contains(path, "://") {
+		return "", false
+	}
+	return `HYPERLINK("` + path + `")`, true
 }
 
 // SafeText makes a value storable in a cell: characters XML cannot carry

@@ -35,9 +35,17 @@ type progress struct {
 	wg   sync.WaitGroup
 }
 
-// startProgress begins showing the progress of total rows.
-func startProgress(w io.Writer, total int, pacer *pipeline.WindowPacer) *progress {
-	p := &progress{total: total, sent: pacer.SentCount, start: time.Now(), w: w, done: make(chan struct{})}
+// startProgress begins showing the progress of total rows; the rate is
+// the requests the pacers let out.
+func startProgress(w io.Writer, total int, pacers ...*pipeline.WindowPacer) *progress {
+	sent := func() int {
+		n := 0
+		for _, p := range pacers {
+			n += p.SentCount()
+		}
+		return n
+	}
+	p := &progress{total: total, sent: sent, start: time.Now(), w: w, done: make(chan struct{})}
 	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) {
 		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
 		p.bar = p.bars.AddBar(int64(total),

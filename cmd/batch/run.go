@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"batch/pipeline"
 	"batch/readers"
 	"batch/sandbox"
+	"batch/ssintegral"
 	"batch/writers"
 )
 
@@ -50,16 +52,27 @@ type runFlags struct {
 	dryRun        bool
 	quiet         bool
 	json          bool
+	soap12        bool
+	soapURL       string
+	rateCorreo    int
+	adjuntosDir   string
+	facturador    ssintegral.Facturador // without the Clave, which only the environment gives
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
 
-Lee cada ARCHIVO (.xlsx o .csv), registra en Afacturar el acuse de recibo
-(evento 030 de RADIAN) de cada CUFE, consulta cada CUV de los RIPS y escribe el
-libro de resultados.
+Lee cada ARCHIVO (.xlsx o .csv) y, según sus columnas:
+  acuse   registra en Afacturar el acuse de recibo (evento 030 de RADIAN) de
+          cada CUFE de las facturas recibidas;
+  cuv     consulta en Afacturar cada CUV de los RIPS;
+  correo  envía al comprador cada factura emitida con EnvioCorreo de SS
+          Integral (hojas con NumeroFactura, MailRecepcion y FechaFactura) y
+          guarda el PDF y el XML que devuelve.
+Luego escribe el libro de resultados.
 
-El token se toma de la variable AFACTURAR_TOKEN (nunca de una opción, para que
-no quede en el historial ni en la lista de procesos).
+Los secretos se toman solo de variables de entorno (nunca de una opción, para
+que no queden en el historial ni en la lista de procesos): AFACTURAR_TOKEN y
+SSINTEGRAL_CLAVE. Nunca se escriben en el libro, el diario ni los mensajes.
 
 Ejemplos:
   batch run --sandbox samples/facturas-recibidas.xlsx
@@ -67,6 +80,7 @@ Ejemplos:
             --tipo-identificacion CC --identificacion 52123456 recibidas.xlsx
   batch run --ambiente produccion --rate 100 -o acuses-noviembre.xlsx recibidas.csv
   batch run --ops cuv rips-noviembre.xlsx     # solo la consulta de CUV
+  SSINTEGRAL_NIT=900123456 SSINTEGRAL_CLAVE=... batch run --ssintegral-codigo-empresa 12 emitidas.xlsx
 
 Opciones:
 `
@@ -98,6 +112,18 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	fs.BoolVar(&f.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
+	fs.StringVar(&f.soapURL, "soap-url", getenv("SSINTEGRAL_URL"), "dirección del servicio EnvioCorreo de SS Integral (por defecto "+ssintegral.DefaultURL+"); por defecto $SSINTEGRAL_URL")
+	fs.BoolVar(&f.soap12, "soap12", false, "hablar SOAP 1.2 con SS Integral (por defecto SOAP 1.1)")
+	fs.IntVar(&f.rateCorreo, "rate-correo", 30, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
+	fs.StringVar(&f.adjuntosDir, "adjuntos-dir", "", "carpeta donde se guardan el PDF y el XML de cada factura enviada por correo (por defecto NOMBRE-adjuntos junto al libro)")
+	fs.StringVar(&f.facturador.NIT, "ssintegral-nit", getenv("SSINTEGRAL_NIT"), "NIT del facturador en SS Integral; por defecto $SSINTEGRAL_NIT (la clave solo se toma de $SSINTEGRAL_CLAVE)")
+	codigoEmpresa := fs.String("ssintegral-codigo-empresa", getenv("SSINTEGRAL_CODIGO_EMPRESA"), "CodigoEmpresa en SS Integral; por defecto $SSINTEGRAL_CODIGO_EMPRESA")
+	tipoAmbiente := fs.String("ssintegral-tipo-ambiente", getenv("SSINTEGRAL_TIPO_AMBIENTE"), "TipoAmbiente en SS Integral (1 producción, 2 pruebas); por defecto $SSINTEGRAL_TIPO_AMBIENTE o el de --ambiente")
+	fs.StringVar(&f.facturador.Server, "ssintegral-server", getenv("SSINTEGRAL_SERVER"), "campo server de SS Integral; por defecto $SSINTEGRAL_SERVER")
+	fs.StringVar(&f.facturador.MailAreaFacturacion, "ssintegral-mail-facturacion", getenv("SSINTEGRAL_MAIL_AREA_FACTURACION"), "correo del área de facturación (MailAreaFacturacionFacturador); por defecto $SSINTEGRAL_MAIL_AREA_FACTURACION")
+	fs.StringVar(&f.facturador.RazonSocial, "ssintegral-razon-social", getenv("SSINTEGRAL_RAZON_SOCIAL"), "razón social del facturador; por defecto $SSINTEGRAL_RAZON_SOCIAL")
+	fs.StringVar(&f.facturador.DigitoVerificacion, "ssintegral-dv", getenv("SSINTEGRAL_DIGITO_VERIFICACION"), "dígito de verificación del NIT del facturador; por defecto $SSINTEGRAL_DIGITO_VERIFICACION")
+	fs.StringVar(&f.facturador.TipoIdentificacion, "ssintegral-tipo-identificacion", getenv("SSINTEGRAL_TIPO_IDENTIFICACION"), "tipo de identificación del facturador (31 = NIT); por defecto $SSINTEGRAL_TIPO_IDENTIFICACION")
 	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
 	fs.StringVar(&f.person.Identificacion, "identificacion", "", "número de documento de quien recibió, si el archivo no lo trae")
 	fs.StringVar(&f.person.Nombres, "nombres", "", "nombres de quien recibió, si el archivo no los trae")
@@ -111,14 +137,29 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	switch {
 	case len(files) == 0:
 		return f, nil, errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
-	case f.rpm <= 0 || f.window <= 0:
-		return f, nil, errors.New("--rate y --ventana deben ser mayores que 0")
+	case f.rpm <= 0 || f.window <= 0 || f.rateCorreo <= 0:
+		return f, nil, errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
 	case f.timeout <= 0:
 		return f, nil, errors.New("--timeout debe ser mayor que 0")
 	case f.retryDelay <= 0 || f.grace < 0:
 		return f, nil, errors.New("--espera-reintento debe ser mayor que 0 y --espera-cierre no puede ser negativa")
 	case f.ambiente != "pruebas" && f.ambiente != "produccion":
 		return f, nil, fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", f.ambiente)
+	}
+	for _, v := range []struct {
+		name, raw string
+		to        *int
+	}{{"--ssintegral-codigo-empresa", *codigoEmpresa, &f.facturador.CodigoEmpresa}, {"--ssintegral-tipo-ambiente", *tipoAmbiente, &f.facturador.TipoAmbiente}} {
+		if raw := strings.TrimSpace(v.raw); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 0 {
+				return f, nil, fmt.Errorf("%s %q debe ser un número entero", v.name, v.raw)
+			}
+			*v.to = n
+		}
+	}
+	if t := f.facturador.TipoAmbiente; t != 0 && t != 1 && t != 2 {
+		return f, nil, fmt.Errorf("--ssintegral-tipo-ambiente %d no existe: use 1 (producción) o 2 (pruebas)", t)
 	}
 	if f.person.TipoIdentificacion != "" {
 		if _, ok := ops.ParseTipoIdentificacion(f.person.TipoIdentificacion); !ok {
@@ -147,42 +188,6 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return exitNothing
 	}
 
-	client := &afacturar.Client{BaseURL: afacturar.HostPruebas, Ambiente: afacturar.AmbientePruebas, Obligado: strings.TrimSpace(f.obligado)}
-	if f.ambiente == "produccion" {
-		client.BaseURL, client.Ambiente = afacturar.HostProduccion, afacturar.AmbienteProduccion
-	}
-	if f.dryRun {
-		// Nothing is sent: no token is needed, and the sandbox is not started.
-	} else if f.sandbox {
-		if client.Obligado == "" {
-			client.Obligado = sandbox.DefaultObligado
-		}
-		client.Token = sandbox.DefaultToken
-		url, stop, err := startSandbox(client.Token, client.Obligado)
-		if err != nil {
-			return fail("no se pudo iniciar el sandbox: %v", err)
-		}
-		defer stop()
-		client.BaseURL = url
-	} else {
-		client.Token = strings.TrimSpace(getenv("AFACTURAR_TOKEN"))
-		switch {
-		case client.Token == "":
-			return fail("falta el token de Afacturar: defina la variable de entorno AFACTURAR_TOKEN (o use --sandbox para probar)")
-		case client.Obligado == "":
-			return fail("falta el NIT del obligado: use --obligado o la variable AFACTURAR_OBLIGADO")
-		}
-	}
-	if f.url != "" {
-		client.BaseURL = strings.TrimRight(f.url, "/")
-	}
-
-	inFlight := f.inFlight
-	if inFlight <= 0 {
-		inFlight = neededInFlight(f.rpm, f.window, f.timeout)
-	}
-	client.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
-
 	wanted, err := parseOps(f.ops)
 	if err != nil {
 		return fail("%v", err)
@@ -202,6 +207,15 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		inputs = append(inputs, in)
 		sheets = append(sheets, in.Sheets()...)
 	}
+	chosen, sheetsOf := chosenOps(wanted, sheets)
+	if len(chosen) == 0 {
+		return fail("ningún archivo tiene la columna de las operaciones pedidas (%s)", f.ops)
+	}
+	uses := map[string]bool{}
+	for _, name := range chosen {
+		uses[name] = true
+	}
+	afacturarOps := uses["acuse"] || uses["cuv"]
 
 	out := f.out
 	if out == "" {
@@ -223,6 +237,64 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		}
 	}
 
+	client := &afacturar.Client{BaseURL: afacturar.HostPruebas, Ambiente: afacturar.AmbientePruebas, Obligado: strings.TrimSpace(f.obligado)}
+	if f.ambiente == "produccion" {
+		client.BaseURL, client.Ambiente = afacturar.HostProduccion, afacturar.AmbienteProduccion
+	}
+	soap := &ssintegral.Client{URL: ssintegral.DefaultURL, SOAP12: f.soap12, Facturador: f.facturador}
+	soap.Facturador.NIT = strings.TrimSpace(soap.Facturador.NIT)
+	if soap.Facturador.TipoAmbiente == 0 {
+		soap.Facturador.TipoAmbiente = client.Ambiente
+	}
+	if f.dryRun {
+		// Nothing is sent: no token is needed, and the sandbox is not started.
+	} else if f.sandbox {
+		if client.Obligado == "" {
+			client.Obligado = sandbox.DefaultObligado
+		}
+		if soap.Facturador.NIT == "" {
+			soap.Facturador.NIT = sandbox.DefaultNIT
+		}
+		client.Token, soap.Facturador.Clave = sandbox.DefaultToken, sandbox.DefaultClave
+		url, stop, err := startSandbox(client.Token, client.Obligado, soap.Facturador.NIT, soap.Facturador.Clave)
+		if err != nil {
+			return fail("no se pudo iniciar el sandbox: %v", err)
+		}
+		defer stop()
+		client.BaseURL, soap.URL = url, url+sandbox.SOAPPath
+	} else {
+		client.Token = strings.TrimSpace(getenv("AFACTURAR_TOKEN"))
+		soap.Facturador.Clave = getenv("SSINTEGRAL_CLAVE")
+		switch {
+		case afacturarOps && client.Token == "":
+			return fail("falta el token de Afacturar: defina la variable de entorno AFACTURAR_TOKEN (o use --sandbox para probar)")
+		case afacturarOps && client.Obligado == "":
+			return fail("falta el NIT del obligado: use --obligado o la variable AFACTURAR_OBLIGADO")
+		case uses["correo"] && soap.Facturador.NIT == "":
+			return fail("falta el NIT del facturador en SS Integral: use --ssintegral-nit o la variable SSINTEGRAL_NIT")
+		case uses["correo"] && soap.Facturador.Clave == "":
+			return fail("falta la clave de SS Integral: defina la variable de entorno SSINTEGRAL_CLAVE (o use --sandbox para probar)")
+		}
+	}
+	if f.url != "" {
+		client.BaseURL = strings.TrimRight(f.url, "/")
+	}
+	if f.soapURL != "" {
+		soap.URL = f.soapURL
+	}
+
+	inFlight := f.inFlight
+	if inFlight <= 0 {
+		if afacturarOps {
+			inFlight = neededInFlight(f.rpm, f.window, f.timeout)
+		}
+		if uses["correo"] {
+			inFlight += neededInFlight(f.rateCorreo, time.Minute, f.timeout)
+		}
+	}
+	client.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
+	soap.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
+
 	journalPath := f.journal
 	if journalPath == "" && f.sandbox && !f.dryRun {
 		// The simulator forgets its registrations when it stops; a
@@ -241,26 +313,34 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 	// A dry run only reads the journal, and only one that exists.
 	var jr pipeline.Journal
-	if _, statErr := os.Stat(journalPath); !f.dryRun || (statErr == nil && client.Obligado != "") {
+	known := (afacturarOps && client.Obligado != "") || (uses["correo"] && soap.Facturador.NIT != "")
+	if _, statErr := os.Stat(journalPath); !f.dryRun || (statErr == nil && known) {
 		j, err := journal.Open(journalPath, client.Obligado)
 		if err != nil {
 			return fail("%v", err)
 		}
 		defer j.Close()
-		jr = j
+		jr = journals{def: j, byOp: map[string]pipeline.Journal{
+			// An invoicer's dispatches are its own, apart from any
+			// obligado's events, even under the same NIT.
+			"correo": j.For("ssintegral:" + soap.Facturador.NIT),
+		}}
 	}
 
-	// Every operation spends the same token's limit: one pacer for all.
+	// Every Afacturar operation spends the same token's limit: one pacer
+	// for them; SS Integral's limit is its own.
 	pacer := pipeline.NewWindowPacer(f.rpm, f.window)
+	correoPacer := pipeline.NewWindowPacer(f.rateCorreo, time.Minute)
 	var (
 		pipeOps []pipeline.Op
 		columns []writers.Columns
 	)
-	for _, name := range chosenOps(wanted, sheets) {
+	for _, name := range chosen {
 		var op interface {
 			pipeline.Operation
 			writers.Columns
 		}
+		opPacer := pacer
 		switch name {
 		case "acuse":
 			op = &ops.Acuse{Client: client, Defaults: f.person}
@@ -269,12 +349,25 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 				return fail("Afacturar aún no publica la dirección de producción de consultar_cuv. Use --url con la que le haya dado Afacturar, o deje la CUV fuera con --ops acuse")
 			}
 			op = &ops.CUV{Client: client}
+		case "correo":
+			dir := f.adjuntosDir
+			if dir == "" {
+				dir = strings.TrimSuffix(out, filepath.Ext(out)) + "-adjuntos"
+			}
+			absDir, err1 := filepath.Abs(dir)
+			absOut, err2 := filepath.Abs(out)
+			if err := errors.Join(err1, err2); err != nil {
+				return fail("%v", err)
+			}
+			op = &ops.Correo{Client: soap, Dir: absDir, Base: filepath.Dir(absOut)}
+			opPacer = correoPacer
 		}
-		pipeOps = append(pipeOps, pipeline.Op{Operation: op, Pacer: pacer})
+		po := pipeline.Op{Operation: op, Pacer: opPacer}
+		if set := sheetsOf[name]; set != nil {
+			po.Sheets = func(s *batch.Sheet) bool { return set[s] }
+		}
+		pipeOps = append(pipeOps, po)
 		columns = append(columns, op)
-	}
-	if len(pipeOps) == 0 {
-		return fail("ningún archivo tiene la columna de las operaciones pedidas (%s)", f.ops)
 	}
 	book, err := writers.Create(out, sheets, columns)
 	if err != nil {
@@ -315,13 +408,13 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 			return fail("%v", err)
 		}
 		if !f.quiet {
-			estimate(stderr, est, f.rpm, f.window)
+			estimate(stderr, est, f.rpm, f.window, f.rateCorreo)
 		}
 		total = est.Rows
 	}
 	var prog *progress
 	if !f.quiet && !f.dryRun {
-		prog = startProgress(stderr, total, pacer)
+		prog = startProgress(stderr, total, pacer, correoPacer)
 		cfg.Sink = prog.sink(book)
 	}
 	sum, runErr := pipeline.Run(ctx, cfg)
@@ -344,7 +437,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	}
 	if !f.quiet {
 		if f.dryRun {
-			estimate(stderr, sum, f.rpm, f.window)
+			estimate(stderr, sum, f.rpm, f.window, f.rateCorreo)
 			fmt.Fprintf(stderr, "  revisión (no se envió nada): %s\n", out)
 		} else {
 			report(stderr, sum, out)
@@ -392,18 +485,29 @@ func (discard) Write(batch.Row, []batch.Result) error { return nil }
 
 // estimate tells, before sending, how many requests the run will make and
 // how long they take at the provider's limit.
-func estimate(w io.Writer, sum pipeline.Summary, rpm int, window time.Duration) {
+func estimate(w io.Writer, sum pipeline.Summary, rpm int, window time.Duration, rateCorreo int) {
 	invalid := 0
 	for _, counts := range sum.Statuses {
 		invalid += counts[batch.StatusInvalido]
 	}
-	d := time.Duration(sum.Requests) * pipeline.Interval(rpm, window)
+	correos := sum.OpRequests["correo"]
+	d := time.Duration(sum.Requests-correos) * pipeline.Interval(rpm, window)
 	per := "por minuto"
 	if window != time.Minute {
 		per = "cada " + window.String()
 	}
-	fmt.Fprintf(w, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). A %d %s: unos %s\n",
-		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, rpm, per, humanDuration(d))
+	pace := fmt.Sprintf("A %d %s", rpm, per)
+	if correos > 0 {
+		// The two providers' limits are spent side by side.
+		d = max(d, time.Duration(correos)*pipeline.Interval(rateCorreo, time.Minute))
+		if sum.Requests > correos {
+			pace += fmt.Sprintf(" (correos: %d por minuto)", rateCorreo)
+		} else {
+			pace = fmt.Sprintf("A %d correos por minuto", rateCorreo)
+		}
+	}
+	fmt.Fprintf(w, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
+		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, humanDuration(d))
 }
 
 // humanDuration rounds a duration the way a person says it.
@@ -423,9 +527,13 @@ func humanDuration(d time.Duration) string {
 var operations = []struct {
 	name string
 	key  batch.Field
+	// needs are the columns that turn the operation on when --ops is not
+	// given: an e-mail goes out only from a sheet that names where.
+	needs []batch.Field
 }{
-	{"acuse", batch.FieldCUFE},
-	{"cuv", batch.FieldCUV},
+	{"acuse", batch.FieldCUFE, []batch.Field{batch.FieldCUFE}},
+	{"cuv", batch.FieldCUV, []batch.Field{batch.FieldCUV}},
+	{"correo", batch.FieldNumeroFactura, []batch.Field{batch.FieldNumeroFactura, batch.FieldMailRecepcion, batch.FieldFechaFactura}},
 }
 
 // parseOps reads --ops; an empty value means "let the files decide".
@@ -441,7 +549,7 @@ func parseOps(v string) (map[string]bool, error) {
 			known = known || op.name == name
 		}
 		if !known {
-			return nil, fmt.Errorf("--ops: operación desconocida %q; use acuse, cuv o ambas separadas por coma", name)
+			return nil, fmt.Errorf("--ops: operación desconocida %q; use acuse, cuv, correo o varias separadas por coma", name)
 		}
 		wanted[name] = true
 	}
@@ -460,25 +568,80 @@ func keyFields(wanted map[string]bool) []batch.Field {
 	return keys
 }
 
-// chosenOps are the wanted operations (by default, every one whose key
-// column some sheet has).
-func chosenOps(wanted map[string]bool, sheets []*batch.Sheet) []string {
+// chosenOps are the wanted operations, with the sheets each is for (nil:
+// every sheet). By default: correo for the sheets of issued invoices (they
+// have the invoice's columns), and acuse and cuv, by their key columns,
+// for the other sheets; a sheet of issued invoices often has a CUFE column
+// too, and its invoices are not for an acuse, as a sheet of received
+// invoices often has their numbers and dates.
+func chosenOps(wanted map[string]bool, sheets []*batch.Sheet) ([]string, map[string]map[*batch.Sheet]bool) {
 	var names []string
-	for _, op := range operations {
-		if len(wanted) > 0 {
+	if len(wanted) > 0 {
+		for _, op := range operations {
 			if wanted[op.name] {
 				names = append(names, op.name)
 			}
-			continue
 		}
-		for _, s := range sheets {
-			if _, ok := s.Index[op.key]; ok {
-				names = append(names, op.name)
-				break
+		return names, nil
+	}
+	has := func(s *batch.Sheet, fields []batch.Field) bool {
+		for _, f := range fields {
+			if _, ok := s.Index[f]; !ok {
+				return false
+			}
+		}
+		return true
+	}
+	isInvoices := func(s *batch.Sheet) bool {
+		for _, op := range operations {
+			if op.name == "correo" {
+				return has(s, op.needs)
+			}
+		}
+		return false
+	}
+	found := map[string]map[*batch.Sheet]bool{}
+	for _, s := range sheets {
+		for _, op := range operations {
+			if has(s, op.needs) && (op.name == "correo") == isInvoices(s) {
+				if found[op.name] == nil {
+					found[op.name] = map[*batch.Sheet]bool{}
+				}
+				found[op.name][s] = true
 			}
 		}
 	}
-	return names
+	for _, op := range operations {
+		if found[op.name] != nil {
+			names = append(names, op.name)
+		}
+	}
+	return names, found
+}
+
+// journals sends each operation's records to its party's journal.
+type journals struct {
+	def  pipeline.Journal
+	byOp map[string]pipeline.Journal
+}
+
+func (j journals) of(op string) pipeline.Journal {
+	if o, ok := j.byOp[op]; ok {
+		return o
+	}
+	return j.def
+}
+
+func (j journals) Recorded(op, key string) (batch.Result, time.Time, bool, error) {
+	return j.of(op).Recorded(op, key)
+}
+
+func (j journals) Begin(op, key, source, request string) (int64, error) {
+	return j.of(op).Begin(op, key, source, request)
+}
+
+func (j journals) End(id int64, op, key string, ans batch.Answer, state batch.Result) error {
+	return j.of(op).End(id, op, key, ans, state)
 }
 
 // jsonSummary is --json's output: the run's figures for automation.
@@ -582,14 +745,15 @@ func onSignals(finished <-chan struct{}, stopStarting, stopFlight func(), grace 
 
 // startSandbox serves the simulated Afacturar on a loopback port for the
 // length of the run, with the latency of a calm day.
-func startSandbox(token, obligado string) (string, func(), error) {
+func startSandbox(token, obligado, nit, clave string) (string, func(), error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return "", nil, err
 	}
 	sb := sandbox.New(sandbox.Config{
-		Tokens:  map[string]string{token: obligado},
-		Latency: func() time.Duration { return 200*time.Millisecond + rand.N(600*time.Millisecond) },
+		Tokens:       map[string]string{token: obligado},
+		Facturadores: map[string]string{nit: clave},
+		Latency:      func() time.Duration { return 200*time.Millisecond + rand.N(600*time.Millisecond) },
 	})
 	srv := &http.Server{Handler: sb, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)

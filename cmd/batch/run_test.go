@@ -147,20 +147,31 @@ func TestRunEndToEnd(t *testing.T) {
 
 // `make run`: the samples against the built-in sandbox end with exit 0.
 func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
-	out := filepath.Join(t.TempDir(), "resultados.xlsx")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "resultados.xlsx")
 	code, msg := runMain(t, env(nil), "run", "--sandbox",
 		"--tipo-identificacion", "CC", "--identificacion", "52123456", "--nombres", "Ana María", "--apellidos", "Gómez Ruiz",
-		"-o", out, "../../samples/facturas-recibidas.xlsx", "../../samples/facturas-recibidas.csv")
+		"-o", out, "../../samples/facturas-recibidas.xlsx", "../../samples/facturas-recibidas.csv", "../../samples/facturas-emitidas.csv")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s", code, msg)
 	}
 	rows := testutil.ReadSheet(t, out, "Resultados")
-	if len(rows) != 13 {
-		t.Fatalf("%d rows, want 13 (8 from the xlsx, 5 from the csv)", len(rows))
+	if len(rows) != 18 {
+		t.Fatalf("%d rows, want 18 (8 from the xlsx, 5 from each csv)", len(rows))
 	}
-	for _, r := range rows {
-		if r["acuse_estado"] != "OK" || len(r["acuse_cude"]) != 96 {
-			t.Errorf("%s fila %s: %s %q", r["archivo"], r["fila"], r["acuse_estado"], r["acuse_cude"])
+	// The received invoices get an acuse and no e-mail, though they have
+	// Prefijo, número and fecha; the issued ones the reverse.
+	for _, r := range rows[:13] {
+		if r["acuse_estado"] != "OK" || len(r["acuse_cude"]) != 96 || r["correo_estado"] != "" {
+			t.Errorf("%s fila %s: acuse %s %q, correo %q", r["archivo"], r["fila"], r["acuse_estado"], r["acuse_cude"], r["correo_estado"])
+		}
+	}
+	for _, r := range rows[13:] {
+		if r["correo_estado"] != "OK" || len(r["correo_cufe"]) != 96 || r["acuse_estado"] != "" {
+			t.Errorf("%s fila %s: correo %s %q (%s), acuse %q", r["archivo"], r["fila"], r["correo_estado"], r["correo_cufe"], r["correo_mensaje"], r["acuse_estado"])
+		}
+		if pdf, err := os.ReadFile(filepath.Join(dir, r["correo_pdf"])); err != nil || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+			t.Errorf("fila %s: PDF %q: %v", r["fila"], r["correo_pdf"], err)
 		}
 	}
 	if rows[12]["Emisor"] != "Distribuidora La Ñapa Ltda." {

@@ -22,18 +22,24 @@ func sandboxCmd(args []string, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:8080", "dirección donde escuchar")
 	token := fs.String("token", sandbox.DefaultToken, "token que acepta")
 	obligado := fs.String("obligado", sandbox.DefaultObligado, "NIT del obligado asociado al token")
+	nit := fs.String("nit", sandbox.DefaultNIT, "NIT del facturador que acepta el SS Integral simulado")
+	clave := fs.String("clave", sandbox.DefaultClave, "clave de ese facturador")
 	rpm := fs.Int("rate", 120, "solicitudes por minuto por token antes de responder 429 (negativo: sin límite)")
 	latency := fs.Duration("latencia", 0, "demora de cada respuesta")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
 
-Sirve un Afacturar simulado (acuse_recibo_fev y consultar_cuv) para probar sin
-credenciales. Un CUFE que empieza por "dead" es desconocido para su DIAN
-(regla DOC01); un CUV que empieza por "dead" nunca fue emitido.
+Sirve un Afacturar simulado (acuse_recibo_fev y consultar_cuv) y un SS Integral
+simulado (EnvioCorreo en /ServicioSSIntegral.asmx, SOAP 1.1 y 1.2) para probar
+sin credenciales. Un CUFE que empieza por "dead" es desconocido para su DIAN
+(regla DOC01); un CUV que empieza por "dead" nunca fue emitido; una factura
+enviada dos veces recibe la regla 90 (documento procesado anteriormente).
 
 Ejemplo:
   batch sandbox --addr 127.0.0.1:8080 &
   AFACTURAR_TOKEN=sandbox-token batch run --url http://127.0.0.1:8080 --obligado 900123456 recibidas.xlsx
+  SSINTEGRAL_NIT=900123456 SSINTEGRAL_CLAVE=sandbox-clave batch run \
+      --soap-url http://127.0.0.1:8080/ServicioSSIntegral.asmx emitidas.xlsx
 
 Opciones:
 `)
@@ -45,7 +51,7 @@ Opciones:
 		}
 		return exitNothing
 	}
-	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm}
+	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm, Facturadores: map[string]string{*nit: *clave}}
 	if *latency > 0 {
 		cfg.Latency = func() time.Duration { return *latency }
 	}
@@ -55,7 +61,8 @@ Opciones:
 		return exitNothing
 	}
 	srv := &http.Server{Handler: sandbox.New(cfg), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Fprintf(stdout, "Sandbox de Afacturar en http://%s (token %q, obligado %s). Ctrl+C para terminar.\n", ln.Addr(), *token, *obligado)
+	fmt.Fprintf(stdout, "Sandbox de Afacturar en http://%s (token %q, obligado %s) y de SS Integral en http://%s%s (NIT %s). Ctrl+C para terminar.\n",
+		ln.Addr(), *token, *obligado, ln.Addr(), sandbox.SOAPPath, *nit)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
 	go func() {

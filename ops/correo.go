@@ -1,0 +1,251 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"batch"
+	"batch/ssintegral"
+)
+
+// MaxAdjuntos bounds the files attached to one invoice: an e-mail larger
+// than this is refused by most mail servers on the way.
+const MaxAdjuntos = 20 << 20
+
+// Correo sends each row's invoice to its buyer with SS Integral's
+// EnvioCorreo, and keeps the PDF and XML it answers with.
+type Correo struct {
+	Client *ssintegral.Client
+	// Dir is where the answers' PDF and XML are saved.
+	Dir string
+	// Base is the workbook's folder: the cells name the files relative to
+	// it, so the workbook and its folder of files can move together.
+	Base string
+}
+
+func (*Correo) Name() string { return "correo" }
+
+// KeyField is the column that holds the operation's key.
+func (*Correo) KeyField() batch.Field { return batch.FieldNumeroFactura }
+
+// Columns are the dispatch's output columns, in workbook order.
+func (*Correo) Columns() []string {
+	return []string{"correo_estado", "correo_cufe", "correo_cude", "correo_qr", "correo_descripcion",
+		"correo_dian_valido", "correo_dian_estado", "correo_dian_mensaje", "correo_pdf", "correo_xml",
+		"correo_codigo", "correo_mensaje"}
+}
+
+// Cells returns a result's values in Columns' order.
+func (o *Correo) Cells(r batch.Result) []any {
+	if r.Status == "" {
+		return make([]any, len(o.Columns()))
+	}
+	v := func(k string) any { return str(r.Values[k]) }
+	return []any{string(r.Status), v(ssintegral.ValueCUFE), v(ssintegral.ValueCUDE), v(ssintegral.ValueQR),
+		v(ssintegral.ValueDescripcion), v(ssintegral.ValueDIANValido), v(ssintegral.ValueDIANEstado),
+		v(ssintegral.ValueDIANMensaje), o.relative(str(r.Values[ssintegral.ValuePDF])),
+		o.relative(str(r.Values[ssintegral.ValueXML])), r.Code, r.Message}
+}
+
+func (o *Correo) relative(path string) string {
+	if path == "" || o.Base == "" {
+		return path
+	}
+	rel, err := filepath.Rel(o.Base, path)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return path
+	}
+	return filepath.ToSlash(rel)
+}
+
+// Check returns the row's key (Prefijo and NumeroFactura, as DIAN names the
+// invoice) or why it must not be sent.
+func (o *Correo) Check(row batch.Row) (string, string) {
+	_, key, problem := o.build(row, false)
+	return key, problem
+}
+
+// Request is what Send sends for the row, without the Clave and the
+// attachments' content, for the journal.
+func (o *Correo) Request(row batch.Row) string {
+	f, _, _ := o.build(row, false)
+	return o.Client.Request(f)
+}
+
+// Send dispatches the invoice and saves the files of the answer.
+func (o *Correo) Send(ctx context.Context, row batch.Row) batch.Answer {
+	f, key, problem := o.build(row, true)
+	if problem != "" {
+		return batch.Answer{Class: batch.ClassRejected, Message: problem}
+	}
+	ans := o.Client.EnvioCorreo(ctx, f)
+	for _, file := range []struct{ value, ext string }{{ssintegral.ValuePDF, ".pdf"}, {ssintegral.ValueXML, ".xml"}} {
+		content, ok := ans.Values[file.value].([]byte)
+		if !ok {
+			continue
+		}
+		path, err := o.save(key+file.ext, content)
+		if err != nil {
+			delete(ans.Values, file.value)
+			ans.Message = joinNote(ans.Message, fmt.Sprintf("no se pudo guardar el %s recibido: %v", strings.ToUpper(file.ext[1:]), err))
+			continue
+		}
+		ans.Values[file.value] = path
+	}
+	return ans
+}
+
+// save writes a received file whole or not at all.
+func (o *Correo) save(name string, content []byte) (string, error) {
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		return "", err
+	}
+	path := filepath.Join(o.Dir, fileName(name))
+	tmp, err := os.CreateTemp(o.Dir, ".correo-*.tmp")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(content); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return "", err
+	}
+	return filepath.Abs(path)
+}
+
+// fileName keeps what is safe in a file name on every system.
+func fileName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+func joinNote(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + "; " + b
+}
+
+// build turns a row into the invoice to send; with files, the attachments
+// are read, otherwise only checked.
+func (o *Correo) build(row batch.Row, files bool) (ssintegral.Factura, string, string) {
+	get := func(f batch.Field) string { return strings.TrimSpace(row.Get(f)) }
+	f := ssintegral.Factura{
+		Resolucion:                get(batch.FieldResolucion),
+		Prefijo:                   strings.ToUpper(get(batch.FieldPrefijo)),
+		NumeroFactura:             get(batch.FieldNumeroFactura),
+		MailRecepcion:             get(batch.FieldMailRecepcion),
+		TelefonoRecepcion:         get(batch.FieldTelefonoRecepcion),
+		NombreEmpresaRecepcion:    get(batch.FieldNombreEmpresaRecepcion),
+		NitEmpresaRecepcion:       get(batch.FieldNitEmpresaRecepcion),
+		TipoDocumento:             get(batch.FieldTipoDocumento),
+		DigitoVerificacionCliente: get(batch.FieldDigitoVerificacionCliente),
+		RutaArchivo:               get(batch.FieldRutaArchivo),
+		TipoIdentificacionCliente: get(batch.FieldTipoIdentificacionCliente),
+		NombreDocumento:           get(batch.FieldNombreDocumento),
+	}
+	switch n := f.NumeroFactura; {
+	case n == "":
+		return f, "", "NumeroFactura: la celda está vacía"
+	case isScientific(n):
+		return f, "", fmt.Sprintf("NumeroFactura: «%s» fue convertido en número por la hoja de cálculo; escríbalo como texto", n)
+	case strings.ContainsAny(n, " \t;,"):
+		return f, "", fmt.Sprintf("NumeroFactura: «%s» tiene espacios o separadores", n)
+	case strings.ContainsAny(f.Prefijo, " \t;,"):
+		return f, "", fmt.Sprintf("Prefijo: «%s» tiene espacios o separadores", f.Prefijo)
+	}
+	key := f.Prefijo + strings.ToUpper(f.NumeroFactura)
+	raw := get(batch.FieldFechaFactura)
+	if raw == "" {
+		return f, "", "FechaFactura: la celda está vacía"
+	}
+	d, ok := NormalizeDate(raw)
+	if !ok {
+		return f, "", fmt.Sprintf("FechaFactura: «%s» no es una fecha; escríbala como AAAA-MM-DD", raw)
+	}
+	f.FechaFactura = d + "T00:00:00"
+	if problem := checkMails(f.MailRecepcion); problem != "" {
+		return f, "", problem
+	}
+	adjuntos, problem := attachments(row, files)
+	if problem != "" {
+		return f, "", problem
+	}
+	f.Adjuntos = adjuntos
+	return f, key, ""
+}
+
+// checkMails checks MailRecepcion: one or more addresses separated by ; or ,.
+func checkMails(raw string) string {
+	if raw == "" {
+		return "MailRecepcion: la celda está vacía; es el correo al que se envía la factura"
+	}
+	for _, m := range strings.FieldsFunc(raw, func(r rune) bool { return r == ';' || r == ',' }) {
+		m = strings.TrimSpace(m)
+		at := strings.LastIndex(m, "@")
+		if at < 1 || at == len(m)-1 || strings.ContainsAny(m, " \t<>\"") || !strings.Contains(m[at:], ".") ||
+			strings.HasSuffix(m, ".") || strings.Contains(m[at:], "..") {
+			return fmt.Sprintf("MailRecepcion: «%s» no es un correo electrónico", m)
+		}
+	}
+	return ""
+}
+
+// attachments reads the Adjuntos cell: paths separated by ;, relative to
+// the input file's folder unless absolute.
+func attachments(row batch.Row, read bool) ([]ssintegral.Adjunto, string) {
+	raw := strings.TrimSpace(row.Get(batch.FieldAdjuntos))
+	if raw == "" {
+		return nil, ""
+	}
+	var (
+		out   []ssintegral.Adjunto
+		total int64
+	)
+	for _, p := range strings.Split(raw, ";") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		path := p
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(filepath.Dir(row.Sheet.File), path)
+		}
+		info, err := os.Stat(path)
+		switch {
+		case err != nil:
+			return nil, fmt.Sprintf("Adjuntos: no se encuentra el archivo «%s»", p)
+		case !info.Mode().IsRegular():
+			return nil, fmt.Sprintf("Adjuntos: «%s» no es un archivo", p)
+		}
+		if total += info.Size(); total > MaxAdjuntos {
+			return nil, fmt.Sprintf("Adjuntos: pesan más de %d MB, el máximo para un correo", MaxAdjuntos>>20)
+		}
+		a := ssintegral.Adjunto{Nombre: filepath.Base(path)}
+		if read {
+			if a.Contenido, err = os.ReadFile(path); err != nil {
+				return nil, fmt.Sprintf("Adjuntos: no se pudo leer «%s»: %v", p, err)
+			}
+		}
+		out = append(out, a)
+	}
+	return out, ""
+}

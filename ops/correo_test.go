@@ -1,0 +1,43 @@
+package ops
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"batch"
+)
+
+func TestCorreoCheck(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "oc.pdf"), []byte("%PDF"), 0o644)
+	big := filepath.Join(dir, "grande.zip")
+	os.WriteFile(big, nil, 0o644)
+	os.Truncate(big, MaxAdjuntos+1)
+	sheet := &batch.Sheet{File: filepath.Join(dir, "emitidas.xlsx"), Index: map[batch.Field]int{
+		batch.FieldPrefijo: 0, batch.FieldNumeroFactura: 1, batch.FieldFechaFactura: 2, batch.FieldMailRecepcion: 3, batch.FieldAdjuntos: 4}}
+	cases := []struct {
+		cells        []string
+		key, problem string
+	}{
+		{[]string{" sett ", "1001", "2026-11-20", "a@b.co", "oc.pdf"}, "SETT1001", ""},
+		{[]string{"", "1001", "20/11/2026", "a@b.co; c@d.com.co", ""}, "1001", ""},
+		{[]string{"FE", "9.9E+14", "2026-11-20", "a@b.co", ""}, "", "NumeroFactura: «9.9E+14» fue convertido en número por la hoja de cálculo; escríbalo como texto"},
+		{[]string{"FE", "", "2026-11-20", "a@b.co", ""}, "", "NumeroFactura: la celda está vacía"},
+		{[]string{"FE", "1", "", "a@b.co", ""}, "", "FechaFactura: la celda está vacía"},
+		{[]string{"FE", "1", "mañana", "a@b.co", ""}, "", "FechaFactura: «mañana» no es una fecha; escríbala como AAAA-MM-DD"},
+		{[]string{"FE", "1", "2026-11-20", "", ""}, "", "MailRecepcion: la celda está vacía; es el correo al que se envía la factura"},
+		{[]string{"FE", "1", "2026-11-20", "a@b", ""}, "", "MailRecepcion: «a@b» no es un correo electrónico"},
+		{[]string{"FE", "1", "2026-11-20", "Ana <a@b.co>", ""}, "", "MailRecepcion: «Ana <a@b.co>» no es un correo electrónico"},
+		{[]string{"FE", "1", "2026-11-20", "a@b.co", "oc.pdf;falta.pdf"}, "", "Adjuntos: no se encuentra el archivo «falta.pdf»"},
+		{[]string{"FE", "1", "2026-11-20", "a@b.co", "oc.pdf; grande.zip"}, "", "Adjuntos: pesan más de 20 MB, el máximo para un correo"},
+		{[]string{"FE", "1", "2026-11-20", "a@b.co", "."}, "", "Adjuntos: «.» no es un archivo"},
+	}
+	o := &Correo{}
+	for _, tc := range cases {
+		key, problem := o.Check(batch.Row{Sheet: sheet, Cells: tc.cells})
+		if key != tc.key || problem != tc.problem {
+			t.Errorf("%q: got %q %q, want %q %q", tc.cells, key, problem, tc.key, tc.problem)
+		}
+	}
+}
