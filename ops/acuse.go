@@ -150,6 +150,28 @@ func isScientific(s string) bool {
 	return j > i && j == len(s)
 }
 
+// isLongNumber reports whether s is only digits, more than 15 of them
+// significant: what a spreadsheet keeps of a long number after Excel's 15
+// digits of precision, the rest already turned into zeros.
+func isLongNumber(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789") == "" && len(strings.TrimLeft(s, "0")) > 15
+}
+
+// Damaged reports whether a key or number was turned into a number by a
+// spreadsheet and lost digits on the way: scientific notation, or more
+// than 15 significant digits.
+func Damaged(s string) bool { return isScientific(s) || isLongNumber(s) }
+
+// wholeNumber drops the zero decimals a number format adds to an
+// identification stored as a number ("52123456.00" in a "0.00" column).
+func wholeNumber(s string) string {
+	i := strings.LastIndexAny(s, ".,")
+	if i <= 0 || i == len(s)-1 || strings.Trim(s[i+1:], "0") != "" || strings.Trim(s[:i], "0123456789") != "" {
+		return s
+	}
+	return s[:i]
+}
+
 // CheckCUFE normalises a CUFE (trimmed, lowercase) and checks its form: 96
 // hexadecimal characters, nothing else.
 func CheckCUFE(raw string) (string, string) {
@@ -157,8 +179,8 @@ func CheckCUFE(raw string) (string, string) {
 	switch {
 	case c == "":
 		return "", "CUFE: la celda está vacía"
-	case isScientific(c):
-		return "", fmt.Sprintf("CUFE: «%s» fue convertido en número por la hoja de cálculo; escríbalo como texto", raw)
+	case isScientific(c) || (isLongNumber(c) && len(c) != 96):
+		return "", fmt.Sprintf("CUFE: «%s» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto", strings.TrimSpace(raw))
 	case strings.ContainsAny(c, " -\t"):
 		return "", "CUFE: contiene espacios o guiones; debe ser solo 96 caracteres hexadecimales (0-9, a-f)"
 	case utf8.RuneCountInString(c) != 96:
@@ -218,10 +240,12 @@ func CheckPerson(p Person) (afacturar.Persona, string) {
 	switch {
 	case id == "":
 		return out, "identificacion: falta (columna del archivo o --identificacion)"
-	case isScientific(id):
-		return out, fmt.Sprintf("identificacion: «%s» fue dañada por la hoja de cálculo (notación científica); escríbala como texto", id)
+	case Damaged(id):
+		return out, fmt.Sprintf("identificacion: «%s» fue convertida en número por la hoja de cálculo, que perdió cifras; escríbala como texto", id)
 	case grouped.MatchString(id):
 		id = strings.NewReplacer(".", "", ",", "").Replace(id)
+	default:
+		id = wholeNumber(id)
 	}
 	out = afacturar.Persona{TipoIdentificacion: t, Identificacion: id,
 		Nombres: strings.TrimSpace(p.Nombres), Apellidos: strings.TrimSpace(p.Apellidos),

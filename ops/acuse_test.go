@@ -47,15 +47,23 @@ func TestCheckPerson(t *testing.T) {
 	if problem != "" || p.Identificacion != "52123456" || p.TipoIdentificacion != 13 || p.Area != "" {
 		t.Errorf("CheckPerson(ok) = %+v, %q", p, problem)
 	}
+	for in, want := range map[string]string{"52123456.00": "52123456", "52123456,0": "52123456", "0052123456": "0052123456", "AB123.00": "AB123.00", "123456789012345": "123456789012345"} {
+		q := ok
+		q.Identificacion = in
+		if p, problem := CheckPerson(q); problem != "" || p.Identificacion != want {
+			t.Errorf("identificacion %q read as %q (%q), want %q", in, p.Identificacion, problem, want)
+		}
+	}
 	cases := map[string]func(*Person){
-		"tipo_identificacion: falta":     func(p *Person) { p.TipoIdentificacion = "" },
-		"no es un código válido":         func(p *Person) { p.TipoIdentificacion = "77" },
-		"identificacion: falta":          func(p *Person) { p.Identificacion = "" },
-		"notación científica":            func(p *Person) { p.Identificacion = "1.00200300400501E+15" },
-		"nombres: «Al» tiene menos de 3": func(p *Person) { p.Nombres = "Al" },
-		"apellidos: falta":               func(p *Person) { p.Apellidos = " " },
-		"cargo: «TI» tiene menos de 3":   func(p *Person) { p.Cargo = "TI" },
-		"area: «RH» tiene menos de 3":    func(p *Person) { p.Area = "RH" },
+		"tipo_identificacion: falta":                      func(p *Person) { p.TipoIdentificacion = "" },
+		"no es un código válido":                          func(p *Person) { p.TipoIdentificacion = "77" },
+		"identificacion: falta":                           func(p *Person) { p.Identificacion = "" },
+		"«1.00200300400501E+15» fue convertida en número": func(p *Person) { p.Identificacion = "1.00200300400501E+15" },
+		"«12345678901234567000» fue convertida en número": func(p *Person) { p.Identificacion = "12345678901234567000" },
+		"nombres: «Al» tiene menos de 3":                  func(p *Person) { p.Nombres = "Al" },
+		"apellidos: falta":                                func(p *Person) { p.Apellidos = " " },
+		"cargo: «TI» tiene menos de 3":                    func(p *Person) { p.Cargo = "TI" },
+		"area: «RH» tiene menos de 3":                     func(p *Person) { p.Area = "RH" },
 	}
 	for want, mutate := range cases {
 		p := ok

@@ -151,7 +151,7 @@ func (o *Correo) build(row batch.Row, files bool) (ssintegral.Factura, string, s
 	f := ssintegral.Factura{
 		Resolucion:                get(batch.FieldResolucion),
 		Prefijo:                   strings.ToUpper(get(batch.FieldPrefijo)),
-		NumeroFactura:             get(batch.FieldNumeroFactura),
+		NumeroFactura:             wholeNumber(get(batch.FieldNumeroFactura)),
 		MailRecepcion:             get(batch.FieldMailRecepcion),
 		TelefonoRecepcion:         get(batch.FieldTelefonoRecepcion),
 		NombreEmpresaRecepcion:    get(batch.FieldNombreEmpresaRecepcion),
@@ -165,8 +165,8 @@ func (o *Correo) build(row batch.Row, files bool) (ssintegral.Factura, string, s
 	switch n := f.NumeroFactura; {
 	case n == "":
 		return f, "", "NumeroFactura: la celda está vacía"
-	case isScientific(n):
-		return f, "", fmt.Sprintf("NumeroFactura: «%s» fue convertido en número por la hoja de cálculo; escríbalo como texto", n)
+	case Damaged(n):
+		return f, "", fmt.Sprintf("NumeroFactura: «%s» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto", n)
 	case strings.ContainsAny(n, " \t;,"):
 		return f, "", fmt.Sprintf("NumeroFactura: «%s» tiene espacios o separadores", n)
 	case strings.ContainsAny(f.Prefijo, " \t;,"):

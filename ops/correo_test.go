@@ -22,7 +22,9 @@ func TestCorreoCheck(t *testing.T) {
 	}{
 		{[]string{" sett ", "1001", "2026-11-20", "a@b.co", "oc.pdf"}, "SETT1001", ""},
 		{[]string{"", "1001", "20/11/2026", "a@b.co; c@d.com.co", ""}, "1001", ""},
-		{[]string{"FE", "9.9E+14", "2026-11-20", "a@b.co", ""}, "", "NumeroFactura: «9.9E+14» fue convertido en número por la hoja de cálculo; escríbalo como texto"},
+		{[]string{"FE", "9.9E+14", "2026-11-20", "a@b.co", ""}, "", "NumeroFactura: «9.9E+14» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto"},
+		{[]string{"FE", "1234567890123456789", "2026-11-20", "a@b.co", ""}, "", "NumeroFactura: «1234567890123456789» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto"},
+		{[]string{"FE", "1001.00", "46346", "a@b.co", ""}, "FE1001", ""},
 		{[]string{"FE", "", "2026-11-20", "a@b.co", ""}, "", "NumeroFactura: la celda está vacía"},
 		{[]string{"FE", "1", "", "a@b.co", ""}, "", "FechaFactura: la celda está vacía"},
 		{[]string{"FE", "1", "mañana", "a@b.co", ""}, "", "FechaFactura: «mañana» no es una fecha; escríbala como AAAA-MM-DD"},

@@ -25,13 +25,16 @@ func TestCheckCUV(t *testing.T) {
 }
 
 func TestNormalizeDate(t *testing.T) {
-	for in, want := range map[string]string{"2025-01-30": "2025-01-30", "30/01/2025": "2025-01-30", "3/1/2025": "2025-01-03", "2025-01-30T11:25:00": "2025-01-30", "2025/01/30": "2025-01-30"} {
+	for in, want := range map[string]string{"2025-01-30": "2025-01-30", "30/01/2025": "2025-01-30", "3/1/2025": "2025-01-03", "2025-01-30T11:25:00": "2025-01-30", "2025/01/30": "2025-01-30",
+		"46346": "2026-11-20", "46346.75": "2026-11-20", "20-Nov-2026": "2026-11-20", "20-nov-2026": "2026-11-20", "3-ene-2026": "2026-01-03", "20-dic-26": "2026-12-20"} {
 		if got, ok := NormalizeDate(in); !ok || got != want {
 			t.Errorf("NormalizeDate(%q) = %q, %v", in, got, ok)
 		}
 	}
-	if _, ok := NormalizeDate("mañana"); ok {
-		t.Error("a word read as a date")
+	for _, in := range []string{"mañana", "1234", "990000001", "32/01/2026"} {
+		if got, ok := NormalizeDate(in); ok {
+			t.Errorf("NormalizeDate(%q) = %q: not a date", in, got)
+		}
 	}
 }
 

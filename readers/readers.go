@@ -77,7 +77,7 @@ func Open(path string, opt Options) (*Input, error) {
 	if len(opt.Keys) == 0 {
 		opt.Keys = []batch.Field{batch.FieldCUFE}
 	}
-	head, err := readHead(path, 8)
+	head, err := readHead(path, 512)
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +86,11 @@ func Open(path string, opt Options) (*Input, error) {
 	switch {
 	case ext == ".xls" && bytes.HasPrefix(head, oleMagic):
 		return nil, inputErr(path, "es un libro de Excel 97-2003 (.xls), que no se puede leer. Ábralo en Excel o LibreOffice y guárdelo como .xlsx")
+	case (ext == ".xlsx" || ext == ".xlsm") && bytes.HasPrefix(head, oleMagic) && opt.Password == "":
+		// Excel keeps a workbook with a password in an OLE container.
+		return nil, inputErr(path, "el libro está protegido con contraseña: dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)")
+	case isHTML(head):
+		return nil, inputErr(path, "es una página web (HTML) con nombre de hoja de cálculo, como las que exportan algunos sistemas. Ábrala en Excel o LibreOffice y guárdela como .xlsx")
 	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(head, zipMagic):
 		src, err = openXLSX(path, opt)
 	case ext == ".csv" || ext == ".txt":
@@ -102,6 +107,19 @@ func Open(path string, opt Options) (*Input, error) {
 		return nil, noKeyColumn(path, opt.Keys, found)
 	}
 	return &Input{Path: path, src: src}, nil
+}
+
+// isHTML reports whether a file starts like a web page: what some ERPs
+// save under a .xls name, and Excel's "página web" format.
+func isHTML(head []byte) bool {
+	h := bytes.TrimLeft(bytes.TrimPrefix(head, []byte("\xef\xbb\xbf")), " \t\r\n")
+	h = bytes.ToLower(h[:min(len(h), 64)])
+	for _, p := range []string{"<!doctype html", "<html", "<table", "<head", "mime-version:"} {
+		if bytes.HasPrefix(h, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }
 
 var (

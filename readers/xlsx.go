@@ -1,8 +1,10 @@
 package readers
 
 import (
+	"archive/zip"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -10,13 +12,53 @@ import (
 	"batch"
 )
 
-// Unzip limits, set on purpose: a worksheet larger than xmlInMemory is
-// unpacked to a temporary file instead of memory, and a workbook that
-// inflates past unzipLimit is refused before it fills the disk.
+// Unzip limits, set on purpose. A worksheet larger than xmlInMemory is
+// unpacked to a temporary file instead of memory. A workbook is refused
+// before anything is unpacked when its parts add up to more than
+// unzipLimit, or to more than maxRatio times the file's size once past
+// unzipFloor: a real workbook's XML compresses 5 to 30 times, a zip bomb's
+// a thousand. (excelize enforces the same bound on what it unpacks, and Go's
+// zip reader refuses a part that inflates past the size it declares.)
 const (
-	unzipLimit  = 4 << 30
+	unzipLimit  = 2 << 30
+	unzipFloor  = 256 << 20
+	maxRatio    = 200
 	xmlInMemory = 16 << 20
 )
+
+// unzipBound is how far a workbook of this size may inflate.
+func unzipBound(size int64) int64 {
+	return min(unzipLimit, max(unzipFloor, size*maxRatio))
+}
+
+// checkInflation reads a zip's directory, not its content, and refuses a
+// workbook that would inflate past its bound.
+func checkInflation(path string) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil // excelize says what is wrong with it
+	}
+	defer z.Close()
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	var total uint64
+	for _, f := range z.File {
+		total += f.UncompressedSize64
+	}
+	if bound := unzipBound(st.Size()); total > uint64(bound) {
+		return inputErr(path, "el libro se descomprime en %s, %d veces su tamaño: un libro real no crece así (parece una «bomba zip») y no se abre", sizeText(total), total/uint64(max(st.Size(), 1)))
+	}
+	return nil
+}
+
+func sizeText(n uint64) string {
+	if n >= 1<<30 {
+		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
+	}
+	return fmt.Sprintf("%d MB", n>>20)
+}
 
 type xlsxSource struct {
 	f    *excelize.File
@@ -27,11 +69,18 @@ type xlsxSource struct {
 func (s *xlsxSource) found() string { return strings.Join(s.seen, "; ") }
 
 func openXLSX(path string, opt Options) (source, error) {
+	if err := checkInflation(path); err != nil {
+		return nil, err
+	}
+	var bound int64 = unzipLimit
+	if st, err := os.Stat(path); err == nil {
+		bound = unzipBound(st.Size())
+	}
 	f, err := excelize.OpenFile(path, excelize.Options{
 		Password:          opt.Password,
 		ShortDatePattern:  "yyyy-mm-dd",
-		UnzipSizeLimit:    unzipLimit,
-		UnzipXMLSizeLimit: xmlInMemory,
+		UnzipSizeLimit:    bound,
+		UnzipXMLSizeLimit: min(xmlInMemory, bound),
 	})
 	if err != nil {
 		return nil, xlsxOpenError(path, err, opt.Password != "")
@@ -59,7 +108,7 @@ func xlsxOpenError(path string, err error, withPassword bool) error {
 	case strings.Contains(err.Error(), "zip:"):
 		return inputErr(path, "el libro está dañado o incompleto (%v); vuelva a exportarlo", err)
 	case strings.Contains(err.Error(), "unzip size"):
-		return inputErr(path, "el libro se descomprime a más de %d GiB; no se procesa", unzipLimit>>30)
+		return inputErr(path, "el libro se descomprime en más de lo que un libro real ocupa (parece una «bomba zip»); no se abre")
 	}
 	return inputErr(path, "no se pudo leer el libro: %v", err)
 }

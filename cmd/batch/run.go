@@ -443,6 +443,13 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 			report(stderr, sum, out)
 		}
 	}
+	if sum.Rows == 0 && runErr == nil && !f.quiet {
+		var where []string
+		for _, sh := range sheets {
+			where = append(where, fmt.Sprintf("«%s» (encabezado en la fila %d)", sh.Name, sh.HeaderRow))
+		}
+		fmt.Fprintf(stderr, "batch: no hay filas de datos debajo del encabezado en %s: no había nada que enviar\n", strings.Join(where, ", "))
+	}
 
 	code := exitOK
 	switch {
