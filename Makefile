@@ -6,7 +6,13 @@ GO ?= go
 # has no person columns.
 SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "Ana María" --apellidos "Gómez Ruiz"
 
-.PHONY: run test bench capturas build cc office
+# The fuzz targets, package:target; make test gives each FUZZTIME, make fuzz
+# longer. A crash found is written under the package's testdata/fuzz/ and
+# stays there as a test case.
+FUZZ = readers:FuzzCSV readers:FuzzHeader readers:FuzzCleanCell afacturar:FuzzAnswer ssintegral:FuzzAnswer
+FUZZTIME ?= 10s
+
+.PHONY: run test fuzz bench capturas build cc office
 
 ## run: the main job, on samples/, against the built-in sandbox
 run:
@@ -14,10 +20,21 @@ run:
 		-o samples/resultados.xlsx samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv \
 		samples/facturas-emitidas.csv
 
-## test: every test, with the race detector
+## test: a short run of every fuzz target, then every test with the race
+## detector (its summary comes last)
 test: cc
 	$(GO) vet ./...
+	@$(MAKE) --no-print-directory fuzz
 	$(GO) tool gotestsum --format pkgname-and-test-fails -- -race -count=1 ./...
+
+## fuzz: each fuzz target for FUZZTIME (make fuzz FUZZTIME=3m)
+fuzz:
+	@set -e; for t in $(FUZZ); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "fuzz $$pkg $$name $(FUZZTIME)"; \
+		out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | tail -n 2; \
+	done
 
 ## bench: pacing against a strict sliding window, and reading a million rows,
 ## each figure as a ratio against a baseline measured in the same run

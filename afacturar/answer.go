@@ -41,6 +41,8 @@ type reply struct {
 }
 
 func readReply(status int, header http.Header, body []byte) reply {
+	// Whatever the body quotes reaches a person: keep it valid text.
+	body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
 	r := reply{status: status, code: status, codeText: strconv.Itoa(status), retryAfter: parseRetryAfter(header.Get("Retry-After")), body: string(body)}
 	var env envelope
 	trimmed := bytes.TrimSpace(body)
@@ -199,6 +201,12 @@ func formatRules(rules []DIANRule, fallback string) string {
 // classify turns a reply into an Answer for everything but success, which
 // only the operation can read. ok=false means "code 0: read the resultado".
 func (r reply) classify() (a batch.Answer, success bool) {
+	defer func() {
+		// An answer with nothing to say still gets a row's reason.
+		if !success && a.Message == "" && a.Class != batch.ClassOK && a.Class != batch.ClassAlreadyDone {
+			a.Message = fmt.Sprintf("Afacturar respondió sin descripción (HTTP %d, código %s)", r.status, r.codeText)
+		}
+	}()
 	a = batch.Answer{Code: r.codeText, HTTPStatus: r.status, RetryAfter: r.retryAfter, Response: r.body}
 	if r.status == http.StatusTooManyRequests || r.code == 429 {
 		a.Class = batch.ClassRateLimited

@@ -63,6 +63,11 @@ func (c *Client) ConsultarCUV(ctx context.Context, q CUVQuery) batch.Answer {
 	if !success {
 		return ans
 	}
+	return cuvResult(r, ans)
+}
+
+// cuvResult reads a successful consultar_cuv's resultado.
+func cuvResult(r reply, ans batch.Answer) batch.Answer {
 	var res map[string]any
 	if err := json.Unmarshal(r.resultado, &res); err != nil || res == nil {
 		ans.Class = batch.ClassUnexpected

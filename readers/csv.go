@@ -85,7 +85,9 @@ func (s *csvSource) detectEncoding(f *os.File) error {
 	head = head[:n]
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
-		s.dialect.Encoding, s.enc, s.bom = "UTF-8", encoding.Nop, 3
+		// The mark promises UTF-8; a byte that breaks the promise becomes
+		// U+FFFD, visible in the workbook, not invalid text in it.
+		s.dialect.Encoding, s.enc, s.bom = "UTF-8", unicode.UTF8, 3
 		return nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):
 		s.dialect.Encoding, s.enc = "UTF-16", unicode.UTF16(unicode.LittleEndian, unicode.ExpectBOM)

@@ -302,9 +302,9 @@ func elide(body []byte) string {
 }
 
 func excerpt(body []byte, err error) string {
-	s := strings.Join(strings.Fields(string(body)), " ")
-	if len(s) > 200 {
-		s = s[:200] + "…"
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "\uFFFD")), " ")
+	if r := []rune(s); len(r) > 200 {
+		s = string(r[:200]) + "…"
 	}
 	if s == "" && err != nil {
 		return err.Error()
