@@ -93,7 +93,7 @@ func Open(path string, opt Options) (*Input, error) {
 		return nil, inputErr(path, "es una página web (HTML) con nombre de hoja de cálculo, como las que exportan algunos sistemas. Ábrala en Excel o LibreOffice y guárdela como .xlsx")
 	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(head, zipMagic):
 		src, err = openXLSX(path, opt)
-	case ext == ".csv" || ext == ".txt":
+	case ext == ".csv" || ext == ".txt" || ext == ".tsv":
 		src, err = openCSV(path, opt)
 	default:
 		return nil, inputErr(path, "formato no reconocido (%s): use .xlsx o .csv", ext)

@@ -39,6 +39,18 @@ func checkInflation(path string) error {
 		return nil // excelize says what is wrong with it
 	}
 	defer z.Close()
+	names := map[string]bool{}
+	for _, f := range z.File {
+		names[f.Name] = true
+	}
+	switch {
+	case names["content.xml"] && names["mimetype"]:
+		return inputErr(path, "es una hoja de OpenDocument (.ods), que no se lee. Ábrala en LibreOffice y guárdela como .xlsx")
+	case names["xl/workbook.bin"]:
+		return inputErr(path, "es un libro binario de Excel (.xlsb), que no se lee. Ábralo en Excel y guárdelo como .xlsx")
+	case !names["xl/workbook.xml"] && !names["xl/workbook2.xml"] && names["[Content_Types].xml"] && (names["word/document.xml"] || names["ppt/presentation.xml"]):
+		return inputErr(path, "no es un libro de Excel sino otro documento de Office (Word o PowerPoint)")
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil
@@ -68,7 +80,14 @@ type xlsxSource struct {
 
 func (s *xlsxSource) found() string { return strings.Join(s.seen, "; ") }
 
-func openXLSX(path string, opt Options) (source, error) {
+func openXLSX(path string, opt Options) (src source, err error) {
+	// A workbook no program wrote right must be refused, never crash the
+	// run: excelize is trusted with well-formed parts, not with any bytes.
+	defer func() {
+		if p := recover(); p != nil {
+			src, err = nil, inputErr(path, "el libro tiene una estructura que no se puede leer (%v); ábralo y guárdelo de nuevo como .xlsx", p)
+		}
+	}()
 	if err := checkInflation(path); err != nil {
 		return nil, err
 	}
@@ -147,7 +166,12 @@ func (s *xlsxSource) findHeader(path, name string, keys []batch.Field) (*batch.S
 	return nil, rows.Error()
 }
 
-func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
+func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = inputErr(sheet.File, "hoja «%s»: el libro tiene una estructura que no se puede leer (%v)", sheet.Name, p)
+		}
+	}()
 	rows, err := s.f.Rows(sheet.Name)
 	if err != nil {
 		return inputErr(sheet.File, "no se pudo leer la hoja «%s»: %v", sheet.Name, err)
