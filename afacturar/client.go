@@ -7,19 +7,16 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"batch"
+	"batch/internal/transport"
 )
 
 // The service's hosts, per DIAN environment.
@@ -47,18 +44,6 @@ type Client struct {
 	Obligado string
 	Ambiente int
 	HTTP     *http.Client
-}
-
-// NewHTTPClient returns a client whose timeout covers the provider's own
-// 60 s wait for DIAN, and whose transport keeps enough connections to the
-// host for every request that may be in flight. TLS certificates are always
-// verified.
-func NewHTTPClient(timeout time.Duration, inFlight int) *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns = inFlight + 8
-	t.MaxIdleConnsPerHost = inFlight + 8
-	t.MaxConnsPerHost = 0
-	return &http.Client{Transport: t, Timeout: timeout}
 }
 
 // Persona is who received the invoice (quien_recibio_documento).
@@ -184,12 +169,12 @@ func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, a
 
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return r, networkAnswer(ctx, err), false
+		return r, transport.Failed(ctx, err, "Afacturar", "--url"), false
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return r, networkAnswer(ctx, err), false
+		return r, transport.Failed(ctx, err, "Afacturar", "--url"), false
 	}
 	return readReply(resp.StatusCode, resp.Header, raw), batch.Answer{}, true
 }
@@ -197,32 +182,4 @@ func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, a
 // Request describes what a request sends, minus the token, for the journal.
 func (c *Client) Request(path string, data []byte) string {
 	return "POST " + path + "\ndocumento_obligado=" + c.Obligado + "\ndata=" + string(data)
-}
-
-// networkAnswer classifies a failed exchange. The request may have reached
-// the provider, so it is transient: a resend may meet LGC01. The error's
-// text is not shown as is: it can hold the URL, never the token, but the
-// person needs the cause, not Go's wording.
-func networkAnswer(ctx context.Context, err error) batch.Answer {
-	a := batch.Answer{Class: batch.ClassTransient, Code: "RED"}
-	var (
-		netErr  net.Error
-		certErr *tls.CertificateVerificationError
-		dnsErr  *net.DNSError
-	)
-	switch {
-	case ctx.Err() != nil:
-		a.Message = "la ejecución se detuvo antes de recibir la respuesta"
-	case errors.As(err, &certErr):
-		a.Class, a.Code = batch.ClassFatal, "TLS"
-		a.Message = "el certificado del servidor no es válido; la conexión no es segura y no se envía nada"
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		a.Class = batch.ClassFatal
-		a.Message = "no se encontró el servidor " + dnsErr.Name + ": revise --url"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		a.Message = "Afacturar no respondió a tiempo"
-	default:
-		a.Message = "se perdió la conexión con Afacturar"
-	}
-	return a
 }

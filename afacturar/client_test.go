@@ -13,12 +13,13 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/transport"
 )
 
 const testCUFE = "f46111923e8a010b647ed4192de51987ada7c2d18d136ab0184d66838c4ae9f5e9ca302f8e0d41fc0e5883357c2423a4"
 
 func testClient(url string) *Client {
-	return &Client{BaseURL: url, Token: "secreto-123", Obligado: "888888888", Ambiente: AmbientePruebas, HTTP: NewHTTPClient(5*time.Second, 4)}
+	return &Client{BaseURL: url, Token: "secreto-123", Obligado: "888888888", Ambiente: AmbientePruebas, HTTP: transport.NewHTTPClient(5*time.Second, 4)}
 }
 
 func testAcuse() Acuse {

@@ -263,12 +263,8 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 			Accept: r.Header.Get("Accept"), Bearer: bearer})
 		s.mu.Unlock()
 
-		if s.cfg.Latency != nil {
-			select {
-			case <-time.After(s.cfg.Latency()):
-			case <-r.Context().Done():
-				return
-			}
+		if !s.delay(r) {
+			return
 		}
 		fault := FaultNone
 		if s.cfg.Fault != nil {
@@ -311,6 +307,19 @@ func (s *Server) acuse(w http.ResponseWriter, c call, fault Fault) {
 }
 
 const entorno = "Este documento se envia al entorno: DOCUMENTO_NO_VALIDO"
+
+// delay waits the configured latency; false means the client left.
+func (s *Server) delay(r *http.Request) bool {
+	if s.cfg.Latency == nil {
+		return true
+	}
+	select {
+	case <-time.After(s.cfg.Latency()):
+		return true
+	case <-r.Context().Done():
+		return false
+	}
+}
 
 // admit applies a per-caller limit over a sliding window.
 func (s *Server) admit(token string, limit int) (time.Duration, bool) {

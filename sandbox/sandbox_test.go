@@ -14,6 +14,7 @@ import (
 	"batch"
 	"batch/afacturar"
 	"batch/internal/testutil"
+	"batch/internal/transport"
 )
 
 func start(t *testing.T, cfg Config) (*Server, *afacturar.Client) {
@@ -22,7 +23,7 @@ func start(t *testing.T, cfg Config) (*Server, *afacturar.Client) {
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	return sb, &afacturar.Client{BaseURL: srv.URL, Token: DefaultToken, Obligado: DefaultObligado,
-		Ambiente: afacturar.AmbientePruebas, HTTP: afacturar.NewHTTPClient(5*time.Second, 4)}
+		Ambiente: afacturar.AmbientePruebas, HTTP: transport.NewHTTPClient(5*time.Second, 4)}
 }
 
 func acuse(cufe string) afacturar.Acuse {

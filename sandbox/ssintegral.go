@@ -166,12 +166,8 @@ func (s *Server) asmx(w http.ResponseWriter, r *http.Request) {
 	attempt := len(s.correos[invoice])
 	s.mu.Unlock()
 
-	if s.cfg.Latency != nil {
-		select {
-		case <-time.After(s.cfg.Latency()):
-		case <-r.Context().Done():
-			return
-		}
+	if !s.delay(r) {
+		return
 	}
 	if s.cfg.Fault != nil {
 		switch s.cfg.Fault(invoice, attempt) {

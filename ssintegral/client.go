@@ -7,17 +7,16 @@ package ssintegral
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"batch"
+	"batch/internal/transport"
 )
 
 // The service's address and the operation's SOAP action.
@@ -125,12 +124,12 @@ func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
 	req.Header.Set("User-Agent", "batch/"+batch.Version)
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return c.hide(networkAnswer(ctx, err))
+		return c.hide(transport.Failed(ctx, err, "SS Integral", "--soap-url"))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return c.hide(networkAnswer(ctx, err))
+		return c.hide(transport.Failed(ctx, err, "SS Integral", "--soap-url"))
 	}
 	return c.hide(classify(resp.StatusCode, resp.Header, body))
 }
@@ -322,31 +321,4 @@ func firstNonEmpty(s ...string) string {
 		}
 	}
 	return ""
-}
-
-// networkAnswer classifies a failed exchange: transient, since the request
-// may have reached the service, except a certificate that does not verify
-// or a host that does not exist, which no retry mends.
-func networkAnswer(ctx context.Context, err error) batch.Answer {
-	a := batch.Answer{Class: batch.ClassTransient, Code: "RED"}
-	var (
-		netErr  net.Error
-		certErr *tls.CertificateVerificationError
-		dnsErr  *net.DNSError
-	)
-	switch {
-	case ctx.Err() != nil:
-		a.Message = "la ejecución se detuvo antes de recibir la respuesta"
-	case errors.As(err, &certErr):
-		a.Class, a.Code = batch.ClassFatal, "TLS"
-		a.Message = "el certificado de SS Integral no es válido; la conexión no es segura y no se envía nada"
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		a.Class = batch.ClassFatal
-		a.Message = "no se encontró el servidor " + dnsErr.Name + ": revise --soap-url"
-	case errors.As(err, &netErr) && netErr.Timeout():
-		a.Message = "SS Integral no respondió a tiempo"
-	default:
-		a.Message = "se perdió la conexión con SS Integral"
-	}
-	return a
 }

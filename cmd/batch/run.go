@@ -21,6 +21,7 @@ import (
 
 	"batch"
 	"batch/afacturar"
+	"batch/internal/transport"
 	"batch/journal"
 	"batch/ops"
 	"batch/pipeline"
@@ -292,8 +293,8 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 			inFlight += neededInFlight(f.rateCorreo, time.Minute, f.timeout)
 		}
 	}
-	client.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
-	soap.HTTP = afacturar.NewHTTPClient(f.timeout, inFlight)
+	client.HTTP = transport.NewHTTPClient(f.timeout, inFlight)
+	soap.HTTP = transport.NewHTTPClient(f.timeout, inFlight)
 
 	journalPath := f.journal
 	if journalPath == "" && f.sandbox && !f.dryRun {

@@ -13,6 +13,7 @@ import (
 
 	"batch/afacturar"
 	"batch/internal/testutil"
+	"batch/internal/transport"
 	"batch/sandbox"
 )
 
@@ -72,7 +73,7 @@ func TestRunEndToEnd(t *testing.T) {
 			{unknown, 13, 1, "Ana", "Gómez", "", ""},
 			{before, 13, 1, "Ana", "Gómez", "", ""},
 		}})
-	pre := &afacturar.Client{BaseURL: url, Token: token, Obligado: "900123456", Ambiente: 2, HTTP: afacturar.NewHTTPClient(5*time.Second, 1)}
+	pre := &afacturar.Client{BaseURL: url, Token: token, Obligado: "900123456", Ambiente: 2, HTTP: transport.NewHTTPClient(5*time.Second, 1)}
 	if ans := pre.AcuseRecibo(context.Background(), afacturar.Acuse{CUFE: before, Recibio: afacturar.Persona{TipoIdentificacion: 13, Identificacion: "1", Nombres: "Ana", Apellidos: "Gómez"}}); ans.Values["cude"] == nil {
 		t.Fatalf("pre-registration: %+v", ans)
 	}
