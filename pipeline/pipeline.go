@@ -323,6 +323,13 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	readErr := func() error {
 		for _, in := range cfg.Inputs {
 			err := in.Each(func(row batch.Row) error {
+				applies := false
+				for _, op := range cfg.Ops {
+					applies = applies || op.applies(row)
+				}
+				if !applies {
+					return nil // a sheet no operation is for, like one without a key column
+				}
 				sum.Rows++
 				release()
 				s := &slot{row: row, parts: make([]part, len(cfg.Ops))}

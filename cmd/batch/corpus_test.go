@@ -122,3 +122,19 @@ func TestCorpusCellsThroughCheck(t *testing.T) {
 		})
 	}
 }
+
+// A sheet that only shares a column with the invoices (a sales report with
+// the invoice number) is no operation's: its rows are not in the workbook.
+func TestSheetsNoOperationIsForAreLeftOut(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "libro.xlsx")
+	testutil.WriteXLSX(t, in,
+		testutil.Sheet{Name: "Ventas", Rows: [][]any{{"Número factura", "Valor"}, {"FE1", 100}, {"FE2", 200}}},
+		testutil.Sheet{Name: "Recibidas", Rows: [][]any{{"CUFE", "Nombres", "Apellidos"}, {testutil.CUFE(1), "Ana", "Gómez"}}})
+	out := filepath.Join(dir, "revision.xlsx")
+	code, msg := runMain(t, env(nil), "check", "--tipo-identificacion", "CC", "--identificacion", "1", "-o", out, in)
+	rows := testutil.ReadSheet(t, out, "Resultados")
+	if code != exitOK || len(rows) != 1 || rows[0]["hoja"] != "Recibidas" {
+		t.Errorf("exit %d, rows %v:\n%s", code, rows, msg)
+	}
+}
