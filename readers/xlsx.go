@@ -32,11 +32,18 @@ func unzipBound(size int64) int64 {
 }
 
 // checkInflation reads a zip's directory, not its content, and refuses a
-// workbook that would inflate past its bound.
-func checkInflation(path string) error {
+// workbook that would inflate past its bound, which it returns for
+// excelize to enforce on what it unpacks.
+func checkInflation(path string) (int64, error) {
+	bound := int64(unzipLimit)
+	st, err := os.Stat(path)
+	if err != nil {
+		return bound, nil // excelize says what is wrong with it
+	}
+	bound = unzipBound(st.Size())
 	z, err := zip.OpenReader(path)
 	if err != nil {
-		return nil // excelize says what is wrong with it
+		return bound, nil
 	}
 	defer z.Close()
 	names := map[string]bool{}
@@ -45,24 +52,20 @@ func checkInflation(path string) error {
 	}
 	switch {
 	case names["content.xml"] && names["mimetype"]:
-		return inputErr(path, "es una hoja de OpenDocument (.ods), que no se lee. Ábrala en LibreOffice y guárdela como .xlsx")
+		return 0, inputErr(path, "es una hoja de OpenDocument (.ods), que no se lee. Ábrala en LibreOffice y guárdela como .xlsx")
 	case names["xl/workbook.bin"]:
-		return inputErr(path, "es un libro binario de Excel (.xlsb), que no se lee. Ábralo en Excel y guárdelo como .xlsx")
+		return 0, inputErr(path, "es un libro binario de Excel (.xlsb), que no se lee. Ábralo en Excel y guárdelo como .xlsx")
 	case !names["xl/workbook.xml"] && !names["xl/workbook2.xml"] && names["[Content_Types].xml"] && (names["word/document.xml"] || names["ppt/presentation.xml"]):
-		return inputErr(path, "no es un libro de Excel sino otro documento de Office (Word o PowerPoint)")
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil
+		return 0, inputErr(path, "no es un libro de Excel sino otro documento de Office (Word o PowerPoint)")
 	}
 	var total uint64
 	for _, f := range z.File {
 		total += f.UncompressedSize64
 	}
-	if bound := unzipBound(st.Size()); total > uint64(bound) {
-		return inputErr(path, "el libro se descomprime en %s, %d veces su tamaño: un libro real no crece así (parece una «bomba zip») y no se abre", sizeText(total), total/uint64(max(st.Size(), 1)))
+	if total > uint64(bound) {
+		return 0, inputErr(path, "el libro se descomprime en %s, %d veces su tamaño: un libro real no crece así (parece una «bomba zip») y no se abre", sizeText(total), total/uint64(max(st.Size(), 1)))
 	}
-	return nil
+	return bound, nil
 }
 
 func sizeText(n uint64) string {
@@ -88,12 +91,9 @@ func openXLSX(path string, opt Options) (src source, err error) {
 			src, err = nil, inputErr(path, "el libro tiene una estructura que no se puede leer (%v); ábralo y guárdelo de nuevo como .xlsx", p)
 		}
 	}()
-	if err := checkInflation(path); err != nil {
+	bound, err := checkInflation(path)
+	if err != nil {
 		return nil, err
-	}
-	var bound int64 = unzipLimit
-	if st, err := os.Stat(path); err == nil {
-		bound = unzipBound(st.Size())
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{
 		Password:          opt.Password,
