@@ -3,7 +3,10 @@
 // the project, so every other package can speak the same language.
 package batch
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // Status is what the result workbook says about one row and one operation.
 type Status string
@@ -57,6 +60,7 @@ type Answer struct {
 	Message    string         // the provider's words, ready for a person to read
 	Values     map[string]any // operation-specific results (cude, numero_evento, ...)
 	RetryAfter time.Duration  // with ClassRateLimited, how long the provider asked to wait
+	Kind       Kind           // with ClassFatal, what must change before anything can be sent
 	HTTPStatus int
 	Response   string // the answer's body as received, for the journal
 }
@@ -133,4 +137,16 @@ func (r Row) Get(f Field) string {
 func (r Row) Has(f Field) bool {
 	_, ok := r.Sheet.Index[f]
 	return ok
+}
+
+// Request is one row's work for one operation, checked and built once: the
+// same value is described in the journal and sent, attempt after attempt.
+type Request struct {
+	// Key identifies the work (the CUFE, the CUV, the invoice): rows with
+	// the same key share one request.
+	Key string
+	// Describe is what Send sends, minus secrets, for the journal.
+	Describe func() string
+	// Send makes one attempt and classifies its answer.
+	Send func(ctx context.Context) Answer
 }

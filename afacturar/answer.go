@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/text"
+	"batch/internal/transport"
 )
 
 // envelope is every Afacturar answer's outer shape. Each field is kept raw
@@ -40,10 +42,11 @@ type reply struct {
 	body       string
 }
 
-func readReply(status int, header http.Header, body []byte) reply {
+func readReply(resp transport.Reply) reply {
 	// Whatever the body quotes reaches a person: keep it valid text.
-	body = bytes.ToValidUTF8(body, []byte("\uFFFD"))
-	r := reply{status: status, code: status, codeText: strconv.Itoa(status), retryAfter: parseRetryAfter(header.Get("Retry-After")), body: string(body)}
+	body := bytes.ToValidUTF8(resp.Body, []byte("\uFFFD"))
+	status := resp.Status
+	r := reply{status: status, code: status, codeText: strconv.Itoa(status), retryAfter: resp.RetryAfter, body: string(body)}
 	var env envelope
 	trimmed := bytes.TrimSpace(body)
 	if len(trimmed) == 0 || trimmed[0] != '{' || json.Unmarshal(trimmed, &env) != nil {
@@ -146,22 +149,6 @@ func propiedades(raw json.RawMessage) []string {
 	return out
 }
 
-func parseRetryAfter(v string) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		if d := time.Until(t); d > 0 {
-			return d
-		}
-	}
-	return 0
-}
-
 // DIANRule is one "Regla: X, Rechazo: Y" of ErrorMessage_DIAN.
 type DIANRule struct {
 	Regla, Rechazo string
@@ -216,24 +203,23 @@ func (r reply) classify() (a batch.Answer, success bool) {
 	if !r.json {
 		switch r.status {
 		case 401, 403, 409:
-			a.Class, a.Message = batch.ClassFatal, tokenMessage(r.status, "")
+			a = refused(a, r.status, "")
 		case 404, 405, 415:
-			a.Class, a.Message = batch.ClassFatal, fmt.Sprintf("la dirección del servicio no es válida (HTTP %d): revise --url y --ambiente", r.status)
+			a = wrongAddress(a, fmt.Sprintf("HTTP %d", r.status))
 		default:
 			a.Class, a.Message = batch.ClassTransient, fmt.Sprintf("respuesta que no es JSON (HTTP %d)", r.status)
 		}
 		return a, false
 	}
 	if strings.Contains(strings.ToLower(r.desc), "unauthenticated") {
-		a.Class, a.Message = batch.ClassFatal, tokenMessage(r.code, r.desc)
-		return a, false
+		return refused(a, r.code, r.desc), false
 	}
 	switch r.code {
 	case 0:
 		return a, true
 	case 15:
 		rules := ParseDIAN(r.dian)
-		a.Class, a.Message = batch.ClassRejected, formatRules(rules, firstNonEmpty(r.dian, r.desc))
+		a.Class, a.Message = batch.ClassRejected, formatRules(rules, text.FirstNonEmpty(r.dian, r.desc))
 		for _, rule := range rules {
 			if strings.EqualFold(rule.Regla, "LGC01") {
 				a.Class = batch.ClassAlreadyDone
@@ -242,7 +228,7 @@ func (r reply) classify() (a batch.Answer, success bool) {
 		}
 	case 20, 28:
 		a.Class = batch.ClassTransient
-		a.Message = firstNonEmpty(r.desc, "Afacturar no obtuvo respuesta de la DIAN a tiempo")
+		a.Message = text.FirstNonEmpty(r.desc, "Afacturar no obtuvo respuesta de la DIAN a tiempo")
 		if r.code == 28 {
 			a.Message = "la DIAN tardó más de 60 s en responder (código 28); se reintenta"
 		}
@@ -254,45 +240,39 @@ func (r reply) classify() (a batch.Answer, success bool) {
 			a.Message = r.desc
 		}
 	case 11, 401, 403, 409:
-		a.Class, a.Message = batch.ClassFatal, tokenMessage(r.code, r.desc)
+		a = refused(a, r.code, r.desc)
 	case 404:
 		// Afacturar's own envelope saying "not found" is about this row
 		// (a CUV or document it does not know); a 404 without it is a
 		// route that does not exist, and no row will fare better.
 		if r.hasCode {
 			a.Class = batch.ClassRejected
-			a.Message = firstNonEmpty(strings.Join(propiedades(r.resultado), "; "), r.desc, "Afacturar no encontró el documento")
+			a.Message = text.FirstNonEmpty(strings.Join(propiedades(r.resultado), "; "), r.desc, "Afacturar no encontró el documento")
 		} else {
-			a.Class, a.Message = batch.ClassFatal, "la dirección del servicio no es válida (HTTP 404): revise --url y --ambiente"
+			a = wrongAddress(a, "HTTP 404")
 		}
 	case 405, 415:
-		a.Class, a.Message = batch.ClassFatal, fmt.Sprintf("la dirección del servicio no es válida (código %d: %s): revise --url y --ambiente", r.code, r.desc)
+		a = wrongAddress(a, fmt.Sprintf("código %d: %s", r.code, r.desc))
 	case 500, 502, 503, 504:
 		a.Class = batch.ClassTransient
-		a.Message = fmt.Sprintf("Afacturar no está disponible (código %d%s); se reintenta", r.code, prefixed(": ", r.desc))
+		a.Message = fmt.Sprintf("Afacturar no está disponible (código %d%s); se reintenta", r.code, text.Prefixed(": ", r.desc))
 	default:
 		a.Class = batch.ClassUnexpected
-		a.Message = fmt.Sprintf("respuesta no reconocida (código %s%s)", r.codeText, prefixed(": ", r.desc))
+		a.Message = fmt.Sprintf("respuesta no reconocida (código %s%s)", r.codeText, text.Prefixed(": ", r.desc))
 	}
 	return a, false
 }
 
-func tokenMessage(code int, desc string) string {
-	return fmt.Sprintf("Afacturar rechazó la autorización (código %d%s): revise la variable AFACTURAR_TOKEN y que el token corresponda al obligado (--obligado o AFACTURAR_OBLIGADO)", code, prefixed(": ", desc))
+// refused is an answer that refuses the token: no row will fare better.
+func refused(a batch.Answer, code int, desc string) batch.Answer {
+	a.Class, a.Kind = batch.ClassFatal, batch.KindCredentials
+	a.Message = fmt.Sprintf("Afacturar rechazó la autorización del token para este obligado (código %d%s)", code, text.Prefixed(": ", desc))
+	return a
 }
 
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return strings.TrimSpace(v)
-		}
-	}
-	return ""
-}
-
-func prefixed(p, s string) string {
-	if s == "" {
-		return ""
-	}
-	return p + s
+// wrongAddress is an answer from something that is not the service.
+func wrongAddress(a batch.Answer, what string) batch.Answer {
+	a.Class, a.Kind = batch.ClassFatal, batch.KindAddress
+	a.Message = "la dirección del servicio de Afacturar no es válida (" + what + ")"
+	return a
 }

@@ -9,13 +9,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
-	"io"
 	"mime/multipart"
 	"net/http"
 	"strings"
 
 	"batch"
+	"batch/internal/text"
 	"batch/internal/transport"
 )
 
@@ -115,7 +114,17 @@ func (c *Client) AcuseRecibo(ctx context.Context, a Acuse) batch.Answer {
 	if err != nil {
 		return batch.Answer{Class: batch.ClassUnexpected, Message: err.Error()}
 	}
-	r, ans, ok := c.post(ctx, PathAcuse, data)
+	return c.SendAcuse(ctx, data)
+}
+
+// SendAcuse sends an acuse's data as AcuseData wrote it.
+func (c *Client) SendAcuse(ctx context.Context, data []byte) batch.Answer {
+	return c.send(ctx, PathAcuse, data, acuseResult)
+}
+
+// send posts data to path and reads a success with result.
+func (c *Client) send(ctx context.Context, path string, data []byte, result func(reply, batch.Answer) batch.Answer) batch.Answer {
+	r, ans, ok := c.post(ctx, path, data)
 	if !ok {
 		return ans
 	}
@@ -123,7 +132,7 @@ func (c *Client) AcuseRecibo(ctx context.Context, a Acuse) batch.Answer {
 	if !success {
 		return ans
 	}
-	return acuseResult(r, ans)
+	return result(r, ans)
 }
 
 func acuseResult(r reply, ans batch.Answer) batch.Answer {
@@ -135,7 +144,7 @@ func acuseResult(r reply, ans batch.Answer) batch.Answer {
 	}
 	if err := json.Unmarshal(r.resultado, &res); err != nil || strings.TrimSpace(res.CUDE) == "" {
 		ans.Class = batch.ClassUnexpected
-		ans.Message = "Afacturar respondió OK sin CUDE: " + firstNonEmpty(r.desc, string(r.resultado))
+		ans.Message = "Afacturar respondió OK sin CUDE: " + text.FirstNonEmpty(r.desc, string(r.resultado))
 		return ans
 	}
 	ans.Class = batch.ClassOK
@@ -160,23 +169,16 @@ func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, a
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, &body)
 	if err != nil {
-		return r, batch.Answer{Class: batch.ClassFatal, Message: fmt.Sprintf("la dirección %q no es válida: revise --url", c.BaseURL)}, false
+		return r, transport.BadAddress(batch.ServiceAfacturar, c.BaseURL), false
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.Token)
-	req.Header.Set("User-Agent", "batch/"+batch.Version)
-
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return r, transport.Failed(ctx, err, "Afacturar", "--url"), false
+	resp, ans, ok := transport.Do(ctx, c.HTTP, req, maxBody, batch.ServiceAfacturar)
+	if !ok {
+		return r, ans, false
 	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return r, transport.Failed(ctx, err, "Afacturar", "--url"), false
-	}
-	return readReply(resp.StatusCode, resp.Header, raw), batch.Answer{}, true
+	return readReply(resp), batch.Answer{}, true
 }
 
 // Request describes what a request sends, minus the token, for the journal.

@@ -107,6 +107,7 @@ func TestAnswerClassification(t *testing.T) {
 		class      batch.Class
 		code       string
 		msg        string // a part of the message
+		kind       batch.Kind
 		cude       string
 		retryAfter time.Duration
 	}{
@@ -125,15 +126,15 @@ func TestAnswerClassification(t *testing.T) {
 			class: batch.ClassRejected, code: "400", msg: "facturas->fecha_vencimiento: debe ir vacia"},
 		{name: "400 with empty propiedad", status: 400, body: `{"codigo_error":400,"descripcion_error":"x","resultado":[{"propiedad":"","descripcion":"The property generaliddes is not defined"}]}`, class: batch.ClassRejected, msg: "The property generaliddes is not defined"},
 		{name: "422", status: 422, body: `{"codigo_error":422,"descripcion_error":["campo","invalido"]}`, class: batch.ClassRejected, code: "422", msg: "campo; invalido"},
-		{name: "seed Unauthenticated in a 500 body", status: 401, body: `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, class: batch.ClassFatal, msg: "AFACTURAR_TOKEN"},
-		{name: "Unauthenticated with HTTP 200", status: 200, body: `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, class: batch.ClassFatal, msg: "AFACTURAR_TOKEN"},
-		{name: "401", status: 401, body: `{"codigo_error":401,"descripcion_error":"No autorizado"}`, class: batch.ClassFatal, msg: "AFACTURAR_TOKEN"},
+		{name: "seed Unauthenticated in a 500 body", status: 401, body: `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, class: batch.ClassFatal, kind: batch.KindCredentials, msg: "autorización"},
+		{name: "Unauthenticated with HTTP 200", status: 200, body: `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, class: batch.ClassFatal, kind: batch.KindCredentials, msg: "autorización"},
+		{name: "401", status: 401, body: `{"codigo_error":401,"descripcion_error":"No autorizado"}`, class: batch.ClassFatal, kind: batch.KindCredentials, msg: "autorización"},
 		{name: "403", status: 403, body: `{"codigo_error":403,"descripcion_error":"Prohibido"}`, class: batch.ClassFatal},
 		{name: "409 obligado not tied", status: 409, body: `{"codigo_error":409,"descripcion_error":"El OFE no esta asociado"}`, class: batch.ClassFatal, msg: "obligado"},
 		{name: "code 11", status: 200, body: `{"codigo_error":11,"descripcion_error":"Token no valido para el obligado"}`, class: batch.ClassFatal},
 		{name: "401 HTML", status: 401, body: `<html>Unauthorized</html>`, class: batch.ClassFatal},
-		{name: "404 wrong URL", status: 404, body: `<html>Not Found</html>`, class: batch.ClassFatal, msg: "--url"},
-		{name: "404 route not found, framework JSON", status: 404, body: `{"message":"The route api/radian/x could not be found."}`, class: batch.ClassFatal, msg: "--url"},
+		{name: "404 wrong URL", status: 404, body: `<html>Not Found</html>`, class: batch.ClassFatal, kind: batch.KindAddress, msg: "dirección"},
+		{name: "404 route not found, framework JSON", status: 404, body: `{"message":"The route api/radian/x could not be found."}`, class: batch.ClassFatal, kind: batch.KindAddress, msg: "dirección"},
 		{name: "404 in Afacturar's envelope is about the row", status: 404, body: `{"codigo_error":404,"descripcion_error":"El CUV no existe"}`, class: batch.ClassRejected, code: "404", msg: "El CUV no existe"},
 		{name: "429 with Retry-After", status: 429, header: map[string]string{"Retry-After": "7"}, body: `{"codigo_error":429}`, class: batch.ClassRateLimited, retryAfter: 7 * time.Second},
 		{name: "429 code in a 200", status: 200, body: `{"codigo_error":"429","descripcion_error":"Se excede"}`, class: batch.ClassRateLimited},
@@ -163,6 +164,9 @@ func TestAnswerClassification(t *testing.T) {
 			}
 			if !strings.Contains(ans.Message, tc.msg) {
 				t.Errorf("message %q does not contain %q", ans.Message, tc.msg)
+			}
+			if (tc.kind != batch.KindOther && ans.Kind != tc.kind) || (tc.class == batch.ClassFatal && ans.Kind == batch.KindOther) {
+				t.Errorf("kind = %v, want %v", ans.Kind, tc.kind)
 			}
 			if tc.cude != "" && ans.Values["cude"] != tc.cude {
 				t.Errorf("cude = %v, want %s", ans.Values["cude"], tc.cude)

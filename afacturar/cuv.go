@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/text"
 )
 
 // PathCUV is the RIPS CUV query. Afacturar has published it for pruebas
@@ -55,15 +56,12 @@ func (c *Client) ConsultarCUV(ctx context.Context, q CUVQuery) batch.Answer {
 	if err != nil {
 		return batch.Answer{Class: batch.ClassUnexpected, Message: err.Error()}
 	}
-	r, ans, ok := c.post(ctx, PathCUV, data)
-	if !ok {
-		return ans
-	}
-	ans, success := r.classify()
-	if !success {
-		return ans
-	}
-	return cuvResult(r, ans)
+	return c.SendCUV(ctx, data)
+}
+
+// SendCUV sends a CUV query's data as CUVData wrote it.
+func (c *Client) SendCUV(ctx context.Context, data []byte) batch.Answer {
+	return c.send(ctx, PathCUV, data, cuvResult)
 }
 
 // cuvResult reads a successful consultar_cuv's resultado.
@@ -71,7 +69,7 @@ func cuvResult(r reply, ans batch.Answer) batch.Answer {
 	var res map[string]any
 	if err := json.Unmarshal(r.resultado, &res); err != nil || res == nil {
 		ans.Class = batch.ClassUnexpected
-		ans.Message = "Afacturar respondió OK sin datos del CUV: " + firstNonEmpty(r.desc, string(r.resultado))
+		ans.Message = "Afacturar respondió OK sin datos del CUV: " + text.FirstNonEmpty(r.desc, string(r.resultado))
 		return ans
 	}
 	ans.Class, ans.Message = batch.ClassOK, ""

@@ -66,7 +66,7 @@ func TestConsultarCUVRequestAndAnswers(t *testing.T) {
 			batch.ClassRejected, "informacion_documento.cuv: Must be at least 90 characters long"},
 		"unknown CUV": {400, `{"codigo_error":400,"descripcion_error":"Hay problema(s)","resultado":[{"propiedad":"informacion_documento.cuv","descripcion":"El CUV no se encuentra registrado"}]}`,
 			batch.ClassRejected, "no se encuentra registrado"},
-		"seed Unauthenticated": {500, `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, batch.ClassFatal, "AFACTURAR_TOKEN"},
+		"seed Unauthenticated": {500, `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, batch.ClassFatal, "rechazó la autorización"},
 	} {
 		status, body = tc.status, tc.body
 		ans := c.ConsultarCUV(context.Background(), q)

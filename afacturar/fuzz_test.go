@@ -1,13 +1,13 @@
 package afacturar
 
 import (
-	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
 	"unicode/utf8"
 
 	"batch"
+	"batch/internal/transport"
 )
 
 // FuzzAnswer feeds any HTTP status, Retry-After and body to the decoder of
@@ -27,9 +27,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add(uint16(503), "", []byte("<html>503</html>"))
 	f.Add(uint16(401), "", []byte(`{"codigo_error":500,"descripcion_error":"Unauthenticated."}`))
 	f.Fuzz(func(t *testing.T, status uint16, retryAfter string, body []byte) {
-		h := http.Header{}
-		h.Set("Retry-After", retryAfter)
-		r := readReply(int(status), h, body)
+		r := readReply(transport.Reply{Status: int(status), Body: body, RetryAfter: transport.RetryAfter(retryAfter)})
 		for name, result := range map[string]func(reply, batch.Answer) batch.Answer{"acuse": acuseResult, "cuv": cuvResult} {
 			a, success := r.classify()
 			if success {

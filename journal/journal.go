@@ -18,11 +18,6 @@ import (
 	"batch"
 )
 
-// StatusInFlight marks a key whose attempt began and has no recorded
-// answer: the process died or was stopped while waiting. The next run
-// sends it again, and the provider's LGC01 tells if it had taken effect.
-const StatusInFlight = "EN_VUELO"
-
 // maxResponse bounds how much of an answer is kept per attempt.
 const maxResponse = 64 << 10
 
@@ -75,7 +70,7 @@ func DefaultPath(getenv func(string) string) (string, error) {
 	if home == "" {
 		var err error
 		if home, err = os.UserHomeDir(); err != nil {
-			return "", errors.New("no se sabe dónde guardar el diario: defina HOME o use --journal")
+			return "", &batch.Error{Kind: batch.KindJournal, Msg: "no se sabe dónde guardar el diario: no hay carpeta personal (HOME)"}
 		}
 	}
 	return filepath.Join(home, ".local", "state", "batch", "journal.db"), nil
@@ -119,7 +114,7 @@ func (j *Journal) Close() error { return j.db.Close() }
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
 // Recorded returns the last state recorded for a key: its result (Status
-// may be StatusInFlight's batch.Status) and when it was recorded.
+// may be batch.StatusEnVuelo) and when it was recorded.
 func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error) {
 	var (
 		res             batch.Result
@@ -160,7 +155,7 @@ func (j *Journal) Begin(op, key, source, request string) (int64, error) {
 	_, err = tx.Exec(`INSERT INTO rows (obligado, operation, key, status, attempts, source, created_at, updated_at)
 		VALUES (?,?,?,?,1,?,?,?)
 		ON CONFLICT (obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`,
-		j.obligado, op, key, StatusInFlight, source, t, t)
+		j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
 	if err != nil {
 		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
@@ -199,4 +194,44 @@ func (j *Journal) End(id int64, op, key string, ans batch.Answer, state batch.Re
 		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
 	return nil
+}
+
+// Router sends each operation's records to its party's scope in one
+// database: an SS Integral invoicer's dispatches apart from an Afacturar
+// obligado's events, even under the same NIT.
+type Router struct {
+	def  *Journal
+	byOp map[string]*Journal
+}
+
+// Route returns a router over j: the operations named in scopes go to
+// those scopes, the rest to j's own.
+func (j *Journal) Route(scopes map[string]string) Router {
+	r := Router{def: j, byOp: map[string]*Journal{}}
+	for op, scope := range scopes {
+		r.byOp[op] = j.For(scope)
+	}
+	return r
+}
+
+func (r Router) of(op string) *Journal {
+	if o, ok := r.byOp[op]; ok {
+		return o
+	}
+	return r.def
+}
+
+// Recorded is Journal.Recorded in op's scope.
+func (r Router) Recorded(op, key string) (batch.Result, time.Time, bool, error) {
+	return r.of(op).Recorded(op, key)
+}
+
+// Begin is Journal.Begin in op's scope.
+func (r Router) Begin(op, key, source, request string) (int64, error) {
+	return r.of(op).Begin(op, key, source, request)
+}
+
+// End is Journal.End in op's scope.
+func (r Router) End(id int64, op, key string, ans batch.Answer, state batch.Result) error {
+	return r.of(op).End(id, op, key, ans, state)
 }

@@ -18,7 +18,7 @@ func TestRecordsAttemptsAndState(t *testing.T) {
 		t.Fatal(err)
 	}
 	res, _, found, _ := j.Recorded("acuse", "k1")
-	if !found || res.Status != StatusInFlight {
+	if !found || res.Status != batch.StatusEnVuelo {
 		t.Fatalf("after Begin: %+v %v; want in flight", res, found)
 	}
 	state := batch.Result{Status: batch.StatusOK, Code: "0", Values: map[string]any{"cude": "abc"}}

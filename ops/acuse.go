@@ -1,18 +1,16 @@
-// Package ops holds the operations a row can ask for: what each checks
-// before a request is spent, how it turns a row into a request, and which
-// columns it adds to the result workbook.
 package ops
 
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"batch"
 	"batch/afacturar"
+	"batch/cells"
 )
 
 // Person holds the recipient's fields given by flags, for files that lack
@@ -26,16 +24,27 @@ type Person struct {
 	Area               string
 }
 
+// acuseSpec declares the acuse de recibo: a CUFE column asks for it, on
+// sheets of received invoices.
+var acuseSpec = Spec{
+	Name:     batch.OpAcuse,
+	Key:      batch.FieldCUFE,
+	Needs:    []batch.Field{batch.FieldCUFE},
+	Endpoint: "acuse_recibo_fev",
+	Service:  batch.ServiceAfacturar,
+	New:      func(e Env) Operation { return &Acuse{Client: e.Afacturar, Defaults: e.Person} },
+}
+
 // Acuse registers the RADIAN acuse de recibo (event 030) of each row's CUFE.
 type Acuse struct {
 	Client   *afacturar.Client
 	Defaults Person
 }
 
-func (*Acuse) Name() string { return "acuse" }
+func (*Acuse) Name() string { return acuseSpec.Name }
 
 // KeyField is the column that holds the operation's key.
-func (*Acuse) KeyField() batch.Field { return batch.FieldCUFE }
+func (*Acuse) KeyField() batch.Field { return acuseSpec.Key }
 
 // Columns are the acuse's output columns, in workbook order.
 func (*Acuse) Columns() []string {
@@ -50,26 +59,22 @@ func (*Acuse) Cells(r batch.Result) []any {
 	return []any{string(r.Status), str(r.Values["cude"]), str(r.Values["numero_evento"]), str(r.Values["url_xml"]), r.Code, r.Message}
 }
 
-// Check returns the row's key (its CUFE) or why it must not be sent.
-func (o *Acuse) Check(row batch.Row) (key, problem string) {
-	a, problem := o.build(row)
-	return a.CUFE, problem
-}
-
-// Request is what Send sends for the row, minus the token, for the journal.
-func (o *Acuse) Request(row batch.Row) string {
-	a, _ := o.build(row)
-	data, _ := o.Client.AcuseData(a)
-	return o.Client.Request(afacturar.PathAcuse, data)
-}
-
-// Send registers the row's acuse.
-func (o *Acuse) Send(ctx context.Context, row batch.Row) batch.Answer {
+// Prepare checks the row and builds its acuse once: keyed by its CUFE,
+// described and sent from the same data.
+func (o *Acuse) Prepare(row batch.Row) (batch.Request, string) {
 	a, problem := o.build(row)
 	if problem != "" {
-		return batch.Answer{Class: batch.ClassRejected, Message: problem}
+		return batch.Request{}, problem
 	}
-	return o.Client.AcuseRecibo(ctx, a)
+	data := sync.OnceValue(func() []byte {
+		d, _ := o.Client.AcuseData(a) // plain structs: marshalling cannot fail
+		return d
+	})
+	return batch.Request{
+		Key:      a.CUFE,
+		Describe: func() string { return o.Client.Request(afacturar.PathAcuse, data()) },
+		Send:     func(ctx context.Context) batch.Answer { return o.Client.SendAcuse(ctx, data()) },
+	}, ""
 }
 
 func (o *Acuse) build(row batch.Row) (afacturar.Acuse, string) {
@@ -102,76 +107,6 @@ func (o *Acuse) person(row batch.Row) (afacturar.Persona, string) {
 	})
 }
 
-var grouped = regexp.MustCompile(`^\d{1,3}([.,]\d{3})+$`)
-
-// isHex reports whether s is only lowercase hexadecimal digits. (A loop:
-// it runs on every row, and a regular expression costs ten times more.)
-func isHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
-
-// isScientific reports whether s is a number in scientific notation
-// ("9.99e+95"), which is what a spreadsheet makes of a long key it took
-// for a number: sign, digits, an optional fraction, e, sign, digits.
-func isScientific(s string) bool {
-	digits := func(i int) int {
-		j := i
-		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-			j++
-		}
-		return j
-	}
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	j := digits(i)
-	if j == i {
-		return false
-	}
-	if i = j; i < len(s) && s[i] == '.' {
-		if j = digits(i + 1); j == i+1 {
-			return false
-		}
-		i = j
-	}
-	if i >= len(s) || (s[i] != 'e' && s[i] != 'E') {
-		return false
-	}
-	if i++; i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
-	}
-	j = digits(i)
-	return j > i && j == len(s)
-}
-
-// isLongNumber reports whether s is only digits, more than 15 of them
-// significant: what a spreadsheet keeps of a long number after Excel's 15
-// digits of precision, the rest already turned into zeros.
-func isLongNumber(s string) bool {
-	return s != "" && strings.Trim(s, "0123456789") == "" && len(strings.TrimLeft(s, "0")) > 15
-}
-
-// Damaged reports whether a key or number was turned into a number by a
-// spreadsheet and lost digits on the way: scientific notation, or more
-// than 15 significant digits.
-func Damaged(s string) bool { return isScientific(s) || isLongNumber(s) }
-
-// wholeNumber drops the zero decimals a number format adds to an
-// identification stored as a number ("52123456.00" in a "0.00" column).
-func wholeNumber(s string) string {
-	i := strings.LastIndexAny(s, ".,")
-	if i <= 0 || i == len(s)-1 || strings.Trim(s[i+1:], "0") != "" || strings.Trim(s[:i], "0123456789") != "" {
-		return s
-	}
-	return s[:i]
-}
-
 // CheckCUFE normalises a CUFE (trimmed, lowercase) and checks its form: 96
 // hexadecimal characters, nothing else.
 func CheckCUFE(raw string) (string, string) {
@@ -179,13 +114,13 @@ func CheckCUFE(raw string) (string, string) {
 	switch {
 	case c == "":
 		return "", "CUFE: la celda está vacía"
-	case isScientific(c) || (isLongNumber(c) && len(c) != 96):
+	case cells.IsScientific(c) || (cells.IsLongNumber(c) && len(c) != 96):
 		return "", fmt.Sprintf("CUFE: «%s» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto", strings.TrimSpace(raw))
 	case strings.ContainsAny(c, " -\t"):
 		return "", "CUFE: contiene espacios o guiones; debe ser solo 96 caracteres hexadecimales (0-9, a-f)"
 	case utf8.RuneCountInString(c) != 96:
 		return "", fmt.Sprintf("CUFE: tiene %d caracteres y debe tener 96", utf8.RuneCountInString(c))
-	case !isHex(c):
+	case !cells.IsHex(c):
 		return "", "CUFE: tiene caracteres que no son hexadecimales (solo se admiten 0-9 y a-f)"
 	}
 	return c, ""
@@ -240,12 +175,12 @@ func CheckPerson(p Person) (afacturar.Persona, string) {
 	switch {
 	case id == "":
 		return out, "identificacion: falta (columna del archivo o --identificacion)"
-	case Damaged(id):
+	case cells.Damaged(id):
 		return out, fmt.Sprintf("identificacion: «%s» fue convertida en número por la hoja de cálculo, que perdió cifras; escríbala como texto", id)
-	case grouped.MatchString(id):
+	case cells.Grouped(id):
 		id = strings.NewReplacer(".", "", ",", "").Replace(id)
 	default:
-		id = wholeNumber(id)
+		id = cells.WholeNumber(id)
 	}
 	out = afacturar.Persona{TipoIdentificacion: t, Identificacion: id,
 		Nombres: strings.TrimSpace(p.Nombres), Apellidos: strings.TrimSpace(p.Apellidos),

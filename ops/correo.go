@@ -8,12 +8,25 @@ import (
 	"strings"
 
 	"batch"
+	"batch/cells"
 	"batch/ssintegral"
 )
 
 // MaxAdjuntos bounds the files attached to one invoice: an e-mail larger
 // than this is refused by most mail servers on the way.
 const MaxAdjuntos = 20 << 20
+
+// correoSpec declares the e-mail dispatch: a sheet of issued invoices
+// (number, address and date of each) asks for it.
+var correoSpec = Spec{
+	Name:     batch.OpCorreo,
+	Key:      batch.FieldNumeroFactura,
+	Needs:    []batch.Field{batch.FieldNumeroFactura, batch.FieldMailRecepcion, batch.FieldFechaFactura},
+	Issued:   true,
+	Endpoint: "EnvioCorreo",
+	Service:  batch.ServiceSSIntegral,
+	New:      func(e Env) Operation { return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir} },
+}
 
 // Correo sends each row's invoice to its buyer with SS Integral's
 // EnvioCorreo, and keeps the PDF and XML it answers with.
@@ -26,10 +39,10 @@ type Correo struct {
 	Base string
 }
 
-func (*Correo) Name() string { return "correo" }
+func (*Correo) Name() string { return correoSpec.Name }
 
 // KeyField is the column that holds the operation's key.
-func (*Correo) KeyField() batch.Field { return batch.FieldNumeroFactura }
+func (*Correo) KeyField() batch.Field { return correoSpec.Key }
 
 // Columns are the dispatch's output columns, in workbook order.
 func (*Correo) Columns() []string {
@@ -61,27 +74,30 @@ func (o *Correo) relative(path string) string {
 	return filepath.ToSlash(rel)
 }
 
-// Check returns the row's key (Prefijo and NumeroFactura, as DIAN names the
-// invoice) or why it must not be sent.
-func (o *Correo) Check(row batch.Row) (string, string) {
-	_, key, problem := o.build(row, false)
-	return key, problem
+// Prepare checks the row and builds its invoice once, keyed by Prefijo and
+// NumeroFactura as DIAN names it. The attachments are found now and read
+// only when the invoice is sent.
+func (o *Correo) Prepare(row batch.Row) (batch.Request, string) {
+	f, key, problem := o.build(row)
+	if problem != "" {
+		return batch.Request{}, problem
+	}
+	return batch.Request{
+		Key: key,
+		// The journal keeps the envelope without the Clave and without
+		// the attachments' content.
+		Describe: func() string { return o.Client.Request(f) },
+		Send:     func(ctx context.Context) batch.Answer { return o.send(ctx, f, key) },
+	}, ""
 }
 
-// Request is what Send sends for the row, without the Clave and the
-// attachments' content, for the journal.
-func (o *Correo) Request(row batch.Row) string {
-	f, _, _ := o.build(row, false)
-	return o.Client.Request(f)
-}
-
-// Send dispatches the invoice and saves the files of the answer.
-func (o *Correo) Send(ctx context.Context, row batch.Row) batch.Answer {
-	f, key, problem := o.build(row, true)
+// send dispatches the invoice and saves the files of the answer.
+func (o *Correo) send(ctx context.Context, f ssintegral.Factura, key string) batch.Answer {
+	withFiles, problem := readAttachments(f)
 	if problem != "" {
 		return batch.Answer{Class: batch.ClassRejected, Message: problem}
 	}
-	ans := o.Client.EnvioCorreo(ctx, f)
+	ans := o.Client.EnvioCorreo(ctx, withFiles)
 	for _, file := range []struct{ value, ext string }{{ssintegral.ValuePDF, ".pdf"}, {ssintegral.ValueXML, ".xml"}} {
 		content, ok := ans.Values[file.value].([]byte)
 		if !ok {
@@ -144,14 +160,14 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-// build turns a row into the invoice to send; with files, the attachments
-// are read, otherwise only checked.
-func (o *Correo) build(row batch.Row, files bool) (ssintegral.Factura, string, string) {
+// build turns a row into the invoice to send, its attachments found but
+// not read.
+func (o *Correo) build(row batch.Row) (ssintegral.Factura, string, string) {
 	get := func(f batch.Field) string { return strings.TrimSpace(row.Get(f)) }
 	f := ssintegral.Factura{
 		Resolucion:                get(batch.FieldResolucion),
 		Prefijo:                   strings.ToUpper(get(batch.FieldPrefijo)),
-		NumeroFactura:             wholeNumber(get(batch.FieldNumeroFactura)),
+		NumeroFactura:             cells.WholeNumber(get(batch.FieldNumeroFactura)),
 		MailRecepcion:             get(batch.FieldMailRecepcion),
 		TelefonoRecepcion:         get(batch.FieldTelefonoRecepcion),
 		NombreEmpresaRecepcion:    get(batch.FieldNombreEmpresaRecepcion),
@@ -162,22 +178,15 @@ func (o *Correo) build(row batch.Row, files bool) (ssintegral.Factura, string, s
 		TipoIdentificacionCliente: get(batch.FieldTipoIdentificacionCliente),
 		NombreDocumento:           get(batch.FieldNombreDocumento),
 	}
-	switch n := f.NumeroFactura; {
-	case n == "":
-		return f, "", "NumeroFactura: la celda está vacía"
-	case Damaged(n):
-		return f, "", fmt.Sprintf("NumeroFactura: «%s» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto", n)
-	case strings.ContainsAny(n, " \t;,"):
-		return f, "", fmt.Sprintf("NumeroFactura: «%s» tiene espacios o separadores", n)
-	case strings.ContainsAny(f.Prefijo, " \t;,"):
-		return f, "", fmt.Sprintf("Prefijo: «%s» tiene espacios o separadores", f.Prefijo)
+	if problem := checkInvoiceNumber(f); problem != "" {
+		return f, "", problem
 	}
 	key := f.Prefijo + strings.ToUpper(f.NumeroFactura)
 	raw := get(batch.FieldFechaFactura)
 	if raw == "" {
 		return f, "", "FechaFactura: la celda está vacía"
 	}
-	d, ok := NormalizeDate(raw)
+	d, ok := cells.NormalizeDate(raw)
 	if !ok {
 		return f, "", fmt.Sprintf("FechaFactura: «%s» no es una fecha; escríbala como AAAA-MM-DD", raw)
 	}
@@ -185,12 +194,27 @@ func (o *Correo) build(row batch.Row, files bool) (ssintegral.Factura, string, s
 	if problem := checkMails(f.MailRecepcion); problem != "" {
 		return f, "", problem
 	}
-	adjuntos, problem := attachments(row, files)
+	adjuntos, problem := findAttachments(row)
 	if problem != "" {
 		return f, "", problem
 	}
 	f.Adjuntos = adjuntos
 	return f, key, ""
+}
+
+// checkInvoiceNumber checks Prefijo and NumeroFactura, the invoice's key.
+func checkInvoiceNumber(f ssintegral.Factura) string {
+	switch n := f.NumeroFactura; {
+	case n == "":
+		return "NumeroFactura: la celda está vacía"
+	case cells.Damaged(n):
+		return fmt.Sprintf("NumeroFactura: «%s» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto", n)
+	case strings.ContainsAny(n, " \t;,"):
+		return fmt.Sprintf("NumeroFactura: «%s» tiene espacios o separadores", n)
+	case strings.ContainsAny(f.Prefijo, " \t;,"):
+		return fmt.Sprintf("Prefijo: «%s» tiene espacios o separadores", f.Prefijo)
+	}
+	return ""
 }
 
 // checkMails checks MailRecepcion: one or more addresses separated by ; or ,.
@@ -209,9 +233,10 @@ func checkMails(raw string) string {
 	return ""
 }
 
-// attachments reads the Adjuntos cell: paths separated by ;, relative to
-// the input file's folder unless absolute.
-func attachments(row batch.Row, read bool) ([]ssintegral.Adjunto, string) {
+// findAttachments reads the Adjuntos cell: paths separated by ;, relative
+// to the input file's folder unless absolute. Each is found and sized; its
+// content is read when the invoice is sent.
+func findAttachments(row batch.Row) ([]ssintegral.Adjunto, string) {
 	raw := strings.TrimSpace(row.Get(batch.FieldAdjuntos))
 	if raw == "" {
 		return nil, ""
@@ -239,13 +264,24 @@ func attachments(row batch.Row, read bool) ([]ssintegral.Adjunto, string) {
 		if total += info.Size(); total > MaxAdjuntos {
 			return nil, fmt.Sprintf("Adjuntos: pesan más de %d MB, el máximo para un correo", MaxAdjuntos>>20)
 		}
-		a := ssintegral.Adjunto{Nombre: filepath.Base(path)}
-		if read {
-			if a.Contenido, err = os.ReadFile(path); err != nil {
-				return nil, fmt.Sprintf("Adjuntos: no se pudo leer «%s»: %v", p, err)
-			}
-		}
-		out = append(out, a)
+		out = append(out, ssintegral.Adjunto{Nombre: filepath.Base(path), Path: path})
 	}
 	return out, ""
+}
+
+// readAttachments returns the invoice with its attachments' content.
+func readAttachments(f ssintegral.Factura) (ssintegral.Factura, string) {
+	if len(f.Adjuntos) == 0 {
+		return f, ""
+	}
+	files := make([]ssintegral.Adjunto, len(f.Adjuntos))
+	for i, a := range f.Adjuntos {
+		content, err := os.ReadFile(a.Path)
+		if err != nil {
+			return f, fmt.Sprintf("Adjuntos: no se pudo leer «%s»: %v", a.Nombre, err)
+		}
+		files[i] = ssintegral.Adjunto{Nombre: a.Nombre, Contenido: content}
+	}
+	f.Adjuntos = files
+	return f, ""
 }

@@ -37,7 +37,8 @@ func TestCorreoCheck(t *testing.T) {
 	}
 	o := &Correo{}
 	for _, tc := range cases {
-		key, problem := o.Check(batch.Row{Sheet: sheet, Cells: tc.cells})
+		req, problem := o.Prepare(batch.Row{Sheet: sheet, Cells: tc.cells})
+		key := req.Key
 		if key != tc.key || problem != tc.problem {
 			t.Errorf("%q: got %q %q, want %q %q", tc.cells, key, problem, tc.key, tc.problem)
 		}

@@ -3,25 +3,38 @@ package ops
 import (
 	"context"
 	"fmt"
-	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"batch"
 	"batch/afacturar"
+	"batch/cells"
 )
+
+// cuvSpec declares the CUV query: a CUV column asks for it. Afacturar has
+// published consultar_cuv for pruebas only.
+var cuvSpec = Spec{
+	Name:        batch.OpCUV,
+	Key:         batch.FieldCUV,
+	Needs:       []batch.Field{batch.FieldCUV},
+	Endpoint:    "consultar_cuv",
+	Service:     batch.ServiceAfacturar,
+	PruebasOnly: true,
+	New:         func(e Env) Operation { return &CUV{Client: e.Afacturar} },
+}
 
 // CUV confirms a RIPS validation code (CUV) with Afacturar's consultar_cuv.
 type CUV struct {
 	Client *afacturar.Client
 }
 
-func (*CUV) Name() string { return "cuv" }
+func (*CUV) Name() string { return cuvSpec.Name }
 
 // KeyField is the column that holds the operation's key.
-func (*CUV) KeyField() batch.Field { return batch.FieldCUV }
+func (*CUV) KeyField() batch.Field { return cuvSpec.Key }
 
 // Columns are the CUV's output columns: its status, code and message, then
 // every resultado field in snake case.
@@ -52,31 +65,29 @@ func (*CUV) Cells(r batch.Result) []any {
 	return cells
 }
 
-// Check returns the row's CUV or why it must not be sent.
-func (o *CUV) Check(row batch.Row) (string, string) {
-	q, problem := o.build(row)
-	return q.CUV, problem
-}
-
-// Request is what Send sends for the row, minus the token.
-func (o *CUV) Request(row batch.Row) string {
-	q, _ := o.build(row)
-	data, _ := o.Client.CUVData(q)
-	return o.Client.Request(afacturar.PathCUV, data)
-}
-
-// Send queries the CUV and, when it is valid, checks that it belongs to the
-// row's invoice.
-func (o *CUV) Send(ctx context.Context, row batch.Row) batch.Answer {
+// Prepare checks the row and builds its query once. When the CUV is valid,
+// the answer is checked against the row's invoice.
+func (o *CUV) Prepare(row batch.Row) (batch.Request, string) {
 	q, problem := o.build(row)
 	if problem != "" {
-		return batch.Answer{Class: batch.ClassRejected, Message: problem}
+		return batch.Request{}, problem
 	}
-	ans := o.Client.ConsultarCUV(ctx, q)
-	if ans.Class == batch.ClassOK {
-		ans.Message = crossCheck(row, ans.Values)
+	data := sync.OnceValue(func() []byte {
+		d, _ := o.Client.CUVData(q) // plain structs: marshalling cannot fail
+		return d
+	})
+	send := func(ctx context.Context) batch.Answer {
+		ans := o.Client.SendCUV(ctx, data())
+		if ans.Class == batch.ClassOK {
+			ans.Message = crossCheck(row, ans.Values)
+		}
+		return ans
 	}
-	return ans
+	return batch.Request{
+		Key:      q.CUV,
+		Describe: func() string { return o.Client.Request(afacturar.PathCUV, data()) },
+		Send:     send,
+	}, ""
 }
 
 // crossCheck tells the payer when the RIPS validated under this CUV is not
@@ -88,8 +99,8 @@ func crossCheck(row batch.Row, v map[string]any) string {
 			notes = append(notes, fmt.Sprintf("el CUV es de la factura %s, no de %s (numero_documento de la fila)", orNone(got), want))
 		}
 	}
-	if want := digits(row.Get(batch.FieldNITEmisor)); want != "" {
-		if got, _ := v["numDocumentoIdObligado"].(string); digits(got) != want {
+	if want := cells.Digits(row.Get(batch.FieldNITEmisor)); want != "" {
+		if got, _ := v["numDocumentoIdObligado"].(string); cells.Digits(got) != want {
 			notes = append(notes, fmt.Sprintf("el CUV es del obligado %s, no de %s (NIT emisor de la fila)", orNone(got), row.Get(batch.FieldNITEmisor)))
 		}
 	}
@@ -106,7 +117,7 @@ func (o *CUV) build(row batch.Row) (afacturar.CUVQuery, string) {
 	}
 	q := afacturar.CUVQuery{CUV: cuv, NumeroDocumento: strings.TrimSpace(row.Get(batch.FieldNumeroDocumento))}
 	if raw := row.Get(batch.FieldFechaDocumento); raw != "" {
-		d, ok := NormalizeDate(raw)
+		d, ok := cells.NormalizeDate(raw)
 		if !ok {
 			return afacturar.CUVQuery{}, fmt.Sprintf("fecha_documento: «%s» no es una fecha; escríbala como AAAA-MM-DD", raw)
 		}
@@ -123,7 +134,7 @@ func CheckCUV(raw string) (string, string) {
 	switch {
 	case c == "":
 		return "", "CUV: la celda está vacía"
-	case isScientific(c) || (isLongNumber(c) && n < 90):
+	case cells.IsScientific(c) || (cells.IsLongNumber(c) && n < 90):
 		return "", fmt.Sprintf("CUV: «%s» fue convertido en número por la hoja de cálculo, que perdió cifras; escríbalo como texto", strings.TrimSpace(raw))
 	case strings.IndexFunc(c, unicode.IsSpace) >= 0:
 		return "", "CUV: contiene espacios"
@@ -132,37 +143,6 @@ func CheckCUV(raw string) (string, string) {
 	}
 	return c, ""
 }
-
-// NormalizeDate reads the dates people type or spreadsheets show
-// (2025-01-30, 30/01/2025, 30-01-2025, 2025/01/30, 30-Jan-2025, 30-ene-2025)
-// and the serial numbers a spreadsheet stores (45687, in days since
-// 1899-12-30) as AAAA-MM-DD.
-func NormalizeDate(raw string) (string, bool) {
-	s := strings.TrimSpace(raw)
-	if serial, err := strconv.ParseFloat(s, 64); err == nil {
-		// 1982 to 2119: beyond that a number is not a date someone meant.
-		if serial < 30000 || serial > 80000 {
-			return "", false
-		}
-		return time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(serial)).Format("2006-01-02"), true
-	}
-	if i := strings.IndexAny(s, "T "); i == 10 {
-		s = s[:10]
-	}
-	s = spanishMonths.Replace(strings.ToLower(s))
-	for _, layout := range []string{"2006-01-02", "02/01/2006", "2/1/2006", "02-01-2006", "2006/01/02", "02-Jan-2006", "2-Jan-2006", "02-Jan-06", "2-Jan-06"} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t.Format("2006-01-02"), true
-		}
-	}
-	return "", false
-}
-
-// spanishMonths turns the month abbreviations of a Spanish spreadsheet
-// into the ones time.Parse reads (it matches month names in any case).
-var spanishMonths = strings.NewReplacer("-ene-", "-jan-", "-abr-", "-apr-", "-ago-", "-aug-", "-dic-", "-dec-",
-	"-jan-", "-jan-", "-feb-", "-feb-", "-mar-", "-mar-", "-apr-", "-apr-", "-may-", "-may-", "-jun-", "-jun-",
-	"-jul-", "-jul-", "-aug-", "-aug-", "-sep-", "-sep-", "-oct-", "-oct-", "-nov-", "-nov-", "-dec-", "-dec-")
 
 func parseISO(s string) (time.Time, bool) {
 	for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02"} {
@@ -187,15 +167,6 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-func digits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		return -1
-	}, s)
 }
 
 func orNone(s string) string {

@@ -24,20 +24,6 @@ func TestCheckCUV(t *testing.T) {
 	}
 }
 
-func TestNormalizeDate(t *testing.T) {
-	for in, want := range map[string]string{"2025-01-30": "2025-01-30", "30/01/2025": "2025-01-30", "3/1/2025": "2025-01-03", "2025-01-30T11:25:00": "2025-01-30", "2025/01/30": "2025-01-30",
-		"46346": "2026-11-20", "46346.75": "2026-11-20", "20-Nov-2026": "2026-11-20", "20-nov-2026": "2026-11-20", "3-ene-2026": "2026-01-03", "20-dic-26": "2026-12-20"} {
-		if got, ok := NormalizeDate(in); !ok || got != want {
-			t.Errorf("NormalizeDate(%q) = %q, %v", in, got, ok)
-		}
-	}
-	for _, in := range []string{"mañana", "1234", "990000001", "32/01/2026"} {
-		if got, ok := NormalizeDate(in); ok {
-			t.Errorf("NormalizeDate(%q) = %q: not a date", in, got)
-		}
-	}
-}
-
 func TestCUVColumnsAndCrossCheck(t *testing.T) {
 	cols := (&CUV{}).Columns()
 	for _, want := range []string{"cuv_fecha_validacion", "cuv_num_documento_id_obligado", "cuv_numero_documento", "cuv_total_factura", "cuv_identificacion_adquiriente", "cuv_num_documento_referenciado"} {

@@ -28,31 +28,34 @@ func (o *fakeOp) Name() string { return "fake" }
 
 func (o *fakeOp) KeyField() batch.Field { return "clave" }
 
-func (o *fakeOp) Check(row batch.Row) (string, string) {
-	if row.Cells[0] == "" {
-		return "", "clave vacía"
+func (o *fakeOp) Prepare(row batch.Row) (batch.Request, string) {
+	key := row.Cells[0]
+	if key == "" {
+		return batch.Request{}, "clave vacía"
 	}
-	return row.Cells[0], ""
+	return batch.Request{
+		Key:      key,
+		Describe: func() string { return "clave=" + key },
+		Send:     func(ctx context.Context) batch.Answer { return o.send(ctx, key) },
+	}, ""
 }
 
-func (o *fakeOp) Send(ctx context.Context, row batch.Row) batch.Answer {
+func (o *fakeOp) send(ctx context.Context, key string) batch.Answer {
 	o.mu.Lock()
 	if o.sends == nil {
 		o.sends = map[string]int{}
 	}
-	o.sends[row.Cells[0]]++
-	n := o.sends[row.Cells[0]]
+	o.sends[key]++
+	n := o.sends[key]
 	o.mu.Unlock()
 	if o.delay != nil {
 		select {
-		case <-time.After(o.delay(row.Cells[0])):
+		case <-time.After(o.delay(key)):
 		case <-ctx.Done():
 		}
 	}
-	return o.answer(row.Cells[0], n)
+	return o.answer(key, n)
 }
-
-func (o *fakeOp) Request(row batch.Row) string { return "clave=" + row.Cells[0] }
 
 func (o *fakeOp) sent(key string) int { o.mu.Lock(); defer o.mu.Unlock(); return o.sends[key] }
 

@@ -53,87 +53,105 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // context of the request itself. Every attempt is in the journal before it
 // is sent, and its answer is there before the result goes on. The error is
 // non-nil only for what must stop the whole run.
-func attempt(start, flight context.Context, op Op, key string, row batch.Row, cfg Config, count func()) (batch.Result, error) {
-	p := cfg.Retry
+func attempt(start, flight context.Context, op Op, req batch.Request, row batch.Row, cfg Config) (batch.Result, error) {
 	var (
-		res                   batch.Result
-		transient, rateLimits int
+		res    batch.Result
+		budget budget
 	)
 	for {
-		var ticket Ticket = noTicket{}
-		if op.Pacer != nil {
-			var err error
-			if ticket, err = op.Pacer.Wait(start); err != nil {
-				return pending(res, start), nil
-			}
-		} else if start.Err() != nil {
+		ticket, ok := wait(start, op.Pacer)
+		if !ok {
 			return pending(res, start), nil
 		}
 		var id int64
 		if cfg.Journal != nil {
 			var err error
-			if id, err = cfg.Journal.Begin(op.Name(), key, place(row), op.Request(row)); err != nil {
+			if id, err = cfg.Journal.Begin(op.Name(), req.Key, place(row), req.Describe()); err != nil {
 				ticket.Cancel()
 				return journalFailed(res, err)
 			}
 		}
-		count()
 		res.Attempts++
 		// The pacer's window log takes the time the request leaves, after
 		// the journal's fsync, not the time it was let through.
 		ticket.Sent()
-		ans := op.Send(flight, row)
+		ans := req.Send(flight)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
-		var (
-			wait  time.Duration
-			done  bool
-			fatal error
-		)
-		switch ans.Class {
-		case batch.ClassOK:
-			res.Status, done = batch.StatusOK, true
-		case batch.ClassAlreadyDone:
-			res.Status, done = batch.StatusYaRegistrado, true
-		case batch.ClassRejected:
-			res.Status, done = batch.StatusRechazado, true
-		case batch.ClassUnexpected:
-			res.Status, done = batch.StatusError, true
-		case batch.ClassFatal:
-			res.Status, done, fatal = batch.StatusPendiente, true, &Stopped{Reason: ans.Message}
-		case batch.ClassRateLimited:
-			res.Status = batch.StatusPendiente
-			if rateLimits++; rateLimits >= p.MaxRateLimited {
-				res, done = exhausted(res), true
-			}
-			wait = max(ans.RetryAfter, p.backoff(1))
-		default: // transient
-			res.Status = batch.StatusPendiente
-			if transient++; transient >= p.MaxAttempts {
-				res, done = exhausted(res), true
-			}
-			wait = p.backoff(transient)
+		next, fatal := budget.decide(cfg.Retry, ans, &res)
+		if fatal != nil {
+			fatal.Op = op.Name()
 		}
 		if cfg.Journal != nil {
-			if err := cfg.Journal.End(id, op.Name(), key, ans, res); err != nil {
+			if err := cfg.Journal.End(id, op.Name(), req.Key, ans, res); err != nil {
 				return journalFailed(res, err)
 			}
 		}
-		if done {
-			return res, fatal
+		if next < 0 {
+			if fatal != nil {
+				return res, fatal
+			}
+			return res, nil
 		}
-		if sleep(start, wait) != nil {
+		if sleep(start, next) != nil {
 			return pending(res, start), nil
 		}
 	}
+}
+
+// wait takes the pacer's leave for one attempt; ok is false when the run
+// stopped first.
+func wait(start context.Context, p Pacer) (Ticket, bool) {
+	if p == nil {
+		return noTicket{}, start.Err() == nil
+	}
+	t, err := p.Wait(start)
+	return t, err == nil
+}
+
+// budget counts one key's retries, transient failures and 429 apart.
+type budget struct{ transient, rateLimited int }
+
+// decide sets the key's state after an answer and says what comes next:
+// the wait before the next attempt, or -1 when the key is done. A refusal
+// that concerns every row comes back as fatal.
+func (b *budget) decide(p RetryPolicy, ans batch.Answer, res *batch.Result) (next time.Duration, fatal *Stopped) {
+	switch ans.Class {
+	case batch.ClassOK:
+		res.Status = batch.StatusOK
+	case batch.ClassAlreadyDone:
+		res.Status = batch.StatusYaRegistrado
+	case batch.ClassRejected:
+		res.Status = batch.StatusRechazado
+	case batch.ClassUnexpected:
+		res.Status = batch.StatusError
+	case batch.ClassFatal:
+		res.Status = batch.StatusPendiente
+		return -1, &Stopped{Reason: ans.Message, Kind: ans.Kind}
+	case batch.ClassRateLimited:
+		res.Status = batch.StatusPendiente
+		if b.rateLimited++; b.rateLimited >= p.MaxRateLimited {
+			*res = exhausted(*res)
+			return -1, nil
+		}
+		return max(ans.RetryAfter, p.backoff(1)), nil
+	default: // transient
+		res.Status = batch.StatusPendiente
+		if b.transient++; b.transient >= p.MaxAttempts {
+			*res = exhausted(*res)
+			return -1, nil
+		}
+		return p.backoff(b.transient), nil
+	}
+	return -1, nil
 }
 
 // journalFailed stops the run: without the journal the tool cannot promise
 // that nothing is sent twice.
 func journalFailed(res batch.Result, err error) (batch.Result, error) {
 	res.Status = batch.StatusPendiente
-	res.Code = "DIARIO"
+	res.Code = batch.CodeDiario
 	res.Message = err.Error()
-	return res, &Stopped{Reason: err.Error()}
+	return res, &Stopped{Reason: err.Error(), Kind: batch.KindJournal}
 }
 
 // exhausted is a row that ran out of attempts: not the user's to fix, the

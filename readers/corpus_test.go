@@ -124,7 +124,8 @@ func TestCorpusRefused(t *testing.T) {
 	}
 	t.Run("protegido.xlsx without its password", func(t *testing.T) {
 		_, err := Open(filepath.Join("testdata", "protegido.xlsx"), Options{})
-		if err == nil || !strings.Contains(err.Error(), "--clave-archivo") {
+		var ie *Error
+		if !errors.As(err, &ie) || ie.Kind != batch.KindPassword || !strings.Contains(err.Error(), "contraseña") {
 			t.Errorf("Open = %v", err)
 		}
 	})

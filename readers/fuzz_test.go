@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"batch"
+	"batch/cells"
 )
 
 // FuzzCSV feeds any bytes to the CSV reader, dialect and encoding
@@ -69,14 +70,14 @@ func FuzzHeader(f *testing.F) {
 	f.Add(";;NumeroFactura;MailRecepcion;;FechaFactura")
 	f.Add("CUV;Número documento;;;")
 	f.Fuzz(func(t *testing.T, line string) {
-		cells := strings.Split(line, ";")
-		columns, index, ok, err := matchHeader(cells, []batch.Field{batch.FieldCUFE, batch.FieldCUV, batch.FieldNumeroFactura})
+		header := strings.Split(line, ";")
+		columns, index, ok, err := matchHeader(header, []batch.Field{batch.FieldCUFE, batch.FieldCUV, batch.FieldNumeroFactura})
 		if !ok || err != nil {
 			return
 		}
 		seen := map[string]bool{}
 		for _, c := range columns {
-			n := NormalizeHeader(c)
+			n := cells.NormalizeHeader(c)
 			if n == "" {
 				n = c
 			}
@@ -86,8 +87,8 @@ func FuzzHeader(f *testing.F) {
 			seen[n] = true
 		}
 		for field, i := range index {
-			if got, known := FieldOf(cells[i]); !known || got != field {
-				t.Fatalf("field %s at column %d %q", field, i, cells[i])
+			if got, known := cells.FieldOf(header[i]); !known || got != field {
+				t.Fatalf("field %s at column %d %q", field, i, header[i])
 			}
 		}
 	})

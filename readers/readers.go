@@ -27,16 +27,16 @@ type Options struct {
 }
 
 // Error is a problem with an input file, worded for the person who runs the
-// tool. Nothing can be sent from a file that gives one.
-type Error struct {
-	Path string
-	Msg  string
-}
-
-func (e *Error) Error() string { return filepath.Base(e.Path) + ": " + e.Msg }
+// tool, with its kind: batch.KindInput, or batch.KindPassword for a
+// protected workbook. Nothing can be sent from a file that gives one.
+type Error = batch.Error
 
 func inputErr(path, format string, args ...any) error {
-	return &Error{Path: path, Msg: fmt.Sprintf(format, args...)}
+	return &Error{Kind: batch.KindInput, Path: path, Msg: fmt.Sprintf(format, args...)}
+}
+
+func passwordErr(path, msg string) error {
+	return &Error{Kind: batch.KindPassword, Path: path, Msg: msg}
 }
 
 // source is one file format's way to list its tables and stream their rows.
@@ -88,7 +88,7 @@ func Open(path string, opt Options) (*Input, error) {
 		return nil, inputErr(path, "es un libro de Excel 97-2003 (.xls), que no se puede leer. Ábralo en Excel o LibreOffice y guárdelo como .xlsx")
 	case (ext == ".xlsx" || ext == ".xlsm") && bytes.HasPrefix(head, oleMagic) && opt.Password == "":
 		// Excel keeps a workbook with a password in an OLE container.
-		return nil, inputErr(path, "el libro está protegido con contraseña: dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)")
+		return nil, passwordErr(path, "el libro está protegido con contraseña")
 	case isHTML(head):
 		return nil, inputErr(path, "es una página web (HTML) con nombre de hoja de cálculo, como las que exportan algunos sistemas. Ábrala en Excel o LibreOffice y guárdela como .xlsx")
 	case ext == ".xlsx" || ext == ".xlsm" || bytes.HasPrefix(head, zipMagic):

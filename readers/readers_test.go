@@ -175,36 +175,6 @@ func TestCSVLateAccentDecidesEncoding(t *testing.T) {
 	}
 }
 
-func TestHeaderMatching(t *testing.T) {
-	cases := map[string]batch.Field{
-		"CUFE":                   batch.FieldCUFE,
-		"CUFE/CUDE":              batch.FieldCUFE,
-		" cufe ":                 batch.FieldCUFE,
-		"Tipo Identificación":    batch.FieldTipoIdentificacion,
-		"TIPO_IDENTIFICACION":    batch.FieldTipoIdentificacion,
-		"tipo-de-identificacion": batch.FieldTipoIdentificacion,
-		"IDENTIFICACIÓN":         batch.FieldIdentificacion,
-		"Nombres":                batch.FieldNombres,
-		"APELLIDOS":              batch.FieldApellidos,
-		"Cargo":                  batch.FieldCargo,
-		"ÁREA":                   batch.FieldArea,
-		"Número factura":         batch.FieldNumeroFactura,
-		"NumeroFactura":          batch.FieldNumeroFactura,
-		"MailRecepcion":          batch.FieldMailRecepcion,
-		"Fecha de factura":       batch.FieldFechaFactura,
-	}
-	for header, want := range cases {
-		if got, ok := FieldOf(header); !ok || got != want {
-			t.Errorf("FieldOf(%q) = %q, %v; want %q", header, got, ok, want)
-		}
-	}
-	for _, header := range []string{"Emisor", "Valor total", "server", "Clave", ""} {
-		if f, ok := FieldOf(header); ok {
-			t.Errorf("FieldOf(%q) = %q; want no field", header, f)
-		}
-	}
-}
-
 func TestRefusals(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, text string) string {

@@ -121,9 +121,9 @@ func openXLSX(path string, opt Options) (src source, err error) {
 func xlsxOpenError(path string, err error, withPassword bool) error {
 	switch {
 	case errors.Is(err, excelize.ErrWorkbookPassword):
-		return inputErr(path, "la contraseña dada con --clave-archivo no abre el libro")
+		return passwordErr(path, "la contraseña dada no abre el libro")
 	case errors.Is(err, excelize.ErrWorkbookFileFormat) && !withPassword:
-		return inputErr(path, "no es un libro .xlsx legible: puede estar protegido con contraseña (use --clave-archivo), dañado o ser de otro formato")
+		return passwordErr(path, "no es un libro .xlsx legible: puede estar protegido con contraseña, dañado o ser de otro formato")
 	case strings.Contains(err.Error(), "zip:"):
 		return inputErr(path, "el libro está dañado o incompleto (%v); vuelva a exportarlo", err)
 	case strings.Contains(err.Error(), "unzip size"):

@@ -9,13 +9,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"batch"
+	"batch/internal/text"
 	"batch/internal/transport"
 )
 
@@ -70,6 +69,7 @@ type Factura struct {
 type Adjunto struct {
 	Nombre    string
 	Contenido []byte
+	Path      string // where the content is read from; never sent
 }
 
 // Client sends EnvioCorreo for one invoicer.
@@ -113,7 +113,7 @@ func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(env))
 	if err != nil {
-		return batch.Answer{Class: batch.ClassFatal, Message: fmt.Sprintf("la dirección %q no es válida: revise --soap-url", c.URL)}
+		return transport.BadAddress(batch.ServiceSSIntegral, c.URL)
 	}
 	if c.SOAP12 {
 		req.Header.Set("Content-Type", `application/soap+xml; charset=utf-8; action="`+Action+`"`)
@@ -121,17 +121,11 @@ func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
 		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 		req.Header.Set("SOAPAction", `"`+Action+`"`)
 	}
-	req.Header.Set("User-Agent", "batch/"+batch.Version)
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return c.hide(transport.Failed(ctx, err, "SS Integral", "--soap-url"))
+	resp, ans, ok := transport.Do(ctx, c.HTTP, req, maxBody, batch.ServiceSSIntegral)
+	if !ok {
+		return c.hide(ans)
 	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
-	if err != nil {
-		return c.hide(transport.Failed(ctx, err, "SS Integral", "--soap-url"))
-	}
-	return c.hide(classify(resp.StatusCode, resp.Header, body))
+	return c.hide(classify(resp))
 }
 
 // hide keeps the Clave out of whatever the answer carries to the workbook
@@ -155,32 +149,31 @@ func (c *Client) hide(a batch.Answer) batch.Answer {
 // answers a Fault with HTTP 500; a Fault is the service's word on this
 // request, so it is an ERROR and not retried, while a 5xx without one (a
 // proxy, a restart) is transient.
-func classify(status int, h http.Header, body []byte) batch.Answer {
+func classify(resp transport.Reply) batch.Answer {
+	status, body := resp.Status, resp.Body
 	a := batch.Answer{HTTPStatus: status, Response: elide(body)}
 	flt, res, err := decode(body)
 	switch {
 	case flt != nil:
-		a.Class, a.Code = batch.ClassUnexpected, firstNonEmpty(flt.code(), "Fault")
-		a.Message = "SS Integral respondió con un error SOAP: " + firstNonEmpty(flt.text(), "sin descripción")
+		a.Class, a.Code = batch.ClassUnexpected, text.FirstNonEmpty(flt.code(), "Fault")
+		a.Message = "SS Integral respondió con un error SOAP: " + text.FirstNonEmpty(flt.text(), "sin descripción")
 		return a
 	case status == http.StatusTooManyRequests:
 		a.Class, a.Code = batch.ClassRateLimited, "429"
 		a.Message = "SS Integral pidió esperar (más solicitudes de las que admite)"
-		if s, err := strconv.Atoi(strings.TrimSpace(h.Get("Retry-After"))); err == nil && s > 0 {
-			a.RetryAfter = time.Duration(s) * time.Second
-		}
+		a.RetryAfter = resp.RetryAfter
 		return a
 	case status >= 500:
 		a.Class, a.Code = batch.ClassTransient, "HTTP "+strconv.Itoa(status)
 		a.Message = fmt.Sprintf("SS Integral no pudo atender la solicitud (HTTP %d)", status)
 		return a
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		a.Class, a.Code = batch.ClassFatal, "HTTP "+strconv.Itoa(status)
-		a.Message = fmt.Sprintf("SS Integral negó el acceso (HTTP %d): revise el NIT, la clave y --soap-url", status)
+		a.Class, a.Code, a.Kind = batch.ClassFatal, "HTTP "+strconv.Itoa(status), batch.KindCredentials
+		a.Message = fmt.Sprintf("SS Integral negó el acceso (HTTP %d)", status)
 		return a
 	case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusUnsupportedMediaType:
-		a.Class, a.Code = batch.ClassFatal, "HTTP "+strconv.Itoa(status)
-		a.Message = fmt.Sprintf("la dirección no es el servicio EnvioCorreo de SS Integral (HTTP %d): revise --soap-url y --soap12", status)
+		a.Class, a.Code, a.Kind = batch.ClassFatal, "HTTP "+strconv.Itoa(status), batch.KindAddress
+		a.Message = fmt.Sprintf("la dirección no es el servicio EnvioCorreo de SS Integral (HTTP %d)", status)
 		return a
 	case err != nil || status != http.StatusOK:
 		a.Class, a.Code = batch.ClassUnexpected, "HTTP "+strconv.Itoa(status)
@@ -228,7 +221,7 @@ func verdict(a batch.Answer, r *Result) batch.Answer {
 			a.Message = "la DIAN ya había recibido esta factura (Regla 90: documento procesado anteriormente)"
 		case known:
 			a.Class = batch.ClassRejected
-			a.Message = "la DIAN rechazó la factura: " + firstNonEmpty(strings.Join(msgs, "; "), strings.TrimSpace(p.StatusMessage), strings.TrimSpace(p.StatusDescription), "sin motivo")
+			a.Message = "la DIAN rechazó la factura: " + text.FirstNonEmpty(strings.Join(msgs, "; "), strings.TrimSpace(p.StatusMessage), strings.TrimSpace(p.StatusDescription), "sin motivo")
 		default:
 			a.Class = batch.ClassUnexpected
 			a.Message = fmt.Sprintf("la respuesta de la DIAN no dice si la factura es válida (IsValid «%s»)", p.IsValid)
@@ -312,13 +305,4 @@ func excerpt(body []byte, err error) string {
 		return "cuerpo vacío"
 	}
 	return s
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if strings.TrimSpace(v) != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/transport"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden envelopes under testdata/")
@@ -226,7 +227,7 @@ func TestClassify(t *testing.T) {
 			"SS Integral no pudo atender la solicitud (HTTP 503)"},
 		{"429", 429, "", batch.ClassRateLimited, "429", "SS Integral pidió esperar (más solicitudes de las que admite)"},
 		{"wrong address", 404, "<html>Not Found</html>", batch.ClassFatal, "HTTP 404",
-			"la dirección no es el servicio EnvioCorreo de SS Integral (HTTP 404): revise --soap-url y --soap12"},
+			"la dirección no es el servicio EnvioCorreo de SS Integral (HTTP 404)"},
 		{"200 that is not SOAP", 200, "<html><body>Mantenimiento</body></html>", batch.ClassUnexpected, "HTTP 200",
 			"SS Integral dio una respuesta que no se puede interpretar (HTTP 200): <html><body>Mantenimiento</body></html>"},
 		{"the page's placeholders: IsValid is not a boolean", 200, fixture(t, "seed-soap11-response.xml"), batch.ClassUnexpected, "string",
@@ -246,10 +247,13 @@ func TestClassify(t *testing.T) {
 			if strings.Contains(a.Message+a.Response, clave) {
 				t.Errorf("the Clave reached the answer")
 			}
+			if a.Class == batch.ClassFatal && a.Kind != batch.KindAddress {
+				t.Errorf("a wrong address's answer has kind %v", a.Kind)
+			}
 		})
 	}
 	t.Run("seed answer's structure", func(t *testing.T) {
-		a := classify(200, nil, []byte(fixture(t, "seed-soap12-response.xml")))
+		a := classify(transport.Reply{Status: 200, Body: []byte(fixture(t, "seed-soap12-response.xml"))})
 		if a.Values[ValueCUFE] != "string" || a.Values[ValueDIANMensaje] != "string; string" || a.Values[ValueDIANEstado] != "string string" {
 			t.Errorf("values %v", a.Values)
 		}

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"batch"
+	"batch/internal/transport"
 )
 
 // FuzzAnswer feeds any HTTP status and body to the SOAP answer's decoder:
@@ -27,7 +28,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add(uint16(200), []byte(`<Envelope><Body><EnvioCorreoResponse><EnvioCorreoResult><CUFE>a</CUFE><FacturaPDF>JVBER</FacturaPDF></EnvioCorreoResult></EnvioCorreoResponse></Body></Envelope>`))
 	c := &Client{Facturador: Facturador{Clave: "s3cr3t"}}
 	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
-		a := c.hide(classify(int(status), nil, body))
+		a := c.hide(classify(transport.Reply{Status: int(status), Body: body}))
 		if a.Class < batch.ClassOK || a.Class > batch.ClassUnexpected {
 			t.Fatalf("class %d", a.Class)
 		}

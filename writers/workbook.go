@@ -16,7 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch"
-	"batch/readers"
+	"batch/cells"
 )
 
 // SheetResultados is the name of the results sheet.
@@ -98,10 +98,10 @@ func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error
 // when the tool knows it ("CUFE/CUDE" and "cufe" are one column), else by
 // their normalised name.
 func columnKey(header string) string {
-	if f, ok := readers.FieldOf(header); ok {
+	if f, ok := cells.FieldOf(header); ok {
 		return "field:" + string(f)
 	}
-	if n := readers.NormalizeHeader(header); n != "" {
+	if n := cells.NormalizeHeader(header); n != "" {
 		return n
 	}
 	return header

@@ -1,13 +1,17 @@
 // Package transport holds what both providers' clients share about HTTP:
-// the client itself and how a failed exchange is classified.
+// the client itself, the exchange (User-Agent, bounded body, Retry-After)
+// and how a failed exchange is classified.
 package transport
 
 import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"strconv"
+	"strings"
 	"time"
 
 	"batch"
@@ -25,32 +29,80 @@ func NewHTTPClient(timeout time.Duration, inFlight int) *http.Client {
 	return &http.Client{Transport: t, Timeout: timeout}
 }
 
+// Reply is an exchange that got an answer.
+type Reply struct {
+	Status     int
+	Header     http.Header
+	Body       []byte
+	RetryAfter time.Duration // the answer's Retry-After, in either form
+}
+
+// Do sends req as batch, reads at most maxBody bytes of the answer, and
+// reports an exchange that got no answer as a classified Answer (ok=false).
+func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, service batch.Service) (Reply, batch.Answer, bool) {
+	req.Header.Set("User-Agent", "batch/"+batch.Version)
+	resp, err := c.Do(req)
+	if err != nil {
+		return Reply{}, Failed(ctx, err, service), false
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil {
+		return Reply{}, Failed(ctx, err, service), false
+	}
+	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"))}, batch.Answer{}, true
+}
+
+// BadAddress is the answer to a request that could not even be built from
+// the service's address.
+func BadAddress(service batch.Service, url string) batch.Answer {
+	return batch.Answer{Class: batch.ClassFatal, Kind: batch.KindAddress,
+		Message: "la dirección de " + string(service) + " «" + url + "» no es válida"}
+}
+
+// RetryAfter reads a Retry-After header: seconds, or an HTTP date.
+func RetryAfter(v string) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
+		return time.Duration(s) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := time.Until(t); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
+
 // Failed classifies an exchange that got no answer. The request may have
 // reached the provider, so it is transient (a resend may meet "already
 // registered"), except a certificate that does not verify or a host that
 // does not exist, which no retry mends. The error's text is not shown as
-// is: the person needs the cause, not Go's wording. service names the
-// provider in the message and flag the option that sets its address.
-func Failed(ctx context.Context, err error, service, flag string) batch.Answer {
-	a := batch.Answer{Class: batch.ClassTransient, Code: "RED"}
+// is: the person needs the cause, not Go's wording.
+func Failed(ctx context.Context, err error, service batch.Service) batch.Answer {
+	a := batch.Answer{Class: batch.ClassTransient, Code: batch.CodeRed}
 	var (
 		netErr  net.Error
 		certErr *tls.CertificateVerificationError
 		dnsErr  *net.DNSError
 	)
+	name := string(service)
 	switch {
 	case ctx.Err() != nil:
 		a.Message = "la ejecución se detuvo antes de recibir la respuesta"
 	case errors.As(err, &certErr):
-		a.Class, a.Code = batch.ClassFatal, "TLS"
-		a.Message = "el certificado de " + service + " no es válido; la conexión no es segura y no se envía nada"
+		a.Class, a.Code, a.Kind = batch.ClassFatal, batch.CodeTLS, batch.KindTLS
+		a.Message = "el certificado de " + name + " no es válido; la conexión no es segura y no se envía nada"
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		a.Class = batch.ClassFatal
-		a.Message = "no se encontró el servidor " + dnsErr.Name + ": revise " + flag
+		a.Class, a.Kind = batch.ClassFatal, batch.KindAddress
+		a.Message = "no se encontró el servidor " + dnsErr.Name + " de " + name
 	case errors.As(err, &netErr) && netErr.Timeout():
-		a.Message = service + " no respondió a tiempo"
+		a.Message = name + " no respondió a tiempo"
 	default:
-		a.Message = "se perdió la conexión con " + service
+		a.Message = "se perdió la conexión con " + name
 	}
 	return a
 }

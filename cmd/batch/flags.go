@@ -1,0 +1,180 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"batch/ops"
+	"batch/ssintegral"
+)
+
+// runFlags are `batch run`'s options.
+type runFlags struct {
+	out           string
+	ambiente      string
+	url           string
+	obligado      string
+	rpm           int
+	window        time.Duration
+	inFlight      int
+	timeout       time.Duration
+	attempts      int
+	sandbox       bool
+	claveArchivo  string
+	person        ops.Person
+	journal       string
+	retryRejected bool
+	retryDelay    time.Duration
+	grace         time.Duration
+	ops           string
+	dryRun        bool
+	quiet         bool
+	json          bool
+	soap12        bool
+	soapURL       string
+	rateCorreo    int
+	adjuntosDir   string
+	facturador    ssintegral.Facturador // without the Clave, which only the environment gives
+}
+
+const runUsage = `Uso: batch run [opciones] ARCHIVO...
+
+Lee cada ARCHIVO (.xlsx o .csv) y, según sus columnas:
+  acuse   registra en Afacturar el acuse de recibo (evento 030 de RADIAN) de
+          cada CUFE de las facturas recibidas;
+  cuv     consulta en Afacturar cada CUV de los RIPS;
+  correo  envía al comprador cada factura emitida con EnvioCorreo de SS
+          Integral (hojas con NumeroFactura, MailRecepcion y FechaFactura) y
+          guarda el PDF y el XML que devuelve.
+Luego escribe el libro de resultados.
+
+Los secretos se toman solo de variables de entorno (nunca de una opción, para
+que no queden en el historial ni en la lista de procesos): AFACTURAR_TOKEN y
+SSINTEGRAL_CLAVE. Nunca se escriben en el libro, el diario ni los mensajes.
+
+Ejemplos:
+  batch run --sandbox samples/facturas-recibidas.xlsx
+  batch run --obligado 900123456 --nombres "Ana María" --apellidos "Gómez Ruiz" \
+            --tipo-identificacion CC --identificacion 52123456 recibidas.xlsx
+  batch run --ambiente produccion --rate 100 -o acuses-noviembre.xlsx recibidas.csv
+  batch run --ops cuv rips-noviembre.xlsx     # solo la consulta de CUV
+  SSINTEGRAL_NIT=900123456 SSINTEGRAL_CLAVE=... batch run --ssintegral-codigo-empresa 12 emitidas.xlsx
+
+Opciones:
+`
+
+func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runFlags, []string, error) {
+	var f runFlags
+	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, runUsage)
+		fs.PrintDefaults()
+	}
+	codigoEmpresa, tipoAmbiente := defineRunFlags(fs, &f, getenv)
+	if err := fs.Parse(args); err != nil {
+		return f, nil, err
+	}
+	files := fs.Args()
+	if err := verifyRunFlags(&f, files, *codigoEmpresa, *tipoAmbiente); err != nil {
+		return f, nil, err
+	}
+	return f, files, nil
+}
+
+// defineRunFlags declares batch run's options on fs, with their defaults
+// from the environment. The two numbers of SS Integral come back as text,
+// for verifyRunFlags to read.
+func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (codigoEmpresa, tipoAmbiente *string) {
+	fs.StringVar(&f.out, "o", "", "libro de resultados `.xlsx` (por defecto NOMBRE-resultados.xlsx junto al primer archivo)")
+	fs.StringVar(&f.ambiente, "ambiente", "pruebas", "ambiente de la DIAN: `pruebas` o produccion")
+	fs.StringVar(&f.url, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
+	fs.StringVar(&f.obligado, "obligado", getenv("AFACTURAR_OBLIGADO"), "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
+	fs.IntVar(&f.rpm, "rate", 120, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
+	fs.DurationVar(&f.window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
+	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
+	fs.DurationVar(&f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
+	fs.IntVar(&f.attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
+	fs.StringVar(&f.journal, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
+	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
+	fs.DurationVar(&f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
+	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
+	fs.StringVar(&f.ops, "ops", "", "operaciones, separadas por comas: acuse (columna CUFE), cuv (columna CUV); por defecto, las de las columnas que tenga el archivo")
+	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
+	fs.BoolVar(&f.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")
+	fs.BoolVar(&f.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")
+	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
+	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
+	fs.StringVar(&f.soapURL, "soap-url", getenv("SSINTEGRAL_URL"), "dirección del servicio EnvioCorreo de SS Integral (por defecto "+ssintegral.DefaultURL+"); por defecto $SSINTEGRAL_URL")
+	fs.BoolVar(&f.soap12, "soap12", false, "hablar SOAP 1.2 con SS Integral (por defecto SOAP 1.1)")
+	fs.IntVar(&f.rateCorreo, "rate-correo", 30, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
+	fs.StringVar(&f.adjuntosDir, "adjuntos-dir", "", "carpeta donde se guardan el PDF y el XML de cada factura enviada por correo (por defecto NOMBRE-adjuntos junto al libro)")
+	fs.StringVar(&f.facturador.NIT, "ssintegral-nit", getenv("SSINTEGRAL_NIT"), "NIT del facturador en SS Integral; por defecto $SSINTEGRAL_NIT (la clave solo se toma de $SSINTEGRAL_CLAVE)")
+	codigoEmpresa = fs.String("ssintegral-codigo-empresa", getenv("SSINTEGRAL_CODIGO_EMPRESA"), "CodigoEmpresa en SS Integral; por defecto $SSINTEGRAL_CODIGO_EMPRESA")
+	tipoAmbiente = fs.String("ssintegral-tipo-ambiente", getenv("SSINTEGRAL_TIPO_AMBIENTE"), "TipoAmbiente en SS Integral (1 producción, 2 pruebas); por defecto $SSINTEGRAL_TIPO_AMBIENTE o el de --ambiente")
+	fs.StringVar(&f.facturador.Server, "ssintegral-server", getenv("SSINTEGRAL_SERVER"), "campo server de SS Integral; por defecto $SSINTEGRAL_SERVER")
+	fs.StringVar(&f.facturador.MailAreaFacturacion, "ssintegral-mail-facturacion", getenv("SSINTEGRAL_MAIL_AREA_FACTURACION"), "correo del área de facturación (MailAreaFacturacionFacturador); por defecto $SSINTEGRAL_MAIL_AREA_FACTURACION")
+	fs.StringVar(&f.facturador.RazonSocial, "ssintegral-razon-social", getenv("SSINTEGRAL_RAZON_SOCIAL"), "razón social del facturador; por defecto $SSINTEGRAL_RAZON_SOCIAL")
+	fs.StringVar(&f.facturador.DigitoVerificacion, "ssintegral-dv", getenv("SSINTEGRAL_DIGITO_VERIFICACION"), "dígito de verificación del NIT del facturador; por defecto $SSINTEGRAL_DIGITO_VERIFICACION")
+	fs.StringVar(&f.facturador.TipoIdentificacion, "ssintegral-tipo-identificacion", getenv("SSINTEGRAL_TIPO_IDENTIFICACION"), "tipo de identificación del facturador (31 = NIT); por defecto $SSINTEGRAL_TIPO_IDENTIFICACION")
+	fs.StringVar(&f.person.TipoIdentificacion, "tipo-identificacion", "", "tipo de documento de quien recibió, si el archivo no lo trae (13, CC, 31, NIT...)")
+	fs.StringVar(&f.person.Identificacion, "identificacion", "", "número de documento de quien recibió, si el archivo no lo trae")
+	fs.StringVar(&f.person.Nombres, "nombres", "", "nombres de quien recibió, si el archivo no los trae")
+	fs.StringVar(&f.person.Apellidos, "apellidos", "", "apellidos de quien recibió, si el archivo no los trae")
+	fs.StringVar(&f.person.Cargo, "cargo", "", "cargo de quien recibió (opcional)")
+	fs.StringVar(&f.person.Area, "area", "", "área de quien recibió (opcional)")
+	return codigoEmpresa, tipoAmbiente
+}
+
+// verifyRunFlags refuses options that cannot make a run, before anything
+// is read.
+func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente string) error {
+	switch {
+	case len(files) == 0:
+		return errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
+	case f.rpm <= 0 || f.window <= 0 || f.rateCorreo <= 0:
+		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
+	case f.timeout <= 0:
+		return errors.New("--timeout debe ser mayor que 0")
+	case f.retryDelay <= 0 || f.grace < 0:
+		return errors.New("--espera-reintento debe ser mayor que 0 y --espera-cierre no puede ser negativa")
+	case f.ambiente != "pruebas" && f.ambiente != "produccion":
+		return fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", f.ambiente)
+	}
+	for _, v := range []struct {
+		name, raw string
+		to        *int
+	}{{"--ssintegral-codigo-empresa", codigoEmpresa, &f.facturador.CodigoEmpresa}, {"--ssintegral-tipo-ambiente", tipoAmbiente, &f.facturador.TipoAmbiente}} {
+		if raw := strings.TrimSpace(v.raw); raw != "" {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 0 {
+				return fmt.Errorf("%s %q debe ser un número entero", v.name, v.raw)
+			}
+			*v.to = n
+		}
+	}
+	if t := f.facturador.TipoAmbiente; t != 0 && t != 1 && t != 2 {
+		return fmt.Errorf("--ssintegral-tipo-ambiente %d no existe: use 1 (producción) o 2 (pruebas)", t)
+	}
+	return verifyPerson(f.person)
+}
+
+// verifyPerson checks the flags of the person who received the invoices.
+func verifyPerson(p ops.Person) error {
+	if p.TipoIdentificacion != "" {
+		if _, ok := ops.ParseTipoIdentificacion(p.TipoIdentificacion); !ok {
+			return fmt.Errorf("--tipo-identificacion %q no es un código válido (11, 12, 13, 21, 22, 31, 41, 42, 47, 48, 50, 91, o CC, CE, NIT...)", p.TipoIdentificacion)
+		}
+	}
+	for name, v := range map[string]string{"nombres": p.Nombres, "apellidos": p.Apellidos, "cargo": p.Cargo, "area": p.Area} {
+		if v != "" && len([]rune(strings.TrimSpace(v))) < 3 {
+			return fmt.Errorf("--%s %q debe tener al menos 3 caracteres", name, v)
+		}
+	}
+	return nil
+}

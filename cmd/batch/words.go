@@ -1,0 +1,65 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"batch"
+	"batch/ops"
+	"batch/pipeline"
+)
+
+// fail prints what went wrong, in the command line's words, and returns
+// the exit code of a run that could do nothing.
+func fail(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "batch: %s\n", explain(err))
+	return exitNothing
+}
+
+// explain is an error's text followed by what to change, named as this
+// command line names it: the packages say what kind of problem it is,
+// only here does it become a flag or a variable.
+func explain(err error) string {
+	var (
+		be      *batch.Error
+		stopped *pipeline.Stopped
+	)
+	switch {
+	case errors.As(err, &stopped):
+		spec, _ := ops.Lookup(stopped.Op)
+		return stopped.Reason + hint(stopped.Kind, spec.Service)
+	case errors.As(err, &be):
+		return err.Error() + hint(be.Kind, be.Service)
+	}
+	return err.Error()
+}
+
+// stopReason is why sending stopped early, for the workbook and --json.
+func stopReason(err error) string {
+	var stopped *pipeline.Stopped
+	if errors.As(err, &stopped) {
+		return explain(stopped)
+	}
+	return ""
+}
+
+// hint names what to change for a kind of problem with a service.
+func hint(kind batch.Kind, service batch.Service) string {
+	ss := service == batch.ServiceSSIntegral
+	switch {
+	case kind == batch.KindCredentials && ss:
+		return ": revise el NIT (--ssintegral-nit o SSINTEGRAL_NIT) y la clave (variable SSINTEGRAL_CLAVE)"
+	case kind == batch.KindCredentials:
+		return ": revise la variable AFACTURAR_TOKEN y que el token corresponda al obligado (--obligado o AFACTURAR_OBLIGADO)"
+	case kind == batch.KindAddress && ss:
+		return ": revise --soap-url y --soap12"
+	case kind == batch.KindAddress:
+		return ": revise --url y --ambiente"
+	case kind == batch.KindPassword:
+		return ": dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)"
+	case kind == batch.KindJournal:
+		return ": defina HOME o use --journal"
+	}
+	return ""
+}

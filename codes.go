@@ -1,0 +1,65 @@
+package batch
+
+import "path/filepath"
+
+// Operation names: what a row can ask for, as the workbook's column
+// prefixes, the journal's operation and --ops name them.
+const (
+	OpAcuse  = "acuse"  // RADIAN acuse de recibo (event 030) on Afacturar
+	OpCUV    = "cuv"    // RIPS CUV query on Afacturar
+	OpCorreo = "correo" // an issued invoice e-mailed with SS Integral's EnvioCorreo
+)
+
+// Codes the tool itself gives a row, beside the providers' own.
+const (
+	CodeValidacion = "VALIDACION" // the row failed a check and was never sent
+	CodeSinEnviar  = "SIN_ENVIAR" // a dry run: the row would be sent
+	CodeNoEnviado  = "NO_ENVIADO" // the run stopped before the row was sent
+	CodeDiario     = "DIARIO"     // the journal failed: nothing more is sent
+	CodeRed        = "RED"        // no answer came back over the network
+	CodeTLS        = "TLS"        // the provider's certificate does not verify
+)
+
+// StatusEnVuelo is the journal's state of a key whose attempt began and has
+// no recorded answer: the process died or was stopped while waiting. It
+// never reaches the workbook; the next run sends the key again.
+const StatusEnVuelo Status = "EN_VUELO"
+
+// Service names a provider, for the words that concern all of its
+// operations (a refused credential, a wrong address).
+type Service string
+
+const (
+	ServiceAfacturar  Service = "Afacturar"
+	ServiceSSIntegral Service = "SS Integral"
+)
+
+// Kind says what sort of problem an error is, so that the front end (the
+// command line) can tell the person what to change in its own terms: a
+// flag, a variable, a file.
+type Kind int
+
+const (
+	KindOther       Kind = iota
+	KindAddress          // the service's address is wrong: nothing there answers as the service
+	KindCredentials      // the provider refused the token, the NIT or the clave
+	KindInput            // an input file cannot be read
+	KindPassword         // an input file is protected and no (or a wrong) password was given
+	KindJournal          // the journal cannot be placed or used
+	KindTLS              // the provider's certificate does not verify
+)
+
+// Error is a problem worded for a person, with its kind for the front end.
+type Error struct {
+	Kind    Kind
+	Service Service // the provider concerned, if any
+	Path    string  // the file concerned, if any
+	Msg     string
+}
+
+func (e *Error) Error() string {
+	if e.Path != "" {
+		return filepath.Base(e.Path) + ": " + e.Msg
+	}
+	return e.Msg
+}

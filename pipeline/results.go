@@ -1,0 +1,72 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"batch"
+)
+
+// reuse answers a key from the journal when an earlier run left it final.
+func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
+	if cfg.Journal == nil {
+		return batch.Result{}, false, nil
+	}
+	res, at, found, err := cfg.Journal.Recorded(op.Name(), key)
+	if err != nil || !found || !res.Status.Final() {
+		return batch.Result{}, false, err
+	}
+	if res.Status == batch.StatusRechazado && cfg.RetryRejected {
+		return batch.Result{}, false, nil
+	}
+	res.Attempts = 0
+	note := "resultado de una ejecución anterior (" + at.Local().Format("2006-01-02 15:04") + "); no se envió de nuevo"
+	if res.Status == batch.StatusRechazado {
+		note += ": corrija el dato y ejecute con --reintentar para enviarlo otra vez"
+	}
+	res.Message = joinMsg(res.Message, note)
+	return res, true, nil
+}
+
+// wouldSend is a dry run's result for a key a run would send.
+var wouldSend = batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinEnviar, Message: "se enviaría (simulación: no se envió nada)"}
+
+// readBack is the result of a key whose first row's job was let go: the
+// journal holds it. In a dry run nothing was sent, so it is worked out
+// again.
+func readBack(cfg Config, op Op, key string, f first) (batch.Result, error) {
+	if cfg.DryRun || f.reused {
+		res, ok, err := reuse(cfg, op, key)
+		if err != nil || ok {
+			return res, err
+		}
+		return wouldSend, nil
+	}
+	res, _, found, err := cfg.Journal.Recorded(op.Name(), key)
+	if err != nil {
+		return res, err
+	}
+	if !found {
+		return res, fmt.Errorf("el diario no tiene el resultado de %s %s, que se registró en esta ejecución", op.Name(), key)
+	}
+	return res, nil
+}
+
+// notSent is the result of a row whose request was never started because
+// the run stopped.
+func notSent(start context.Context) batch.Result {
+	msg := "no se envió: la ejecución se detuvo"
+	var stopped *Stopped
+	if cause := context.Cause(start); errors.As(cause, &stopped) {
+		msg += " (" + stopped.Reason + ")"
+	}
+	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeNoEnviado, Message: msg}
+}
+
+func joinMsg(a, b string) string {
+	if a == "" {
+		return b
+	}
+	return a + " — " + b
+}

@@ -1,0 +1,233 @@
+package pipeline
+
+import (
+	"context"
+
+	"golang.org/x/sync/errgroup"
+
+	"batch"
+)
+
+// runner is one Run. The reader (readAll and the methods it calls) admits
+// rows, answers repeated keys and launches one job per distinct key; the
+// group's workers send; the writer hands rows to the sink in input order.
+// The reader owns counts, the writer its tally; a job's fields are its
+// worker's until done is closed.
+type runner struct {
+	cfg    Config
+	base   context.Context // its cause says why sending stopped
+	stop   context.CancelCauseFunc
+	start  context.Context // ends when no new request may start
+	flight context.Context // the context of requests already sent
+	group  *errgroup.Group
+	slots  chan *slot
+	sets   []*keySet
+	live   []held // the jobs the key sets hold, oldest first
+	counts counts
+}
+
+// counts are the reader's figures.
+type counts struct {
+	rows, requests, reused, duplicates int
+	opRequests                         map[string]int
+}
+
+// job is one request for one key; every row with that key shares it.
+type job struct {
+	done     chan struct{}
+	res      batch.Result
+	recorded bool // res is the journal's last state for the key
+}
+
+func (j *job) finish(res batch.Result, recorded bool) {
+	j.res, j.recorded = res, recorded
+	close(j.done)
+}
+
+// slot is one row waiting for its results, in input order.
+type slot struct {
+	row   batch.Row
+	parts []part
+}
+
+type part struct {
+	res  batch.Result
+	job  *job
+	from *first // set on a row whose key an earlier row carried
+}
+
+// held is a job a key set holds until its result is in the journal.
+type held struct {
+	set *keySet
+	id  keyID
+	job *job
+}
+
+func newRun(ctx context.Context, cfg Config) *runner {
+	cfg.Retry = cfg.Retry.withDefaults()
+	if cfg.InFlight <= 0 {
+		cfg.InFlight = 1
+	}
+	if cfg.Window <= 0 {
+		cfg.Window = 4096
+	}
+	r := &runner{cfg: cfg, flight: cfg.Flight, slots: make(chan *slot, cfg.Window), counts: counts{opRequests: map[string]int{}}}
+	if r.flight == nil {
+		r.flight = context.WithoutCancel(ctx)
+	}
+	// Sending stops when start ends: a fatal answer, the sink's failure,
+	// or the caller. Requests already under way use flight and are not
+	// cut short by another row's failure.
+	r.base, r.stop = context.WithCancelCause(ctx)
+	r.group, r.start = errgroup.WithContext(r.base)
+	r.group.SetLimit(cfg.InFlight)
+	sheets := &sheetList{index: map[*batch.Sheet]uint64{}}
+	r.sets = make([]*keySet, len(cfg.Ops))
+	for i := range r.sets {
+		r.sets[i] = newKeySet(sheets)
+	}
+	return r
+}
+
+func (r *runner) readAll() error {
+	for _, in := range r.cfg.Inputs {
+		if err := in.Each(r.admit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// admit reads one row: each operation it asks for gets its result, or the
+// job that will give it. Reading goes on after a stop, so that every row
+// reaches the sink, as PENDIENTE if it was not sent.
+func (r *runner) admit(row batch.Row) error {
+	applies, anyKey := false, false
+	for _, op := range r.cfg.Ops {
+		applies = applies || op.applies(row)
+		anyKey = anyKey || (op.applies(row) && row.Get(op.KeyField()) != "")
+	}
+	if !applies {
+		return nil // a sheet no operation is for, like one without a key column
+	}
+	r.counts.rows++
+	r.release()
+	s := &slot{row: row, parts: make([]part, len(r.cfg.Ops))}
+	for i, op := range r.cfg.Ops {
+		if !op.applies(row) || (anyKey && row.Get(op.KeyField()) == "") {
+			continue // the row does not ask for this operation
+		}
+		s.parts[i] = r.part(i, row)
+	}
+	r.slots <- s
+	return nil
+}
+
+// part is one operation's share of a row: a check that failed, a key
+// seen before, a dry run's plan, or a job.
+func (r *runner) part(i int, row batch.Row) part {
+	req, problem := r.cfg.Ops[i].Prepare(row)
+	if problem != "" {
+		return part{res: batch.Result{Status: batch.StatusInvalido, Code: batch.CodeValidacion, Message: problem}}
+	}
+	id := r.sets[i].id(req.Key)
+	if f, ok := r.sets[i].first(id); ok {
+		return r.repeat(i, req.Key, id, f)
+	}
+	f := first{sheet: row.Sheet, line: row.Line}
+	if r.cfg.DryRun {
+		return r.plan(i, req.Key, id, f)
+	}
+	return r.launch(i, req, id, f, row)
+}
+
+// repeat is a row whose key an earlier row carried: it shares that job,
+// or reads its result back once the job was let go.
+func (r *runner) repeat(i int, key string, id keyID, f first) part {
+	r.counts.duplicates++
+	p := part{job: r.sets[i].jobs[id], from: &f}
+	if p.job == nil {
+		res, err := readBack(r.cfg, r.cfg.Ops[i], key, f)
+		if err != nil {
+			res = r.journalStop(err)
+		}
+		p.res = res
+	}
+	return p
+}
+
+// plan is a dry run's result for a new key: what the journal says, or
+// what a run would send.
+func (r *runner) plan(i int, key string, id keyID, f first) part {
+	op := r.cfg.Ops[i]
+	res, ok, err := reuse(r.cfg, op, key)
+	switch {
+	case err != nil:
+		res = r.journalStop(err)
+	case ok:
+		r.counts.reused++
+		f.reused = true
+	default:
+		r.counts.requests++
+		r.counts.opRequests[op.Name()]++
+		res = wouldSend
+	}
+	r.sets[i].add(id, f)
+	return part{res: res}
+}
+
+// launch gives a new key its job: answered from the journal when an
+// earlier run finished it, else sent by a worker.
+func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.Row) part {
+	op, set := r.cfg.Ops[i], r.sets[i]
+	j := &job{done: make(chan struct{})}
+	set.jobs[id] = j
+	r.live = append(r.live, held{set, id, j})
+	res, ok, err := reuse(r.cfg, op, req.Key)
+	f.reused = ok && err == nil
+	set.add(id, f)
+	switch {
+	case err != nil:
+		j.finish(r.journalStop(err), false)
+	case ok:
+		r.counts.reused++
+		j.finish(res, true)
+	case r.start.Err() != nil:
+		j.finish(notSent(r.start), false)
+	default:
+		r.counts.requests++
+		r.counts.opRequests[op.Name()]++
+		r.group.Go(func() error {
+			res, err := attempt(r.start, r.flight, op, req, row, r.cfg)
+			j.finish(res, r.cfg.Journal != nil && err == nil && res.Attempts > 0)
+			return err
+		})
+	}
+	return part{job: j}
+}
+
+// release lets go of the finished jobs whose result is in the journal; a
+// later row with their key reads it back.
+func (r *runner) release() {
+	for len(r.live) > 0 {
+		h := r.live[0]
+		select {
+		case <-h.job.done:
+		default:
+			return
+		}
+		if h.job.recorded {
+			delete(h.set.jobs, h.id)
+		}
+		r.live[0] = held{}
+		r.live = r.live[1:]
+	}
+}
+
+// journalStop stops sending: without the journal the tool cannot promise
+// that nothing is sent twice.
+func (r *runner) journalStop(err error) batch.Result {
+	res, stop := journalFailed(batch.Result{}, err)
+	r.stop(stop)
+	return res
+}

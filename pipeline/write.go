@@ -1,0 +1,68 @@
+package pipeline
+
+import (
+	"strings"
+
+	"batch"
+)
+
+// tally is the writer's figures: what reached the sink.
+type tally struct {
+	statuses map[string]map[batch.Status]int
+	attempts int
+	err      error // the sink's failure, which stops sending
+}
+
+// write hands every slot's row to the sink in input order, each part
+// waiting for its job, and tallies what it wrote.
+func (r *runner) write(out chan<- tally) {
+	t := tally{statuses: map[string]map[batch.Status]int{}}
+	for _, op := range r.cfg.Ops {
+		t.statuses[op.Name()] = map[batch.Status]int{}
+	}
+	for s := range r.slots {
+		results := make([]batch.Result, len(s.parts))
+		for i, p := range s.parts {
+			results[i] = r.result(i, p)
+			if p.from == nil {
+				t.attempts += results[i].Attempts // a shared job's attempts count once
+			}
+			if results[i].Status != "" {
+				t.statuses[r.cfg.Ops[i].Name()][results[i].Status]++
+			}
+		}
+		if t.err == nil {
+			if t.err = r.cfg.Sink.Write(s.row, results); t.err != nil {
+				r.stop(t.err)
+			}
+		}
+	}
+	out <- t
+}
+
+// result is a part's result once known; a repeated key's says so.
+func (r *runner) result(i int, p part) batch.Result {
+	res := p.res
+	if p.job != nil {
+		<-p.job.done
+		res = p.job.res
+	}
+	if p.from != nil {
+		key := strings.ToUpper(string(r.cfg.Ops[i].KeyField()))
+		once := ": se envió una sola vez"
+		if r.cfg.DryRun {
+			once = ": se enviaría una sola vez"
+		}
+		res.Message = joinMsg(res.Message, "mismo "+key+" que "+p.from.place()+once)
+	}
+	return res
+}
+
+// summary puts the reader's and the writer's figures together.
+func (r *runner) summary(t tally) Summary {
+	c := r.counts
+	return Summary{
+		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates,
+		Attempts: t.attempts, Statuses: t.statuses,
+	}
+}
