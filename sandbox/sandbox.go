@@ -207,47 +207,12 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 		s.mu.Lock()
 		s.requests++
 		s.mu.Unlock()
-		if r.Method != http.MethodPost {
-			reply(w, http.StatusMethodNotAllowed, answer{CodigoError: 405, DescripcionError: "Método no permitido"})
+		obligado, token, ok := s.authenticate(w, r)
+		if !ok {
 			return
 		}
-		token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		obligado, known := s.cfg.Tokens[token]
-		if !bearer || !known {
-			// As the service does: an HTTP 401 whose body says 500.
-			reply(w, http.StatusUnauthorized, answer{CodigoError: 500, DescripcionError: "Unauthenticated."})
-			return
-		}
-		if wait, ok := s.admit(token, s.cfg.RatePerMinute); !ok {
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
-			reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
-			return
-		}
-		if !strings.Contains(r.Header.Get("Accept"), "application/json") {
-			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Falta el encabezado Accept: application/json"})
-			return
-		}
-		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
-			reply(w, http.StatusUnsupportedMediaType, answer{CodigoError: 415, DescripcionError: "Tipo de medio no admitido: se espera multipart/form-data"})
-			return
-		}
-		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"", "El cuerpo no es multipart/form-data válido"}}})
-			return
-		}
-		doc := r.FormValue("documento_obligado")
-		if doc == "" {
-			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"documento_obligado", "The property documento_obligado is required"}}})
-			return
-		}
-		if doc != obligado {
-			reply(w, http.StatusConflict, answer{CodigoError: 409, DescripcionError: "El OFE no esta asociado al código de autorización"})
-			return
-		}
-		raw := r.FormValue("data")
-		var data any
-		if err := json.Unmarshal([]byte(raw), &data); err != nil {
-			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"data", "El campo data no es un JSON válido"}}})
+		raw, data, ok := readForm(w, r, obligado, schemaError)
+		if !ok {
 			return
 		}
 		key, problems := check(data)
@@ -259,10 +224,9 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 		s.mu.Lock()
 		s.attempts[key]++
 		c := call{obligado: obligado, key: key, attempt: s.attempts[key], data: data, base: "http://" + r.Host, start: start}
-		s.seen[key] = append(s.seen[key], Seen{Obligado: doc, Transmission: transmission(data), Data: []byte(raw),
-			Accept: r.Header.Get("Accept"), Bearer: bearer})
+		s.seen[key] = append(s.seen[key], Seen{Obligado: obligado, Transmission: transmission(data), Data: []byte(raw),
+			Accept: r.Header.Get("Accept"), Bearer: token != ""})
 		s.mu.Unlock()
-
 		if !s.delay(r) {
 			return
 		}
@@ -270,26 +234,87 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 		if s.cfg.Fault != nil {
 			fault = s.cfg.Fault(key, c.attempt)
 		}
-		switch fault {
-		case Fault500:
-			reply(w, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
-		case Fault503HTML:
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprint(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
-		case Fault28:
-			reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
-		case Fault429:
-			w.Header().Set("Retry-After", "1")
-			reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
-		case FaultDrop:
-			drop(w)
-		case FaultHang:
-			<-r.Context().Done()
-		default:
+		if !answerFault(w, r, fault) {
 			handle(w, c, fault)
 		}
 	}
+}
+
+// authenticate checks the method, the token and the token's rate.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (obligado, token string, ok bool) {
+	if r.Method != http.MethodPost {
+		reply(w, http.StatusMethodNotAllowed, answer{CodigoError: 405, DescripcionError: "Método no permitido"})
+		return "", "", false
+	}
+	token, bearer := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	obligado, known := s.cfg.Tokens[token]
+	if !bearer || !known {
+		// As the service does: an HTTP 401 whose body says 500.
+		reply(w, http.StatusUnauthorized, answer{CodigoError: 500, DescripcionError: "Unauthenticated."})
+		return "", "", false
+	}
+	if wait, ok := s.admit(token, s.cfg.RatePerMinute); !ok {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+		return "", "", false
+	}
+	return obligado, token, true
+}
+
+// readForm reads the multipart form: documento_obligado, which must be the
+// token's, and data, which must be JSON.
+func readForm(w http.ResponseWriter, r *http.Request, obligado, schemaError string) (raw string, data any, ok bool) {
+	if !strings.Contains(r.Header.Get("Accept"), "application/json") {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Falta el encabezado Accept: application/json"})
+		return "", nil, false
+	}
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/form-data" {
+		reply(w, http.StatusUnsupportedMediaType, answer{CodigoError: 415, DescripcionError: "Tipo de medio no admitido: se espera multipart/form-data"})
+		return "", nil, false
+	}
+	if err := r.ParseMultipartForm(1 << 20); err != nil {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"", "El cuerpo no es multipart/form-data válido"}}})
+		return "", nil, false
+	}
+	switch doc := r.FormValue("documento_obligado"); {
+	case doc == "":
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"documento_obligado", "The property documento_obligado is required"}}})
+		return "", nil, false
+	case doc != obligado:
+		reply(w, http.StatusConflict, answer{CodigoError: 409, DescripcionError: "El OFE no esta asociado al código de autorización"})
+		return "", nil, false
+	}
+	raw = r.FormValue("data")
+	if err := json.Unmarshal([]byte(raw), &data); err != nil {
+		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError, Resultado: []problem{{"data", "El campo data no es un JSON válido"}}})
+		return "", nil, false
+	}
+	return raw, data, true
+}
+
+// answerFault answers the transport-level fault a test asked for; false
+// means the endpoint answers (a fault it handles itself, or none).
+func answerFault(w http.ResponseWriter, r *http.Request, fault Fault) bool {
+	switch fault {
+	case Fault500:
+		reply(w, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
+	case Fault503HTML:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+	case Fault28:
+		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+	case Fault429:
+		w.Header().Set("Retry-After", "1")
+		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+	case FaultDrop:
+		drop(w)
+	case FaultHang:
+		<-r.Context().Done()
+	default:
+		return false
+	}
+	return true
 }
 
 // acuse registers an acuse de recibo; the "registered" faults register it

@@ -36,23 +36,26 @@ type soapRequest struct {
 	XMLName xml.Name
 	Body    struct {
 		Call *struct {
-			Correo struct {
-				NIT                    string `xml:"NIT"`
-				Clave                  string `xml:"Clave"`
-				NumeroFactura          string `xml:"NumeroFactura"`
-				Prefijo                string `xml:"Prefijo"`
-				CodigoEmpresa          int    `xml:"CodigoEmpresa"`
-				TipoAmbiente           int    `xml:"TipoAmbiente"`
-				MailRecepcion          string `xml:"MailRecepcion"`
-				NombreEmpresaRecepcion string `xml:"NombreEmpresaRecepcion"`
-				Adjuntos               []struct {
-					Nombre  string `xml:"NombreArchivo"`
-					Archivo string `xml:"Archivo"`
-				} `xml:"Adjuntos>Archivos"`
-				FechaFactura string `xml:"FechaFactura"`
-			} `xml:"correo"`
+			Correo soapCorreo `xml:"correo"`
 		} `xml:"https://factura.ssintegral.com/ EnvioCorreo"`
 	} `xml:"Body"`
+}
+
+// soapCorreo is the correo element of an EnvioCorreo call.
+type soapCorreo struct {
+	NIT                    string `xml:"NIT"`
+	Clave                  string `xml:"Clave"`
+	NumeroFactura          string `xml:"NumeroFactura"`
+	Prefijo                string `xml:"Prefijo"`
+	CodigoEmpresa          int    `xml:"CodigoEmpresa"`
+	TipoAmbiente           int    `xml:"TipoAmbiente"`
+	MailRecepcion          string `xml:"MailRecepcion"`
+	NombreEmpresaRecepcion string `xml:"NombreEmpresaRecepcion"`
+	Adjuntos               []struct {
+		Nombre  string `xml:"NombreArchivo"`
+		Archivo string `xml:"Archivo"`
+	} `xml:"Adjuntos>Archivos"`
+	FechaFactura string `xml:"FechaFactura"`
 }
 
 // Correo is one EnvioCorreo that reached the simulated service.
@@ -92,32 +95,54 @@ func (s *Server) asmx(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
 		return
 	}
+	version12, ok := soapVersion(w, r)
+	if !ok {
+		return
+	}
+	c, fecha, ok := readCorreo(w, r, version12)
+	if !ok || !s.authorize(w, c, version12) {
+		return
+	}
+	attempt, ok := s.record(w, c, version12)
+	if !ok || !s.delay(r) || s.faulty(w, r, c.Prefijo+c.NumeroFactura, attempt) {
+		return
+	}
+	soapReply(w, version12, http.StatusOK, correoResult(c, fecha, attempt))
+}
+
+// soapVersion reads the request's SOAP version from its headers, and
+// answers a wrong action or media type as an .asmx service does.
+func soapVersion(w http.ResponseWriter, r *http.Request) (version12, ok bool) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var version12 bool
 	switch mt {
 	case "text/xml":
 		if action := strings.Trim(r.Header.Get("SOAPAction"), `"`); action != soapAction {
 			soapFault(w, false, "Client", fmt.Sprintf("Server did not recognize the value of HTTP Header SOAPAction: %s.", r.Header.Get("SOAPAction")))
-			return
+			return false, false
 		}
+		return false, true
 	case "application/soap+xml":
-		version12 = true
 		if action, ok := params["action"]; ok && action != soapAction {
 			soapFault(w, true, "Sender", fmt.Sprintf("Server did not recognize the value of HTTP Header SOAPAction: %s.", action))
-			return
+			return true, false
 		}
-	default:
-		http.Error(w, "Unsupported Media Type", http.StatusUnsupportedMediaType)
-		return
+		return true, true
 	}
+	http.Error(w, "Unsupported Media Type", http.StatusUnsupportedMediaType)
+	return false, false
+}
+
+// readCorreo reads the envelope and its correo, answering a Fault to
+// one that cannot be read.
+func readCorreo(w http.ResponseWriter, r *http.Request, version12 bool) (soapCorreo, time.Time, bool) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<20))
 	if err != nil {
-		return
+		return soapCorreo{}, time.Time{}, false
 	}
 	var req soapRequest
 	if err := xml.Unmarshal(body, &req); err != nil {
 		soapFault(w, version12, "Client", "Server was unable to read request. ---> There is an error in XML document. ---> "+err.Error())
-		return
+		return soapCorreo{}, time.Time{}, false
 	}
 	want := soap11
 	if version12 {
@@ -125,67 +150,83 @@ func (s *Server) asmx(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.XMLName.Local != "Envelope" || req.XMLName.Space != want {
 		soapFault(w, version12, "VersionMismatch", "Possible SOAP version mismatch: Envelope namespace "+req.XMLName.Space+" was unexpected. Expecting "+want+".")
-		return
+		return soapCorreo{}, time.Time{}, false
 	}
 	if req.Body.Call == nil {
 		soapFault(w, version12, "Client", "Server did not recognize the value of the request element: the body has no EnvioCorreo in "+soapNamespace+".")
-		return
+		return soapCorreo{}, time.Time{}, false
 	}
 	c := req.Body.Call.Correo
 	fecha, err := time.Parse("2006-01-02T15:04:05", c.FechaFactura)
 	if err != nil {
 		soapFault(w, version12, "Client", fmt.Sprintf("Server was unable to read request. ---> There is an error in XML document. ---> The string '%s' is not a valid AllXsd value.", c.FechaFactura))
-		return
+		return soapCorreo{}, time.Time{}, false
 	}
+	return c, fecha, true
+}
+
+// authorize checks the NIT and Clave, and the invoicer's rate.
+func (s *Server) authorize(w http.ResponseWriter, c soapCorreo, version12 bool) bool {
 	facturadores := s.cfg.Facturadores
 	if facturadores == nil {
 		facturadores = map[string]string{DefaultNIT: DefaultClave}
 	}
 	if clave, ok := facturadores[c.NIT]; !ok || clave != c.Clave {
 		soapFault(w, version12, "Server", "Server was unable to process request. ---> NIT o clave incorrectos")
-		return
+		return false
 	}
 	if wait, ok := s.admit("soap:"+c.NIT, s.cfg.SOAPRatePerMinute); !ok {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
 		http.Error(w, "Too Many Requests", http.StatusTooManyRequests)
-		return
+		return false
 	}
+	return true
+}
+
+// record keeps the call and its attachments; attempt is how many calls
+// the invoice has had, this one included.
+func (s *Server) record(w http.ResponseWriter, c soapCorreo, version12 bool) (attempt int, ok bool) {
 	invoice := c.Prefijo + c.NumeroFactura
 	files := map[string][]byte{}
 	for _, a := range c.Adjuntos {
 		b, err := base64.StdEncoding.DecodeString(a.Archivo)
 		if err != nil {
 			soapFault(w, version12, "Client", "Server was unable to read request. ---> Archivo "+a.Nombre+" is not valid base64.")
-			return
+			return 0, false
 		}
 		files[a.Nombre] = b
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.correos[invoice] = append(s.correos[invoice], Correo{NIT: c.NIT, Prefijo: c.Prefijo, NumeroFactura: c.NumeroFactura,
 		MailRecepcion: c.MailRecepcion, SOAP12: version12, Adjuntos: files})
-	attempt := len(s.correos[invoice])
-	s.mu.Unlock()
+	return len(s.correos[invoice]), true
+}
 
-	if !s.delay(r) {
-		return
+// faulty answers the fault the test asked for this attempt, if any.
+func (s *Server) faulty(w http.ResponseWriter, r *http.Request, invoice string, attempt int) bool {
+	if s.cfg.Fault == nil {
+		return false
 	}
-	if s.cfg.Fault != nil {
-		switch s.cfg.Fault(invoice, attempt) {
-		case FaultNone:
-		case FaultDrop, FaultDropRegistered:
-			drop(w)
-			return
-		case FaultHang:
-			<-r.Context().Done()
-			return
-		default:
-			w.Header().Set("Content-Type", "text/html")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprint(w, "<html><body><h1>503 Service Unavailable</h1></body></html>")
-			return
-		}
+	switch s.cfg.Fault(invoice, attempt) {
+	case FaultNone:
+		return false
+	case FaultDrop, FaultDropRegistered:
+		drop(w)
+	case FaultHang:
+		<-r.Context().Done()
+	default:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprint(w, "<html><body><h1>503 Service Unavailable</h1></body></html>")
 	}
+	return true
+}
 
+// correoResult is EnvioCorreoResult for an invoice: DIAN's rule 90 on a
+// resend, FAD09e for a date in the future, else valid.
+func correoResult(c soapCorreo, fecha time.Time, attempt int) string {
+	invoice := c.Prefijo + c.NumeroFactura
 	cufe := CUFEOf(c.NIT, c.Prefijo, c.NumeroFactura, c.FechaFactura)
 	var dian string
 	switch {
@@ -198,10 +239,9 @@ func (s *Server) asmx(w http.ResponseWriter, r *http.Request) {
 	}
 	pdf := invoicePDF(invoice, c.NombreEmpresaRecepcion, cufe)
 	doc := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><AttachedDocument><ID>%s</ID><UUID schemeName="CUFE-SHA384">%s</UUID></AttachedDocument>`, escape(invoice), cufe)
-	result := fmt.Sprintf(`<EnvioCorreoResponse xmlns="%s"><EnvioCorreoResult><CUFE>%s</CUFE><CUDE /><QR>https://catalogo-vpfe-hab.dian.gov.co/document/searchqr?documentkey=%s</QR><xml>%s</xml><FacturaPDF>%s</FacturaPDF><ResponseDIAN>%s</ResponseDIAN><Descripcion>Factura %s enviada a %s</Descripcion><DatosResolucion><ExtensionData /><OperationCode>100</OperationCode><OperationDescription>Accion completada OK</OperationDescription><ResponseList /></DatosResolucion><RespuestaHabilitacion xsi:nil="true" />%s</EnvioCorreoResult></EnvioCorreoResponse>`,
+	return fmt.Sprintf(`<EnvioCorreoResponse xmlns="%s"><EnvioCorreoResult><CUFE>%s</CUFE><CUDE /><QR>https://catalogo-vpfe-hab.dian.gov.co/document/searchqr?documentkey=%s</QR><xml>%s</xml><FacturaPDF>%s</FacturaPDF><ResponseDIAN>%s</ResponseDIAN><Descripcion>Factura %s enviada a %s</Descripcion><DatosResolucion><ExtensionData /><OperationCode>100</OperationCode><OperationDescription>Accion completada OK</OperationDescription><ResponseList /></DatosResolucion><RespuestaHabilitacion xsi:nil="true" />%s</EnvioCorreoResult></EnvioCorreoResponse>`,
 		soapNamespace, cufe, cufe, base64.StdEncoding.EncodeToString([]byte(doc)), base64.StdEncoding.EncodeToString(pdf),
 		base64.StdEncoding.EncodeToString([]byte("<ApplicationResponse/>")), escape(invoice), escape(c.MailRecepcion), dian)
-	soapReply(w, version12, http.StatusOK, result)
 }
 
 func dianAnswer(valid bool, code, description, message string) string {

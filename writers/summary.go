@@ -191,45 +191,88 @@ func addTable(sw *excelize.StreamWriter, name string, cols, lastRow int) error {
 // resumen writes the run, the statuses of each operation with a chart of
 // them, and the most frequent reasons.
 func (w *Workbook) resumen(run Run) error {
-	f, sh := w.f, SheetResumen
-	title, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 14}})
+	s, err := newResumenSheet(w)
 	if err != nil {
 		return err
-	}
-	label, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return err
-	}
-	number, err := f.NewStyle(&excelize.Style{NumFmt: 3, Alignment: &excelize.Alignment{Horizontal: "center"}}) // #,##0
-	if err != nil {
-		return err
-	}
-	decimal, err := f.NewStyle(&excelize.Style{NumFmt: 4}) // #,##0.00
-	if err != nil {
-		return err
-	}
-	r := 1
-	set := func(col, row int, v any, style int) error {
-		cell, _ := excelize.CoordinatesToCellName(col, row)
-		if s, ok := v.(string); ok {
-			v = SafeText(s)
-		}
-		if err := f.SetCellValue(sh, cell, v); err != nil {
-			return err
-		}
-		if style != 0 {
-			return f.SetCellStyle(sh, cell, cell, style)
-		}
-		return nil
 	}
 	heading := "Resumen de la ejecución"
 	if run.DryRun {
 		heading = "Resumen de la revisión (--dry-run): no se envió nada"
 	}
-	if err := set(1, r, heading, title); err != nil {
-		return err
+	s.line(s.title, heading)
+	s.row++
+	s.runLines(run)
+	s.row++
+	spans := s.statuses()
+	chartAt := s.row + 1
+	s.row += 22 // the chart's room: 320 px is about 16 rows, with some air
+	s.reasons()
+	for col, wd := range map[string]float64{"A": 52, "B": 24, "C": 12, "D": 70, "E": 10} {
+		if s.err == nil {
+			s.err = w.f.SetColWidth(SheetResumen, col, col, wd)
+		}
 	}
-	r += 2
+	if s.err != nil {
+		return s.err
+	}
+	return w.chart(spans, chartAt)
+}
+
+// resumenSheet writes the Resumen sheet row after row, keeping the first
+// failure: after one, nothing more is written.
+type resumenSheet struct {
+	w                             *Workbook
+	row                           int
+	title, label, number, decimal int
+	err                           error
+}
+
+func newResumenSheet(w *Workbook) (*resumenSheet, error) {
+	s := &resumenSheet{w: w, row: 1}
+	for style, def := range map[*int]*excelize.Style{
+		&s.title:   {Font: &excelize.Font{Bold: true, Size: 14}},
+		&s.label:   {Font: &excelize.Font{Bold: true}},
+		&s.number:  {NumFmt: 3, Alignment: &excelize.Alignment{Horizontal: "center"}}, // #,##0
+		&s.decimal: {NumFmt: 4},                                                       // #,##0.00
+	} {
+		var err error
+		if *style, err = w.f.NewStyle(def); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// set writes one cell of the current row.
+func (s *resumenSheet) set(col int, v any, style int) {
+	if s.err != nil {
+		return
+	}
+	cell, _ := excelize.CoordinatesToCellName(col, s.row)
+	if t, ok := v.(string); ok {
+		v = SafeText(t)
+	}
+	if s.err = s.w.f.SetCellValue(SheetResumen, cell, v); s.err == nil && style != 0 {
+		s.err = s.w.f.SetCellStyle(SheetResumen, cell, cell, style)
+	}
+}
+
+// line writes values from column A on, all in one style, and moves on.
+func (s *resumenSheet) line(style int, values ...any) {
+	for c, v := range values {
+		s.set(c+1, v, style)
+	}
+	s.row++
+}
+
+type labelled struct {
+	label string
+	value any
+	style int
+}
+
+// runLines are the run's figures, a label and a value each.
+func (s *resumenSheet) runLines(run Run) {
 	dur := run.Ended.Sub(run.Started)
 	// Over less than a minute the rate says little (the first request
 	// goes at once): it is shown from a minute on.
@@ -245,125 +288,84 @@ func (w *Workbook) resumen(run Run) error {
 	if run.DryRun {
 		sent = "Solicitudes que se enviarían"
 	}
-	lines := []struct {
-		label string
-		value any
-		style int
-	}{
+	lines := []labelled{
 		{"Archivos de entrada", strings.Join(names, ", "), 0},
-		{"Inicio", run.Started.Local(), w.dateTime},
-		{"Fin", run.Ended.Local(), w.dateTime},
+		{"Inicio", run.Started.Local(), s.w.dateTime},
+		{"Fin", run.Ended.Local(), s.w.dateTime},
 		{"Duración", duration(dur), 0},
-		{"Filas leídas", run.Rows, number},
-		{sent, run.Requests, number},
-		{"Intentos (con reintentos)", run.Attempts, number},
-		{"Ya resueltas en ejecuciones anteriores (no se enviaron)", run.Reused, number},
-		{"Filas repetidas en el archivo (se enviaron una vez)", run.Duplicates, number},
-		{"Ritmo efectivo (solicitudes por minuto)", perMinute, decimal},
-		{"Límite del proveedor (por minuto)", run.Limit, number},
+		{"Filas leídas", run.Rows, s.number},
+		{sent, run.Requests, s.number},
+		{"Intentos (con reintentos)", run.Attempts, s.number},
+		{"Ya resueltas en ejecuciones anteriores (no se enviaron)", run.Reused, s.number},
+		{"Filas repetidas en el archivo (se enviaron una vez)", run.Duplicates, s.number},
+		{"Ritmo efectivo (solicitudes por minuto)", perMinute, s.decimal},
+		{"Límite del proveedor (por minuto)", run.Limit, s.number},
 	}
 	if run.Stopped != "" {
-		lines = append(lines, struct {
-			label string
-			value any
-			style int
-		}{"El envío se detuvo", run.Stopped, 0})
+		lines = append(lines, labelled{"El envío se detuvo", run.Stopped, 0})
 	}
 	for _, l := range lines {
-		if err := set(1, r, l.label, label); err != nil {
-			return err
-		}
-		if err := set(2, r, l.value, l.style); err != nil {
-			return err
-		}
-		r++
+		s.set(1, l.label, s.label)
+		s.set(2, l.value, l.style)
+		s.row++
 	}
+}
 
-	r++
-	if err := set(1, r, "Estados por operación", title); err != nil {
-		return err
-	}
-	r++
-	for c, h := range []string{"Operación", "Estado", "Filas", "Qué significa"} {
-		if err := set(c+1, r, h, w.bold); err != nil {
-			return err
-		}
-	}
-	r++
-	type span struct {
-		op         string
-		first, end int
-	}
+// span is where one operation's status counts are, for the chart.
+type span struct {
+	op         string
+	first, end int
+}
+
+// statuses is the table of rows per status, one block per operation.
+func (s *resumenSheet) statuses() []span {
+	s.line(s.title, "Estados por operación")
+	s.line(s.w.bold, "Operación", "Estado", "Filas", "Qué significa")
 	var spans []span
-	for i, op := range w.ops {
-		first := r
+	for i, op := range s.w.ops {
+		first := s.row
 		for _, st := range statusOrder {
-			if err := set(1, r, op.Name(), 0); err != nil {
-				return err
-			}
-			if err := set(2, r, string(st), w.status[st]); err != nil {
-				return err
-			}
-			if err := set(3, r, w.tally.status[i][st], number); err != nil {
-				return err
-			}
-			if err := set(4, r, meaning[st], 0); err != nil {
-				return err
-			}
-			r++
+			s.set(1, op.Name(), 0)
+			s.set(2, string(st), s.w.status[st])
+			s.set(3, s.w.tally.status[i][st], s.number)
+			s.set(4, meaning[st], 0)
+			s.row++
 		}
-		spans = append(spans, span{op.Name(), first, r - 1})
+		spans = append(spans, span{op.Name(), first, s.row - 1})
 	}
-	chartAt := r + 1
+	return spans
+}
 
-	r += 22 // the chart's room: 320 px is about 16 rows, with some air
-	if err := set(1, r, "Motivos más frecuentes", title); err != nil {
-		return err
-	}
-	r++
-	for c, h := range []string{"Operación", "Estado", "Código", "Motivo", "Filas"} {
-		if err := set(c+1, r, h, w.bold); err != nil {
-			return err
-		}
-	}
-	r++
+// reasons lists the most frequent reasons of each operation.
+func (s *resumenSheet) reasons() {
+	s.line(s.title, "Motivos más frecuentes")
+	s.line(s.w.bold, "Operación", "Estado", "Código", "Motivo", "Filas")
 	listed := false
-	for i, op := range w.ops {
-		for _, rc := range topReasons(w.tally.reasons[i], 10) {
-			vals := []any{op.Name(), string(rc.status), rc.code, rc.text, rc.n}
-			styles := []int{0, w.status[rc.status], 0, 0, number}
-			for c, v := range vals {
-				if err := set(c+1, r, v, styles[c]); err != nil {
-					return err
-				}
-			}
-			r++
+	for i, op := range s.w.ops {
+		for _, rc := range topReasons(s.w.tally.reasons[i], 10) {
+			s.set(1, op.Name(), 0)
+			s.set(2, string(rc.status), s.w.status[rc.status])
+			s.set(3, rc.code, 0)
+			s.set(4, rc.text, 0)
+			s.set(5, rc.n, s.number)
+			s.row++
 			listed = true
 		}
-		if n := w.tally.others[i]; n > 0 {
-			if err := set(1, r, op.Name(), 0); err != nil {
-				return err
-			}
-			if err := set(4, r, "otros motivos", 0); err != nil {
-				return err
-			}
-			if err := set(5, r, n, number); err != nil {
-				return err
-			}
-			r++
+		if n := s.w.tally.others[i]; n > 0 {
+			s.set(1, op.Name(), 0)
+			s.set(4, "otros motivos", 0)
+			s.set(5, n, s.number)
+			s.row++
 		}
 	}
 	if !listed {
-		if err := set(1, r, "Ninguno: todas las filas quedaron OK.", 0); err != nil {
-			return err
-		}
+		s.set(1, "Ninguno: todas las filas quedaron OK.", 0)
 	}
+}
 
-	for col, wd := range map[string]float64{"A": 52, "B": 24, "C": 12, "D": 70, "E": 10} {
-		if err := f.SetColWidth(sh, col, col, wd); err != nil {
-			return err
-		}
-	}
+// chart draws the rows per status of every operation, at row at.
+func (w *Workbook) chart(spans []span, at int) error {
+	sh := SheetResumen
 	var series []excelize.ChartSeries
 	for _, s := range spans {
 		series = append(series, excelize.ChartSeries{
@@ -376,7 +378,7 @@ func (w *Workbook) resumen(run Run) error {
 		return nil
 	}
 	noVary := false
-	return f.AddChart(sh, fmt.Sprintf("A%d", chartAt), &excelize.Chart{
+	return w.f.AddChart(sh, fmt.Sprintf("A%d", at), &excelize.Chart{
 		Type:       excelize.Col,
 		Series:     series,
 		Title:      excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Filas por estado"}}},
