@@ -12,10 +12,6 @@ import (
 	"batch/sandbox"
 )
 
-// cuvOf is a CUV distinct from every testutil.CUFE: 96 hex characters, as
-// every public sample is.
-func cuvOf(n int) string { return testutil.CUFE(1_000_000 + n) }
-
 // A payer's file: rows with a CUFE and a CUV, rows with only one, CUVs the
 // validator never issued, CUVs too short to send, and a CUV that belongs to
 // another invoice. Both operations share the token's limit.

@@ -19,20 +19,6 @@ import (
 	"batch/sandbox"
 )
 
-var full = env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"})
-
-func writeCSV(t *testing.T, path string, cufes []string) {
-	t.Helper()
-	var b strings.Builder
-	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
-	for _, c := range cufes {
-		b.WriteString(c + ";13;52123456;Ana;Gómez\n")
-	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // Each fault the provider is known for, injected on its own CUFE; every row
 // ends in the status the seeds imply, and acuses are resent only where an
 // answer was lost.
@@ -98,13 +84,6 @@ func TestFaultsEndToEnd(t *testing.T) {
 	}
 }
 
-func pick(cond bool, f sandbox.Fault) sandbox.Fault {
-	if cond {
-		return f
-	}
-	return sandbox.FaultNone
-}
-
 // A second run over the same input sends nothing and writes the same
 // statuses and CUDEs.
 func TestSecondRunSendsNothing(t *testing.T) {
@@ -148,44 +127,6 @@ func TestSecondRunSendsNothing(t *testing.T) {
 	if !strings.Contains(msg, "12 ya resueltas") {
 		t.Errorf("summary does not say 12 keys were answered from the journal:\n%s", msg)
 	}
-}
-
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "batch")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// after returns a sandbox fault hook that closes reached when the n-th
-// request arrives, and answers every request with fault(): the tests act
-// at a point of the run, not after a guessed delay.
-func after(n int, fault func() sandbox.Fault) (func(string, int) sandbox.Fault, <-chan struct{}) {
-	var (
-		mu       sync.Mutex
-		requests int
-		reached  = make(chan struct{})
-	)
-	return func(string, int) sandbox.Fault {
-		mu.Lock()
-		defer mu.Unlock()
-		if requests++; requests == n {
-			close(reached)
-		}
-		return fault()
-	}, reached
-}
-
-func none() sandbox.Fault { return sandbox.FaultNone }
-
-// command runs the built binary against url with the test's token.
-func command(bin, url string, args ...string) *exec.Cmd {
-	cmd := exec.Command(bin, append([]string{"run", "--url", url}, args...)...)
-	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
-	return cmd
 }
 
 // kill -9 mid-run, then run again: every row final, each acuse resent only
@@ -392,24 +333,6 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects a child's output while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // The night goes wrong in every way at once: 5% each of 500, 503, code 28
 // and dropped connections (half of the 28s and drops after the event was
 // registered), and the process killed twice. In the end every row is final,
@@ -517,11 +440,4 @@ func TestUnreliableNightWithKills(t *testing.T) {
 		t.Errorf("%d attempts followed neither a fault nor a kill; at most %d were in flight at the kills", resentAfterKill, 2*inFlight)
 	}
 	t.Logf("%d requests for %d rows; %d YA_REGISTRADO; %d resent because of the kills", requests, rows, already, resentAfterKill)
-}
-
-func writeText(t *testing.T, path, text string) {
-	t.Helper()
-	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,39 +15,6 @@ import (
 	"batch/internal/transport"
 	"batch/sandbox"
 )
-
-const token = "token-de-prueba-XYZ"
-
-func env(vars map[string]string) func(string) string {
-	return func(k string) string { return vars[k] }
-}
-
-func testSandbox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
-	t.Helper()
-	if cfg.Tokens == nil {
-		cfg.Tokens = map[string]string{token: "900123456"}
-	}
-	sb := sandbox.New(cfg)
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	return sb, srv.URL
-}
-
-// runMain runs the command line with a journal of the test's own, unless
-// the test names one.
-func runMain(t *testing.T, getenv func(string) string, args ...string) (int, string) {
-	t.Helper()
-	state := t.TempDir()
-	isolated := func(k string) string {
-		if v := getenv(k); v != "" || k != "XDG_STATE_HOME" {
-			return v
-		}
-		return state
-	}
-	var stdout, stderr bytes.Buffer
-	code := Main(args, isolated, &stdout, &stderr)
-	return code, stdout.String() + stderr.String()
-}
 
 // A spreadsheet with every kind of row, sent to the sandbox; the workbook
 // is checked against what the sandbox registered and counted.
@@ -353,13 +319,4 @@ func TestProgressJSONAndQuiet(t *testing.T) {
 	if code != exitSomeRows || quietOut.String() != "" || quietErr.String() != "" {
 		t.Errorf("--quiet: exit %d, printed %q / %q", code, quietOut.String(), quietErr.String())
 	}
-}
-
-// cufes are n distinct well-formed CUFEs.
-func cufes(n int) []string {
-	list := make([]string, n)
-	for i := range list {
-		list[i] = testutil.CUFE(i)
-	}
-	return list
 }

@@ -1,0 +1,204 @@
+package main
+
+// Helpers shared by the command line's tests: the environment, the
+// sandbox, the binary, and what is read back from files.
+
+import (
+	"bytes"
+	"io/fs"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch/internal/testutil"
+	"batch/sandbox"
+)
+
+const token = "token-de-prueba-XYZ"
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func testSandbox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
+	t.Helper()
+	if cfg.Tokens == nil {
+		cfg.Tokens = map[string]string{token: "900123456"}
+	}
+	sb := sandbox.New(cfg)
+	srv := httptest.NewServer(sb)
+	t.Cleanup(srv.Close)
+	return sb, srv.URL
+}
+
+// runMain runs the command line with a journal of the test's own, unless
+// the test names one.
+func runMain(t *testing.T, getenv func(string) string, args ...string) (int, string) {
+	t.Helper()
+	state := t.TempDir()
+	isolated := func(k string) string {
+		if v := getenv(k); v != "" || k != "XDG_STATE_HOME" {
+			return v
+		}
+		return state
+	}
+	var stdout, stderr bytes.Buffer
+	code := Main(args, isolated, &stdout, &stderr)
+	return code, stdout.String() + stderr.String()
+}
+
+// cufes are n distinct well-formed CUFEs.
+func cufes(n int) []string {
+	list := make([]string, n)
+	for i := range list {
+		list[i] = testutil.CUFE(i)
+	}
+	return list
+}
+
+var full = env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"})
+
+func writeCSV(t *testing.T, path string, cufes []string) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n")
+	for _, c := range cufes {
+		b.WriteString(c + ";13;52123456;Ana;Gómez\n")
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func pick(cond bool, f sandbox.Fault) sandbox.Fault {
+	if cond {
+		return f
+	}
+	return sandbox.FaultNone
+}
+
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "batch")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// after returns a sandbox fault hook that closes reached when the n-th
+// request arrives, and answers every request with fault(): the tests act
+// at a point of the run, not after a guessed delay.
+func after(n int, fault func() sandbox.Fault) (func(string, int) sandbox.Fault, <-chan struct{}) {
+	var (
+		mu       sync.Mutex
+		requests int
+		reached  = make(chan struct{})
+	)
+	return func(string, int) sandbox.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if requests++; requests == n {
+			close(reached)
+		}
+		return fault()
+	}, reached
+}
+
+func none() sandbox.Fault { return sandbox.FaultNone }
+
+// command runs the built binary against url with the test's token.
+func command(bin, url string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, append([]string{"run", "--url", url}, args...)...)
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	return cmd
+}
+
+// lockedBuffer collects a child's output while the test reads it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func writeText(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// cellOf finds a column by its header in Resultados.
+func cellOf(t *testing.T, f *excelize.File, header string, row int) string {
+	t.Helper()
+	cols, err := f.GetRows("Resultados")
+	if err != nil || len(cols) == 0 {
+		t.Fatal(err)
+	}
+	for i, h := range cols[0] {
+		if h == header {
+			c, _ := excelize.CoordinatesToCellName(i+1, row)
+			return c
+		}
+	}
+	t.Fatalf("no column %s", header)
+	return ""
+}
+
+// assertNoSecretOnDisk looks for a secret in every file under dir, the
+// workbooks' compressed parts included.
+func assertNoSecretOnDisk(t *testing.T, dir, secret string) {
+	t.Helper()
+	checked := 0
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		checked++
+		b, _ := os.ReadFile(path)
+		if bytes.Contains(b, []byte(secret)) {
+			t.Errorf("%s holds the secret", path)
+		}
+		if strings.HasSuffix(path, ".xlsx") {
+			f, err := excelize.OpenFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			for _, sheet := range f.GetSheetList() {
+				rows, _ := f.GetRows(sheet)
+				for _, r := range rows {
+					if strings.Contains(strings.Join(r, "\x00"), secret) {
+						t.Errorf("%s, sheet %s, holds the secret", path, sheet)
+					}
+				}
+			}
+		}
+		return nil
+	})
+	if checked < 4 {
+		t.Errorf("only %d files under %s: the journal and the workbook should be there", checked, dir)
+	}
+}
+
+// cuvOf is a CUV distinct from every testutil.CUFE: 96 hex characters, as
+// every public sample is.
+func cuvOf(n int) string { return testutil.CUFE(1_000_000 + n) }
