@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"batch"
+	"batch/internal/secret"
 	"batch/internal/text"
 	"batch/internal/transport"
 )
@@ -33,8 +34,8 @@ const (
 )
 
 // maxBody bounds what is read of an answer: the documented ones are a few
-// hundred bytes.
-const maxBody = 4 << 20
+// hundred bytes, and every request in flight may hold one.
+const maxBody = 1 << 20
 
 // Client sends requests for one obligado with one token.
 type Client struct {
@@ -43,6 +44,16 @@ type Client struct {
 	Obligado string
 	Ambiente int
 	HTTP     *http.Client
+}
+
+// hide keeps the token out of the free text of an answer (its message and
+// the body kept for the journal), whatever the provider echoed. Parsed
+// values (a CUDE, a URL) are left as they came.
+func (c *Client) hide(a batch.Answer) batch.Answer {
+	mask := secret.New(c.Token)
+	a.Message = mask.Text(a.Message)
+	a.Response = mask.Text(a.Response)
+	return a
 }
 
 // Persona is who received the invoice (quien_recibio_documento).
@@ -126,13 +137,13 @@ func (c *Client) SendAcuse(ctx context.Context, data []byte) batch.Answer {
 func (c *Client) send(ctx context.Context, path string, data []byte, result func(reply, batch.Answer) batch.Answer) batch.Answer {
 	r, ans, ok := c.post(ctx, path, data)
 	if !ok {
-		return ans
+		return c.hide(ans)
 	}
 	ans, success := r.classify()
 	if !success {
-		return ans
+		return c.hide(ans)
 	}
-	return result(r, ans)
+	return c.hide(result(r, ans))
 }
 
 func acuseResult(r reply, ans batch.Answer) batch.Answer {

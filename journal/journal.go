@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite"
@@ -82,8 +83,16 @@ func Open(path, obligado string) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("no se puede crear la carpeta del diario %s: %w", filepath.Dir(path), err)
 	}
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-	db, err := sql.Open("sqlite", dsn)
+	// The file is the owner's alone from its first byte: SQLite gives its
+	// -wal and -shm the database file's permissions, and they hold what
+	// the rows hold (e-mail addresses, names).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
+	}
+	f.Close()
+	os.Chmod(path, 0o600)
+	db, err := sql.Open("sqlite", dsn(path))
 	if err != nil {
 		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
 	}
@@ -94,8 +103,19 @@ func Open(path, obligado string) (*Journal, error) {
 		db.Close()
 		return nil, fmt.Errorf("el diario %s no se puede usar (¿está dañado o no es un diario de batch?): %w", path, err)
 	}
-	os.Chmod(path, 0o600)
+	if err := migrate(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("no se pudo poner al día el diario %s: %w", path, err)
+	}
 	return &Journal{db: db, obligado: obligado, path: path}, nil
+}
+
+// dsn is the driver's name for the file at path: a URI whose path is
+// escaped, so that a "?" or "#" in a folder's name is part of the name and
+// never an option.
+func dsn(path string) string {
+	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	return "file:" + escaped + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
 }
 
 // For returns the journal of another party in the same database: an SS

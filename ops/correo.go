@@ -12,10 +12,6 @@ import (
 	"batch/ssintegral"
 )
 
-// MaxAdjuntos bounds the files attached to one invoice: an e-mail larger
-// than this is refused by most mail servers on the way.
-const MaxAdjuntos = 20 << 20
-
 // correoSpec declares the e-mail dispatch: a sheet of issued invoices
 // (number, address and date of each) asks for it.
 var correoSpec = Spec{
@@ -25,7 +21,9 @@ var correoSpec = Spec{
 	Issued:   true,
 	Endpoint: "EnvioCorreo",
 	Service:  batch.ServiceSSIntegral,
-	New:      func(e Env) Operation { return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir} },
+	New: func(e Env) Operation {
+		return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir, files: newAttachments(e.AttachmentsRoot)}
+	},
 }
 
 // Correo sends each row's invoice to its buyer with SS Integral's
@@ -37,6 +35,23 @@ type Correo struct {
 	// Base is the workbook's folder: the cells name the files relative to
 	// it, so the workbook and its folder of files can move together.
 	Base string
+
+	files *attachments
+}
+
+// Close releases the folders attachments were read from.
+func (o *Correo) Close() error {
+	o.attachments().close()
+	return nil
+}
+
+// attachments is the operation's resolver, the input files' folders as
+// roots unless the Env named one.
+func (o *Correo) attachments() *attachments {
+	if o.files == nil {
+		o.files = newAttachments("")
+	}
+	return o.files
 }
 
 func (*Correo) Name() string { return correoSpec.Name }
@@ -82,28 +97,36 @@ func (o *Correo) Prepare(row batch.Row) (batch.Request, string) {
 	if problem != "" {
 		return batch.Request{}, problem
 	}
+	files, problem := o.attachments().find(strings.TrimSpace(row.Get(batch.FieldAdjuntos)), row.Sheet.File)
+	if problem != "" {
+		return batch.Request{}, problem
+	}
+	for _, file := range files {
+		f.Adjuntos = append(f.Adjuntos, ssintegral.Adjunto{Nombre: filepath.Base(file.name)})
+	}
 	return batch.Request{
 		Key: key,
 		// The journal keeps the envelope without the Clave and without
 		// the attachments' content.
 		Describe: func() string { return o.Client.Request(f) },
-		Send:     func(ctx context.Context) batch.Answer { return o.send(ctx, f, key) },
+		Send:     func(ctx context.Context) batch.Answer { return o.send(ctx, f, files, key) },
 	}, ""
 }
 
 // send dispatches the invoice and saves the files of the answer.
-func (o *Correo) send(ctx context.Context, f ssintegral.Factura, key string) batch.Answer {
-	withFiles, problem := readAttachments(f)
+func (o *Correo) send(ctx context.Context, f ssintegral.Factura, files []attachment, key string) batch.Answer {
+	withFiles, release, problem := o.attachments().read(ctx, f, files)
 	if problem != "" {
 		return batch.Answer{Class: batch.ClassRejected, Message: problem}
 	}
 	ans := o.Client.EnvioCorreo(ctx, withFiles)
+	release()
 	for _, file := range []struct{ value, ext string }{{ssintegral.ValuePDF, ".pdf"}, {ssintegral.ValueXML, ".xml"}} {
 		content, ok := ans.Values[file.value].([]byte)
 		if !ok {
 			continue
 		}
-		path, err := o.save(key+file.ext, content)
+		path, err := o.save(fileName(key)+file.ext, content)
 		if err != nil {
 			delete(ans.Values, file.value)
 			ans.Message = joinNote(ans.Message, fmt.Sprintf("no se pudo guardar el %s recibido: %v", strings.ToUpper(file.ext[1:]), err))
@@ -116,10 +139,10 @@ func (o *Correo) send(ctx context.Context, f ssintegral.Factura, key string) bat
 
 // save writes a received file whole or not at all.
 func (o *Correo) save(name string, content []byte) (string, error) {
-	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return "", err
 	}
-	path := filepath.Join(o.Dir, fileName(name))
+	path := filepath.Join(o.Dir, name)
 	tmp, err := os.CreateTemp(o.Dir, ".correo-*.tmp")
 	if err != nil {
 		return "", err
@@ -142,15 +165,24 @@ func (o *Correo) save(name string, content []byte) (string, error) {
 	return filepath.Abs(path)
 }
 
-// fileName keeps what is safe in a file name on every system.
-func fileName(s string) string {
-	return strings.Map(func(r rune) rune {
+// fileName is the file of an invoice's key ("SETP 990000001" is
+// SETP-990000001): letters, digits and inner dots stay, the space between
+// prefix and number becomes "-", and any other byte is written as _XX, so
+// that two invoices never share a file and no name leaves the folder.
+func fileName(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
 		switch {
-		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.':
-			return r
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '.' && i > 0:
+			b.WriteByte(c)
+		case c == ' ':
+			b.WriteByte('-')
+		default:
+			fmt.Fprintf(&b, "_%02X", c)
 		}
-		return '_'
-	}, s)
+	}
+	return b.String()
 }
 
 func joinNote(a, b string) string {
@@ -160,8 +192,7 @@ func joinNote(a, b string) string {
 	return a + "; " + b
 }
 
-// build turns a row into the invoice to send, its attachments found but
-// not read.
+// build turns a row into the invoice to send, without its attachments.
 func (o *Correo) build(row batch.Row) (ssintegral.Factura, string, string) {
 	get := func(f batch.Field) string { return strings.TrimSpace(row.Get(f)) }
 	f := ssintegral.Factura{
@@ -181,7 +212,7 @@ func (o *Correo) build(row batch.Row) (ssintegral.Factura, string, string) {
 	if problem := checkInvoiceNumber(f); problem != "" {
 		return f, "", problem
 	}
-	key := f.Prefijo + strings.ToUpper(f.NumeroFactura)
+	key := InvoiceKey(f.Prefijo, f.NumeroFactura)
 	raw := get(batch.FieldFechaFactura)
 	if raw == "" {
 		return f, "", "FechaFactura: la celda está vacía"
@@ -194,12 +225,18 @@ func (o *Correo) build(row batch.Row) (ssintegral.Factura, string, string) {
 	if problem := checkMails(f.MailRecepcion); problem != "" {
 		return f, "", problem
 	}
-	adjuntos, problem := findAttachments(row)
-	if problem != "" {
-		return f, "", problem
-	}
-	f.Adjuntos = adjuntos
 	return f, key, ""
+}
+
+// InvoiceKey is an invoice's key: prefix and number as DIAN names it,
+// kept apart by a space (which neither may hold), so that FE1 23 and
+// FE 123 are two invoices. Without a prefix it is the number alone.
+func InvoiceKey(prefijo, numero string) string {
+	numero = strings.ToUpper(numero)
+	if prefijo == "" {
+		return numero
+	}
+	return strings.ToUpper(prefijo) + " " + numero
 }
 
 // checkInvoiceNumber checks Prefijo and NumeroFactura, the invoice's key.
@@ -231,57 +268,4 @@ func checkMails(raw string) string {
 		}
 	}
 	return ""
-}
-
-// findAttachments reads the Adjuntos cell: paths separated by ;, relative
-// to the input file's folder unless absolute. Each is found and sized; its
-// content is read when the invoice is sent.
-func findAttachments(row batch.Row) ([]ssintegral.Adjunto, string) {
-	raw := strings.TrimSpace(row.Get(batch.FieldAdjuntos))
-	if raw == "" {
-		return nil, ""
-	}
-	var (
-		out   []ssintegral.Adjunto
-		total int64
-	)
-	for _, p := range strings.Split(raw, ";") {
-		p = strings.TrimSpace(p)
-		if p == "" {
-			continue
-		}
-		path := p
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(filepath.Dir(row.Sheet.File), path)
-		}
-		info, err := os.Stat(path)
-		switch {
-		case err != nil:
-			return nil, fmt.Sprintf("Adjuntos: no se encuentra el archivo «%s»", p)
-		case !info.Mode().IsRegular():
-			return nil, fmt.Sprintf("Adjuntos: «%s» no es un archivo", p)
-		}
-		if total += info.Size(); total > MaxAdjuntos {
-			return nil, fmt.Sprintf("Adjuntos: pesan más de %d MB, el máximo para un correo", MaxAdjuntos>>20)
-		}
-		out = append(out, ssintegral.Adjunto{Nombre: filepath.Base(path), Path: path})
-	}
-	return out, ""
-}
-
-// readAttachments returns the invoice with its attachments' content.
-func readAttachments(f ssintegral.Factura) (ssintegral.Factura, string) {
-	if len(f.Adjuntos) == 0 {
-		return f, ""
-	}
-	files := make([]ssintegral.Adjunto, len(f.Adjuntos))
-	for i, a := range f.Adjuntos {
-		content, err := os.ReadFile(a.Path)
-		if err != nil {
-			return f, fmt.Sprintf("Adjuntos: no se pudo leer «%s»: %v", a.Nombre, err)
-		}
-		files[i] = ssintegral.Adjunto{Nombre: a.Nombre, Contenido: content}
-	}
-	f.Adjuntos = files
-	return f, ""
 }

@@ -51,6 +51,9 @@ type Env struct {
 	FilesDir string
 	// WorkbookDir is the result workbook's folder.
 	WorkbookDir string
+	// AttachmentsRoot is the only folder attachments may come from; empty,
+	// each input file's own folder.
+	AttachmentsRoot string
 }
 
 // Operation is one operation of a run: it prepares each row's request and

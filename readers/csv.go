@@ -215,6 +215,9 @@ func headerIn(path string, sample io.Reader, comma rune, keys []batch.Field, can
 	return nil, nil
 }
 
+// A CSV hides nothing.
+func (s *csvSource) skipped() []string { return nil }
+
 func (s *csvSource) sheets() []*batch.Sheet {
 	if s.sheet == nil {
 		return nil

@@ -9,16 +9,25 @@ import (
 
 // matchHeader checks whether cells form a header row holding at least one of
 // the key fields. It returns the sheet's columns and field index, or ok=false.
-// A header naming the same column twice is an error: the tool could not tell
-// which of the two the user meant.
+// A header naming the same column twice, or two columns that mean the same
+// field ("Nombre" and "Nombres"), is an error: the tool could not tell which
+// of the two the user meant, and taking either could mix two people's data.
 func matchHeader(row []string, keys []batch.Field) (columns []string, index map[batch.Field]int, ok bool, err error) {
 	index = map[batch.Field]int{}
+	var twice error
 	for i, c := range row {
-		if f, known := cells.FieldOf(c); known {
-			if _, dup := index[f]; !dup {
-				index[f] = i
-			}
+		f, known := cells.FieldOf(c)
+		if !known {
+			continue
 		}
+		if j, dup := index[f]; dup {
+			if twice == nil && cells.NormalizeHeader(row[j]) != cells.NormalizeHeader(c) {
+				twice = fmt.Errorf("las columnas «%s» (%s) y «%s» (%s) son el mismo dato (%s); deje solo una, o cambie el nombre de la que no es ese dato",
+					row[j], columnLetter(j), c, columnLetter(i), f)
+			}
+			continue
+		}
+		index[f] = i
 	}
 	for _, k := range keys {
 		if _, has := index[k]; has {
@@ -28,11 +37,23 @@ func matchHeader(row []string, keys []batch.Field) (columns []string, index map[
 	if !ok {
 		return nil, nil, false, nil
 	}
+	if columns, err = headerColumns(row); err != nil {
+		return nil, nil, true, err
+	}
+	if twice != nil {
+		return nil, nil, true, twice
+	}
+	return columns, index, true, nil
+}
+
+// headerColumns names every column up to the last filled one, refusing a
+// name written twice.
+func headerColumns(row []string) ([]string, error) {
 	last := len(row) - 1
 	for last >= 0 && row[last] == "" {
 		last--
 	}
-	columns = make([]string, last+1)
+	columns := make([]string, last+1)
 	seen := map[string]int{}
 	for i := 0; i <= last; i++ {
 		name := row[i]
@@ -44,12 +65,12 @@ func matchHeader(row []string, keys []batch.Field) (columns []string, index map[
 			n = name
 		}
 		if j, dup := seen[n]; dup {
-			return nil, nil, true, fmt.Errorf("la columna «%s» aparece dos veces en el encabezado (columnas %s y %s); deje solo una", row[i], columnLetter(j), columnLetter(i))
+			return nil, fmt.Errorf("la columna «%s» aparece dos veces en el encabezado (columnas %s y %s); deje solo una", row[i], columnLetter(j), columnLetter(i))
 		}
 		seen[n] = i
 		columns[i] = name
 	}
-	return columns, index, true, nil
+	return columns, nil
 }
 
 // columnLetter turns a 0-based column index into the spreadsheet's letters.

@@ -24,6 +24,10 @@ type Options struct {
 	Keys []batch.Field
 	// Password opens a password-protected workbook.
 	Password string
+	// HiddenSheets reads the sheets a workbook hides (hidden or very
+	// hidden, which Excel never shows). By default they are skipped: a
+	// person checking the file before the night would not see their rows.
+	HiddenSheets bool
 }
 
 // Error is a problem with an input file, worded for the person who runs the
@@ -45,6 +49,8 @@ type source interface {
 	// found describes the header-like rows seen, for the message of a
 	// file without a key column.
 	found() string
+	// skipped names the hidden sheets left unread.
+	skipped() []string
 	each(sheet *batch.Sheet, fn func(batch.Row) error) error
 	close() error
 }
@@ -67,6 +73,9 @@ func (in *Input) Each(fn func(batch.Row) error) error {
 	}
 	return nil
 }
+
+// Skipped names the hidden sheets that were not read.
+func (in *Input) Skipped() []string { return in.src.skipped() }
 
 // Close releases the file.
 func (in *Input) Close() error { return in.src.close() }

@@ -76,9 +76,10 @@ func sizeText(n uint64) string {
 }
 
 type xlsxSource struct {
-	f    *excelize.File
-	list []*batch.Sheet
-	seen []string // each sheet's header-like row, for found
+	f      *excelize.File
+	list   []*batch.Sheet
+	seen   []string // each sheet's header-like row, for found
+	hidden []string // the hidden sheets left unread
 }
 
 func (s *xlsxSource) found() string { return strings.Join(s.seen, "; ") }
@@ -106,6 +107,10 @@ func openXLSX(path string, opt Options) (src source, err error) {
 	}
 	s := &xlsxSource{f: f}
 	for _, name := range f.GetSheetList() {
+		if visible, _ := f.GetSheetVisible(name); !visible && !opt.HiddenSheets {
+			s.hidden = append(s.hidden, name)
+			continue
+		}
 		sheet, err := s.findHeader(path, name, opt.Keys)
 		if err != nil {
 			f.Close()
@@ -133,6 +138,7 @@ func xlsxOpenError(path string, err error, withPassword bool) error {
 }
 
 func (s *xlsxSource) sheets() []*batch.Sheet { return s.list }
+func (s *xlsxSource) skipped() []string      { return s.hidden }
 func (s *xlsxSource) close() error           { return s.f.Close() }
 
 // findHeader looks for the header row in the sheet's first rows.

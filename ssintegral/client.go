@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"batch"
+	"batch/internal/secret"
 	"batch/internal/text"
 	"batch/internal/transport"
 )
@@ -25,12 +26,13 @@ const (
 	Action     = Namespace + "EnvioCorreo"
 )
 
-// maxBody bounds what is read of an answer: it carries the invoice's XML
-// and PDF in base64, a few megabytes at most.
-const maxBody = 64 << 20
+// MaxAnswer bounds what is read of an answer: it carries the invoice's XML
+// and PDF in base64, a megabyte or two for a real invoice. Callers that
+// bound memory count it for every request in flight.
+const MaxAnswer = 8 << 20
 
 // redacted replaces the Clave wherever a copy of a request is kept.
-const redacted = "********"
+const redacted = secret.Redacted
 
 var errNoResult = errors.New("la respuesta no trae EnvioCorreoResult")
 
@@ -69,7 +71,6 @@ type Factura struct {
 type Adjunto struct {
 	Nombre    string
 	Contenido []byte
-	Path      string // where the content is read from; never sent
 }
 
 // Client sends EnvioCorreo for one invoicer.
@@ -121,25 +122,30 @@ func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
 		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 		req.Header.Set("SOAPAction", `"`+Action+`"`)
 	}
-	resp, ans, ok := transport.Do(ctx, c.HTTP, req, maxBody, batch.ServiceSSIntegral)
+	resp, ans, ok := transport.Do(ctx, c.HTTP, req, MaxAnswer, batch.ServiceSSIntegral)
 	if !ok {
 		return c.hide(ans)
 	}
 	return c.hide(classify(resp))
 }
 
-// hide keeps the Clave out of whatever the answer carries to the workbook
-// and the journal, in case the service echoes it.
+// hide keeps the Clave out of whatever the answer carries to the workbook,
+// the journal and the disk, in whatever form the service echoes it: the
+// free text is masked, a received file holding it is not kept. Parsed
+// values (CUFE, CUDE, QR) are left as they came.
 func (c *Client) hide(a batch.Answer) batch.Answer {
-	clave := c.Facturador.Clave
-	if clave == "" {
-		return a
+	mask := secret.New(c.Facturador.Clave)
+	a.Message = mask.Text(a.Message)
+	a.Response = mask.Text(a.Response)
+	for _, k := range []string{ValueDescripcion, ValueDIANEstado, ValueDIANMensaje} {
+		if v, ok := a.Values[k].(string); ok {
+			a.Values[k] = mask.Text(v)
+		}
 	}
-	a.Message = strings.ReplaceAll(a.Message, clave, redacted)
-	a.Response = strings.ReplaceAll(a.Response, clave, redacted)
-	for k, v := range a.Values {
-		if s, ok := v.(string); ok {
-			a.Values[k] = strings.ReplaceAll(s, clave, redacted)
+	for _, k := range []string{ValuePDF, ValueXML} {
+		if b, ok := a.Values[k].([]byte); ok && mask.In(b) {
+			delete(a.Values, k)
+			a.Message = strings.TrimPrefix(a.Message+"; ", "; ") + "el " + strings.ToUpper(k) + " recibido contiene la clave de SS Integral y no se guardó"
 		}
 	}
 	return a

@@ -31,7 +31,8 @@ type Run struct {
 	Duplicates int // rows answered by an earlier row's request
 	Limit      int // the provider's requests per minute
 	DryRun     bool
-	Stopped    string // why sending stopped early, if it did
+	Stopped    string   // why sending stopped early, if it did
+	Hidden     []string // the hidden sheets left unread
 }
 
 // statusOrder is the order statuses are listed in.
@@ -303,6 +304,9 @@ func (s *resumenSheet) runLines(run Run) {
 	}
 	if run.Stopped != "" {
 		lines = append(lines, labelled{"El envío se detuvo", run.Stopped, 0})
+	}
+	if len(run.Hidden) > 0 {
+		lines = append(lines, labelled{"Hojas ocultas que no se leyeron (--hojas-ocultas las lee)", strings.Join(run.Hidden, ", "), 0})
 	}
 	for _, l := range lines {
 		s.set(1, l.label, s.label)

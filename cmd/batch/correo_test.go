@@ -253,7 +253,7 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 				if err != nil || !bytes.Equal(pdf, server.pdfs[invoice]) {
 					t.Errorf("row %d: PDF at %q: %v (%d bytes, want %d)", i+2, r["correo_pdf"], err, len(pdf), len(server.pdfs[invoice]))
 				}
-				if r["correo_pdf"] != "envios-adjuntos/"+invoice+".pdf" || r["correo_xml"] != "envios-adjuntos/"+invoice+".xml" {
+				if file := strings.Replace(invoice, "SETP", "SETP-", 1); r["correo_pdf"] != "envios-adjuntos/"+file+".pdf" || r["correo_xml"] != "envios-adjuntos/"+file+".xml" {
 					t.Errorf("row %d: files %q %q", i+2, r["correo_pdf"], r["correo_xml"])
 				}
 			}
@@ -279,7 +279,7 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 			}
 			link, _ := f.GetCellFormula("Resultados", cellOf(t, f, "correo_pdf", 2))
 			f.Close()
-			if link != `HYPERLINK("envios-adjuntos/SETP990000001.pdf")` {
+			if link != `HYPERLINK("envios-adjuntos/SETP-990000001.pdf")` {
 				t.Errorf("correo_pdf link %q", link)
 			}
 

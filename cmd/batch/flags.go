@@ -40,6 +40,9 @@ type runFlags struct {
 	rateCorreo    int
 	adjuntosDir   string
 	facturador    ssintegral.Facturador // without the Clave, which only the environment gives
+	adjuntosRaiz  string
+	hiddenSheets  bool
+	given         map[string]bool // the flags given on the command line
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -80,6 +83,8 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 	if err := fs.Parse(args); err != nil {
 		return f, nil, err
 	}
+	f.given = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
 	files := fs.Args()
 	if err := verifyRunFlags(&f, files, *codigoEmpresa, *tipoAmbiente); err != nil {
 		return f, nil, err
@@ -113,6 +118,8 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.StringVar(&f.soapURL, "soap-url", getenv("SSINTEGRAL_URL"), "dirección del servicio EnvioCorreo de SS Integral (por defecto "+ssintegral.DefaultURL+"); por defecto $SSINTEGRAL_URL")
 	fs.BoolVar(&f.soap12, "soap12", false, "hablar SOAP 1.2 con SS Integral (por defecto SOAP 1.1)")
 	fs.IntVar(&f.rateCorreo, "rate-correo", 30, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
+	fs.StringVar(&f.adjuntosRaiz, "adjuntos-raiz", "", "carpeta de la que se pueden tomar los archivos de la columna Adjuntos; nada fuera de ella se envía (por defecto, la carpeta de cada archivo de entrada)")
+	fs.BoolVar(&f.hiddenSheets, "hojas-ocultas", false, "leer también las hojas ocultas del libro (por defecto se omiten y se dice cuáles)")
 	fs.StringVar(&f.adjuntosDir, "adjuntos-dir", "", "carpeta donde se guardan el PDF y el XML de cada factura enviada por correo (por defecto NOMBRE-adjuntos junto al libro)")
 	fs.StringVar(&f.facturador.NIT, "ssintegral-nit", getenv("SSINTEGRAL_NIT"), "NIT del facturador en SS Integral; por defecto $SSINTEGRAL_NIT (la clave solo se toma de $SSINTEGRAL_CLAVE)")
 	codigoEmpresa = fs.String("ssintegral-codigo-empresa", getenv("SSINTEGRAL_CODIGO_EMPRESA"), "CodigoEmpresa en SS Integral; por defecto $SSINTEGRAL_CODIGO_EMPRESA")

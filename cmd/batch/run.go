@@ -65,6 +65,7 @@ func (n *night) estimate(ctx context.Context, stderr io.Writer) (rows int, err e
 	}
 	if !n.opts.quiet {
 		estimate(stderr, est, n.opts.rpm, n.opts.window, n.opts.rateCorreo)
+		n.sayHidden(stderr)
 	}
 	return est.Rows, nil
 }
@@ -89,7 +90,7 @@ func (n *night) summary(sum pipeline.Summary, runErr error) writers.Run {
 		Inputs: n.files, Started: sum.Started, Ended: sum.Ended,
 		Rows: sum.Rows, Requests: sum.Requests, Attempts: sum.Attempts, Reused: sum.Reused, Duplicates: sum.Duplicates,
 		Limit:  int(math.Round(float64(f.rpm) * time.Minute.Seconds() / f.window.Seconds())),
-		DryRun: f.dryRun, Stopped: stopReason(runErr),
+		DryRun: f.dryRun, Stopped: stopReason(runErr), Hidden: n.hidden,
 	}
 }
 
@@ -100,6 +101,7 @@ func (n *night) report(stderr io.Writer, sum pipeline.Summary, runErr error) {
 	}
 	if n.opts.dryRun {
 		estimate(stderr, sum, n.opts.rpm, n.opts.window, n.opts.rateCorreo)
+		n.sayHidden(stderr)
 		fmt.Fprintf(stderr, "  revisión (no se envió nada): %s\n", n.out)
 	} else {
 		report(stderr, sum, n.out)
@@ -109,7 +111,14 @@ func (n *night) report(stderr io.Writer, sum pipeline.Summary, runErr error) {
 		for _, sh := range n.sheets {
 			where = append(where, fmt.Sprintf("«%s» (encabezado en la fila %d)", sh.Name, sh.HeaderRow))
 		}
-		fmt.Fprintf(stderr, "batch: no hay filas de datos debajo del encabezado en %s: no había nada que enviar\n", strings.Join(where, ", "))
+		fmt.Fprintf(stderr, "batch: no hay filas de datos debajo del encabezado en %s: no había nada que enviar\n", terminalSafe(strings.Join(where, ", ")))
+	}
+}
+
+// sayHidden names the hidden sheets that were not read.
+func (n *night) sayHidden(stderr io.Writer) {
+	if len(n.hidden) > 0 {
+		fmt.Fprintf(stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", terminalSafe(strings.Join(n.hidden, ", ")))
 	}
 }
 

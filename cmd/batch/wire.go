@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -31,6 +32,7 @@ type night struct {
 	sheets   []*batch.Sheet
 	specs    []ops.Spec
 	sheetsOf map[string]map[*batch.Sheet]bool
+	hidden   []string // the hidden sheets left unread, for the person to know
 	rest     *afacturar.Client
 	soap     *ssintegral.Client
 	journal  pipeline.Journal
@@ -73,13 +75,16 @@ func (n *night) openInputs() error {
 		return fmt.Errorf("--ops: %w", err)
 	}
 	for _, path := range n.files {
-		in, err := readers.Open(path, readers.Options{Keys: ops.KeyFields(wanted), Password: n.opts.claveArchivo})
+		in, err := readers.Open(path, readers.Options{Keys: ops.KeyFields(wanted), Password: n.opts.claveArchivo, HiddenSheets: n.opts.hiddenSheets})
 		if err != nil {
 			return err
 		}
 		n.cleanup = append(n.cleanup, func() { in.Close() })
 		n.inputs = append(n.inputs, in)
 		n.sheets = append(n.sheets, in.Sheets()...)
+		for _, name := range in.Skipped() {
+			n.hidden = append(n.hidden, fmt.Sprintf("«%s» (%s)", name, filepath.Base(path)))
+		}
 	}
 	n.specs, n.sheetsOf = ops.Choose(wanted, n.sheets)
 	if len(n.specs) == 0 {
@@ -138,11 +143,8 @@ func (n *night) clients(getenv func(string) string) error {
 	if err := n.credentials(getenv); err != nil {
 		return err
 	}
-	if f.url != "" {
-		n.rest.BaseURL = strings.TrimRight(f.url, "/")
-	}
-	if f.soapURL != "" {
-		n.soap.URL = f.soapURL
+	if err := n.addresses(); err != nil {
+		return err
 	}
 	n.cfg.InFlight = n.inFlight()
 	n.rest.HTTP = transport.NewHTTPClient(f.timeout, n.cfg.InFlight)
@@ -185,6 +187,37 @@ func (n *night) credentials(getenv func(string) string) error {
 		return errors.New("falta el NIT del facturador en SS Integral: use --ssintegral-nit o la variable SSINTEGRAL_NIT")
 	case correo && soap.Clave == "":
 		return errors.New("falta la clave de SS Integral: defina la variable de entorno SSINTEGRAL_CLAVE (o use --sandbox para probar)")
+	}
+	return nil
+}
+
+// addresses applies --url and --soap-url. The sandbox is only ever its own
+// loopback server, whatever the environment says, and real credentials
+// only travel over https (plain http only to this machine).
+func (n *night) addresses() error {
+	f := n.opts
+	if f.sandbox {
+		if f.given["url"] || f.given["soap-url"] {
+			return errors.New("--sandbox usa solo el simulador local: no se combina con --url ni --soap-url")
+		}
+		return nil
+	}
+	if f.url != "" {
+		n.rest.BaseURL = strings.TrimRight(f.url, "/")
+	}
+	if f.soapURL != "" {
+		n.soap.URL = f.soapURL
+	}
+	if f.dryRun {
+		return nil
+	}
+	for _, a := range []struct {
+		service batch.Service
+		url     string
+	}{{batch.ServiceAfacturar, n.rest.BaseURL}, {batch.ServiceSSIntegral, n.soap.URL}} {
+		if n.uses(a.service) && !transport.Secure(a.url) {
+			return fmt.Errorf("la dirección de %s «%s» no usa https: el token o la clave viajarían sin cifrar. Use https (http solo se admite hacia esta máquina, 127.0.0.1, para pruebas)", a.service, a.url)
+		}
 	}
 	return nil
 }
@@ -267,6 +300,9 @@ func (n *night) operations() error {
 				spec.Service, spec.Endpoint, spec.Service, spec.Name)
 		}
 		op := spec.New(env)
+		if c, ok := op.(io.Closer); ok {
+			n.cleanup = append(n.cleanup, func() { c.Close() })
+		}
 		po := pipeline.Op{Operation: op, Pacer: n.pacers[spec.Service]}
 		if set := n.sheetsOf[spec.Name]; set != nil {
 			po.Sheets = func(s *batch.Sheet) bool { return set[s] }
@@ -302,7 +338,14 @@ func (n *night) opsEnv() (ops.Env, error) {
 	if err := errors.Join(err1, err2); err != nil {
 		return ops.Env{}, err
 	}
-	return ops.Env{Afacturar: n.rest, SSIntegral: n.soap, Person: n.opts.person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut)}, nil
+	root := n.opts.adjuntosRaiz
+	if root != "" {
+		if root, err1 = filepath.Abs(root); err1 != nil {
+			return ops.Env{}, err1
+		}
+	}
+	return ops.Env{Afacturar: n.rest, SSIntegral: n.soap, Person: n.opts.person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut),
+		AttachmentsRoot: root}, nil
 }
 
 func same(a, b string) bool {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
+	"unicode"
 
 	"batch"
 	"batch/ops"
@@ -13,8 +15,20 @@ import (
 // fail prints what went wrong, in the command line's words, and returns
 // the exit code of a run that could do nothing.
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "batch: %s\n", explain(err))
+	fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err)))
 	return exitNothing
+}
+
+// terminalSafe drops the control characters of text that may quote a
+// file (a header, a sheet's name), so that it cannot move the cursor,
+// rewrite the screen or ring the terminal of whoever reads the log.
+func terminalSafe(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 // explain is an error's text followed by what to change, named as this

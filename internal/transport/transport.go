@@ -7,9 +7,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -20,13 +22,16 @@ import (
 // NewHTTPClient returns a client whose timeout covers a provider's own wait
 // for DIAN, and whose transport keeps enough connections to the host for
 // every request that may be in flight. TLS certificates are always
-// verified.
+// verified. Redirects are never followed: a request carries a token or a
+// clave, and a redirect would carry it to wherever the answer points.
 func NewHTTPClient(timeout time.Duration, inFlight int) *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = inFlight + 8
 	t.MaxIdleConnsPerHost = inFlight + 8
 	t.MaxConnsPerHost = 0
-	return &http.Client{Transport: t, Timeout: timeout}
+	return &http.Client{Transport: t, Timeout: timeout, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 }
 
 // Reply is an exchange that got an answer.
@@ -46,6 +51,9 @@ func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, s
 		return Reply{}, Failed(ctx, err, service), false
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return Reply{}, redirected(resp, service), false
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
 		return Reply{}, Failed(ctx, err, service), false
@@ -58,6 +66,39 @@ func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, s
 func BadAddress(service batch.Service, url string) batch.Answer {
 	return batch.Answer{Class: batch.ClassFatal, Kind: batch.KindAddress,
 		Message: "la dirección de " + string(service) + " «" + url + "» no es válida"}
+}
+
+// redirected is the answer to a redirect, which is not followed: the
+// address is not the service's. The Location is named without what could
+// carry a secret (user, query, fragment).
+func redirected(resp *http.Response, service batch.Service) batch.Answer {
+	where := "otra dirección"
+	if loc, err := resp.Location(); err == nil {
+		where = "«" + loc.Scheme + "://" + loc.Host + loc.EscapedPath() + "»"
+	}
+	return batch.Answer{Class: batch.ClassFatal, Kind: batch.KindAddress, HTTPStatus: resp.StatusCode, Code: strconv.Itoa(resp.StatusCode),
+		Message: fmt.Sprintf("la dirección de %s responde con una redirección (HTTP %d) a %s, que batch no sigue: los datos y las credenciales solo van a la dirección configurada", service, resp.StatusCode, where)}
+}
+
+// Secure reports whether credentials may be sent to address: over https,
+// or over plain http only to this machine (tests, a local proxy).
+func Secure(address string) bool {
+	u, err := url.Parse(address)
+	if err != nil {
+		return false
+	}
+	switch u.Scheme {
+	case "https":
+		return true
+	case "http":
+		host := u.Hostname()
+		if host == "localhost" {
+			return true
+		}
+		ip := net.ParseIP(host)
+		return ip != nil && ip.IsLoopback()
+	}
+	return false
 }
 
 // RetryAfter reads a Retry-After header: seconds, or an HTTP date.

@@ -1,0 +1,150 @@
+// Package secret keeps credentials out of what batch writes: whatever a
+// provider echoes, a token or a clave is hidden in every form it may come
+// back in (as sent, JSON- or XML-escaped, URL-encoded, base64).
+package secret
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/xml"
+	"html"
+	"net/url"
+	"strings"
+)
+
+// Redacted replaces a secret wherever it was found.
+const Redacted = "********"
+
+// wholeWord is the length from which a form is hidden even inside a longer
+// word: no real text holds 12 characters of a secret by chance.
+const wholeWord = 12
+
+// minBase64 is the shortest secret looked for inside base64 at any
+// alignment: a shorter one's fragments would match by chance.
+const minBase64 = 6
+
+// Mask hides a set of secrets. The zero Mask hides nothing.
+type Mask struct {
+	words []string // forms that stand as words of their own
+	runs  []string // forms that may stand inside a longer run (base64)
+}
+
+// New returns the mask of secrets; empty ones are ignored.
+func New(secrets ...string) *Mask {
+	m := &Mask{}
+	for _, s := range secrets {
+		if s = strings.TrimSpace(s); s != "" {
+			m.add(s)
+		}
+	}
+	return m
+}
+
+func (m *Mask) add(s string) {
+	j, _ := json.Marshal(s)
+	var x bytes.Buffer
+	xml.EscapeText(&x, []byte(s))
+	forms := []string{s, string(j[1 : len(j)-1]), jsonNoHTML(s), x.String(), html.EscapeString(s),
+		url.QueryEscape(s), url.PathEscape(s)}
+	m.words = appendNew(m.words, forms...)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		m.words = appendNew(m.words, enc.EncodeToString([]byte(s)), enc.WithPadding(base64.NoPadding).EncodeToString([]byte(s)))
+		if len(s) < minBase64 {
+			continue
+		}
+		// Inside a longer base64 text the secret starts at one of three
+		// alignments; the characters that depend on it alone are the same
+		// whatever surrounds it.
+		for lead := 0; lead < 3; lead++ {
+			e := enc.EncodeToString(append(make([]byte, lead), s...))
+			from := (lead*8 + 5) / 6
+			to := (lead + len(s)) * 8 / 6
+			if to-from >= 4 {
+				m.runs = appendNew(m.runs, e[from:to])
+			}
+		}
+	}
+}
+
+func jsonNoHTML(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)
+	out := strings.TrimSpace(b.String())
+	return out[1 : len(out)-1]
+}
+
+func appendNew(list []string, forms ...string) []string {
+	for _, f := range forms {
+		found := f == ""
+		for _, g := range list {
+			found = found || g == f
+		}
+		if !found {
+			list = append(list, f)
+		}
+	}
+	return list
+}
+
+// Text hides the secrets in free text a provider sent back. A short form
+// that stands next to a letter or a digit is part of another word (a
+// numeric clave inside a longer number) and is left alone; a long one is
+// hidden wherever it is.
+func (m *Mask) Text(s string) string {
+	if m == nil {
+		return s
+	}
+	for _, w := range m.words {
+		s = replaceWord(s, w)
+	}
+	for _, r := range m.runs {
+		s = strings.ReplaceAll(s, r, Redacted)
+	}
+	return s
+}
+
+// In reports whether b holds a secret in any of its forms.
+func (m *Mask) In(b []byte) bool {
+	if m == nil {
+		return false
+	}
+	for _, f := range append(append([]string(nil), m.words...), m.runs...) {
+		if bytes.Contains(b, []byte(f)) {
+			return true
+		}
+	}
+	return false
+}
+
+func replaceWord(s, w string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, w)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		end := i + len(w)
+		if len(w) < wholeWord && (wordChar(s, i-1) || wordChar(s, end)) {
+			b.WriteString(s[:i+1])
+			s = s[i+1:]
+			continue
+		}
+		b.WriteString(s[:i])
+		b.WriteString(Redacted)
+		s = s[end:]
+	}
+}
+
+// wordChar reports whether s[i] is a letter or digit of ASCII, so that
+// the form at its side continues a word.
+func wordChar(s string, i int) bool {
+	if i < 0 || i >= len(s) {
+		return false
+	}
+	c := s[i]
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

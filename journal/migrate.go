@@ -1,0 +1,87 @@
+package journal
+
+import (
+	"database/sql"
+	"fmt"
+	"html"
+	"regexp"
+	"strings"
+
+	"batch"
+)
+
+// schemaVersion is the journal's version, in SQLite's user_version.
+const schemaVersion = 1
+
+// migrate brings a journal written by an earlier version of batch up to
+// date, in one transaction.
+func migrate(db *sql.DB) error {
+	var v int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v >= schemaVersion {
+		return err
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if v < 1 {
+		if err := separateInvoiceKeys(tx); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+var (
+	prefijoRE = regexp.MustCompile(`<Prefijo>([^<]*)</Prefijo>`)
+	numeroRE  = regexp.MustCompile(`<NumeroFactura>([^<]*)</NumeroFactura>`)
+)
+
+// separateInvoiceKeys rewrites the e-mail keys of version 0, prefix and
+// number glued together ("FE123", which FE1 23 shared), as ops.InvoiceKey
+// writes them now ("FE 123"). Which invoice a key was is read from the
+// envelope its last attempt sent; a key without an attempt, or without a
+// prefix, stays as it is, and so is still found.
+func separateInvoiceKeys(tx *sql.Tx) error {
+	rows, err := tx.Query(`SELECT r.obligado, r.key, COALESCE((SELECT a.request FROM attempts a
+		WHERE a.obligado = r.obligado AND a.operation = r.operation AND a.key = r.key ORDER BY a.id DESC LIMIT 1), '')
+		FROM rows r WHERE r.operation = ? AND instr(r.key, ' ') = 0`, batch.OpCorreo)
+	if err != nil {
+		return err
+	}
+	type rename struct{ obligado, from, to string }
+	var renames []rename
+	for rows.Next() {
+		var obligado, key, request string
+		if err := rows.Scan(&obligado, &key, &request); err != nil {
+			rows.Close()
+			return err
+		}
+		p, n := prefijoRE.FindStringSubmatch(request), numeroRE.FindStringSubmatch(request)
+		if p == nil || n == nil {
+			continue
+		}
+		prefijo := strings.ToUpper(strings.TrimSpace(html.UnescapeString(p[1])))
+		numero := strings.ToUpper(strings.TrimSpace(html.UnescapeString(n[1])))
+		if prefijo != "" && prefijo+numero == key {
+			renames = append(renames, rename{obligado, key, prefijo + " " + numero})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range renames {
+		for _, table := range []string{"rows", "attempts"} {
+			if _, err := tx.Exec(`UPDATE OR IGNORE `+table+` SET key = ? WHERE obligado = ? AND operation = ? AND key = ?`,
+				r.to, r.obligado, batch.OpCorreo, r.from); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
