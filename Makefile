@@ -9,7 +9,7 @@ SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "An
 # The fuzz targets, package:target; make test gives each FUZZTIME, make fuzz
 # longer. A crash found is written under the package's testdata/fuzz/ and
 # stays there as a test case.
-FUZZ = readers:FuzzCSV readers:FuzzHeader readers:FuzzCleanCell afacturar:FuzzAnswer ssintegral:FuzzAnswer
+FUZZ = readers:FuzzCSV readers:FuzzHeader readers:FuzzCleanCell afacturar:FuzzAnswer ssintegral:FuzzAnswer ops:FuzzAttachmentPath
 FUZZTIME ?= 10s
 
 .PHONY: run test fuzz bench capturas build cc office

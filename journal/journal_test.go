@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -71,5 +72,33 @@ func TestNotAJournal(t *testing.T) {
 	}
 	if _, err := Open(path, "1"); err == nil {
 		t.Error("a text file opened as a journal")
+	}
+}
+
+// The journal and its -wal and -shm are the owner's alone while it is in
+// use, and a path with "?", "#" or "%" names that file, not options.
+func TestJournalFilesArePrivateAndPathIsAName(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "carpeta?modo=memory#x%41")
+	path := filepath.Join(dir, "diario?_pragma=journal_mode(DELETE).db")
+	j, err := Open(path, "900123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.Begin("acuse", "k1", "fila 2", "data"); err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 3 {
+		t.Errorf("files in the journal's folder: %v; want the journal, its -wal and its -shm", entries)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		st, err := os.Stat(path + suffix)
+		if err != nil {
+			t.Fatalf("%s: %v", suffix, err)
+		}
+		if st.Mode().Perm() != 0o600 {
+			t.Errorf("journal%s is %v, want 0600", suffix, st.Mode().Perm())
+		}
 	}
 }
