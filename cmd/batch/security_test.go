@@ -117,7 +117,9 @@ func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 	}
 	sheet := filepath.Join(in, "emitidas.xlsx")
 	head := []any{"Prefijo", "NumeroFactura", "FechaFactura", "MailRecepcion", "Adjuntos"}
-	row := func(n int, adjuntos string) []any { return []any{"FE", n, "2026-11-20", "comprador@cliente.co", adjuntos} }
+	row := func(n int, adjuntos string) []any {
+		return []any{"FE", n, "2026-11-20", "comprador@cliente.co", adjuntos}
+	}
 	testutil.WriteXLSX(t, sheet,
 		testutil.Sheet{Name: "Emitidas", Rows: [][]any{head,
 			row(1, "/proc/self/environ"), row(2, "../../../../../../etc/passwd"), row(3, "enlace.txt"), row(4, "duro.txt"),
