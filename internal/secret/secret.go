@@ -16,18 +16,14 @@ import (
 // Redacted replaces a secret wherever it was found.
 const Redacted = "********"
 
-// wholeWord is the length from which a form is hidden even inside a longer
-// word: no real text holds 12 characters of a secret by chance.
-const wholeWord = 12
-
 // minBase64 is the shortest secret looked for inside base64 at any
 // alignment: a shorter one's fragments would match by chance.
 const minBase64 = 6
 
 // Mask hides a set of secrets. The zero Mask hides nothing.
 type Mask struct {
-	words []string // forms that stand as words of their own
-	runs  []string // forms that may stand inside a longer run (base64)
+	words []string // the forms of each secret
+	runs  []string // the parts of its base64 that stand inside a longer base64
 }
 
 // New returns the mask of secrets; empty ones are ignored.
@@ -89,16 +85,15 @@ func appendNew(list []string, forms ...string) []string {
 	return list
 }
 
-// Text hides the secrets in free text a provider sent back. A short form
-// that stands next to a letter or a digit is part of another word (a
-// numeric clave inside a longer number) and is left alone; a long one is
-// hidden wherever it is.
+// Text hides the secrets in free text a provider sent back, wherever they
+// stand. It is for free text only: a value read from an answer (a CUFE
+// that happens to hold a short clave's digits) is never passed through it.
 func (m *Mask) Text(s string) string {
 	if m == nil {
 		return s
 	}
 	for _, w := range m.words {
-		s = replaceWord(s, w)
+		s = strings.ReplaceAll(s, w, Redacted)
 	}
 	for _, r := range m.runs {
 		s = strings.ReplaceAll(s, r, Redacted)
@@ -117,34 +112,4 @@ func (m *Mask) In(b []byte) bool {
 		}
 	}
 	return false
-}
-
-func replaceWord(s, w string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(s, w)
-		if i < 0 {
-			b.WriteString(s)
-			return b.String()
-		}
-		end := i + len(w)
-		if len(w) < wholeWord && (wordChar(s, i-1) || wordChar(s, end)) {
-			b.WriteString(s[:i+1])
-			s = s[i+1:]
-			continue
-		}
-		b.WriteString(s[:i])
-		b.WriteString(Redacted)
-		s = s[end:]
-	}
-}
-
-// wordChar reports whether s[i] is a letter or digit of ASCII, so that
-// the form at its side continues a word.
-func wordChar(s string, i int) bool {
-	if i < 0 || i >= len(s) {
-		return false
-	}
-	c := s[i]
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
 }
