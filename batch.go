@@ -60,7 +60,11 @@ type Answer struct {
 	Message    string         // the provider's words, ready for a person to read
 	Values     map[string]any // operation-specific results (cude, numero_evento, ...)
 	RetryAfter time.Duration  // with ClassRateLimited, how long the provider asked to wait
-	Kind       Kind           // with ClassFatal, what must change before anything can be sent
+	Kind       Kind           // with ClassFatal or Wide, what must change before anything can be sent
+	// Wide marks a refusal that may concern every row (a 403, a 409, an
+	// unknown code): the row is refused, and the service stops when three
+	// distinct keys in a row are refused so.
+	Wide       bool
 	HTTPStatus int
 	Response   string // the answer's body as received, for the journal
 }

@@ -47,6 +47,7 @@ const (
 	KindPassword         // an input file is protected and no (or a wrong) password was given
 	KindJournal          // the journal cannot be placed or used
 	KindTLS              // the provider's certificate does not verify
+	KindBusy             // another run is sending with the same journal and credentials
 )
 
 // Error is a problem worded for a person, with its kind for the front end.

@@ -202,8 +202,10 @@ func (r reply) classify() (a batch.Answer, success bool) {
 	}
 	if !r.json {
 		switch r.status {
-		case 401, 403, 409:
+		case 401:
 			a = refused(a, r.status, "")
+		case 403, 409:
+			a = refusedRequest(a, r.status, "")
 		case 404, 405, 415:
 			a = wrongAddress(a, fmt.Sprintf("HTTP %d", r.status))
 		default:
@@ -239,14 +241,16 @@ func (r reply) classify() (a batch.Answer, success bool) {
 		if a.Message == "" {
 			a.Message = r.desc
 		}
-	case 11, 401, 403, 409:
+	case 11, 401:
 		a = refused(a, r.code, r.desc)
+	case 403, 409:
+		a = refusedRequest(a, r.code, r.desc)
 	case 404:
 		// Afacturar's own envelope saying "not found" is about this row
 		// (a CUV or document it does not know); a 404 without it is a
 		// route that does not exist, and no row will fare better.
 		if r.hasCode {
-			a.Class = batch.ClassRejected
+			a.Class, a.Wide = batch.ClassRejected, true
 			a.Message = text.FirstNonEmpty(strings.Join(propiedades(r.resultado), "; "), r.desc, "Afacturar no encontró el documento")
 		} else {
 			a = wrongAddress(a, "HTTP 404")
@@ -257,7 +261,7 @@ func (r reply) classify() (a batch.Answer, success bool) {
 		a.Class = batch.ClassTransient
 		a.Message = fmt.Sprintf("Afacturar no está disponible (código %d%s); se reintenta", r.code, text.Prefixed(": ", r.desc))
 	default:
-		a.Class = batch.ClassUnexpected
+		a.Class, a.Wide = batch.ClassUnexpected, true
 		a.Message = fmt.Sprintf("respuesta no reconocida (código %s%s)", r.codeText, text.Prefixed(": ", r.desc))
 	}
 	return a, false
@@ -267,6 +271,15 @@ func (r reply) classify() (a batch.Answer, success bool) {
 func refused(a batch.Answer, code int, desc string) batch.Answer {
 	a.Class, a.Kind = batch.ClassFatal, batch.KindCredentials
 	a.Message = fmt.Sprintf("Afacturar rechazó la autorización del token para este obligado (código %d%s)", code, text.Prefixed(": ", desc))
+	return a
+}
+
+// refusedRequest is a 403 or 409: "forbidden" or "a conflict from your
+// request", about this request as often as about the token. The row is
+// refused with the provider's words; repeated, it stops the service.
+func refusedRequest(a batch.Answer, code int, desc string) batch.Answer {
+	a.Class, a.Kind, a.Wide = batch.ClassRejected, batch.KindCredentials, true
+	a.Message = fmt.Sprintf("Afacturar rechazó la solicitud (código %d%s)", code, text.Prefixed(": ", desc))
 	return a
 }
 

@@ -108,6 +108,7 @@ func TestAnswerClassification(t *testing.T) {
 		code       string
 		msg        string // a part of the message
 		kind       batch.Kind
+		wide       bool
 		cude       string
 		retryAfter time.Duration
 	}{
@@ -129,13 +130,16 @@ func TestAnswerClassification(t *testing.T) {
 		{name: "seed Unauthenticated in a 500 body", status: 401, body: `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, class: batch.ClassFatal, kind: batch.KindCredentials, msg: "autorización"},
 		{name: "Unauthenticated with HTTP 200", status: 200, body: `{"codigo_error":500,"descripcion_error":"Unauthenticated."}`, class: batch.ClassFatal, kind: batch.KindCredentials, msg: "autorización"},
 		{name: "401", status: 401, body: `{"codigo_error":401,"descripcion_error":"No autorizado"}`, class: batch.ClassFatal, kind: batch.KindCredentials, msg: "autorización"},
-		{name: "403", status: 403, body: `{"codigo_error":403,"descripcion_error":"Prohibido"}`, class: batch.ClassFatal},
-		{name: "409 obligado not tied", status: 409, body: `{"codigo_error":409,"descripcion_error":"El OFE no esta asociado"}`, class: batch.ClassFatal, msg: "obligado"},
+		// 403 and 409 may concern one request or every row: the row is
+		// refused, and the run stops only when they repeat (wide).
+		{name: "403", status: 403, body: `{"codigo_error":403,"descripcion_error":"Prohibido"}`, class: batch.ClassRejected, wide: true, msg: "Prohibido"},
+		{name: "409 obligado not tied", status: 409, body: `{"codigo_error":409,"descripcion_error":"El OFE no esta asociado"}`, class: batch.ClassRejected, wide: true, msg: "El OFE no esta asociado"},
+		{name: "409 unknown CUV in a 200", status: 200, body: `{"codigo_error":409,"descripcion_error":"El CUV no esta registrado en nuestro sistema"}`, class: batch.ClassRejected, wide: true, msg: "El CUV no esta registrado"},
 		{name: "code 11", status: 200, body: `{"codigo_error":11,"descripcion_error":"Token no valido para el obligado"}`, class: batch.ClassFatal},
 		{name: "401 HTML", status: 401, body: `<html>Unauthorized</html>`, class: batch.ClassFatal},
 		{name: "404 wrong URL", status: 404, body: `<html>Not Found</html>`, class: batch.ClassFatal, kind: batch.KindAddress, msg: "dirección"},
 		{name: "404 route not found, framework JSON", status: 404, body: `{"message":"The route api/radian/x could not be found."}`, class: batch.ClassFatal, kind: batch.KindAddress, msg: "dirección"},
-		{name: "404 in Afacturar's envelope is about the row", status: 404, body: `{"codigo_error":404,"descripcion_error":"El CUV no existe"}`, class: batch.ClassRejected, code: "404", msg: "El CUV no existe"},
+		{name: "404 in Afacturar's envelope is about the row", status: 404, body: `{"codigo_error":404,"descripcion_error":"El CUV no existe"}`, class: batch.ClassRejected, wide: true, code: "404", msg: "El CUV no existe"},
 		{name: "429 with Retry-After", status: 429, header: map[string]string{"Retry-After": "7"}, body: `{"codigo_error":429}`, class: batch.ClassRateLimited, retryAfter: 7 * time.Second},
 		{name: "429 code in a 200", status: 200, body: `{"codigo_error":"429","descripcion_error":"Se excede"}`, class: batch.ClassRateLimited},
 		{name: "500", status: 500, body: `{"codigo_error":500,"descripcion_error":"Error de servidor interno"}`, class: batch.ClassTransient, code: "500"},
@@ -143,7 +147,7 @@ func TestAnswerClassification(t *testing.T) {
 		{name: "503 HTML", status: 503, body: `<html><h1>503 Service Unavailable</h1></html>`, class: batch.ClassTransient, msg: "503"},
 		{name: "504 JSON", status: 504, body: `{"codigo_error":504}`, class: batch.ClassTransient},
 		{name: "200 not JSON", status: 200, body: `OK`, class: batch.ClassTransient},
-		{name: "unknown code", status: 200, body: `{"codigo_error":77,"descripcion_error":"algo raro"}`, class: batch.ClassUnexpected, msg: "algo raro"},
+		{name: "unknown code", status: 200, body: `{"codigo_error":77,"descripcion_error":"algo raro"}`, class: batch.ClassUnexpected, wide: true, msg: "algo raro"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -167,6 +171,9 @@ func TestAnswerClassification(t *testing.T) {
 			}
 			if (tc.kind != batch.KindOther && ans.Kind != tc.kind) || (tc.class == batch.ClassFatal && ans.Kind == batch.KindOther) {
 				t.Errorf("kind = %v, want %v", ans.Kind, tc.kind)
+			}
+			if ans.Wide != tc.wide {
+				t.Errorf("wide = %v, want %v", ans.Wide, tc.wide)
 			}
 			if tc.cude != "" && ans.Values["cude"] != tc.cude {
 				t.Errorf("cude = %v, want %s", ans.Values["cude"], tc.cude)

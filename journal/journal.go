@@ -52,6 +52,15 @@ CREATE TABLE IF NOT EXISTS attempts (
 	response    TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (obligado, operation, key);
+CREATE TABLE IF NOT EXISTS pauses (
+	id         INTEGER PRIMARY KEY,
+	obligado   TEXT NOT NULL,
+	service    TEXT NOT NULL,
+	started_at TEXT NOT NULL,
+	ended_at   TEXT NOT NULL,
+	probes     INTEGER NOT NULL,
+	recovered  INTEGER NOT NULL
+);
 `
 
 // Journal records one obligado's work.
@@ -254,4 +263,16 @@ func (r Router) Begin(op, key, source, request string) (int64, error) {
 // End is Journal.End in op's scope.
 func (r Router) End(id int64, op, key string, ans batch.Answer, state batch.Result) error {
 	return r.of(op).End(id, op, key, ans, state)
+}
+
+// RecordPause records an outage of a service that the run waited out:
+// when it began and ended, how many probes went, and whether the service
+// answered again.
+func (j *Journal) RecordPause(service string, start, end time.Time, probes int, recovered bool) error {
+	_, err := j.db.Exec(`INSERT INTO pauses (obligado, service, started_at, ended_at, probes, recovered) VALUES (?,?,?,?,?,?)`,
+		j.obligado, service, start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano), probes, recovered)
+	if err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	return nil
 }

@@ -32,8 +32,13 @@ func Interval(n int, window time.Duration) time.Duration {
 //     cannot put n+1 in the server's window.
 type WindowPacer struct {
 	limiter *rate.Limiter
-	n       int
-	window  time.Duration // the provider's window plus the margin
+	// turn lets one request at a time wait for the limiter, the others
+	// queue here in order: a request that gives up waiting (its run, or
+	// its service, stopped) leaves no reservation behind that would delay
+	// the ones after it.
+	turn   chan struct{}
+	n      int
+	window time.Duration // the provider's window plus the margin
 
 	mu      sync.Mutex
 	sent    []time.Time // send times of the last n requests, oldest first
@@ -57,6 +62,7 @@ func NewPacer(perMinute int) *WindowPacer { return NewWindowPacer(perMinute, tim
 func NewWindowPacer(n int, window time.Duration) *WindowPacer {
 	return &WindowPacer{
 		limiter: rate.NewLimiter(rate.Every(Interval(n, window)), 1),
+		turn:    make(chan struct{}, 1),
 		n:       n,
 		window:  window + window/marginDivisor,
 		changed: make(chan struct{}),
@@ -72,6 +78,12 @@ type Ticket interface {
 
 // Wait blocks until one more request may go out.
 func (p *WindowPacer) Wait(ctx context.Context) (Ticket, error) {
+	select {
+	case p.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-p.turn }()
 	if err := p.limiter.Wait(ctx); err != nil {
 		return nil, err
 	}

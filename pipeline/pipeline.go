@@ -59,6 +59,10 @@ type Op struct {
 	// of issued invoices is not one of received invoices, whatever
 	// columns the two share.
 	Sheets func(*batch.Sheet) bool
+	// Gate, when set, is the service's: a refusal that concerns every row
+	// stops the operations of that service alone, and an outage is waited
+	// out. Without it, such a refusal stops the whole run.
+	Gate *Gate
 }
 
 func (o Op) applies(row batch.Row) bool { return o.Sheets == nil || o.Sheets(row.Sheet) }
@@ -153,6 +157,11 @@ func Run(ctx context.Context, cfg Config) (Summary, error) {
 	var stopped *Stopped
 	if cause := context.Cause(r.base); errors.As(cause, &stopped) {
 		return sum, stopped
+	}
+	for _, op := range cfg.Ops {
+		if s := op.Gate.Stopped(); s != nil {
+			return sum, s
+		}
 	}
 	return sum, ctx.Err()
 }

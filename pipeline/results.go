@@ -56,12 +56,17 @@ func readBack(cfg Config, op Op, key string, f first) (batch.Result, error) {
 // notSent is the result of a row whose request was never started because
 // the run stopped.
 func notSent(start context.Context) batch.Result {
-	msg := "no se envió: la ejecución se detuvo"
 	var stopped *Stopped
 	if cause := context.Cause(start); errors.As(cause, &stopped) {
-		msg += " (" + stopped.Reason + ")"
+		return stoppedBy(stopped)
 	}
-	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeNoEnviado, Message: msg}
+	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeNoEnviado, Message: "no se envió: la ejecución se detuvo"}
+}
+
+// stoppedBy is the result of a row not sent because a refusal stopped its
+// service or the run.
+func stoppedBy(s *Stopped) batch.Result {
+	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeNoEnviado, Message: "no se envió: la ejecución se detuvo (" + s.Reason + ")"}
 }
 
 func joinMsg(a, b string) string {

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"time"
 
@@ -59,15 +60,28 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		budget budget
 	)
 	for {
-		ticket, ok := wait(start, op.Pacer)
-		if !ok {
+		probe, err := op.Gate.Enter(start)
+		if err != nil {
+			return refusedByGate(res, start, err), nil
+		}
+		waitCtx, done := op.Gate.WhileUp(start, probe)
+		ticket, ok := wait(waitCtx, op.Pacer)
+		done()
+		if !ok && start.Err() != nil {
+			op.Gate.Cancel(probe)
 			return pending(res, start), nil
+		}
+		if !ok || !op.Gate.Open(probe) {
+			if ok {
+				ticket.Cancel()
+			}
+			continue // the service went down meanwhile: back to the gate
 		}
 		var id int64
 		if cfg.Journal != nil {
-			var err error
 			if id, err = cfg.Journal.Begin(op.Name(), req.Key, place(row), req.Describe()); err != nil {
 				ticket.Cancel()
+				op.Gate.Cancel(probe)
 				return journalFailed(res, err)
 			}
 		}
@@ -77,25 +91,56 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		ticket.Sent()
 		ans := req.Send(flight)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
-		next, fatal := budget.decide(cfg.Retry, ans, &res)
-		if fatal != nil {
-			fatal.Op = op.Name()
+		down := op.Gate.Done(probe, req.Key, ans)
+		next, fatal := budget.decide(cfg.Retry, ans, &res, down)
+		if ans.Class == batch.ClassRateLimited && ans.RetryAfter > maxRetryAfter && op.Gate != nil && next >= 0 {
+			op.Gate.Hold(time.Now().Add(ans.RetryAfter))
+			next = 0 // the gate lets the attempt out when the wait is over
 		}
 		if cfg.Journal != nil {
 			if err := cfg.Journal.End(id, op.Name(), req.Key, ans, res); err != nil {
 				return journalFailed(res, err)
 			}
 		}
-		if next < 0 {
-			if fatal != nil {
-				return res, fatal
-			}
+		switch {
+		case fatal != nil && op.Gate != nil:
+			fatal.Op = op.Name()
+			op.Gate.Stop(fatal) // the service's operations stop; the others go on
+			return res, nil
+		case fatal != nil:
+			fatal.Op = op.Name()
+			return res, fatal
+		case next < 0:
 			return res, nil
 		}
 		if sleep(start, next) != nil {
 			return pending(res, start), nil
 		}
 	}
+}
+
+// maxRetryAfter is the longest wait a 429's Retry-After gets as a row's
+// wait; a longer one pauses the service like an outage.
+const maxRetryAfter = 5 * time.Minute
+
+// refusedByGate is the result of a row the service's gate did not let out: the
+// service was stopped, or its outage outlasted the wait.
+func refusedByGate(res batch.Result, start context.Context, err error) batch.Result {
+	var stopped *Stopped
+	switch {
+	case errors.As(err, &stopped):
+		if res.Attempts == 0 {
+			return stoppedBy(stopped)
+		}
+		res.Status = batch.StatusPendiente
+		res.Message = joinMsg(res.Message, "no se reintentó: la ejecución se detuvo ("+stopped.Reason+")")
+		return res
+	case errors.Is(err, errOutage):
+		res.Status = batch.StatusPendiente
+		res.Message = joinMsg(res.Message, "el proveedor no respondió en toda la espera; se enviará en la próxima ejecución")
+		return res
+	}
+	return pending(res, start)
 }
 
 // wait takes the pacer's leave for one attempt; ok is false when the run
@@ -114,7 +159,9 @@ type budget struct{ transient, rateLimited int }
 // decide sets the key's state after an answer and says what comes next:
 // the wait before the next attempt, or -1 when the key is done. A refusal
 // that concerns every row comes back as fatal.
-func (b *budget) decide(p RetryPolicy, ans batch.Answer, res *batch.Result) (next time.Duration, fatal *Stopped) {
+// While the service is down, a transient answer spends nothing: the gate
+// decides when the next attempt goes.
+func (b *budget) decide(p RetryPolicy, ans batch.Answer, res *batch.Result, down bool) (next time.Duration, fatal *Stopped) {
 	switch ans.Class {
 	case batch.ClassOK:
 		res.Status = batch.StatusOK
@@ -133,9 +180,12 @@ func (b *budget) decide(p RetryPolicy, ans batch.Answer, res *batch.Result) (nex
 			*res = exhausted(*res)
 			return -1, nil
 		}
-		return max(ans.RetryAfter, p.backoff(1)), nil
+		return max(min(ans.RetryAfter, maxRetryAfter), p.backoff(1)), nil
 	default: // transient
 		res.Status = batch.StatusPendiente
+		if down {
+			return 0, nil
+		}
 		if b.transient++; b.transient >= p.MaxAttempts {
 			*res = exhausted(*res)
 			return -1, nil

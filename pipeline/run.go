@@ -194,6 +194,8 @@ func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.R
 		j.finish(res, true)
 	case r.start.Err() != nil:
 		j.finish(notSent(r.start), false)
+	case op.Gate.Stopped() != nil:
+		j.finish(stoppedBy(op.Gate.Stopped()), false)
 	default:
 		r.counts.requests++
 		r.counts.opRequests[op.Name()]++

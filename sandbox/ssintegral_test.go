@@ -99,7 +99,7 @@ func TestSOAPFaults(t *testing.T) {
 	t.Run("wrong Clave", func(t *testing.T) {
 		c.Facturador.Clave = "otra-clave"
 		a := c.EnvioCorreo(context.Background(), factura("9", "2026-11-20"))
-		if a.Class != batch.ClassUnexpected || a.Message != "SS Integral respondió con un error SOAP: Server was unable to process request. ---> NIT o clave incorrectos" {
+		if a.Class != batch.ClassFatal || a.Kind != batch.KindCredentials || a.Message != "SS Integral respondió con un error SOAP: Server was unable to process request. ---> NIT o clave incorrectos" {
 			t.Errorf("%v %q", a.Class, a.Message)
 		}
 	})

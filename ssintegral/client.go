@@ -163,6 +163,14 @@ func classify(resp transport.Reply) batch.Answer {
 	case flt != nil:
 		a.Class, a.Code = batch.ClassUnexpected, text.FirstNonEmpty(flt.code(), "Fault")
 		a.Message = "SS Integral respondió con un error SOAP: " + text.FirstNonEmpty(flt.text(), "sin descripción")
+		if refusesCredentials(flt.text()) {
+			// The NIT or the Clave: no invoice will fare better.
+			a.Class, a.Kind = batch.ClassFatal, batch.KindCredentials
+		} else {
+			// A Fault may be about this invoice or about every one:
+			// repeated on three invoices in a row, it stops the dispatch.
+			a.Wide = true
+		}
 		return a
 	case status == http.StatusTooManyRequests:
 		a.Class, a.Code = batch.ClassRateLimited, "429"
@@ -250,6 +258,18 @@ func verdict(a batch.Answer, r *Result) batch.Answer {
 		a.Message = "SS Integral respondió sin CUFE, sin descripción y sin respuesta de la DIAN"
 	}
 	return a
+}
+
+// refusesCredentials reports whether a Fault's text is about the NIT, the
+// user or the Clave rather than the invoice.
+func refusesCredentials(text string) bool {
+	t := strings.ToLower(text)
+	for _, w := range []string{"clave", "contraseña", "password", "usuario", "autentica", "autoriza", "credencial"} {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func processedBefore(texts ...string) bool {

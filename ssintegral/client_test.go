@@ -217,7 +217,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"fault 1.1 with HTTP 500 is an error, not retried", 500, fixture(t, "response-fault-soap11.xml"), batch.ClassUnexpected, "soap:Client",
 			"SS Integral respondió con un error SOAP: Server was unable to read request. ---> There is an error in XML document (1, 310). ---> The string '' is not a valid AllXsd value."},
-		{"fault 1.2", 500, fixture(t, "response-fault-soap12.xml"), batch.ClassUnexpected, "soap12:Sender",
+		{"fault 1.2 about the Clave stops the dispatch", 500, fixture(t, "response-fault-soap12.xml"), batch.ClassFatal, "soap12:Sender",
 			"SS Integral respondió con un error SOAP: Usuario o clave incorrectos para el NIT 900123456 (clave recibida: ********)"},
 		{"DIAN rejection", 200, fixture(t, "response-rechazo.xml"), batch.ClassRejected, "99",
 			"la DIAN rechazó la factura: Regla: FAD09e, Rechazo: Fecha de emisión posterior a la fecha de envío; Regla: FAJ43b, Notificación: Nombre informado no corresponde al registrado en el RUT"},
@@ -247,8 +247,8 @@ func TestClassify(t *testing.T) {
 			if strings.Contains(a.Message+a.Response, clave) {
 				t.Errorf("the Clave reached the answer")
 			}
-			if a.Class == batch.ClassFatal && a.Kind != batch.KindAddress {
-				t.Errorf("a wrong address's answer has kind %v", a.Kind)
+			if a.Class == batch.ClassFatal && a.Kind == batch.KindOther {
+				t.Errorf("a fatal answer without a kind")
 			}
 		})
 	}

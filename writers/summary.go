@@ -33,6 +33,15 @@ type Run struct {
 	DryRun     bool
 	Stopped    string   // why sending stopped early, if it did
 	Hidden     []string // the hidden sheets left unread
+	Pauses     []Pause  // the providers' outages waited out
+}
+
+// Pause is one outage of a provider that the run waited out.
+type Pause struct {
+	Service    string
+	Start, End time.Time
+	Probes     int
+	Recovered  bool // the provider answered again
 }
 
 // statusOrder is the order statuses are listed in.
@@ -204,6 +213,10 @@ func (w *Workbook) resumen(run Run) error {
 	s.row++
 	s.runLines(run)
 	s.row++
+	if len(run.Pauses) > 0 {
+		s.outages(run.Pauses)
+		s.row++
+	}
 	spans := s.statuses()
 	chartAt := s.row + 1
 	s.row += 22 // the chart's room: 320 px is about 16 rows, with some air
@@ -311,6 +324,24 @@ func (s *resumenSheet) runLines(run Run) {
 	for _, l := range lines {
 		s.set(1, l.label, s.label)
 		s.set(2, l.value, l.style)
+		s.row++
+	}
+}
+
+// outages lists the providers' outages: when, how long, how many probes.
+func (s *resumenSheet) outages(pauses []Pause) {
+	s.line(s.title, "Caídas del proveedor")
+	s.line(s.w.bold, "Proveedor", "Desde", "Hasta", "Duración", "Sondeos")
+	for _, p := range pauses {
+		s.set(1, p.Service, 0)
+		s.set(2, p.Start.Local(), s.w.dateTime)
+		if p.Recovered {
+			s.set(3, p.End.Local(), s.w.dateTime)
+		} else {
+			s.set(3, "sin respuesta al terminar", 0)
+		}
+		s.set(4, duration(p.End.Sub(p.Start)), 0)
+		s.set(5, p.Probes, s.number)
 		s.row++
 	}
 }

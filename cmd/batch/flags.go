@@ -41,6 +41,8 @@ type runFlags struct {
 	adjuntosDir   string
 	facturador    ssintegral.Facturador // without the Clave, which only the environment gives
 	adjuntosRaiz  string
+	outage        time.Duration // --espera-caida
+	waitLock      time.Duration // --esperar
 	hiddenSheets  bool
 	given         map[string]bool // the flags given on the command line
 }
@@ -108,6 +110,8 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.StringVar(&f.journal, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
 	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
 	fs.DurationVar(&f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
+	fs.DurationVar(&f.outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
+	fs.DurationVar(&f.waitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
 	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.StringVar(&f.ops, "ops", "", "operaciones, separadas por comas: acuse (columna CUFE), cuv (columna CUV); por defecto, las de las columnas que tenga el archivo")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
@@ -148,8 +152,8 @@ func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente str
 		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
 	case f.timeout <= 0:
 		return errors.New("--timeout debe ser mayor que 0")
-	case f.retryDelay <= 0 || f.grace < 0:
-		return errors.New("--espera-reintento debe ser mayor que 0 y --espera-cierre no puede ser negativa")
+	case f.retryDelay <= 0 || f.grace < 0 || f.outage <= 0 || f.waitLock < 0:
+		return errors.New("--espera-reintento y --espera-caida deben ser mayores que 0; --espera-cierre y --esperar no pueden ser negativas")
 	case f.ambiente != "pruebas" && f.ambiente != "produccion":
 		return fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", f.ambiente)
 	}

@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"database/sql"
 	"io/fs"
 	"net/http/httptest"
 	"os"
@@ -202,3 +203,6 @@ func assertNoSecretOnDisk(t *testing.T, dir, secret string) {
 // cuvOf is a CUV distinct from every testutil.CUFE: 96 hex characters, as
 // every public sample is.
 func cuvOf(n int) string { return testutil.CUFE(1_000_000 + n) }
+
+// openSQL opens a journal for a test to read what batch wrote.
+func openSQL(path string) (*sql.DB, error) { return sql.Open("sqlite", path) }

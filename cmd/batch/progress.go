@@ -29,6 +29,7 @@ type progress struct {
 	start time.Time
 	w     io.Writer
 
+	mu   sync.Mutex // one line at a time from the gates' events
 	bars *mpb.Progress
 	bar  *mpb.Bar
 	done chan struct{}
@@ -112,6 +113,18 @@ func (p *progress) remaining() string {
 	}
 	left := time.Duration(float64(time.Since(p.start)) / float64(n) * float64(int64(p.total)-n))
 	return "~" + humanDuration(max(left, 0))
+}
+
+// say writes a line for whoever watches: above the bar on a terminal, as
+// a line of the log elsewhere.
+func (p *progress) say(line string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bars != nil {
+		fmt.Fprintln(p.bars, line)
+		return
+	}
+	fmt.Fprintln(p.w, line)
 }
 
 // stop ends the display; the bar is left complete on screen.

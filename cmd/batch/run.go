@@ -77,8 +77,10 @@ func (n *night) run(ctx context.Context, total int, stderr io.Writer) (pipeline.
 	if !n.opts.quiet && !n.opts.dryRun {
 		prog = startProgress(stderr, total, n.pacers[batch.ServiceAfacturar], n.pacers[batch.ServiceSSIntegral])
 		cfg.Sink = prog.sink(n.book)
+		n.say = prog.say
 	}
 	sum, err := pipeline.Run(ctx, cfg)
+	n.say = nil
 	prog.stop()
 	return sum, err
 }
@@ -90,7 +92,7 @@ func (n *night) summary(sum pipeline.Summary, runErr error) writers.Run {
 		Inputs: n.files, Started: sum.Started, Ended: sum.Ended,
 		Rows: sum.Rows, Requests: sum.Requests, Attempts: sum.Attempts, Reused: sum.Reused, Duplicates: sum.Duplicates,
 		Limit:  int(math.Round(float64(f.rpm) * time.Minute.Seconds() / f.window.Seconds())),
-		DryRun: f.dryRun, Stopped: stopReason(runErr), Hidden: n.hidden,
+		DryRun: f.dryRun, Stopped: stopReason(runErr), Hidden: n.hidden, Pauses: n.pauses(sum.Ended),
 	}
 }
 

@@ -257,7 +257,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 		w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 		if strings.Contains(readAll(r), "<NumeroFactura>1</NumeroFactura>") {
 			w.WriteHeader(http.StatusInternalServerError)
-			fmt.Fprintf(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>clave %s (%s) no valida</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
+			fmt.Fprintf(w, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>valor %s (%s) no valido</faultstring></soap:Fault></soap:Body></soap:Envelope>`,
 				esc.String(), base64.StdEncoding.EncodeToString([]byte(clave)))
 			return
 		}

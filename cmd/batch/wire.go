@@ -36,7 +36,10 @@ type night struct {
 	rest     *afacturar.Client
 	soap     *ssintegral.Client
 	journal  pipeline.Journal
+	db       *journal.Journal
 	pacers   map[batch.Service]*pipeline.WindowPacer
+	gates    map[batch.Service]*pipeline.Gate
+	say      func(string) // a line for whoever watches the run
 	cfg      pipeline.Config
 	book     *writers.Workbook
 	cleanup  []func()
@@ -50,6 +53,7 @@ func wire(opts runFlags, files []string, getenv func(string) string) (*night, er
 		n.outputPath,
 		func() error { return n.clients(getenv) },
 		func() error { return n.openJournal(getenv) },
+		n.lock,
 		n.operations,
 	}
 	for _, step := range steps {
@@ -276,7 +280,40 @@ func (n *night) openJournal(getenv func(string) string) error {
 		return err
 	}
 	n.cleanup = append(n.cleanup, func() { j.Close() })
-	n.journal = j.Route(map[string]string{batch.OpCorreo: "ssintegral:" + n.soap.Facturador.NIT})
+	n.db = j
+	n.journal = j.Route(map[string]string{batch.OpCorreo: n.scope(batch.ServiceSSIntegral)})
+	return nil
+}
+
+// scope is the party whose keys a service's operations record: the
+// obligado's token, or the invoicer's NIT.
+func (n *night) scope(s batch.Service) string {
+	if s == batch.ServiceSSIntegral {
+		return "ssintegral:" + n.soap.Facturador.NIT
+	}
+	return n.rest.Obligado
+}
+
+// lock makes this the only run sending with this journal for each
+// party the run sends for; a dry run sends nothing and takes no lock.
+func (n *night) lock() error {
+	if n.opts.dryRun || n.db == nil {
+		return nil
+	}
+	for _, s := range []batch.Service{batch.ServiceAfacturar, batch.ServiceSSIntegral} {
+		if !n.uses(s) {
+			continue
+		}
+		name := "el obligado " + n.rest.Obligado
+		if s == batch.ServiceSSIntegral {
+			name = "el facturador " + n.soap.Facturador.NIT + " en SS Integral"
+		}
+		unlock, err := n.db.Lock(name, n.opts.waitLock)
+		if err != nil {
+			return err
+		}
+		n.cleanup = append(n.cleanup, unlock)
+	}
 	return nil
 }
 
@@ -288,6 +325,10 @@ func (n *night) operations() error {
 	n.pacers = map[batch.Service]*pipeline.WindowPacer{
 		batch.ServiceAfacturar:  pipeline.NewWindowPacer(f.rpm, f.window),
 		batch.ServiceSSIntegral: pipeline.NewWindowPacer(f.rateCorreo, time.Minute),
+	}
+	n.gates = map[batch.Service]*pipeline.Gate{}
+	for _, s := range []batch.Service{batch.ServiceAfacturar, batch.ServiceSSIntegral} {
+		n.gates[s] = &pipeline.Gate{Name: string(s), FirstProbe: f.retryDelay, GiveUp: f.outage, OnEvent: n.onGate}
 	}
 	env, err := n.opsEnv()
 	if err != nil {
@@ -303,7 +344,7 @@ func (n *night) operations() error {
 		if c, ok := op.(io.Closer); ok {
 			n.cleanup = append(n.cleanup, func() { c.Close() })
 		}
-		po := pipeline.Op{Operation: op, Pacer: n.pacers[spec.Service]}
+		po := pipeline.Op{Operation: op, Pacer: n.pacers[spec.Service], Gate: n.gates[spec.Service]}
 		if set := n.sheetsOf[spec.Name]; set != nil {
 			po.Sheets = func(s *batch.Sheet) bool { return set[s] }
 		}

@@ -72,6 +72,8 @@ func hint(kind batch.Kind, service batch.Service) string {
 		return ": revise --url y --ambiente"
 	case kind == batch.KindPassword:
 		return ": dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)"
+	case kind == batch.KindBusy:
+		return ". Espere a que termine, o use --esperar DURACION para esperarla y enviar luego solo lo que quede"
 	case kind == batch.KindJournal:
 		return ": defina HOME o use --journal"
 	}

@@ -1,0 +1,342 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"batch"
+)
+
+// Gate is one service's state, shared by every operation that spends it:
+// whether it is stopped (a refusal that concerns every row), and whether it
+// is down (most recent answers were transient failures). While it is down
+// one probe goes out at growing intervals and every other attempt waits,
+// spending neither requests nor its row's retries; the first good answer
+// opens it again.
+type Gate struct {
+	// Name is the service's, for the events.
+	Name string
+	// Threshold is how many distinct keys answered with a transient
+	// failure in a row take the service down (default 5). One key failing
+	// again and again is that key's trouble, not an outage.
+	Threshold int
+	// FirstProbe is the wait before the first probe; it doubles after each
+	// failed probe up to MaxProbe (default 1 minute).
+	FirstProbe, MaxProbe time.Duration
+	// GiveUp is how long an outage is waited out; after it the rows still
+	// waiting are left PENDIENTE for the next run (default 30 minutes).
+	GiveUp time.Duration
+	// OnEvent, when set, hears the service go down, each probe's new
+	// interval, and the end of a pause. It is called without the lock.
+	OnEvent func(Event)
+
+	mu        sync.Mutex
+	stopped   *Stopped
+	gaveUp    bool
+	failing   map[string]bool // keys answered with a transient failure, in a row
+	wide      map[string]bool // keys refused in a way that may concern every row, in a row
+	down      bool
+	pause     Pause
+	interval  time.Duration
+	nextProbe time.Time
+	probing   bool
+	changed   chan struct{}
+	pauses    []Pause
+	// up ends when the service goes down: attempts waiting for the pacer
+	// leave it then, giving back their places, and wait at the gate.
+	up     context.Context
+	goDown context.CancelFunc
+}
+
+// Event is something a person watching the run should know.
+type Event struct {
+	Kind     EventKind
+	Pause    Pause         // the pause so far (or whole, at its end)
+	Interval time.Duration // the time until the next probe
+}
+
+// EventKind is what happened to the service.
+type EventKind int
+
+const (
+	EventDown   EventKind = iota // the service stopped answering
+	EventProbe                   // a probe failed: the next one goes later
+	EventUp                      // the service answers again
+	EventGaveUp                  // the outage outlasted GiveUp
+)
+
+// Pause is one time the service was waited out.
+type Pause struct {
+	Service    string
+	Start, End time.Time
+	Probes     int
+	Ended      bool // the service answered again (not given up, not cut by the run's end)
+}
+
+// errOutage is the wait of an attempt that outlasted GiveUp: its row is
+// left for the next run.
+var errOutage = errors.New("outage")
+
+// wideStreak is how many distinct keys in a row refused in a way that may
+// concern every row stop the service.
+const wideStreak = 3
+
+func (g *Gate) init() {
+	if g.changed == nil {
+		g.changed = make(chan struct{})
+		g.wide = map[string]bool{}
+		g.failing = map[string]bool{}
+		if g.Threshold <= 0 {
+			g.Threshold = 5
+		}
+		if g.FirstProbe <= 0 {
+			g.FirstProbe = 2 * time.Second
+		}
+		if g.MaxProbe <= 0 {
+			g.MaxProbe = time.Minute
+		}
+		if g.GiveUp <= 0 {
+			g.GiveUp = 30 * time.Minute
+		}
+		g.up, g.goDown = context.WithCancel(context.Background())
+	}
+}
+
+// WhileUp is ctx, ended also when the service goes down, for an attempt
+// that is not the probe to wait for the pacer with.
+func (g *Gate) WhileUp(ctx context.Context, probe bool) (context.Context, context.CancelFunc) {
+	if g == nil || probe {
+		return ctx, func() {}
+	}
+	g.mu.Lock()
+	g.init()
+	up := g.up
+	g.mu.Unlock()
+	c, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(up, cancel)
+	return c, func() { stop(); cancel() }
+}
+
+// Stopped is the refusal that stopped the service, or nil.
+func (g *Gate) Stopped() *Stopped {
+	if g == nil {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stopped
+}
+
+// Stop closes the service for the rest of the run.
+func (g *Gate) Stop(s *Stopped) {
+	g.mu.Lock()
+	g.init()
+	if g.stopped == nil {
+		g.stopped = s
+	}
+	g.broadcast()
+	g.mu.Unlock()
+}
+
+// Pauses are the outages waited out so far, the one under way included.
+func (g *Gate) Pauses() []Pause {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := append([]Pause(nil), g.pauses...)
+	if g.down {
+		out = append(out, g.pause)
+	}
+	return out
+}
+
+// Enter waits until an attempt may go out: at once while the service is
+// up; while it is down, as the next probe. It fails when the service was
+// stopped, the outage outlasted GiveUp, or ctx ended.
+func (g *Gate) Enter(ctx context.Context) (probe bool, err error) {
+	if g == nil {
+		return false, ctx.Err()
+	}
+	g.mu.Lock()
+	g.init()
+	for {
+		now := time.Now()
+		switch {
+		case g.stopped != nil:
+			g.mu.Unlock()
+			return false, g.stopped
+		case ctx.Err() != nil:
+			g.mu.Unlock()
+			return false, ctx.Err()
+		case g.gaveUp:
+			g.mu.Unlock()
+			return false, errOutage
+		case !g.down:
+			g.mu.Unlock()
+			return false, nil
+		case now.Sub(g.pause.Start) >= g.GiveUp:
+			ev := g.giveUp(now)
+			g.mu.Unlock()
+			g.emit(ev)
+			return false, errOutage
+		case !g.probing && !now.Before(g.nextProbe):
+			g.probing = true
+			g.pause.Probes++
+			g.mu.Unlock()
+			return true, nil
+		}
+		wake := g.pause.Start.Add(g.GiveUp)
+		if !g.probing && g.nextProbe.Before(wake) {
+			wake = g.nextProbe
+		}
+		changed := g.changed
+		g.mu.Unlock()
+		t := time.NewTimer(max(time.Until(wake), 0))
+		select {
+		case <-t.C:
+		case <-changed:
+		case <-ctx.Done():
+		}
+		t.Stop()
+		g.mu.Lock()
+	}
+}
+
+// Open reports whether an attempt let in by Enter may still go out: the
+// service may have gone down while it waited for the pacer, and only the
+// probe goes then.
+func (g *Gate) Open(probe bool) bool {
+	if g == nil || probe {
+		return true
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return !g.down && g.stopped == nil && !g.gaveUp
+}
+
+// Cancel gives back a probe that was not sent.
+func (g *Gate) Cancel(probe bool) {
+	if g == nil || !probe {
+		return
+	}
+	g.mu.Lock()
+	g.probing = false
+	g.pause.Probes--
+	g.broadcast()
+	g.mu.Unlock()
+}
+
+// Done hears an attempt's answer for key. down reports whether the service
+// is down after it, so that the attempt does not spend its row's retries.
+// A refusal that may concern every row stops the service when it comes for
+// wideStreak distinct keys in a row.
+func (g *Gate) Done(probe bool, key string, ans batch.Answer) (down bool) {
+	if g == nil {
+		return false
+	}
+	g.mu.Lock()
+	g.init()
+	if probe {
+		g.probing = false
+	}
+	var ev *Event
+	switch {
+	case ans.Class == batch.ClassTransient:
+		g.failing[key] = true
+		ev = g.failed(probe)
+	case ans.Class == batch.ClassRateLimited:
+		// Busy, not down: the pacer and Retry-After deal with it.
+	default:
+		clear(g.failing)
+		ev = g.answered(key, ans)
+	}
+	down = g.down
+	g.broadcast()
+	g.mu.Unlock()
+	g.emit(ev)
+	return down
+}
+
+// failed counts a transient answer: the service goes down at Threshold,
+// and a failed probe puts the next one twice as far.
+func (g *Gate) failed(probe bool) *Event {
+	now := time.Now()
+	switch {
+	case !g.down && len(g.failing) >= g.Threshold:
+		g.down, g.pause = true, Pause{Service: g.Name, Start: now}
+		g.goDown()
+		g.interval = g.FirstProbe
+		g.nextProbe = now.Add(g.interval)
+		return &Event{Kind: EventDown, Pause: g.pause, Interval: g.interval}
+	case g.down && probe:
+		g.interval = min(2*g.interval, g.MaxProbe)
+		g.nextProbe = now.Add(g.interval)
+		return &Event{Kind: EventProbe, Pause: g.pause, Interval: g.interval}
+	}
+	return nil
+}
+
+// answered hears an answer that shows the service at work: it opens the
+// gate, and extends or breaks the streak of wide refusals.
+func (g *Gate) answered(key string, ans batch.Answer) *Event {
+	var ev *Event
+	if g.down {
+		g.down = false
+		g.up, g.goDown = context.WithCancel(context.Background())
+		g.pause.End, g.pause.Ended = time.Now(), true
+		g.pauses = append(g.pauses, g.pause)
+		ev = &Event{Kind: EventUp, Pause: g.pause}
+	}
+	if !ans.Wide {
+		clear(g.wide)
+		return ev
+	}
+	g.wide[key] = true
+	if len(g.wide) >= wideStreak && g.stopped == nil {
+		g.stopped = &Stopped{Reason: ans.Message, Kind: ans.Kind}
+	}
+	return ev
+}
+
+// Hold takes the service down until until, as an outage: the provider
+// asked to wait longer than an attempt should.
+func (g *Gate) Hold(until time.Time) {
+	g.mu.Lock()
+	g.init()
+	var ev *Event
+	if !g.down {
+		g.down, g.pause = true, Pause{Service: g.Name, Start: time.Now()}
+		g.goDown()
+		g.interval = g.FirstProbe
+		ev = &Event{Kind: EventDown, Pause: g.pause, Interval: time.Until(until)}
+	}
+	if until.After(g.nextProbe) {
+		g.nextProbe = until
+	}
+	g.broadcast()
+	g.mu.Unlock()
+	g.emit(ev)
+}
+
+func (g *Gate) giveUp(now time.Time) *Event {
+	if !g.down {
+		return nil
+	}
+	g.down, g.gaveUp = false, true
+	g.pause.End = now
+	g.pauses = append(g.pauses, g.pause)
+	g.broadcast()
+	return &Event{Kind: EventGaveUp, Pause: g.pause}
+}
+
+func (g *Gate) emit(ev *Event) {
+	if ev != nil && g.OnEvent != nil {
+		g.OnEvent(*ev)
+	}
+}
+
+func (g *Gate) broadcast() {
+	close(g.changed)
+	g.changed = make(chan struct{})
+}
