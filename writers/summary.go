@@ -229,6 +229,9 @@ func (w *Workbook) resumen(run Run) error {
 	if s.err != nil {
 		return s.err
 	}
+	if err := w.f.SetSheetDimension(SheetResumen, usedRange(5, s.lastRow)); err != nil {
+		return err
+	}
 	return w.chart(spans, chartAt)
 }
 
@@ -238,6 +241,7 @@ type resumenSheet struct {
 	w                             *Workbook
 	row                           int
 	title, label, number, decimal int
+	lastRow                       int // the last row written
 	err                           error
 }
 
@@ -266,6 +270,7 @@ func (s *resumenSheet) set(col int, v any, style int) {
 	if t, ok := v.(string); ok {
 		v = SafeText(t)
 	}
+	s.lastRow = max(s.lastRow, s.row)
 	if s.err = s.w.f.SetCellValue(SheetResumen, cell, v); s.err == nil && style != 0 {
 		s.err = s.w.f.SetCellStyle(SheetResumen, cell, cell, style)
 	}

@@ -365,12 +365,16 @@ func (w *Workbook) Close(run Run) error {
 	// writer is ours: this one writes straight to the temporary file,
 	// so a million-row workbook does not cost its size in memory. The
 	// buffer excelize then copies out stays empty.
+	refs := map[string]string{
+		w.sheetPart(SheetResultados): usedRange(len(w.header()), w.next-1),
+		w.sheetPart(SheetAtencion):   usedRange(len(w.attentionHeader()), max(w.attNext-1, 2)),
+	}
 	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w.tmp)
 		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(out, flate.BestSpeed)
 		})
-		return zw
+		return dimensionZip{Writer: zw, refs: refs}
 	})
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		w.Abort()

@@ -4,13 +4,17 @@ package main
 // sandbox, the binary, and what is read back from files.
 
 import (
+	"archive/zip"
 	"bytes"
 	"database/sql"
+	"io"
 	"io/fs"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -206,3 +210,41 @@ func cuvOf(n int) string { return testutil.CUFE(1_000_000 + n) }
 
 // openSQL opens a journal for a test to read what batch wrote.
 func openSQL(path string) (*sql.DB, error) { return sql.Open("sqlite", path) }
+
+// assertDimensions checks that every sheet's declared <dimension> is the
+// range its cells cover, as a reader that trusts it (openpyxl read-only,
+// streaming ETL tools) needs: read from the zip, not through excelize.
+func assertDimensions(t *testing.T, path string) {
+	t.Helper()
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer z.Close()
+	dimRE := regexp.MustCompile(`<dimension ref="([^"]+)"`)
+	cellRE := regexp.MustCompile(`<c r="([A-Z]+)([0-9]+)"`)
+	sheets := 0
+	for _, f := range z.File {
+		if !strings.HasPrefix(f.Name, "xl/worksheets/sheet") {
+			continue
+		}
+		sheets++
+		r, _ := f.Open()
+		b, _ := io.ReadAll(r)
+		r.Close()
+		maxCol, maxRow := 0, 0
+		for _, m := range cellRE.FindAllStringSubmatch(string(b), -1) {
+			col, _ := excelize.ColumnNameToNumber(m[1])
+			row, _ := strconv.Atoi(m[2])
+			maxCol, maxRow = max(maxCol, col), max(maxRow, row)
+		}
+		end, _ := excelize.CoordinatesToCellName(maxCol, maxRow)
+		d := dimRE.FindStringSubmatch(string(b))
+		if d == nil || d[1] != "A1:"+end {
+			t.Errorf("%s declares %v; its cells cover A1:%s", f.Name, d, end)
+		}
+	}
+	if sheets != 3 {
+		t.Errorf("%d sheets", sheets)
+	}
+}

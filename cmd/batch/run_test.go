@@ -144,6 +144,7 @@ func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
 	if rows[12]["Emisor"] != "Distribuidora La Ñapa Ltda." {
 		t.Errorf("Windows-1252 CSV decoded as %q", rows[12]["Emisor"])
 	}
+	assertDimensions(t, out)
 }
 
 // A refused token stops the run after the first request, with one message
