@@ -56,7 +56,16 @@ func (*Acuse) Cells(r batch.Result) []any {
 	if r.Status == "" {
 		return []any{"", "", "", "", "", ""}
 	}
-	return []any{string(r.Status), str(r.Values["cude"]), str(r.Values["numero_evento"]), str(r.Values["url_xml"]), r.Code, r.Message}
+	return []any{string(r.Status), str(r.Values["cude"]), number(str(r.Values["numero_evento"])), str(r.Values["url_xml"]), r.Code, r.Message}
+}
+
+// number is a count or a sequence written as digits, as a number for the
+// programs that read the workbook; anything else ("PAR170") as it came.
+func number(s string) any {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && len(s) <= 15 && (s == "0" || s[0] != '0') {
+		return n
+	}
+	return s
 }
 
 // Prepare checks the row and builds its acuse once: keyed by its CUFE,
@@ -130,12 +139,17 @@ func CheckCUFE(raw string) (string, string) {
 // how people write them in a spreadsheet.
 var tiposIdentificacion = map[string]int{
 	"11": 11, "12": 12, "13": 13, "21": 21, "22": 22, "31": 31, "41": 41,
-	"42": 42, "47": 47, "48": 48, "50": 50, "91": 91,
+	"42": 42, "50": 50, "91": 91,
 	"RC": 11, "TI": 12, "CC": 13, "TE": 21, "CE": 22, "NIT": 31, "PA": 41,
-	"PAS": 41, "PP": 41, "DIE": 42, "PEP": 47, "PPT": 48, "NUIP": 91,
+	"PAS": 41, "PP": 41, "DIE": 42, "NUIP": 91,
 }
 
-const tiposValidos = "11, 12, 13, 21, 22, 31, 41, 42, 47, 48, 50, 91 (o CC, CE, NIT, TI, PA...)"
+// TiposValidos are the codes Afacturar's acuse documents, for messages.
+const TiposValidos = "11, 12, 13, 21, 22, 31, 41, 42, 50, 91 (o CC, CE, NIT, TI, PA...)"
+
+// undocumented are DIAN codes that Afacturar's page does not list (47 PEP,
+// 48 PPT): a row with one is refused before a request is spent on it.
+var undocumented = map[string]string{"47": "47 (PEP)", "48": "48 (PPT)", "PEP": "47 (PEP)", "PPT": "48 (PPT)"}
 
 // ParseTipoIdentificacion reads "13", "13.0", "13 - Cédula" or "CC".
 func ParseTipoIdentificacion(raw string) (int, bool) {
@@ -168,8 +182,11 @@ func CheckPerson(p Person) (afacturar.Persona, string) {
 		return out, "tipo_identificacion: falta (columna del archivo o --tipo-identificacion)"
 	}
 	t, ok := ParseTipoIdentificacion(p.TipoIdentificacion)
+	if code, known := undocumented[strings.ToUpper(strings.TrimSpace(p.TipoIdentificacion))]; known {
+		return out, fmt.Sprintf("tipo_identificacion: %s es un tipo de la DIAN que Afacturar no acepta en el acuse; use uno de %s", code, TiposValidos)
+	}
 	if !ok {
-		return out, fmt.Sprintf("tipo_identificacion: «%s» no es un código válido; use %s", p.TipoIdentificacion, tiposValidos)
+		return out, fmt.Sprintf("tipo_identificacion: «%s» no es un código válido; use %s", p.TipoIdentificacion, TiposValidos)
 	}
 	id := strings.TrimSpace(p.Identificacion)
 	switch {

@@ -28,12 +28,13 @@ func TestCheckCUFE(t *testing.T) {
 }
 
 func TestParseTipoIdentificacion(t *testing.T) {
-	for in, want := range map[string]int{"13": 13, "13.0": 13, "31 - NIT": 31, "CC": 13, "nit": 31, "PEP": 47, "48": 48, "91": 91} {
+	for in, want := range map[string]int{"13": 13, "13.0": 13, "31 - NIT": 31, "CC": 13, "nit": 31, "50": 50, "91": 91} {
 		if got, ok := ParseTipoIdentificacion(in); !ok || got != want {
 			t.Errorf("ParseTipoIdentificacion(%q) = %d, %v; want %d", in, got, ok, want)
 		}
 	}
-	for _, in := range []string{"", "99", "X", "14", "1.5"} {
+	// 47 and 48 are DIAN's, but not on Afacturar's list.
+	for _, in := range []string{"", "99", "X", "14", "1.5", "47", "48", "PEP", "PPT"} {
 		if got, ok := ParseTipoIdentificacion(in); ok {
 			t.Errorf("ParseTipoIdentificacion(%q) = %d; want refused", in, got)
 		}
@@ -69,6 +70,17 @@ func TestCheckPerson(t *testing.T) {
 		mutate(&p)
 		if _, problem := CheckPerson(p); !strings.Contains(problem, want) {
 			t.Errorf("problem %q, want %q", problem, want)
+		}
+	}
+}
+
+// 47 (PEP) and 48 (PPT) are DIAN's codes but not on Afacturar's list: the
+// row is refused before sending, saying why.
+func TestUndocumentedTiposAreRefused(t *testing.T) {
+	for _, tipo := range []string{"47", "48", "PEP", "ppt"} {
+		_, problem := CheckPerson(Person{TipoIdentificacion: tipo, Identificacion: "1", Nombres: "Ana", Apellidos: "Gómez"})
+		if !strings.Contains(problem, "Afacturar no acepta") {
+			t.Errorf("%s: %q", tipo, problem)
 		}
 	}
 }

@@ -79,6 +79,20 @@ func TestEnvelopeMatchesTheServicePage(t *testing.T) {
 	}
 }
 
+// An invoice without attachments still carries Adjuntos, empty, where the
+// service page puts it.
+func TestEnvelopeWithoutAttachmentsKeepsAdjuntos(t *testing.T) {
+	f := testFactura(t)
+	f.Adjuntos = nil
+	env, err := testClient("http://127.0.0.1", false).Envelope(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(env, []byte("</NitEmpresaRecepcion><Adjuntos></Adjuntos><TipoDocumento>")) {
+		t.Errorf("no empty Adjuntos in its place: %s", env)
+	}
+}
+
 func TestEnvelopeGolden(t *testing.T) {
 	for _, v := range []struct {
 		name   string

@@ -57,7 +57,7 @@ type correo struct {
 	TelefonoRecepcion             string    `xml:"TelefonoRecepcion"`
 	NombreEmpresaRecepcion        string    `xml:"NombreEmpresaRecepcion"`
 	NitEmpresaRecepcion           string    `xml:"NitEmpresaRecepcion"`
-	Adjuntos                      *adjuntos `xml:"Adjuntos,omitempty"`
+	Adjuntos                      *adjuntos `xml:"Adjuntos"`
 	TipoDocumento                 string    `xml:"TipoDocumento"`
 	DigitoVerificacionCliente     string    `xml:"DigitoVerificacionCliente"`
 	DigitoVerificacionFacturador  string    `xml:"DigitoVerificacionFacturador"`
@@ -145,7 +145,9 @@ func (c *Client) envelope(f Factura, clave string, files bool) ([]byte, error) {
 		TipoIdentificacionFacturador:  fa.TipoIdentificacion,
 		NombreDocumento:               f.NombreDocumento,
 	}
-	if len(f.Adjuntos) > 0 {
+	// The service's page always carries Adjuntos: empty when there are
+	// no files.
+	{
 		a := &adjuntos{}
 		for _, file := range f.Adjuntos {
 			content := Bytes(file.Contenido)

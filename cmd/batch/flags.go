@@ -179,7 +179,7 @@ func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente str
 func verifyPerson(p ops.Person) error {
 	if p.TipoIdentificacion != "" {
 		if _, ok := ops.ParseTipoIdentificacion(p.TipoIdentificacion); !ok {
-			return fmt.Errorf("--tipo-identificacion %q no es un código válido (11, 12, 13, 21, 22, 31, 41, 42, 47, 48, 50, 91, o CC, CE, NIT...)", p.TipoIdentificacion)
+			return fmt.Errorf("--tipo-identificacion %q no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, ops.TiposValidos)
 		}
 	}
 	for name, v := range map[string]string{"nombres": p.Nombres, "apellidos": p.Apellidos, "cargo": p.Cargo, "area": p.Area} {

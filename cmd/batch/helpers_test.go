@@ -248,3 +248,22 @@ func assertDimensions(t *testing.T, path string) {
 		t.Errorf("%d sheets", sheets)
 	}
 }
+
+// cellType is how a column's cell is stored, by its header, at row.
+func cellType(t *testing.T, f *excelize.File, header string, row int) excelize.CellType {
+	t.Helper()
+	head, _ := f.GetRows("Resultados")
+	for i, h := range head[0] {
+		if h == header {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			v, _ := f.GetCellValue("Resultados", cell)
+			typ, _ := f.GetCellType("Resultados", cell)
+			if v == "" {
+				t.Fatalf("%s at row %d is empty", header, row)
+			}
+			return typ
+		}
+	}
+	t.Fatalf("no column %s", header)
+	return 0
+}

@@ -14,6 +14,8 @@ import (
 	"batch/internal/testutil"
 	"batch/internal/transport"
 	"batch/sandbox"
+
+	"github.com/xuri/excelize/v2"
 )
 
 // A spreadsheet with every kind of row, sent to the sandbox; the workbook
@@ -145,6 +147,15 @@ func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
 		t.Errorf("Windows-1252 CSV decoded as %q", rows[12]["Emisor"])
 	}
 	assertDimensions(t, out)
+	// What is a number to a person is a number to a program.
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if typ := cellType(t, f, "acuse_numero_evento", 2); typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset {
+		t.Errorf("acuse_numero_evento is stored as %v, not a number", typ)
+	}
 }
 
 // A refused token stops the run after the first request, with one message
