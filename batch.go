@@ -18,6 +18,10 @@ const (
 	StatusInvalido     Status = "INVALIDO"      // it failed a check and was never sent
 	StatusError        Status = "ERROR"         // an answer the tool cannot interpret
 	StatusPendiente    Status = "PENDIENTE"     // not done yet: the next run sends it again
+	// StatusRevisar: the provider answered OK, but what it says about the
+	// key (the invoice a CUV validated) disagrees with this row's data. A
+	// person must look; nothing is sent again.
+	StatusRevisar Status = "REVISAR"
 )
 
 // Final reports whether a later run must not send the row again.

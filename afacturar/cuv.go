@@ -3,6 +3,7 @@ package afacturar
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"time"
 
@@ -56,20 +57,27 @@ func (c *Client) ConsultarCUV(ctx context.Context, q CUVQuery) batch.Answer {
 	if err != nil {
 		return batch.Answer{Class: batch.ClassUnexpected, Message: err.Error()}
 	}
-	return c.SendCUV(ctx, data)
+	return c.SendCUV(ctx, q.CUV, data)
 }
 
-// SendCUV sends a CUV query's data as CUVData wrote it.
-func (c *Client) SendCUV(ctx context.Context, data []byte) batch.Answer {
-	return c.send(ctx, PathCUV, data, cuvResult)
+// SendCUV sends a CUV query's data as CUVData wrote it. An answer about
+// another CUV than cuv, or that does not say which, is never OK.
+func (c *Client) SendCUV(ctx context.Context, cuv string, data []byte) batch.Answer {
+	return c.send(ctx, PathCUV, data, func(r reply, a batch.Answer) batch.Answer { return cuvResult(r, a, cuv) })
 }
 
-// cuvResult reads a successful consultar_cuv's resultado.
-func cuvResult(r reply, ans batch.Answer) batch.Answer {
+// cuvResult reads a successful consultar_cuv's resultado for the CUV
+// asked.
+func cuvResult(r reply, ans batch.Answer, asked string) batch.Answer {
 	var res map[string]any
 	if err := json.Unmarshal(r.resultado, &res); err != nil || res == nil {
 		ans.Class = batch.ClassUnexpected
 		ans.Message = "Afacturar respondió OK sin datos del CUV: " + text.FirstNonEmpty(r.desc, string(r.resultado))
+		return ans
+	}
+	if got, _ := res["codigoUnicoValidacion"].(string); !strings.EqualFold(strings.TrimSpace(got), asked) {
+		ans.Class = batch.ClassUnexpected
+		ans.Message = fmt.Sprintf("Afacturar respondió OK por otro CUV (codigoUnicoValidacion «%s»), no por el consultado", text.FirstNonEmpty(got, "vacío"))
 		return ans
 	}
 	ans.Class, ans.Message = batch.ClassOK, ""

@@ -53,6 +53,13 @@ func TestConsultarCUVRequestAndAnswers(t *testing.T) {
 	if _, ok := ans.Values["numDocumentoReferenciado"]; ok {
 		t.Error("a null field is present")
 	}
+	// An OK about another CUV, or one that does not say which, is not OK.
+	for _, other := range []string{`"codigoUnicoValidacion":"` + strings.Repeat("f", 96) + `",`, ""} {
+		status, body = 200, `{"codigo_error":"0","descripcion_error":"OK","resultado":{`+other+`"numeroDocumento":"SETT28"}}`
+		if ans := c.ConsultarCUV(context.Background(), q); ans.Class != batch.ClassUnexpected || !strings.Contains(ans.Message, "otro CUV") {
+			t.Errorf("answer %q: %+v", other, ans)
+		}
+	}
 
 	for name, tc := range map[string]struct {
 		status int

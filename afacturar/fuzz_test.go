@@ -28,7 +28,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add(uint16(401), "", []byte(`{"codigo_error":500,"descripcion_error":"Unauthenticated."}`))
 	f.Fuzz(func(t *testing.T, status uint16, retryAfter string, body []byte) {
 		r := readReply(transport.Reply{Status: int(status), Body: body, RetryAfter: transport.RetryAfter(retryAfter)})
-		for name, result := range map[string]func(reply, batch.Answer) batch.Answer{"acuse": acuseResult, "cuv": cuvResult} {
+		for name, result := range map[string]func(reply, batch.Answer) batch.Answer{"acuse": acuseResult, "cuv": func(r reply, a batch.Answer) batch.Answer { return cuvResult(r, a, "abc") }} {
 			a, success := r.classify()
 			if success {
 				a = result(r, a)

@@ -65,8 +65,7 @@ func (*CUV) Cells(r batch.Result) []any {
 	return cells
 }
 
-// Prepare checks the row and builds its query once. When the CUV is valid,
-// the answer is checked against the row's invoice.
+// Prepare checks the row and builds its query once.
 func (o *CUV) Prepare(row batch.Row) (batch.Request, string) {
 	q, problem := o.build(row)
 	if problem != "" {
@@ -76,27 +75,28 @@ func (o *CUV) Prepare(row batch.Row) (batch.Request, string) {
 		d, _ := o.Client.CUVData(q) // plain structs: marshalling cannot fail
 		return d
 	})
-	send := func(ctx context.Context) batch.Answer {
-		ans := o.Client.SendCUV(ctx, data())
-		if ans.Class == batch.ClassOK {
-			ans.Message = crossCheck(row, ans.Values)
-		}
-		return ans
-	}
 	return batch.Request{
 		Key:      q.CUV,
 		Describe: func() string { return o.Client.Request(afacturar.PathCUV, data()) },
-		Send:     send,
+		Send:     func(ctx context.Context) batch.Answer { return o.Client.SendCUV(ctx, q.CUV, data()) },
 	}, ""
 }
 
-// crossCheck tells the payer when the RIPS validated under this CUV is not
-// the invoice the row names.
-func crossCheck(row batch.Row, v map[string]any) string {
+// Review checks one row against what the provider says of its CUV: the
+// invoice number, its date and the obligado. Rows sharing a CUV are checked
+// each against its own data; a disagreement is REVISAR, with what differs.
+func (*CUV) Review(row batch.Row, res batch.Result) batch.Result {
 	var notes []string
+	v := res.Values
 	if want := strings.TrimSpace(row.Get(batch.FieldNumeroDocumento)); want != "" {
 		if got, _ := v["numeroDocumento"].(string); !strings.EqualFold(got, want) {
 			notes = append(notes, fmt.Sprintf("el CUV es de la factura %s, no de %s (numero_documento de la fila)", orNone(got), want))
+		}
+	}
+	if raw := row.Get(batch.FieldFechaDocumento); raw != "" {
+		want, _ := cells.NormalizeDate(raw)
+		if got, _ := v["fechaEmision"].(string); want != "" && !strings.HasPrefix(got, want) {
+			notes = append(notes, fmt.Sprintf("el CUV es de una factura emitida el %s, no el %s (fecha_documento de la fila)", orNone(got[:min(len(got), 10)]), want))
 		}
 	}
 	if want := cells.Digits(row.Get(batch.FieldNITEmisor)); want != "" {
@@ -104,10 +104,11 @@ func crossCheck(row batch.Row, v map[string]any) string {
 			notes = append(notes, fmt.Sprintf("el CUV es del obligado %s, no de %s (NIT emisor de la fila)", orNone(got), row.Get(batch.FieldNITEmisor)))
 		}
 	}
-	if len(notes) == 0 {
-		return ""
+	if len(notes) > 0 {
+		res.Status = batch.StatusRevisar
+		res.Message = joinNote(res.Message, strings.Join(notes, "; "))
 	}
-	return "ATENCIÓN: " + strings.Join(notes, "; ")
+	return res
 }
 
 func (o *CUV) build(row batch.Row) (afacturar.CUVQuery, string) {

@@ -35,13 +35,17 @@ func TestCUVColumnsAndCrossCheck(t *testing.T) {
 			t.Errorf("no column %s in %v", want, cols)
 		}
 	}
-	sheet := &batch.Sheet{Index: map[batch.Field]int{batch.FieldNumeroDocumento: 0, batch.FieldNITEmisor: 1}}
-	row := batch.Row{Sheet: sheet, Cells: []string{"SETT28", "888.888.88"}}
-	if msg := crossCheck(row, map[string]any{"numeroDocumento": "SETT28", "numDocumentoIdObligado": "88888888"}); msg != "" {
-		t.Errorf("matching invoice: %q", msg)
+	sheet := &batch.Sheet{Index: map[batch.Field]int{batch.FieldNumeroDocumento: 0, batch.FieldNITEmisor: 1, batch.FieldFechaDocumento: 2}}
+	ok := batch.Result{Status: batch.StatusOK, Values: map[string]any{"numeroDocumento": "SETT28", "numDocumentoIdObligado": "88888888", "fechaEmision": "2025-01-28T11:25:00"}}
+	row := batch.Row{Sheet: sheet, Cells: []string{"SETT28", "888.888.88", "28/01/2025"}}
+	if got := (&CUV{}).Review(row, ok); got.Status != batch.StatusOK || got.Message != "" {
+		t.Errorf("matching invoice: %+v", got)
 	}
-	msg := crossCheck(row, map[string]any{"numeroDocumento": "SETT32", "numDocumentoIdObligado": "99999999"})
-	if !strings.Contains(msg, "SETT32") || !strings.Contains(msg, "SETT28") || !strings.Contains(msg, "99999999") {
-		t.Errorf("mismatch message: %q", msg)
+	row = batch.Row{Sheet: sheet, Cells: []string{"SETT32", "99999999", "2025-01-29"}}
+	got := (&CUV{}).Review(row, ok)
+	for _, want := range []string{"SETT32", "SETT28", "99999999", "2025-01-28", "2025-01-29"} {
+		if got.Status != batch.StatusRevisar || !strings.Contains(got.Message, want) {
+			t.Errorf("mismatch: %s %q, want REVISAR naming %s", got.Status, got.Message, want)
+		}
 	}
 }

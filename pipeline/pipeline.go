@@ -24,6 +24,13 @@ type Operation interface {
 	Prepare(row batch.Row) (req batch.Request, problem string)
 }
 
+// Reviewer is an operation that checks each row against the answer its key
+// got: rows that share a key (or read it back from the journal) are still
+// different rows, each with its own invoice data.
+type Reviewer interface {
+	Review(row batch.Row, res batch.Result) batch.Result
+}
+
 // Journal is the durable record of every key's state and every attempt.
 // Each call is on disk when it returns.
 type Journal interface {
@@ -108,7 +115,7 @@ type Summary struct {
 }
 
 // Complete reports whether every row of every operation is OK or
-// YA_REGISTRADO.
+// YA_REGISTRADO: a row to review (REVISAR) is not clean.
 func (s Summary) Complete() bool {
 	for _, m := range s.Statuses {
 		for st, n := range m {

@@ -23,7 +23,7 @@ func (r *runner) write(out chan<- tally) {
 	for s := range r.slots {
 		results := make([]batch.Result, len(s.parts))
 		for i, p := range s.parts {
-			results[i] = r.result(i, p)
+			results[i] = r.result(i, p, s.row)
 			if p.from == nil {
 				t.attempts += results[i].Attempts // a shared job's attempts count once
 			}
@@ -40,12 +40,16 @@ func (r *runner) write(out chan<- tally) {
 	out <- t
 }
 
-// result is a part's result once known; a repeated key's says so.
-func (r *runner) result(i int, p part) batch.Result {
+// result is a part's result once known, checked against its own row; a
+// repeated key's says so.
+func (r *runner) result(i int, p part, row batch.Row) batch.Result {
 	res := p.res
 	if p.job != nil {
 		<-p.job.done
 		res = p.job.res
+	}
+	if rv, ok := r.cfg.Ops[i].Operation.(Reviewer); ok && res.Status == batch.StatusOK {
+		res = rv.Review(row, res)
 	}
 	if p.from != nil {
 		key := strings.ToUpper(string(r.cfg.Ops[i].KeyField()))

@@ -45,12 +45,13 @@ type Pause struct {
 }
 
 // statusOrder is the order statuses are listed in.
-var statusOrder = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
+var statusOrder = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
 
 // meaning is what each status means, for the Resumen sheet.
 var meaning = map[batch.Status]string{
 	batch.StatusOK:           "hecho; el CUDE (o el CUFE del correo) lo prueba",
 	batch.StatusYaRegistrado: "la DIAN ya lo tenía registrado: nada que hacer",
+	batch.StatusRevisar:      "el proveedor respondió, pero lo que dice no coincide con la fila: ver la hoja Atención",
 	batch.StatusRechazado:    "rechazado por la DIAN o el proveedor: ver la hoja Atención",
 	batch.StatusInvalido:     "no se envió: el dato del archivo no es válido",
 	batch.StatusError:        "respuesta que no se pudo interpretar",
@@ -62,6 +63,8 @@ func todo(r batch.Result) string {
 	switch r.Status {
 	case batch.StatusInvalido:
 		return "Corrija el dato en el archivo de entrada según el mensaje y vuelva a ejecutar. Esta fila no se envió."
+	case batch.StatusRevisar:
+		return "El CUV es válido, pero el proveedor lo tiene para otra factura, fecha u obligado (ver el mensaje). Compruebe con el prestador que el CUV de esta fila es el de esta factura antes de pagarla."
 	case batch.StatusRechazado:
 		return "La DIAN o el proveedor (Afacturar, SS Integral) la rechazaron por la regla o el dato del mensaje. Corrija el dato y ejecute de nuevo con --reintentar. Si la DIAN no conoce el documento, confirme el CUFE con el emisor."
 	case batch.StatusError:
@@ -76,10 +79,10 @@ func todo(r batch.Result) string {
 // run's "would be sent" is not.
 func needsAttention(r batch.Result) bool {
 	switch r.Status {
-	case batch.StatusInvalido, batch.StatusRechazado, batch.StatusError:
+	case batch.StatusInvalido, batch.StatusRechazado, batch.StatusError, batch.StatusRevisar:
 		return true
 	case batch.StatusPendiente:
-		return r.Code != "SIN_ENVIAR"
+		return r.Code != batch.CodeSinEnviar
 	}
 	return false
 }

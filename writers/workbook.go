@@ -210,6 +210,7 @@ var statusColors = map[batch.Status][2]string{
 	batch.StatusInvalido:     {"9C0006", "FFC7CE"},
 	batch.StatusError:        {"9C0006", "FFC7CE"},
 	batch.StatusPendiente:    {"9C5700", "FFEB9C"},
+	batch.StatusRevisar:      {"9C5700", "FFEB9C"},
 }
 
 // startSheet writes a streamed sheet's widths, frozen header and header.

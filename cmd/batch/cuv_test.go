@@ -52,7 +52,7 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 	want := []struct{ acuse, cuv, cuvMsg string }{
 		{"OK", "OK", ""},
 		{"OK", "RECHAZADO", "no se encuentra registrado"},
-		{"OK", "OK", "el CUV es de la factura SETT32, no de SETT28"},
+		{"OK", "REVISAR", "el CUV es de la factura SETT32, no de SETT28"},
 		{"OK", "INVALIDO", "60 caracteres"},
 		{"", "OK", ""},
 		{"OK", "", ""},
@@ -105,6 +105,27 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 	shown, _ := f.GetCellValue("Resultados", col("cuv_fecha_emision"))
 	if !strings.Contains(raw, ".") && raw == shown || !strings.HasPrefix(shown, "2025-01-28") {
 		t.Errorf("cuv_fecha_emision is not a date cell: raw %q shown %q", raw, shown)
+	}
+}
+
+// The same CUV on two rows for two invoices: one answer, two checks. The
+// row whose invoice is not the CUV's is REVISAR, on the Atención sheet,
+// and the exit code says not everything is clean.
+func TestCrossCheckRunsPerRow(t *testing.T) {
+	_, url := testSandbox(t, sandbox.Config{RatePerMinute: -1,
+		CUVs: map[string]sandbox.CUV{cuvOf(500): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "FE100", FechaEmision: "2026-11-02"}}})
+	dir := t.TempDir()
+	in := filepath.Join(dir, "rips.csv")
+	writeText(t, in, "CUV;Numero documento\n"+cuvOf(500)+";FE100\n"+cuvOf(500)+";FE999\n")
+	out := filepath.Join(dir, "r.xlsx")
+	code, msg := runMain(t, full, "run", "--url", url, "-o", out, in)
+	rows := testutil.ReadSheet(t, out, "Resultados")
+	if code != exitSomeRows || rows[0]["cuv_estado"] != "OK" || rows[1]["cuv_estado"] != "REVISAR" || !strings.Contains(rows[1]["cuv_mensaje"], "FE100, no de FE999") {
+		t.Fatalf("exit %d, rows %v\n%s", code, rows, msg)
+	}
+	attention := testutil.ReadSheet(t, out, "Atención")
+	if len(attention) != 1 || attention[0]["fila"] != "3" || attention[0]["estado"] != "REVISAR" {
+		t.Errorf("Atención: %v", attention)
 	}
 }
 

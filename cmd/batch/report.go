@@ -96,7 +96,7 @@ func writeJSON(w io.Writer, sum pipeline.Summary, out string, code int, dryRun b
 func report(w io.Writer, sum pipeline.Summary, out string) {
 	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos), %d ya resueltas en ejecuciones anteriores, en %s\n",
 		sum.Rows, sum.Requests, sum.Attempts, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
-	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
+	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
 	for _, op := range ops.Table {
 		name, counts := op.Name, sum.Statuses[op.Name]
 		if counts == nil {
