@@ -43,7 +43,7 @@ func checkCUV(data any) (string, []problem) {
 // the string "0"), or a 400 for a CUV the validator never issued.
 func (s *Server) cuv(w http.ResponseWriter, c call, _ Fault) {
 	if strings.HasPrefix(c.key, UnknownPrefix) {
-		reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay problema(s) con la información entregada",
+		s.replyFor(w, c.key, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: "Hay problema(s) con la información entregada",
 			TiempoEjecucion: time.Since(c.start).Seconds(), Transaccion: transaccion(c.obligado), Entorno: entorno,
 			Resultado: []problem{{"informacion_documento.cuv", "El CUV no se encuentra registrado"}}})
 		return
@@ -54,8 +54,8 @@ func (s *Server) cuv(w http.ResponseWriter, c call, _ Fault) {
 	}
 	sum := sha256.Sum256([]byte(c.key))
 	n := binary.BigEndian.Uint32(sum[:4])
-	reply(w, http.StatusOK, answer{
-		CodigoError: "0", DescripcionError: "OK", TiempoEjecucion: time.Since(c.start).Seconds(),
+	s.replyFor(w, c.key, http.StatusOK, answer{
+		CodigoError: 0, DescripcionError: "OK", TiempoEjecucion: time.Since(c.start).Seconds(),
 		Transaccion: transaccion(c.obligado), Entorno: entorno,
 		Resultado: map[string]any{
 			"codigoUnicoValidacion":     c.key,
@@ -75,24 +75,16 @@ func (s *Server) cuv(w http.ResponseWriter, c call, _ Fault) {
 	})
 }
 
-// derivedCUV makes up the invoice behind a CUV nobody configured: the one
-// the request names, or one derived from the CUV.
+// derivedCUV is the invoice behind a CUV nobody configured: the
+// validator's own data, derived from the CUV alone and never from what the
+// request says, so that a row naming another invoice is caught.
 func derivedCUV(c call) CUV {
 	sum := sha256.Sum256([]byte(c.key))
 	n := binary.BigEndian.Uint32(sum[:4])
-	info := CUV{
+	return CUV{
 		NumDocumentoIdObligado: "800" + strconv.FormatUint(uint64(100000+n%900000), 10),
 		NumeroDocumento:        "SETT" + strconv.FormatUint(uint64(1+n%9999), 10),
 		FechaEmision:           time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, int(n%300)).Format("2006-01-02"),
 		TotalFactura:           float64(50000 + n%5000000),
 	}
-	m, _ := c.data.(map[string]any)
-	d, _ := m["informacion_documento"].(map[string]any)
-	if v, _ := d["numero_documento"].(string); v != "" {
-		info.NumeroDocumento = v
-	}
-	if v, _ := d["fecha_documento"].(string); v != "" {
-		info.FechaEmision = v
-	}
-	return info
 }

@@ -31,6 +31,12 @@ const (
 	FaultDropRegistered       // the event is registered, then the connection closed
 	FaultHang                 // no answer until the client gives up
 	Fault429                  // a 429 that the limit did not cause
+	Fault503JSON              // HTTP 503 with Afacturar's own envelope, code 503
+	Fault15                   // DIAN rejects the event: rule LGC62, a cash invoice
+	Fault20                   // code 20: the provider will answer by webhook; nothing registered
+	Fault403                  // 403 Prohibido, for this request
+	Fault409                  // 409 inside an HTTP 200, as for a CUV the provider does not know
+	Fault422                  // 422: the request is well formed but not processable
 )
 
 // UnknownPrefix marks CUFEs the simulated DIAN does not know (an acuse for
@@ -59,9 +65,9 @@ type Config struct {
 	// (a CUFE or a CUV).
 	Fault func(key string, attempt int) Fault
 	// CUVs are the CUVs the simulated validator issued, with their
-	// invoices. A CUV not listed is valid with data derived from it (and
-	// from the request's numero_documento and fecha_documento), unless it
-	// starts with UnknownPrefix.
+	// invoices. A CUV not listed is valid with an invoice derived from the
+	// CUV alone (never from the request), unless it starts with
+	// UnknownPrefix.
 	CUVs map[string]CUV
 	// Facturadores maps each invoicer's NIT to its Clave on the simulated
 	// SS Integral; nil means DefaultNIT with DefaultClave.
@@ -69,6 +75,12 @@ type Config struct {
 	// SOAPRatePerMinute is SS Integral's limit per NIT over Window; 0
 	// means 60, a negative number no limit.
 	SOAPRatePerMinute int
+	// Shapes, when set, picks the forms of the answers about a key; by
+	// default each key gets its own (see Shapes).
+	Shapes func(key string) Shapes
+	// Chaos is the share of requests (0 to 1) answered with a fault drawn
+	// from every one the documents show, when Fault is not set.
+	Chaos float64
 }
 
 // CUV is what the simulated validator knows of a CUV.
@@ -217,7 +229,7 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 		}
 		key, problems := check(data)
 		if len(problems) > 0 {
-			reply(w, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError,
+			s.replyFor(w, raw, http.StatusBadRequest, answer{CodigoError: 400, DescripcionError: schemaError,
 				TiempoEjecucion: time.Since(start).Seconds(), Transaccion: transaccion(obligado), Resultado: problems, Entorno: entorno})
 			return
 		}
@@ -230,11 +242,8 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 		if !s.delay(r) {
 			return
 		}
-		fault := FaultNone
-		if s.cfg.Fault != nil {
-			fault = s.cfg.Fault(key, c.attempt)
-		}
-		if !answerFault(w, r, fault) {
+		fault := s.fault(key, c.attempt)
+		if !s.answerFault(w, r, key, fault) {
 			handle(w, c, fault)
 		}
 	}
@@ -254,7 +263,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (obligado,
 		return "", "", false
 	}
 	if wait, ok := s.admit(token, s.cfg.RatePerMinute); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		// Retry-After comes on some 429s and not on others.
+		if s.RateLimited()%2 == 1 {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds()+0.999)))
+		}
 		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
 		return "", "", false
 	}
@@ -292,21 +304,39 @@ func readForm(w http.ResponseWriter, r *http.Request, obligado, schemaError stri
 	return raw, data, true
 }
 
-// answerFault answers the transport-level fault a test asked for; false
-// means the endpoint answers (a fault it handles itself, or none).
-func answerFault(w http.ResponseWriter, r *http.Request, fault Fault) bool {
+// answerFault answers the fault a test (or chaos) asked for, in the key's
+// forms; false means the endpoint answers (a fault it handles itself, or
+// none).
+func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, key string, fault Fault) bool {
+	sh := s.shapes(key)
 	switch fault {
 	case Fault500:
-		reply(w, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
+		s.replyFor(w, key, http.StatusInternalServerError, answer{CodigoError: 500, DescripcionError: "Error de servidor interno"})
 	case Fault503HTML:
 		w.Header().Set("Content-Type", "text/html")
 		w.WriteHeader(http.StatusServiceUnavailable)
 		fmt.Fprint(w, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>")
+	case Fault503JSON:
+		s.replyFor(w, key, http.StatusServiceUnavailable, answer{CodigoError: 503, DescripcionError: "Estamos experimentando niveles de tráfico más altos de lo normal"})
 	case Fault28:
-		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+		s.replyFor(w, key, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+	case Fault20:
+		s.replyFor(w, key, http.StatusOK, answer{CodigoError: 20, DescripcionError: "La respuesta de la DIAN se enviará al webhook", Entorno: entorno})
 	case Fault429:
-		w.Header().Set("Retry-After", "1")
-		reply(w, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+		if !sh.NoRetryAfter {
+			w.Header().Set("Retry-After", "1")
+		}
+		s.replyFor(w, key, http.StatusTooManyRequests, answer{CodigoError: 429, DescripcionError: "Se excede el numero de transacciones permitido (120 por minuto)"})
+	case Fault15:
+		s.replyFor(w, key, http.StatusOK, answer{CodigoError: 15, DescripcionError: "La validación en la DIAN devuelve error(es)", Entorno: entorno,
+			ErrorMessageDIAN: "Regla: LGC62, Rechazo: El evento no aplica para facturas de contado"})
+	case Fault403:
+		s.replyFor(w, key, http.StatusForbidden, answer{CodigoError: 403, DescripcionError: "Prohibido: su plan no incluye el recurso solicitado"})
+	case Fault409:
+		s.replyFor(w, key, http.StatusOK, answer{CodigoError: 409, DescripcionError: "El documento no esta registrado en nuestro sistema"})
+	case Fault422:
+		s.replyFor(w, key, http.StatusUnprocessableEntity, answer{CodigoError: 422, DescripcionError: "Entidad no procesable",
+			Resultado: []problem{{"evento[0].informacion_documento_referencia.cufe", "El documento no admite el evento"}}})
 	case FaultDrop:
 		drop(w)
 	case FaultHang:
@@ -327,7 +357,7 @@ func (s *Server) acuse(w http.ResponseWriter, c call, fault Fault) {
 	case FaultDropRegistered:
 		drop(w)
 	default:
-		reply(w, http.StatusOK, ans)
+		s.replyFor(w, c.key, http.StatusOK, ans)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -106,7 +107,8 @@ func post(t *testing.T, url, path string, fields map[string]string) map[string]a
 
 // The schema's errors come back in the seed's 400 shape.
 func TestSchemaErrors(t *testing.T) {
-	sb := New(Config{})
+	// The seed's forms: numbers, a text description, a flat list.
+	sb := New(Config{Shapes: func(string) Shapes { return Shapes{} }})
 	srv := httptest.NewServer(sb)
 	defer srv.Close()
 	cufe := testutil.CUFE(3)
@@ -202,9 +204,12 @@ func postCUV(t *testing.T, url, data string) map[string]any {
 // consultar_cuv answers with the seed's shapes: "0" as a string on
 // success, and the two 400s.
 func TestConsultarCUVShapes(t *testing.T) {
-	srv := httptest.NewServer(New(Config{}))
-	defer srv.Close()
 	cuv := testutil.CUFE(1)
+	srv := httptest.NewServer(New(Config{
+		CUVs:   map[string]CUV{cuv: {NumDocumentoIdObligado: "88888888", NumeroDocumento: "SETT28", FechaEmision: "2025-01-28"}},
+		Shapes: func(key string) Shapes { return Shapes{CodeAsText: key == cuv} },
+	}))
+	defer srv.Close()
 	gen := `"generalidades":{"tipo_ambiente_dian":2,"identificador_transmision":"12345","integrador":{"nombre":"EXCEL","tipo":"EXCEL"}}`
 	ok := postCUV(t, srv.URL, `{"informacion_documento":{"cuv":"`+cuv+`","numero_documento":"SETT28"},`+gen+`}`)
 	res, _ := ok["resultado"].(map[string]any)
@@ -222,5 +227,41 @@ func TestConsultarCUVShapes(t *testing.T) {
 	unknown := postCUV(t, srv.URL, `{"informacion_documento":{"cuv":"`+UnknownPrefix+cuv[4:]+`"},`+gen+`}`)
 	if b, _ := json.Marshal(unknown["resultado"]); unknown["codigo_error"] != float64(400) || !strings.Contains(string(b), "informacion_documento.cuv") {
 		t.Errorf("unknown CUV = %v", unknown)
+	}
+}
+
+// Every answer form the documents show, through the client: whatever the
+// sandbox draws, the client classifies it the same.
+func TestEveryShapeOfEveryAnswer(t *testing.T) {
+	faults := map[Fault]batch.Class{FaultNone: batch.ClassOK, Fault500: batch.ClassTransient, Fault503HTML: batch.ClassTransient,
+		Fault503JSON: batch.ClassTransient, Fault28: batch.ClassTransient, Fault20: batch.ClassTransient, Fault429: batch.ClassRateLimited,
+		Fault15: batch.ClassRejected, Fault403: batch.ClassRejected, Fault409: batch.ClassRejected, Fault422: batch.ClassRejected}
+	for i := 0; i < 16; i++ {
+		sh := Shapes{CodeAsText: i&1 == 1, DescAsList: i&2 == 2, NestedErrors: i&4 == 4, NoRetryAfter: i&8 == 8}
+		for fault, class := range faults {
+			t.Run(fmt.Sprintf("%+v/%d", sh, fault), func(t *testing.T) {
+				_, c := start(t, Config{RatePerMinute: -1, Shapes: func(string) Shapes { return sh }, Fault: func(string, int) Fault { return fault }})
+				ans := c.AcuseRecibo(context.Background(), acuse(testutil.CUFE(7)))
+				if ans.Class != class {
+					t.Errorf("class %v, want %v: %+v", ans.Class, class, ans)
+				}
+				if class == batch.ClassRateLimited && (ans.RetryAfter > 0) == sh.NoRetryAfter {
+					t.Errorf("Retry-After %v with NoRetryAfter %v", ans.RetryAfter, sh.NoRetryAfter)
+				}
+				if fault == Fault15 && !strings.Contains(ans.Message, "LGC62") || fault == Fault422 && !strings.Contains(ans.Message, "no admite el evento") {
+					t.Errorf("message %q", ans.Message)
+				}
+			})
+		}
+	}
+}
+
+// Pruebas does not accept identification types the page does not list.
+func TestOnlyDocumentedTipos(t *testing.T) {
+	_, c := start(t, Config{})
+	a := acuse(testutil.CUFE(8))
+	a.Recibio.TipoIdentificacion = 47
+	if ans := c.AcuseRecibo(context.Background(), a); ans.Class != batch.ClassRejected || !strings.Contains(ans.Message, "tipo_identificacion") {
+		t.Errorf("47: %+v", ans)
 	}
 }

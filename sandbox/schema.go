@@ -109,7 +109,7 @@ func kind(v any) string {
 var (
 	noBlanks      = regexp.MustCompile(`^[^\s-]+$`)
 	integradorRE  = regexp.MustCompile(`^(MOVIL|WEB|DLL|EXCEL|ERP-.+)$`)
-	tiposIdent    = []int{11, 12, 13, 21, 22, 31, 41, 42, 47, 48, 50, 91}
+	tiposIdent    = []int{11, 12, 13, 21, 22, 31, 41, 42, 50, 91} // the acuse page's list
 	tiposAmbiente = []int{1, 2}
 )
 

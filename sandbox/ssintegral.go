@@ -223,25 +223,35 @@ func (s *Server) faulty(w http.ResponseWriter, r *http.Request, invoice string, 
 	return true
 }
 
-// correoResult is EnvioCorreoResult for an invoice: DIAN's rule 90 on a
-// resend, FAD09e for a date in the future, else valid.
+// correoResult is EnvioCorreoResult for an invoice. In production
+// (TipoAmbiente 1) DIAN's verdict comes in RespuestaProduccion: rule 90 on
+// a resend, FAD09e for a date in the future, else valid. In pruebas
+// (TipoAmbiente 2) DIAN checks the test set later: the answer carries
+// RespuestaHabilitacion with its ZipKey and no RespuestaProduccion, and a
+// date in the future is refused by SS Integral itself, in Descripcion.
 func correoResult(c soapCorreo, fecha time.Time, attempt int) string {
 	invoice := c.Prefijo + c.NumeroFactura
 	cufe := CUFEOf(c.NIT, c.Prefijo, c.NumeroFactura, c.FechaFactura)
-	var dian string
+	var verdict string
 	switch {
+	case c.TipoAmbiente != 1 && fecha.After(time.Now()):
+		return fmt.Sprintf(`<EnvioCorreoResponse xmlns="%s"><EnvioCorreoResult><Descripcion>La FechaFactura de %s es posterior a la fecha de envío</Descripcion><RespuestaHabilitacion xsi:nil="true" /><RespuestaProduccion xsi:nil="true" /></EnvioCorreoResult></EnvioCorreoResponse>`,
+			soapNamespace, escape(invoice))
+	case c.TipoAmbiente != 1:
+		zip := cufe[:8] + "-" + cufe[8:12] + "-" + cufe[12:16] + "-" + cufe[16:20] + "-" + cufe[20:32]
+		verdict = `<RespuestaHabilitacion><ExtensionData /><ErrorMessageList /><ZipKey>` + zip + `</ZipKey></RespuestaHabilitacion><RespuestaProduccion xsi:nil="true" />`
 	case attempt > 1:
-		dian = dianAnswer(false, "99", "Validación contiene errores en campos mandatorios.", "Regla: 90, Rechazo: Documento procesado anteriormente.")
+		verdict = `<RespuestaHabilitacion xsi:nil="true" />` + dianAnswer(false, "99", "Validación contiene errores en campos mandatorios.", "Regla: 90, Rechazo: Documento procesado anteriormente.")
 	case fecha.After(time.Now()):
-		dian = dianAnswer(false, "99", "Validación contiene errores en campos mandatorios.", "Regla: FAD09e, Rechazo: Fecha de emisión posterior a la fecha de envío")
+		verdict = `<RespuestaHabilitacion xsi:nil="true" />` + dianAnswer(false, "99", "Validación contiene errores en campos mandatorios.", "Regla: FAD09e, Rechazo: Fecha de emisión posterior a la fecha de envío")
 	default:
-		dian = dianAnswer(true, "00", "Procesado Correctamente.", "")
+		verdict = `<RespuestaHabilitacion xsi:nil="true" />` + dianAnswer(true, "00", "Procesado Correctamente.", "")
 	}
 	pdf := invoicePDF(invoice, c.NombreEmpresaRecepcion, cufe)
 	doc := fmt.Sprintf(`<?xml version="1.0" encoding="UTF-8"?><AttachedDocument><ID>%s</ID><UUID schemeName="CUFE-SHA384">%s</UUID></AttachedDocument>`, escape(invoice), cufe)
-	return fmt.Sprintf(`<EnvioCorreoResponse xmlns="%s"><EnvioCorreoResult><CUFE>%s</CUFE><CUDE /><QR>https://catalogo-vpfe-hab.dian.gov.co/document/searchqr?documentkey=%s</QR><xml>%s</xml><FacturaPDF>%s</FacturaPDF><ResponseDIAN>%s</ResponseDIAN><Descripcion>Factura %s enviada a %s</Descripcion><DatosResolucion><ExtensionData /><OperationCode>100</OperationCode><OperationDescription>Accion completada OK</OperationDescription><ResponseList /></DatosResolucion><RespuestaHabilitacion xsi:nil="true" />%s</EnvioCorreoResult></EnvioCorreoResponse>`,
+	return fmt.Sprintf(`<EnvioCorreoResponse xmlns="%s"><EnvioCorreoResult><CUFE>%s</CUFE><CUDE /><QR>https://catalogo-vpfe-hab.dian.gov.co/document/searchqr?documentkey=%s</QR><xml>%s</xml><FacturaPDF>%s</FacturaPDF><ResponseDIAN>%s</ResponseDIAN><Descripcion>Factura %s enviada a %s</Descripcion><DatosResolucion><ExtensionData /><OperationCode>100</OperationCode><OperationDescription>Accion completada OK</OperationDescription><ResponseList /></DatosResolucion>%s</EnvioCorreoResult></EnvioCorreoResponse>`,
 		soapNamespace, cufe, cufe, base64.StdEncoding.EncodeToString([]byte(doc)), base64.StdEncoding.EncodeToString(pdf),
-		base64.StdEncoding.EncodeToString([]byte("<ApplicationResponse/>")), escape(invoice), escape(c.MailRecepcion), dian)
+		base64.StdEncoding.EncodeToString([]byte("<ApplicationResponse/>")), escape(invoice), escape(c.MailRecepcion), verdict)
 }
 
 func dianAnswer(valid bool, code, description, message string) string {

@@ -29,6 +29,7 @@ func factura(numero, fecha string) ssintegral.Factura {
 func TestSOAPBothVersionsThenRule90(t *testing.T) {
 	for _, soap12 := range []bool{false, true} {
 		sb, c := soapClient(t, Config{}, soap12)
+		c.Facturador.TipoAmbiente = 1 // production: DIAN's verdict comes at once
 		first := c.EnvioCorreo(context.Background(), factura("1", "2026-11-20"))
 		if first.Class != batch.ClassOK || first.Values["cufe"] != CUFEOf(DefaultNIT, "SETT", "1", "2026-11-20") {
 			t.Fatalf("soap12=%v: first = %v %q %v", soap12, first.Class, first.Message, first.Values["cufe"])
@@ -105,5 +106,26 @@ func TestSOAPFaults(t *testing.T) {
 	})
 	if n := len(sb.Correos("SETT9")); n != 0 {
 		t.Errorf("%d dispatches recorded for refused requests", n)
+	}
+}
+
+// In pruebas the answer carries RespuestaHabilitacion with the test set's
+// ZipKey and no RespuestaProduccion: the invoice is accepted, its verdict
+// comes later; a resend is answered the same.
+func TestSOAPPruebasAnswersWithHabilitacion(t *testing.T) {
+	_, c := soapClient(t, Config{}, false)
+	for i := 0; i < 2; i++ {
+		a := c.EnvioCorreo(context.Background(), factura("5", "2026-11-20"))
+		estado, _ := a.Values["dian_estado"].(string)
+		if a.Class != batch.ClassOK || !strings.HasPrefix(estado, "ZipKey ") || a.Values["dian_valido"] != nil {
+			t.Errorf("attempt %d: %v %q %v", i+1, a.Class, a.Message, a.Values)
+		}
+		if !strings.Contains(a.Response, "<ZipKey>") || !strings.Contains(a.Response, `<RespuestaProduccion xsi:nil="true" />`) {
+			t.Errorf("answer: %.400s", a.Response)
+		}
+	}
+	future := c.EnvioCorreo(context.Background(), factura("6", time.Now().AddDate(0, 1, 0).Format("2006-01-02")))
+	if future.Class != batch.ClassRejected || !strings.Contains(future.Message, "posterior") {
+		t.Errorf("future date in pruebas: %v %q", future.Class, future.Message)
 	}
 }

@@ -22,7 +22,12 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 		// 14 in it (room for a pause of the server). Two limiters, one per
 		// operation, would send 28.
 		RatePerMinute: 20, Window: 2 * time.Second,
-		CUVs: map[string]sandbox.CUV{mismatch: {NumDocumentoIdObligado: "88888888", NumeroDocumento: "SETT32", FechaEmision: "2025-01-28", TotalFactura: 113814}},
+		// The validator's own invoices: rows 2 and 6 name theirs, row 4 another.
+		CUVs: map[string]sandbox.CUV{
+			mismatch:   {NumDocumentoIdObligado: "88888888", NumeroDocumento: "SETT32", FechaEmision: "2025-01-28", TotalFactura: 113814},
+			cuvOf(301): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "SETT10", FechaEmision: "2025-01-30", TotalFactura: 5000},
+			cuvOf(305): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "SETT12", FechaEmision: "2025-01-30", TotalFactura: 7000},
+		},
 	})
 	unknown := sandbox.UnknownPrefix + cuvOf(302)[4:]
 	dir := t.TempDir()

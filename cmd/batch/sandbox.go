@@ -27,14 +27,20 @@ func sandboxCmd(args []string, stdout, stderr io.Writer) int {
 	clave := fs.String("clave", sandbox.DefaultClave, "clave de ese facturador")
 	rpm := fs.Int("rate", 120, "solicitudes por minuto por token antes de responder 429 (negativo: sin límite)")
 	latency := fs.Duration("latencia", 0, "demora de cada respuesta")
+	chaos := fs.Bool("caos", false, "responder una de cada cinco solicitudes a Afacturar con una falla de las que muestran sus documentos (5xx, 28, 20, 15, 403, 409, 422, 429, conexión cortada), para probar a mano")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
 
 Sirve un Afacturar simulado (acuse_recibo_fev y consultar_cuv) y un SS Integral
 simulado (EnvioCorreo en /ServicioSSIntegral.asmx, SOAP 1.1 y 1.2) para probar
 sin credenciales. Un CUFE que empieza por "dead" es desconocido para su DIAN
-(regla DOC01); un CUV que empieza por "dead" nunca fue emitido; una factura
-enviada dos veces recibe la regla 90 (documento procesado anteriormente).
+(regla DOC01); un CUV que empieza por "dead" nunca fue emitido, y los demás
+son de facturas que el simulador inventa a partir del CUV (no de lo que diga
+la solicitud). Las respuestas varían como en los documentos: codigo_error
+como número o texto, descripcion_error como texto o lista, los dos 400,
+Retry-After a veces sí y a veces no. En producción (TipoAmbiente 1) una
+factura enviada dos veces recibe la regla 90; en pruebas la respuesta trae
+RespuestaHabilitacion con su ZipKey. --caos mezcla fallas.
 
 Ejemplo:
   batch sandbox --addr 127.0.0.1:8080 &
@@ -53,6 +59,9 @@ Opciones:
 		return exitNothing
 	}
 	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm, Facturadores: map[string]string{*nit: *clave}}
+	if *chaos {
+		cfg.Chaos = 0.2
+	}
 	if *latency > 0 {
 		cfg.Latency = func() time.Duration { return *latency }
 	}
