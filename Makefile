@@ -41,14 +41,17 @@ fuzz:
 bench:
 	$(GO) run ./internal/bench
 
-## capturas: the result workbook of the samples as LibreOffice shows it,
-## converted headless to PDF and then to one PNG a sheet, in docs/capturas/.
+## capturas: the result workbook of the samples read by LibreOffice and by
+## openpyxl's read-only mode and compared cell by cell with what batch wrote
+## (internal/lectores), then as LibreOffice shows it, converted headless to
+## PDF and then to one PNG a sheet, in docs/capturas/.
 ## The sample CSV has no person columns, so its rows show INVALIDO and the
 ## Atención sheet has something to show.
 capturas: office
 	rm -f docs/capturas/resultados*.png
 	$(GO) run ./cmd/batch run --sandbox -o docs/capturas/resultados.xlsx \
 		samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv; test $$? -le 1
+	$(GO) run ./internal/lectores docs/capturas/resultados.xlsx
 	cd docs/capturas && soffice --headless --convert-to pdf resultados.xlsx >/dev/null
 	pdftoppm -png -r 90 docs/capturas/resultados.pdf docs/capturas/resultados
 	rm -f docs/capturas/resultados.pdf docs/capturas/resultados.xlsx
@@ -58,12 +61,13 @@ capturas: office
 build:
 	$(GO) build -o bin/batch ./cmd/batch
 
-# LibreOffice (headless) and poppler's pdftoppm, for make capturas.
+# LibreOffice (headless), poppler's pdftoppm and Debian's openpyxl, for
+# make capturas.
 office:
-	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
-		echo "instalando LibreOffice Calc y poppler-utils (para make capturas)..."; \
+	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && /usr/bin/python3 -c 'import openpyxl' 2>/dev/null || { \
+		echo "instalando LibreOffice Calc, poppler-utils y python3-openpyxl (para make capturas)..."; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui poppler-utils >/dev/null; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui poppler-utils python3-openpyxl >/dev/null; }
 
 # The race detector needs a C compiler; install one where it is missing.
 cc:

@@ -312,8 +312,8 @@ func (s *resumenSheet) runLines(run Run) {
 	}
 	lines := []labelled{
 		{"Archivos de entrada", strings.Join(names, ", "), 0},
-		{"Inicio", run.Started.Local(), s.w.dateTime},
-		{"Fin", run.Ended.Local(), s.w.dateTime},
+		{"Inicio", shown(run.Started), s.w.dateTime},
+		{"Fin", shown(run.Ended), s.w.dateTime},
 		{"Duración", duration(dur), 0},
 		{"Filas leídas", run.Rows, s.number},
 		{sent, run.Requests, s.number},
@@ -342,9 +342,9 @@ func (s *resumenSheet) outages(pauses []Pause) {
 	s.line(s.w.bold, "Proveedor", "Desde", "Hasta", "Duración", "Sondeos")
 	for _, p := range pauses {
 		s.set(1, p.Service, 0)
-		s.set(2, p.Start.Local(), s.w.dateTime)
+		s.set(2, shown(p.Start), s.w.dateTime)
 		if p.Recovered {
-			s.set(3, p.End.Local(), s.w.dateTime)
+			s.set(3, shown(p.End), s.w.dateTime)
 		} else {
 			s.set(3, "sin respuesta al terminar", 0)
 		}
@@ -467,3 +467,7 @@ func duration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }
+
+// shown is a moment as the sheet keeps it: local time, whole seconds, as
+// a person reads it and a program gets it.
+func shown(t time.Time) time.Time { return t.Local().Truncate(time.Second) }

@@ -267,3 +267,23 @@ func cellType(t *testing.T, f *excelize.File, header string, row int) excelize.C
 	t.Fatalf("no column %s", header)
 	return 0
 }
+
+// readByOthers has LibreOffice and openpyxl's read-only mode read the
+// workbook and compare it cell by cell with what was written
+// (internal/lectores), where both are installed (make capturas installs
+// them).
+func readByOthers(t *testing.T, path string) {
+	t.Helper()
+	if _, err := exec.LookPath("soffice"); err != nil {
+		t.Log("LibreOffice is not installed: the workbook is not read by it here (make capturas does)")
+		return
+	}
+	if exec.Command("/usr/bin/python3", "-c", "import openpyxl").Run() != nil {
+		t.Log("openpyxl is not installed: the workbook is not read by it here (make capturas does)")
+		return
+	}
+	out, err := exec.Command("go", "run", "../../internal/lectores", path).CombinedOutput()
+	if err != nil {
+		t.Errorf("other readers disagree with the workbook: %v\n%s", err, out)
+	}
+}

@@ -147,6 +147,7 @@ func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
 		t.Errorf("Windows-1252 CSV decoded as %q", rows[12]["Emisor"])
 	}
 	assertDimensions(t, out)
+	readByOthers(t, out)
 	// What is a number to a person is a number to a program.
 	f, err := excelize.OpenFile(out)
 	if err != nil {
