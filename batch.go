@@ -97,6 +97,8 @@ const (
 	FieldNumeroDocumento    Field = "numero_documento"
 	FieldFechaDocumento     Field = "fecha_documento"
 	FieldNITEmisor          Field = "nit_emisor"
+	FieldEvento             Field = "evento"       // the RADIAN events a row asks for
+	FieldTipoReclamo        Field = "tipo_reclamo" // a reclamo's reason, 01 to 04
 
 	// An invoice to send by e-mail (SS Integral's EnvioCorreo).
 	FieldPrefijo                   Field = "prefijo"

@@ -5,9 +5,12 @@ import "path/filepath"
 // Operation names: what a row can ask for, as the workbook's column
 // prefixes, the journal's operation and --ops name them.
 const (
-	OpAcuse  = "acuse"  // RADIAN acuse de recibo (event 030) on Afacturar
-	OpCUV    = "cuv"    // RIPS CUV query on Afacturar
-	OpCorreo = "correo" // an issued invoice e-mailed with SS Integral's EnvioCorreo
+	OpAcuse     = "acuse"     // RADIAN acuse de recibo (event 030) on Afacturar
+	OpRecibo    = "recibo"    // RADIAN recibo del bien o prestación del servicio (event 032)
+	OpReclamo   = "reclamo"   // RADIAN reclamo (event 031)
+	OpHistorico = "historico" // the RADIAN events registered for a CUFE
+	OpCUV       = "cuv"       // RIPS CUV query on Afacturar
+	OpCorreo    = "correo"    // an issued invoice e-mailed with SS Integral's EnvioCorreo
 )
 
 // Codes the tool itself gives a row, beside the providers' own.
@@ -18,6 +21,7 @@ const (
 	CodeDiario     = "DIARIO"     // the journal failed: nothing more is sent
 	CodeRed        = "RED"        // no answer came back over the network
 	CodeTLS        = "TLS"        // the provider's certificate does not verify
+	CodeSinPrevio  = "SIN_PREVIO" // the event it follows is not registered: not sent
 )
 
 // StatusEnVuelo is the journal's state of a key whose attempt began and has

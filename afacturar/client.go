@@ -72,18 +72,6 @@ type Acuse struct {
 	Recibio Persona
 }
 
-type acuseData struct {
-	Evento        []acuseEvento `json:"evento"`
-	Generalidades generalidades `json:"generalidades"`
-}
-
-type acuseEvento struct {
-	Referencia struct {
-		CUFE string `json:"cufe"`
-	} `json:"informacion_documento_referencia"`
-	QuienRecibio Persona `json:"quien_recibio_documento"`
-}
-
 type generalidades struct {
 	TipoAmbienteDIAN         int        `json:"tipo_ambiente_dian"`
 	IdentificadorTransmision string     `json:"identificador_transmision"`
@@ -113,9 +101,7 @@ func (c *Client) generalidades(op, key string) generalidades {
 
 // AcuseData is the JSON sent in the data field for an acuse.
 func (c *Client) AcuseData(a Acuse) ([]byte, error) {
-	ev := acuseEvento{QuienRecibio: a.Recibio}
-	ev.Referencia.CUFE = a.CUFE
-	return json.Marshal(acuseData{Evento: []acuseEvento{ev}, Generalidades: c.generalidades("acuse", a.CUFE)})
+	return c.EventoData(Evento{Codigo: EventoAcuse, CUFE: a.CUFE, Recibio: a.Recibio})
 }
 
 // AcuseRecibo registers one acuse de recibo. Values on success: cude,
@@ -169,13 +155,19 @@ func acuseResult(r reply, ans batch.Answer) batch.Answer {
 	return ans
 }
 
-// post sends one multipart request. ok=false means the exchange itself
-// failed and ans says how.
+// post sends one multipart request with documento_obligado and data.
+// ok=false means the exchange itself failed and ans says how.
 func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, ans batch.Answer, ok bool) {
+	return c.postForm(ctx, path, [][2]string{{"documento_obligado", c.Obligado}, {"data", string(data)}})
+}
+
+// postForm sends one multipart request with the fields in order.
+func (c *Client) postForm(ctx context.Context, path string, fields [][2]string) (r reply, ans batch.Answer, ok bool) {
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
-	mw.WriteField("documento_obligado", c.Obligado)
-	mw.WriteField("data", string(data))
+	for _, f := range fields {
+		mw.WriteField(f[0], f[1])
+	}
 	mw.Close()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, &body)

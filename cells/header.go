@@ -40,6 +40,13 @@ var aliases = map[string]batch.Field{
 	"nitprestador":            batch.FieldNITEmisor,
 	"nitobligado":             batch.FieldNITEmisor,
 	"numdocumentoidobligado":  batch.FieldNITEmisor,
+	"evento":                  batch.FieldEvento,
+	"eventos":                 batch.FieldEvento,
+	"eventoradian":            batch.FieldEvento,
+	"tiporeclamo":             batch.FieldTipoReclamo,
+	"tipodereclamo":           batch.FieldTipoReclamo,
+	"motivoreclamo":           batch.FieldTipoReclamo,
+	"motivodelreclamo":        batch.FieldTipoReclamo,
 
 	"prefijo":                   batch.FieldPrefijo,
 	"numerofactura":             batch.FieldNumeroFactura,

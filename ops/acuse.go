@@ -1,14 +1,11 @@
 package ops
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 
-	"batch"
 	"batch/afacturar"
 	"batch/cells"
 )
@@ -22,98 +19,6 @@ type Person struct {
 	Apellidos          string
 	Cargo              string
 	Area               string
-}
-
-// acuseSpec declares the acuse de recibo: a CUFE column asks for it, on
-// sheets of received invoices.
-var acuseSpec = Spec{
-	Name:     batch.OpAcuse,
-	Key:      batch.FieldCUFE,
-	Needs:    []batch.Field{batch.FieldCUFE},
-	Endpoint: "acuse_recibo_fev",
-	Service:  batch.ServiceAfacturar,
-	New:      func(e Env) Operation { return &Acuse{Client: e.Afacturar, Defaults: e.Person} },
-}
-
-// Acuse registers the RADIAN acuse de recibo (event 030) of each row's CUFE.
-type Acuse struct {
-	Client   *afacturar.Client
-	Defaults Person
-}
-
-func (*Acuse) Name() string { return acuseSpec.Name }
-
-// KeyField is the column that holds the operation's key.
-func (*Acuse) KeyField() batch.Field { return acuseSpec.Key }
-
-// Columns are the acuse's output columns, in workbook order.
-func (*Acuse) Columns() []string {
-	return []string{"acuse_estado", "acuse_cude", "acuse_numero_evento", "acuse_url_xml", "acuse_codigo", "acuse_mensaje"}
-}
-
-// Cells returns a result's values in Columns' order.
-func (*Acuse) Cells(r batch.Result) []any {
-	if r.Status == "" {
-		return []any{"", "", "", "", "", ""}
-	}
-	return []any{string(r.Status), str(r.Values["cude"]), number(str(r.Values["numero_evento"])), str(r.Values["url_xml"]), r.Code, r.Message}
-}
-
-// number is a count or a sequence written as digits, as a number for the
-// programs that read the workbook; anything else ("PAR170") as it came.
-func number(s string) any {
-	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && len(s) <= 15 && (s == "0" || s[0] != '0') {
-		return n
-	}
-	return s
-}
-
-// Prepare checks the row and builds its acuse once: keyed by its CUFE,
-// described and sent from the same data.
-func (o *Acuse) Prepare(row batch.Row) (batch.Request, string) {
-	a, problem := o.build(row)
-	if problem != "" {
-		return batch.Request{}, problem
-	}
-	data := sync.OnceValue(func() []byte {
-		d, _ := o.Client.AcuseData(a) // plain structs: marshalling cannot fail
-		return d
-	})
-	return batch.Request{
-		Key:      a.CUFE,
-		Describe: func() string { return o.Client.Request(afacturar.PathAcuse, data()) },
-		Send:     func(ctx context.Context) batch.Answer { return o.Client.SendAcuse(ctx, data()) },
-	}, ""
-}
-
-func (o *Acuse) build(row batch.Row) (afacturar.Acuse, string) {
-	cufe, problem := CheckCUFE(row.Get(batch.FieldCUFE))
-	if problem != "" {
-		return afacturar.Acuse{}, problem
-	}
-	p, problem := o.person(row)
-	if problem != "" {
-		return afacturar.Acuse{}, problem
-	}
-	return afacturar.Acuse{CUFE: cufe, Recibio: p}, ""
-}
-
-func (o *Acuse) person(row batch.Row) (afacturar.Persona, string) {
-	get := func(f batch.Field, def string) string {
-		if v := row.Get(f); v != "" {
-			return v
-		}
-		return def
-	}
-	d := o.Defaults
-	return CheckPerson(Person{
-		TipoIdentificacion: get(batch.FieldTipoIdentificacion, d.TipoIdentificacion),
-		Identificacion:     get(batch.FieldIdentificacion, d.Identificacion),
-		Nombres:            get(batch.FieldNombres, d.Nombres),
-		Apellidos:          get(batch.FieldApellidos, d.Apellidos),
-		Cargo:              get(batch.FieldCargo, d.Cargo),
-		Area:               get(batch.FieldArea, d.Area),
-	})
 }
 
 // CheckCUFE normalises a CUFE (trimmed, lowercase) and checks its form: 96

@@ -5,6 +5,7 @@
 package ops
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -14,7 +15,7 @@ import (
 )
 
 // Table is every operation batch knows, in workbook order.
-var Table = []Spec{acuseSpec, cuvSpec, correoSpec}
+var Table = []Spec{acuseSpec, reciboSpec, reclamoSpec, historicoSpec, cuvSpec, correoSpec}
 
 // Spec declares an operation.
 type Spec struct {
@@ -54,6 +55,14 @@ type Env struct {
 	// AttachmentsRoot is the only folder attachments may come from; empty,
 	// each input file's own folder.
 	AttachmentsRoot string
+	// Pace waits for the provider's limit for a request an operation makes
+	// beside its own (the history behind a YA_REGISTRADO).
+	Pace func(context.Context) error
+	// NoHistory keeps a YA_REGISTRADO's CUDE empty rather than asking the
+	// history for it.
+	NoHistory bool
+	// Wanted are the operations named by the person: every row asks them.
+	Wanted map[string]bool
 }
 
 // Operation is one operation of a run: it prepares each row's request and

@@ -24,6 +24,25 @@ type Operation interface {
 	Prepare(row batch.Row) (req batch.Request, problem string)
 }
 
+// Asker is an operation that not every row of its sheets asks for (a row
+// names the RADIAN events it wants).
+type Asker interface {
+	Asks(row batch.Row) bool
+}
+
+// Sequenced is an operation that goes only after another operation on the
+// same key took effect (OK or YA_REGISTRADO), in this run or an earlier one:
+// DIAN's order of events.
+type Sequenced interface {
+	After() string
+}
+
+// Fresh is an operation whose earlier answers are never reused: what it
+// asks changes from one night to the next.
+type Fresh interface {
+	Fresh() bool
+}
+
 // Reviewer is an operation that checks each row against the answer its key
 // got: rows that share a key (or read it back from the journal) are still
 // different rows, each with its own invoice data.
@@ -73,6 +92,14 @@ type Op struct {
 }
 
 func (o Op) applies(row batch.Row) bool { return o.Sheets == nil || o.Sheets(row.Sheet) }
+
+// wants reports whether the row asks for the operation.
+func (o Op) wants(row batch.Row) bool {
+	if a, ok := o.Operation.(Asker); ok && !a.Asks(row) {
+		return false
+	}
+	return o.applies(row)
+}
 
 // Config is one run.
 type Config struct {

@@ -10,7 +10,7 @@ import (
 
 // reuse answers a key from the journal when an earlier run left it final.
 func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
-	if cfg.Journal == nil {
+	if f, ok := op.Operation.(Fresh); cfg.Journal == nil || (ok && f.Fresh()) {
 		return batch.Result{}, false, nil
 	}
 	res, at, found, err := cfg.Journal.Recorded(op.Name(), key)

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 
@@ -114,7 +115,7 @@ func (r *runner) admit(row batch.Row) error {
 	r.release()
 	s := &slot{row: row, parts: make([]part, len(r.cfg.Ops))}
 	for i, op := range r.cfg.Ops {
-		if !op.applies(row) || (anyKey && row.Get(op.KeyField()) == "") {
+		if !op.wants(row) || (anyKey && row.Get(op.KeyField()) == "") {
 			continue // the row does not ask for this operation
 		}
 		s.parts[i] = r.part(i, row)
@@ -199,7 +200,12 @@ func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.R
 	default:
 		r.counts.requests++
 		r.counts.opRequests[op.Name()]++
+		before := r.prerequisite(i, req.Key)
 		r.group.Go(func() error {
+			if why := before(); why != "" {
+				j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: why}, false)
+				return nil
+			}
 			res, err := attempt(r.start, r.flight, op, req, row, r.cfg)
 			j.finish(res, r.cfg.Journal != nil && err == nil && res.Attempts > 0)
 			return err
@@ -207,6 +213,46 @@ func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.R
 	}
 	return part{job: j}
 }
+
+// prerequisite is what a worker waits for before sending op i's request
+// on key: the job of the operation it goes after, in this run, or its
+// result in the journal. It returns why the request must not go, or "".
+func (r *runner) prerequisite(i int, key string) func() string {
+	op := r.cfg.Ops[i]
+	s, ok := op.Operation.(Sequenced)
+	if !ok || s.After() == "" {
+		return func() string { return "" }
+	}
+	after := s.After()
+	what := "el " + after + " de este " + strings.ToUpper(string(op.KeyField()))
+	var prior *job
+	for p, other := range r.cfg.Ops {
+		if other.Name() == after {
+			prior = r.sets[p].jobs[r.sets[p].id(key)]
+		}
+	}
+	return func() string {
+		if prior != nil {
+			select {
+			case <-prior.done:
+			case <-r.start.Done():
+				return "no se envió: la ejecución se detuvo antes de que quedara registrado " + what
+			}
+			if tookEffect(prior.res.Status) {
+				return ""
+			}
+			return "no se envió: antes debe quedar registrado " + what + ", que quedó " + string(prior.res.Status)
+		}
+		if r.cfg.Journal != nil {
+			if res, _, found, err := r.cfg.Journal.Recorded(after, key); err == nil && found && tookEffect(res.Status) {
+				return ""
+			}
+		}
+		return "no se envió: antes debe quedar registrado " + what + " (pídalo en la misma ejecución, en la columna Evento)"
+	}
+}
+
+func tookEffect(s batch.Status) bool { return s == batch.StatusOK || s == batch.StatusYaRegistrado }
 
 // release lets go of the finished jobs whose result is in the journal; a
 // later row with their key reads it back.

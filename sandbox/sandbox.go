@@ -44,6 +44,13 @@ const (
 // validator never issued (a 400 on informacion_documento.cuv).
 const UnknownPrefix = "dead"
 
+// The RADIAN events the sandbox registers, by DIAN's code.
+const (
+	Evento030 = "030" // acuse de recibo
+	Evento031 = "031" // reclamo
+	Evento032 = "032" // recibo del bien o prestación del servicio
+)
+
 // Defaults of `batch sandbox` and `batch run --sandbox`.
 const (
 	DefaultToken    = "sandbox-token"
@@ -110,7 +117,8 @@ type Server struct {
 	rateLimited int
 	sent        map[string][]time.Time // token → accepted requests in the window
 	attempts    map[string]int         // cufe → requests that reached DIAN
-	registered  map[string]event       // cufe → its acuse
+	registered  map[string]event       // code|cufe → its event
+	history     map[string][]event     // cufe → its events, in order
 	seen        map[string][]Seen
 	evento      map[string]int // obligado → last numero_evento
 
@@ -119,6 +127,7 @@ type Server struct {
 }
 
 type event struct {
+	Codigo                       string
 	CUDE, NumeroEvento, Obligado string
 	Fecha                        time.Time
 	Attempt                      int
@@ -139,9 +148,12 @@ func New(cfg Config) *Server {
 		cfg.SOAPRatePerMinute = 60
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(),
-		sent: map[string][]time.Time{}, attempts: map[string]int{}, registered: map[string]event{},
+		sent: map[string][]time.Time{}, attempts: map[string]int{}, registered: map[string]event{}, history: map[string][]event{},
 		seen: map[string][]Seen{}, evento: map[string]int{}, correos: map[string][]Correo{}}
-	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.endpoint("Hay un problema con la informacion entregada", checkAcuse, s.acuse))
+	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento030), s.evento030))
+	s.mux.HandleFunc("/api/radian/recibo_bien_servicio", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento032), s.eventoHandler(Evento032)))
+	s.mux.HandleFunc("/api/radian/reclamo", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento031), s.eventoHandler(Evento031)))
+	s.mux.HandleFunc("/api/radian/historico_eventos", s.historico)
 	s.mux.HandleFunc("/api/rips/consultar_cuv", s.endpoint("Error en la estructura del json de data", checkCUV, s.cuv))
 	s.mux.HandleFunc("GET /eventos/{file}", s.eventXML)
 	s.mux.HandleFunc(SOAPPath, s.asmx)
@@ -163,7 +175,7 @@ func (s *Server) Attempts(cufe string) int { s.mu.Lock(); defer s.mu.Unlock(); r
 func (s *Server) Registered(cufe string) (string, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	e, ok := s.registered[cufe]
+	e, ok := s.registered[Evento030+"|"+cufe]
 	return e.CUDE, ok
 }
 
@@ -171,11 +183,20 @@ func (s *Server) Registered(cufe string) (string, bool) {
 func (s *Server) RegisteredOn(cufe string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.registered[cufe].Attempt
+	return s.registered[Evento030+"|"+cufe].Attempt
 }
 
 // Registrations counts the registered acuses.
 func (s *Server) Registrations() int { s.mu.Lock(); defer s.mu.Unlock(); return len(s.registered) }
+
+// RegisteredEvent returns the CUDE of a CUFE's event of a code (030, 031,
+// 032), if one was registered.
+func (s *Server) RegisteredEvent(codigo, cufe string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.registered[codigo+"|"+cufe]
+	return e.CUDE, ok
+}
 
 // Seen returns the requests received for a CUFE.
 func (s *Server) Seen(cufe string) []Seen {
@@ -349,15 +370,23 @@ func (s *Server) answerFault(w http.ResponseWriter, r *http.Request, key string,
 
 // acuse registers an acuse de recibo; the "registered" faults register it
 // and then lose the answer.
-func (s *Server) acuse(w http.ResponseWriter, c call, fault Fault) {
-	ans := s.register(c.obligado, c.key, c.attempt, c.base, c.start)
-	switch fault {
-	case Fault28Registered:
-		reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
-	case FaultDropRegistered:
-		drop(w)
-	default:
-		s.replyFor(w, c.key, http.StatusOK, ans)
+func (s *Server) evento030(w http.ResponseWriter, c call, fault Fault) {
+	s.eventoHandler(Evento030)(w, c, fault)
+}
+
+// eventoHandler registers an event of a code, or answers as DIAN does.
+func (s *Server) eventoHandler(codigo string) func(http.ResponseWriter, call, Fault) {
+	return func(w http.ResponseWriter, c call, fault Fault) {
+		cufe := strings.TrimPrefix(c.key, codigo+"|")
+		ans := s.register(codigo, c.obligado, cufe, c.attempt, c.base, c.start)
+		switch fault {
+		case Fault28Registered:
+			reply(w, http.StatusOK, answer{CodigoError: 28, DescripcionError: "La operación duro más de 60 seg", Entorno: entorno})
+		case FaultDropRegistered:
+			drop(w)
+		default:
+			s.replyFor(w, c.key, http.StatusOK, ans)
+		}
 	}
 }
 
@@ -399,34 +428,44 @@ func (s *Server) admit(token string, limit int) (time.Duration, bool) {
 	return 0, true
 }
 
-// register records the acuse, or answers as DIAN does when it exists.
-func (s *Server) register(obligado, cufe string, attempt int, base string, start time.Time) answer {
-	cude := cudeOf(cufe, obligado, attempt)
+// register records an event, or answers as DIAN does: an unknown CUFE
+// (DOC01, the simulator's own rule), an event registered before (LGC01),
+// or one out of DIAN's order, 032 before the 030 or 031 before the 032
+// (ORD01, the simulator's own rule).
+func (s *Server) register(codigo, obligado, cufe string, attempt int, base string, start time.Time) answer {
+	cude := cudeOf(codigo, cufe, obligado, attempt)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.evento[obligado]++
 	numero := strconv.Itoa(s.evento[obligado])
 	res := map[string]any{"cude": cude, "numero_evento": numero, "url_representacion_xml": base + "/eventos/" + cude + ".xml"}
 	a := answer{TiempoEjecucion: time.Since(start).Seconds(), Transaccion: transaccion(obligado), Resultado: res, Entorno: entorno}
-	switch {
-	case strings.HasPrefix(cufe, UnknownPrefix) || len(cufe) != 96:
+	rejected := func(rule string) {
 		a.CodigoError, a.DescripcionError = 15, "La validación en la DIAN devuelve error(es)"
-		a.ErrorMessageDIAN = "Regla: DOC01, Rechazo: El CUFE referenciado no existe en la DIAN"
-	case s.registered[cufe].CUDE != "":
-		a.CodigoError, a.DescripcionError = 15, "La validación en la DIAN devuelve error(es)"
-		a.ErrorMessageDIAN = "Regla: LGC01, Rechazo: Evento registrado previamenteRegla: AAG01a, Rechazo: "
+		a.ErrorMessageDIAN = rule
 		res["fecha_evento"] = time.Now().Format("2006-01-02 15:04:05")
+	}
+	switch before := previous[codigo]; {
+	case strings.HasPrefix(cufe, UnknownPrefix) || len(cufe) != 96:
+		rejected("Regla: DOC01, Rechazo: El CUFE referenciado no existe en la DIAN")
+	case s.registered[codigo+"|"+cufe].CUDE != "":
+		rejected("Regla: LGC01, Rechazo: Evento registrado previamenteRegla: AAG01a, Rechazo: ")
+	case before != "" && s.registered[before+"|"+cufe].CUDE == "":
+		rejected("Regla: ORD01, Rechazo: No se puede registrar el evento " + codigo + " sin el evento " + before + " previo")
 	default:
-		s.registered[cufe] = event{CUDE: cude, NumeroEvento: numero, Obligado: obligado, Fecha: time.Now(), Attempt: attempt}
+		e := event{Codigo: codigo, CUDE: cude, NumeroEvento: numero, Obligado: obligado, Fecha: time.Now(), Attempt: attempt}
+		s.registered[codigo+"|"+cufe] = e
+		s.history[cufe] = append(s.history[cufe], e)
 		a.CodigoError, a.DescripcionError, a.ErrorMessageDIAN = 0, "OK", ""
 	}
 	return a
 }
 
-// cudeOf gives every attempt its own CUDE, as DIAN does: the one in an
-// LGC01 answer is not the registered event's.
-func cudeOf(cufe, obligado string, attempt int) string {
-	sum := sha512.Sum384([]byte(fmt.Sprintf("030|%s|%s|%d", cufe, obligado, attempt)))
+// previous is the event each one needs registered first.
+var previous = map[string]string{Evento032: Evento030, Evento031: Evento032}
+
+func cudeOf(codigo, cufe, obligado string, attempt int) string {
+	sum := sha512.Sum384([]byte(fmt.Sprintf("%s|%s|%s|%d", codigo, cufe, obligado, attempt)))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -468,6 +507,6 @@ func (s *Server) eventXML(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/xml")
-	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ApplicationResponse>\n  <UUID schemeName=\"CUDE-SHA384\">%s</UUID>\n  <ID>%s</ID>\n  <ResponseCode>030</ResponseCode>\n  <IssueDate>%s</IssueDate>\n  <Note>Acuse de recibo registrado en el sandbox de batch</Note>\n</ApplicationResponse>\n",
-		found.CUDE, found.NumeroEvento, found.Fecha.Format("2006-01-02"))
+	fmt.Fprintf(w, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ApplicationResponse>\n  <UUID schemeName=\"CUDE-SHA384\">%s</UUID>\n  <ID>%s</ID>\n  <ResponseCode>%s</ResponseCode>\n  <IssueDate>%s</IssueDate>\n  <Note>Evento registrado en el sandbox de batch</Note>\n</ApplicationResponse>\n",
+		found.CUDE, found.NumeroEvento, found.Codigo, found.Fecha.Format("2006-01-02"))
 }

@@ -137,32 +137,59 @@ func (c *checker) generalidades(v any) {
 }
 
 // checkAcuse validates acuse_recibo_fev's data and returns its CUFE.
-func checkAcuse(data any) (string, []problem) {
-	c := &checker{}
-	root := c.object("", data, []string{"evento", "generalidades"}, nil)
-	if root == nil {
-		return "", c.problems
+// checkEvento validates an event's data (the acuse's envelope; a reclamo
+// adds evento[0].encabezado.tipo_reclamo) and returns its key: the CUFE for
+// the acuse, code|CUFE for the others.
+func checkEvento(codigo string) func(any) (string, []problem) {
+	return func(data any) (string, []problem) {
+		c := &checker{}
+		root := c.object("", data, []string{"evento", "generalidades"}, nil)
+		if root == nil {
+			return "", c.problems
+		}
+		var cufe string
+		if ev, ok := root["evento"]; ok {
+			cufe = c.evento(codigo, ev)
+		}
+		if g, ok := root["generalidades"]; ok {
+			c.generalidades(g)
+		}
+		if codigo != Evento030 && cufe != "" {
+			cufe = codigo + "|" + cufe
+		}
+		return cufe, c.problems
 	}
-	var cufe string
-	if ev, ok := root["evento"]; ok {
-		list, isList := ev.([]any)
-		switch {
-		case !isList:
-			c.add("evento", "%s value found, but an array is required", kind(ev))
-		case len(list) != 1:
-			c.add("evento", "There must be exactly 1 item in the array (one event per request)")
-		default:
-			e := c.object("evento[0]", list[0], []string{"informacion_documento_referencia", "quien_recibio_documento"}, nil)
-			if e != nil {
-				cufe = c.referencia(e["informacion_documento_referencia"])
-				c.quienRecibio(e["quien_recibio_documento"])
+}
+
+func (c *checker) evento(codigo string, ev any) string {
+	list, isList := ev.([]any)
+	switch {
+	case !isList:
+		c.add("evento", "%s value found, but an array is required", kind(ev))
+		return ""
+	case len(list) != 1:
+		c.add("evento", "There must be exactly 1 item in the array (one event per request)")
+		return ""
+	}
+	required := []string{"informacion_documento_referencia", "quien_recibio_documento"}
+	if codigo == Evento031 {
+		required = append([]string{"encabezado"}, required...)
+	}
+	e := c.object("evento[0]", list[0], required, nil)
+	if e == nil {
+		return ""
+	}
+	if h, ok := e["encabezado"]; ok && codigo == Evento031 {
+		if enc := c.object("evento[0].encabezado", h, []string{"tipo_reclamo"}, nil); enc != nil {
+			t, _ := enc["tipo_reclamo"].(string)
+			if t != "01" && t != "02" && t != "03" && t != "04" {
+				c.add("evento[0].encabezado.tipo_reclamo", "Does not have a value in the enumeration [01, 02, 03, 04]")
 			}
 		}
 	}
-	if g, ok := root["generalidades"]; ok {
-		c.generalidades(g)
-	}
-	return cufe, c.problems
+	cufe := c.referencia(e["informacion_documento_referencia"])
+	c.quienRecibio(e["quien_recibio_documento"])
+	return cufe
 }
 
 func (c *checker) referencia(v any) string {

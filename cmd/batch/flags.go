@@ -44,6 +44,7 @@ type runFlags struct {
 	outage        time.Duration // --espera-caida
 	waitLock      time.Duration // --esperar
 	hiddenSheets  bool
+	noHistory     bool            // --sin-historico
 	given         map[string]bool // the flags given on the command line
 }
 
@@ -113,7 +114,7 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.DurationVar(&f.outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
 	fs.DurationVar(&f.waitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
 	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
-	fs.StringVar(&f.ops, "ops", "", "operaciones, separadas por comas: acuse (columna CUFE), cuv (columna CUV); por defecto, las de las columnas que tenga el archivo")
+	fs.StringVar(&f.ops, "ops", "", "operaciones para todas las filas, separadas por comas: acuse, recibo, reclamo, historico (columna CUFE), cuv (columna CUV), correo; por defecto, las de las columnas de cada hoja (y la columna Evento)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")
 	fs.BoolVar(&f.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")
@@ -123,6 +124,7 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.BoolVar(&f.soap12, "soap12", false, "hablar SOAP 1.2 con SS Integral (por defecto SOAP 1.1)")
 	fs.IntVar(&f.rateCorreo, "rate-correo", 30, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
 	fs.StringVar(&f.adjuntosRaiz, "adjuntos-raiz", "", "carpeta de la que se pueden tomar los archivos de la columna Adjuntos; nada fuera de ella se envía (por defecto, la carpeta de cada archivo de entrada)")
+	fs.BoolVar(&f.noHistory, "sin-historico", false, "no consultar el histórico de eventos para el CUDE de un evento que ya estaba registrado (YA_REGISTRADO)")
 	fs.BoolVar(&f.hiddenSheets, "hojas-ocultas", false, "leer también las hojas ocultas del libro (por defecto se omiten y se dice cuáles)")
 	fs.StringVar(&f.adjuntosDir, "adjuntos-dir", "", "carpeta donde se guardan el PDF y el XML de cada factura enviada por correo (por defecto NOMBRE-adjuntos junto al libro)")
 	fs.StringVar(&f.facturador.NIT, "ssintegral-nit", getenv("SSINTEGRAL_NIT"), "NIT del facturador en SS Integral; por defecto $SSINTEGRAL_NIT (la clave solo se toma de $SSINTEGRAL_CLAVE)")

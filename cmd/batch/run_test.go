@@ -81,8 +81,10 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("row %d: CUDE %q, registered %q", i, rows[i]["acuse_cude"], registered)
 		}
 	}
-	if rows[8]["acuse_cude"] != "" {
-		t.Errorf("YA_REGISTRADO shows the rejected attempt's CUDE %q", rows[8]["acuse_cude"])
+	// YA_REGISTRADO carries the registered event's CUDE, from the history,
+	// never the rejected attempt's.
+	if registered, _ := sb.Registered(before); rows[8]["acuse_cude"] != registered || !strings.Contains(rows[8]["acuse_mensaje"], "histórico") {
+		t.Errorf("YA_REGISTRADO shows CUDE %q (%q), registered %q", rows[8]["acuse_cude"], rows[8]["acuse_mensaje"], registered)
 	}
 	// Each CUFE sent once; no invalid row reached the server.
 	if n := sb.Attempts(testutil.CUFE(1)); n != 1 {
@@ -93,8 +95,8 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Errorf("invalid row with CUFE(%d) reached the server", n)
 		}
 	}
-	if got := sb.Requests(); got != 1+4 {
-		t.Errorf("server saw %d requests, want 5 (1 before the run, 4 during)", got)
+	if got := sb.Requests(); got != 1+4+1 {
+		t.Errorf("server saw %d requests, want 6 (1 before the run, 4 during, 1 history for the YA_REGISTRADO)", got)
 	}
 	// Input cells as read; a formula-looking text stays text.
 	if rows[0]["Identificación"] != "52123456" || rows[1]["Identificación"] != "100200300400" || rows[0]["Emisor"] != `=HYPERLINK("x")` {

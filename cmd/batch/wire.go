@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -385,8 +386,17 @@ func (n *night) opsEnv() (ops.Env, error) {
 			return ops.Env{}, err1
 		}
 	}
+	wanted, _ := ops.Parse(n.opts.ops) // read once already
+	pacer := n.pacers[batch.ServiceAfacturar]
+	pace := func(ctx context.Context) error {
+		t, err := pacer.Wait(ctx)
+		if err == nil {
+			t.Sent()
+		}
+		return err
+	}
 	return ops.Env{Afacturar: n.rest, SSIntegral: n.soap, Person: n.opts.person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut),
-		AttachmentsRoot: root}, nil
+		AttachmentsRoot: root, Pace: pace, NoHistory: n.opts.noHistory, Wanted: wanted}, nil
 }
 
 func same(a, b string) bool {

@@ -1,0 +1,125 @@
+package afacturar
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"batch"
+	"batch/internal/text"
+)
+
+// The RADIAN events of a received invoice this client registers, by
+// DIAN's code, and the history of a CUFE's events.
+const (
+	EventoAcuse   = "030" // acuse de recibo
+	EventoReclamo = "031" // reclamo
+	EventoRecibo  = "032" // recibo del bien o prestación del servicio
+
+	PathRecibo    = "/api/radian/recibo_bien_servicio"
+	PathReclamo   = "/api/radian/reclamo"
+	PathHistorico = "/api/radian/historico_eventos"
+)
+
+// Evento is one RADIAN event on a received invoice. The three endpoints
+// take the acuse's envelope; a reclamo adds its reason.
+type Evento struct {
+	Codigo      string // EventoAcuse, EventoRecibo or EventoReclamo
+	CUFE        string
+	Recibio     Persona
+	TipoReclamo string // 01 to 04, for a reclamo
+}
+
+type eventoData struct {
+	Evento        []evento      `json:"evento"`
+	Generalidades generalidades `json:"generalidades"`
+}
+
+type evento struct {
+	Encabezado *struct {
+		TipoReclamo string `json:"tipo_reclamo"`
+	} `json:"encabezado,omitempty"`
+	Referencia struct {
+		CUFE string `json:"cufe"`
+	} `json:"informacion_documento_referencia"`
+	QuienRecibio Persona `json:"quien_recibio_documento"`
+}
+
+// PathOf is the endpoint of an event's code.
+func PathOf(codigo string) string {
+	switch codigo {
+	case EventoRecibo:
+		return PathRecibo
+	case EventoReclamo:
+		return PathReclamo
+	}
+	return PathAcuse
+}
+
+// opOf names an event for its identificador_transmision, as the acuse
+// always was.
+func opOf(codigo string) string {
+	switch codigo {
+	case EventoRecibo:
+		return "recibo"
+	case EventoReclamo:
+		return "reclamo"
+	}
+	return "acuse"
+}
+
+// EventoData is the JSON sent in the data field for an event.
+func (c *Client) EventoData(e Evento) ([]byte, error) {
+	ev := evento{QuienRecibio: e.Recibio}
+	ev.Referencia.CUFE = e.CUFE
+	if e.Codigo == EventoReclamo {
+		ev.Encabezado = &struct {
+			TipoReclamo string `json:"tipo_reclamo"`
+		}{e.TipoReclamo}
+	}
+	return json.Marshal(eventoData{Evento: []evento{ev}, Generalidades: c.generalidades(opOf(e.Codigo), e.CUFE)})
+}
+
+// SendEvento sends an event's data as EventoData wrote it. Values on
+// success: cude, numero_evento, url_xml, fecha_evento.
+func (c *Client) SendEvento(ctx context.Context, codigo string, data []byte) batch.Answer {
+	return c.send(ctx, PathOf(codigo), data, acuseResult)
+}
+
+// Registrado is one event of a CUFE's history.
+type Registrado struct {
+	Numero      string `json:"numero"`
+	Codigo      string `json:"codigo"`
+	Descripcion string `json:"descripcion"`
+	Fecha       string `json:"fecha"` // AAAA-MM-DD hh:mm:ss
+	CUDE        string `json:"cude"`
+}
+
+// Historico asks for every event registered for a CUFE. The answer is
+// classified as any other; on success the events are in order.
+func (c *Client) Historico(ctx context.Context, cufe string) ([]Registrado, batch.Answer) {
+	r, ans, ok := c.postForm(ctx, PathHistorico, [][2]string{{"cufe", cufe}})
+	if !ok {
+		return nil, c.hide(ans)
+	}
+	ans, success := r.classify()
+	if !success {
+		return nil, c.hide(ans)
+	}
+	var events []Registrado
+	if raw := strings.TrimSpace(string(r.resultado)); raw == "" || raw == "null" {
+		ans.Class, ans.Message = batch.ClassOK, ""
+		return nil, ans // no event registered
+	}
+	if err := json.Unmarshal(r.resultado, &events); err != nil {
+		ans.Class = batch.ClassUnexpected
+		ans.Message = "Afacturar respondió el histórico sin una lista de eventos: " + text.FirstNonEmpty(r.desc, string(r.resultado))
+		return nil, c.hide(ans)
+	}
+	for i := range events {
+		events[i].Codigo = strings.TrimSpace(events[i].Codigo)
+		events[i].CUDE = strings.ToLower(strings.TrimSpace(events[i].CUDE))
+	}
+	ans.Class, ans.Message = batch.ClassOK, ""
+	return events, ans
+}

@@ -1,0 +1,253 @@
+package ops
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"batch"
+	"batch/afacturar"
+)
+
+// The RADIAN events of a received invoice: the acuse (030), the recibo del
+// bien o servicio (032) and the reclamo (031), one operation each, keyed by
+// the CUFE. A sheet without an Evento column asks for the acuse; with one,
+// each row asks for the events it names, and they go in DIAN's order.
+var (
+	acuseSpec = Spec{
+		Name: batch.OpAcuse, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE},
+		Endpoint: "acuse_recibo_fev", Service: batch.ServiceAfacturar,
+		New: func(e Env) Operation { return newEvent(e, afacturar.EventoAcuse) },
+	}
+	reciboSpec = Spec{
+		Name: batch.OpRecibo, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE, batch.FieldEvento},
+		Endpoint: "recibo_bien_servicio", Service: batch.ServiceAfacturar,
+		New: func(e Env) Operation { return newEvent(e, afacturar.EventoRecibo) },
+	}
+	reclamoSpec = Spec{
+		Name: batch.OpReclamo, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE, batch.FieldEvento},
+		Endpoint: "reclamo", Service: batch.ServiceAfacturar,
+		New: func(e Env) Operation { return newEvent(e, afacturar.EventoReclamo) },
+	}
+)
+
+// events are what each event is called, in the workbook and in a cell.
+var events = map[string]struct {
+	op, name string
+	after    string // the event that must be registered before
+}{
+	afacturar.EventoAcuse:   {batch.OpAcuse, "acuse de recibo (030)", ""},
+	afacturar.EventoRecibo:  {batch.OpRecibo, "recibo del bien o servicio (032)", afacturar.EventoAcuse},
+	afacturar.EventoReclamo: {batch.OpReclamo, "reclamo (031)", afacturar.EventoRecibo},
+}
+
+// Acuse registers a RADIAN event of each row's CUFE: the acuse de recibo
+// (030), or with Codigo the recibo (032) or the reclamo (031).
+type Acuse struct {
+	Client   *afacturar.Client
+	Defaults Person
+	Codigo   string // the event's DIAN code; empty is the acuse
+	// History, when set, asks the CUFE's history for the CUDE of an event
+	// registered before (LGC01): one request, paced like any other.
+	History func(ctx context.Context, cufe string) ([]afacturar.Registrado, batch.Answer)
+}
+
+func newEvent(e Env, codigo string) *Acuse {
+	a := &Acuse{Client: e.Afacturar, Defaults: e.Person, Codigo: codigo}
+	if e.Pace != nil && !e.NoHistory {
+		a.History = func(ctx context.Context, cufe string) ([]afacturar.Registrado, batch.Answer) {
+			if err := e.Pace(ctx); err != nil {
+				return nil, batch.Answer{Class: batch.ClassTransient, Message: "la ejecución se detuvo"}
+			}
+			return e.Afacturar.Historico(ctx, cufe)
+		}
+	}
+	return a
+}
+
+func (o *Acuse) code() string {
+	if o.Codigo == "" {
+		return afacturar.EventoAcuse
+	}
+	return o.Codigo
+}
+
+func (o *Acuse) Name() string { return events[o.code()].op }
+
+// KeyField is the column that holds the operation's key.
+func (*Acuse) KeyField() batch.Field { return batch.FieldCUFE }
+
+// After is the operation that must have registered its event for the CUFE
+// before this one is sent: DIAN's order 030 → 032 → 031.
+func (o *Acuse) After() string {
+	if after := events[o.code()].after; after != "" {
+		return events[after].op
+	}
+	return ""
+}
+
+// Asks reports whether a row asks for this event: the acuse where the
+// sheet has no Evento column or the cell is empty, else what the cell
+// names. A cell naming something unknown asks for the acuse, whose check
+// refuses the row with the reason.
+func (o *Acuse) Asks(row batch.Row) bool {
+	if !row.Has(batch.FieldEvento) {
+		return o.code() == afacturar.EventoAcuse
+	}
+	codes, bad := ParseEventos(row.Get(batch.FieldEvento))
+	if bad != "" || len(codes) == 0 {
+		return o.code() == afacturar.EventoAcuse
+	}
+	return codes[o.code()]
+}
+
+// Columns are the event's output columns, in workbook order.
+func (o *Acuse) Columns() []string {
+	p := o.Name() + "_"
+	return []string{p + "estado", p + "cude", p + "numero_evento", p + "url_xml", p + "codigo", p + "mensaje"}
+}
+
+// Cells returns a result's values in Columns' order.
+func (*Acuse) Cells(r batch.Result) []any {
+	if r.Status == "" {
+		return []any{"", "", "", "", "", ""}
+	}
+	return []any{string(r.Status), str(r.Values["cude"]), number(str(r.Values["numero_evento"])), str(r.Values["url_xml"]), r.Code, r.Message}
+}
+
+// number is a count or a sequence written as digits, as a number for the
+// programs that read the workbook; anything else ("PAR170") as it came.
+func number(s string) any {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && n >= 0 && len(s) <= 15 && (s == "0" || s[0] != '0') {
+		return n
+	}
+	return s
+}
+
+// Prepare checks the row and builds its event once: keyed by its CUFE,
+// described and sent from the same data.
+func (o *Acuse) Prepare(row batch.Row) (batch.Request, string) {
+	e, problem := o.build(row)
+	if problem != "" {
+		return batch.Request{}, problem
+	}
+	data := sync.OnceValue(func() []byte {
+		d, _ := o.Client.EventoData(e) // plain structs: marshalling cannot fail
+		return d
+	})
+	return batch.Request{
+		Key:      e.CUFE,
+		Describe: func() string { return o.Client.Request(afacturar.PathOf(e.Codigo), data()) },
+		Send:     func(ctx context.Context) batch.Answer { return o.send(ctx, e, data()) },
+	}, ""
+}
+
+// send registers the event; one registered before gets its real CUDE from
+// the history, not the rejected attempt's.
+func (o *Acuse) send(ctx context.Context, e afacturar.Evento, data []byte) batch.Answer {
+	ans := o.Client.SendEvento(ctx, e.Codigo, data)
+	if ans.Class != batch.ClassAlreadyDone || o.History == nil {
+		return ans
+	}
+	list, h := o.History(ctx, e.CUFE)
+	if h.Class != batch.ClassOK {
+		ans.Message = joinNote(ans.Message, "no se pudo consultar el histórico para el CUDE: "+h.Message)
+		return ans
+	}
+	for i := len(list) - 1; i >= 0; i-- {
+		if list[i].Codigo == e.Codigo && list[i].CUDE != "" {
+			ans.Values = map[string]any{"cude": list[i].CUDE, "numero_evento": list[i].Numero, "fecha_evento": list[i].Fecha}
+			ans.Message = joinNote(ans.Message, "el CUDE es el del evento registrado, tomado del histórico de eventos")
+			return ans
+		}
+	}
+	ans.Message = joinNote(ans.Message, "el histórico de eventos no trae este evento")
+	return ans
+}
+
+func (o *Acuse) build(row batch.Row) (afacturar.Evento, string) {
+	if row.Has(batch.FieldEvento) {
+		if _, bad := ParseEventos(row.Get(batch.FieldEvento)); bad != "" {
+			return afacturar.Evento{}, fmt.Sprintf("Evento: «%s» no es un evento; use 030 (acuse), 032 (recibo), 031 (reclamo) o historico, separados por coma", bad)
+		}
+	}
+	cufe, problem := CheckCUFE(row.Get(batch.FieldCUFE))
+	if problem != "" {
+		return afacturar.Evento{}, problem
+	}
+	e := afacturar.Evento{Codigo: o.code(), CUFE: cufe}
+	if e.Codigo == afacturar.EventoReclamo {
+		if e.TipoReclamo, problem = CheckTipoReclamo(row.Get(batch.FieldTipoReclamo)); problem != "" {
+			return afacturar.Evento{}, problem
+		}
+	}
+	e.Recibio, problem = o.person(row)
+	return e, problem
+}
+
+func (o *Acuse) person(row batch.Row) (afacturar.Persona, string) {
+	get := func(f batch.Field, def string) string {
+		if v := row.Get(f); v != "" {
+			return v
+		}
+		return def
+	}
+	d := o.Defaults
+	return CheckPerson(Person{
+		TipoIdentificacion: get(batch.FieldTipoIdentificacion, d.TipoIdentificacion),
+		Identificacion:     get(batch.FieldIdentificacion, d.Identificacion),
+		Nombres:            get(batch.FieldNombres, d.Nombres),
+		Apellidos:          get(batch.FieldApellidos, d.Apellidos),
+		Cargo:              get(batch.FieldCargo, d.Cargo),
+		Area:               get(batch.FieldArea, d.Area),
+	})
+}
+
+// ParseEventos reads an Evento cell: codes or names separated by commas,
+// semicolons or spaces ("030,032", "acuse recibo", "historico"). bad is the
+// first word that names nothing.
+func ParseEventos(cell string) (codes map[string]bool, bad string) {
+	codes = map[string]bool{}
+	for _, w := range strings.FieldsFunc(strings.ToLower(cell), func(r rune) bool { return r == ',' || r == ';' || r == ' ' || r == '/' }) {
+		switch w {
+		case "030", "30", "acuse":
+			codes[afacturar.EventoAcuse] = true
+		case "032", "32", "recibo":
+			codes[afacturar.EventoRecibo] = true
+		case "031", "31", "reclamo":
+			codes[afacturar.EventoReclamo] = true
+		case "historico", "histórico":
+			codes[historico] = true
+		default:
+			if bad == "" {
+				bad = w
+			}
+		}
+	}
+	return codes, bad
+}
+
+// tiposReclamo are the reclamo's reasons, by code and by words.
+var tiposReclamo = []struct{ code, words string }{
+	{"01", "documento con inconsistencias"},
+	{"02", "mercancía no entregada totalmente"},
+	{"03", "mercancía no entregada parcialmente"},
+	{"04", "servicio no prestado"},
+}
+
+// CheckTipoReclamo reads a reclamo's reason: 01 to 04 (or 1 to 4), or its
+// words as the page writes them.
+func CheckTipoReclamo(raw string) (string, string) {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	if s == "" {
+		return "", "Tipo reclamo: falta; un reclamo necesita su motivo: 01 documento con inconsistencias, 02 mercancía no entregada totalmente, 03 mercancía no entregada parcialmente, 04 servicio no prestado"
+	}
+	for _, t := range tiposReclamo {
+		if s == t.code || s == t.code[1:] || s == t.words || strings.ReplaceAll(s, "mercancia", "mercancía") == t.words {
+			return t.code, ""
+		}
+	}
+	return "", fmt.Sprintf("Tipo reclamo: «%s» no es un motivo; use 01, 02, 03 o 04", raw)
+}
