@@ -18,7 +18,7 @@ FUZZTIME ?= 10s
 run:
 	$(GO) run ./cmd/batch run --sandbox $(SAMPLE_PERSON) \
 		-o samples/resultados.xlsx samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv \
-		samples/facturas-emitidas.csv
+		samples/eventos-recibidas.csv samples/facturas-emitidas.csv
 
 ## test: a short run of every fuzz target, then every test with the race
 ## detector (its summary comes last)
