@@ -101,6 +101,9 @@ func Secure(address string) bool {
 	return false
 }
 
+// maxRetryAfter bounds a Retry-After read in seconds: a week.
+const maxRetryAfter = 7 * 24 * 3600
+
 // RetryAfter reads a Retry-After header: seconds, or an HTTP date.
 func RetryAfter(v string) time.Duration {
 	v = strings.TrimSpace(v)
@@ -108,7 +111,9 @@ func RetryAfter(v string) time.Duration {
 		return 0
 	}
 	if s, err := strconv.Atoi(v); err == nil && s >= 0 {
-		return time.Duration(s) * time.Second
+		// A week is more than any wait batch honours, and keeps the
+		// product from overflowing.
+		return time.Duration(min(s, maxRetryAfter)) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
