@@ -33,19 +33,16 @@ var (
 	}
 )
 
-// events are what each event is called, in the workbook and in a cell.
-var events = map[string]struct {
-	op, name string
-	after    string // the event that must be registered before
-}{
-	afacturar.EventoAcuse:   {batch.OpAcuse, "acuse de recibo (030)", ""},
-	afacturar.EventoRecibo:  {batch.OpRecibo, "recibo del bien o servicio (032)", afacturar.EventoAcuse},
-	afacturar.EventoReclamo: {batch.OpReclamo, "reclamo (031)", afacturar.EventoRecibo},
+// events are each event's operation, and the event DIAN needs before it.
+var events = map[string]struct{ op, after string }{
+	afacturar.EventoAcuse:   {batch.OpAcuse, ""},
+	afacturar.EventoRecibo:  {batch.OpRecibo, afacturar.EventoAcuse},
+	afacturar.EventoReclamo: {batch.OpReclamo, afacturar.EventoRecibo},
 }
 
-// Acuse registers a RADIAN event of each row's CUFE: the acuse de recibo
+// Event registers a RADIAN event of each row's CUFE: the acuse de recibo
 // (030), or with Codigo the recibo (032) or the reclamo (031).
-type Acuse struct {
+type Event struct {
 	Client   *afacturar.Client
 	Defaults Person
 	Codigo   string // the event's DIAN code; empty is the acuse
@@ -54,8 +51,8 @@ type Acuse struct {
 	History func(ctx context.Context, cufe string) ([]afacturar.Registrado, batch.Answer)
 }
 
-func newEvent(e Env, codigo string) *Acuse {
-	a := &Acuse{Client: e.Afacturar, Defaults: e.Person, Codigo: codigo}
+func newEvent(e Env, codigo string) *Event {
+	a := &Event{Client: e.Afacturar, Defaults: e.Person, Codigo: codigo}
 	if e.Pace != nil && !e.NoHistory {
 		a.History = func(ctx context.Context, cufe string) ([]afacturar.Registrado, batch.Answer) {
 			if err := e.Pace(ctx); err != nil {
@@ -67,21 +64,21 @@ func newEvent(e Env, codigo string) *Acuse {
 	return a
 }
 
-func (o *Acuse) code() string {
+func (o *Event) code() string {
 	if o.Codigo == "" {
 		return afacturar.EventoAcuse
 	}
 	return o.Codigo
 }
 
-func (o *Acuse) Name() string { return events[o.code()].op }
+func (o *Event) Name() string { return events[o.code()].op }
 
 // KeyField is the column that holds the operation's key.
-func (*Acuse) KeyField() batch.Field { return batch.FieldCUFE }
+func (*Event) KeyField() batch.Field { return batch.FieldCUFE }
 
 // After is the operation that must have registered its event for the CUFE
 // before this one is sent: DIAN's order 030 → 032 → 031.
-func (o *Acuse) After() string {
+func (o *Event) After() string {
 	if after := events[o.code()].after; after != "" {
 		return events[after].op
 	}
@@ -92,7 +89,7 @@ func (o *Acuse) After() string {
 // sheet has no Evento column or the cell is empty, else what the cell
 // names. A cell naming something unknown asks for the acuse, whose check
 // refuses the row with the reason.
-func (o *Acuse) Asks(row batch.Row) bool {
+func (o *Event) Asks(row batch.Row) bool {
 	if !row.Has(batch.FieldEvento) {
 		return o.code() == afacturar.EventoAcuse
 	}
@@ -104,13 +101,13 @@ func (o *Acuse) Asks(row batch.Row) bool {
 }
 
 // Columns are the event's output columns, in workbook order.
-func (o *Acuse) Columns() []string {
+func (o *Event) Columns() []string {
 	p := o.Name() + "_"
 	return []string{p + "estado", p + "cude", p + "numero_evento", p + "url_xml", p + "codigo", p + "mensaje"}
 }
 
 // Cells returns a result's values in Columns' order.
-func (*Acuse) Cells(r batch.Result) []any {
+func (*Event) Cells(r batch.Result) []any {
 	if r.Status == "" {
 		return []any{"", "", "", "", "", ""}
 	}
@@ -128,7 +125,7 @@ func number(s string) any {
 
 // Prepare checks the row and builds its event once: keyed by its CUFE,
 // described and sent from the same data.
-func (o *Acuse) Prepare(row batch.Row) (batch.Request, string) {
+func (o *Event) Prepare(row batch.Row) (batch.Request, string) {
 	e, problem := o.build(row)
 	if problem != "" {
 		return batch.Request{}, problem
@@ -146,7 +143,7 @@ func (o *Acuse) Prepare(row batch.Row) (batch.Request, string) {
 
 // send registers the event; one registered before gets its real CUDE from
 // the history, not the rejected attempt's.
-func (o *Acuse) send(ctx context.Context, e afacturar.Evento, data []byte) batch.Answer {
+func (o *Event) send(ctx context.Context, e afacturar.Evento, data []byte) batch.Answer {
 	ans := o.Client.SendEvento(ctx, e.Codigo, data)
 	if ans.Class != batch.ClassAlreadyDone || o.History == nil {
 		return ans
@@ -167,7 +164,7 @@ func (o *Acuse) send(ctx context.Context, e afacturar.Evento, data []byte) batch
 	return ans
 }
 
-func (o *Acuse) build(row batch.Row) (afacturar.Evento, string) {
+func (o *Event) build(row batch.Row) (afacturar.Evento, string) {
 	if row.Has(batch.FieldEvento) {
 		if _, bad := ParseEventos(row.Get(batch.FieldEvento)); bad != "" {
 			return afacturar.Evento{}, fmt.Sprintf("Evento: «%s» no es un evento; use 030 (acuse), 032 (recibo), 031 (reclamo) o historico, separados por coma", bad)
@@ -187,7 +184,7 @@ func (o *Acuse) build(row batch.Row) (afacturar.Evento, string) {
 	return e, problem
 }
 
-func (o *Acuse) person(row batch.Row) (afacturar.Persona, string) {
+func (o *Event) person(row batch.Row) (afacturar.Persona, string) {
 	get := func(f batch.Field, def string) string {
 		if v := row.Get(f); v != "" {
 			return v
