@@ -12,7 +12,7 @@ SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "An
 FUZZ = readers:FuzzCSV readers:FuzzHeader readers:FuzzCleanCell afacturar:FuzzAnswer ssintegral:FuzzAnswer ops:FuzzAttachmentPath
 FUZZTIME ?= 10s
 
-.PHONY: run test fuzz bench capturas build cc office
+.PHONY: run test fuzz bench capturas build cc office units
 
 ## run: the main job, on samples/, against the built-in sandbox
 run:
@@ -24,6 +24,7 @@ run:
 ## detector (its summary comes last)
 test: cc
 	$(GO) vet ./...
+	@$(MAKE) --no-print-directory units
 	@$(MAKE) --no-print-directory fuzz
 	$(GO) tool gotestsum --format pkgname-and-test-fails -- -race -count=1 ./...
 
@@ -35,6 +36,20 @@ fuzz:
 		out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) ./$$pkg 2>&1) || { echo "$$out"; exit 1; }; \
 		echo "$$out" | tail -n 2; \
 	done
+
+## units: the systemd service and timer of deploy/ checked with
+## systemd-analyze verify, where it is installed, against a binary built for
+## the check (verify wants ExecStart's program to exist).
+units:
+	@if command -v systemd-analyze >/dev/null 2>&1; then \
+		d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
+		$(GO) build -o "$$d/batch" ./cmd/batch && \
+		sed "s#/usr/local/bin/batch#$$d/batch#" deploy/batch-nocturno.service > "$$d/batch-nocturno.service" && \
+		cp deploy/batch-nocturno.timer "$$d/" && \
+		out=$$(systemd-analyze verify "$$d/batch-nocturno.service" "$$d/batch-nocturno.timer" 2>&1); \
+		status=$$?; [ -z "$$out" ] && [ $$status = 0 ] || { echo "$$out"; exit 1; }; \
+		echo "units: deploy/batch-nocturno.service y .timer verificadas con systemd-analyze"; \
+	else echo "units: systemd-analyze no está instalado; no se verifican las unidades"; fi
 
 ## bench: pacing against a strict sliding window, and reading a million rows,
 ## each figure as a ratio against a baseline measured in the same run
