@@ -20,6 +20,7 @@ libro de resultados con el CUDE, el estado y los errores de cada fila.
 Uso:
   batch run [opciones] ARCHIVO...    procesa archivos .xlsx o .csv
   batch check [opciones] ARCHIVO...  revisa los archivos sin enviar nada
+  batch config [opciones]            la configuración efectiva y de dónde sale cada valor
   batch historial CLAVE...           todo lo del diario sobre un CUFE, CUV o factura
   batch pendientes [-o LIBRO.xlsx]   lo que quedó necesitando atención, por obligado
   batch sandbox [opciones]           sirve un Afacturar simulado para pruebas
@@ -56,6 +57,8 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		return checkCmd(args[1:], getenv, stdout, stderr)
 	case "sandbox":
 		return sandboxCmd(args[1:], stdout, stderr)
+	case "config":
+		return configCmd(args[1:], getenv, stdout, stderr)
 	case "historial":
 		return historialCmd(args[1:], getenv, stdout, stderr)
 	case "pendientes":

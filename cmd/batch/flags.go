@@ -44,8 +44,12 @@ type runFlags struct {
 	outage        time.Duration // --espera-caida
 	waitLock      time.Duration // --esperar
 	hiddenSheets  bool
-	noHistory     bool            // --sin-historico
-	given         map[string]bool // the flags given on the command line
+	noHistory     bool              // --sin-historico
+	given         map[string]bool   // the flags given on the command line
+	sources       map[string]string // where each option's value came from
+	config        string            // the configuration file read, if any
+	codigoEmpresa string            // as written, for verifyRunFlags to read
+	tipoAmbiente  string
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -75,6 +79,20 @@ Opciones:
 `
 
 func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runFlags, []string, error) {
+	fs, f, err := parseSettings(args, getenv, stderr)
+	if err != nil {
+		return f, nil, err
+	}
+	files := fs.Args()
+	if err := verifyRunFlags(&f, files, f.codigoEmpresa, f.tipoAmbiente); err != nil {
+		return f, nil, err
+	}
+	return f, files, nil
+}
+
+// parseSettings reads the options: the command line over the environment
+// over the configuration file over the defaults, and where each came from.
+func parseSettings(args []string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, runFlags, error) {
 	var f runFlags
 	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -83,16 +101,26 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 		fs.PrintDefaults()
 	}
 	codigoEmpresa, tipoAmbiente := defineRunFlags(fs, &f, getenv)
+	fs.StringVar(&f.config, "config", "", "archivo de configuración TOML con las opciones (no los secretos); por defecto $XDG_CONFIG_HOME/batch/config.toml si existe")
+	from := map[string]string{}
+	if path := configPath(args, getenv); path != "" {
+		s, err := loadSettings(path)
+		if err != nil {
+			return fs, f, err
+		}
+		if err := s.apply(fs, getenv, from); err != nil {
+			return fs, f, err
+		}
+		f.config = path
+	}
 	if err := fs.Parse(args); err != nil {
-		return f, nil, err
+		return fs, f, err
 	}
-	f.given = map[string]bool{}
-	fs.Visit(func(fl *flag.Flag) { f.given[fl.Name] = true })
-	files := fs.Args()
-	if err := verifyRunFlags(&f, files, *codigoEmpresa, *tipoAmbiente); err != nil {
-		return f, nil, err
-	}
-	return f, files, nil
+	f.given = commandLine(args, getenv)
+	f.sources = map[string]string{}
+	fs.VisitAll(func(fl *flag.Flag) { f.sources[fl.Name] = sourceOf(fl.Name, f.given, from, getenv) })
+	f.codigoEmpresa, f.tipoAmbiente = *codigoEmpresa, *tipoAmbiente
+	return fs, f, nil
 }
 
 // defineRunFlags declares batch run's options on fs, with their defaults
