@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -26,10 +27,23 @@ var envOf = map[string]string{
 // secretOptions are never written to a file nor printed.
 var secretOptions = map[string]bool{"clave-archivo": true}
 
-// settings are the options a configuration file gives, by option name.
+// settings are the options a configuration file gives, by option name,
+// and the companies of a night of several.
 type settings struct {
-	path   string
-	values map[string]string
+	path      string
+	values    map[string]string
+	companies []company
+	outDir    string // carpeta_resultados: where each company's workbook and the night's summary go
+}
+
+// company is one obligado of a night of several: its NIT, the name of the
+// variable that holds its token, and its input files (globs).
+type company struct {
+	Nombre     string
+	NIT        string
+	TokenEnv   string
+	Archivos   []string
+	Resultados string // its workbook; by default NIT-resultados.xlsx in carpeta_resultados
 }
 
 // configPath is --config from the arguments, or the user's
@@ -74,6 +88,9 @@ func loadSettings(path string) (*settings, error) {
 		return nil, fmt.Errorf("el archivo de configuración %s no se puede leer: %v", path, err)
 	}
 	s := &settings{path: path, values: map[string]string{}}
+	if err := s.takeCompanies(raw); err != nil {
+		return nil, err
+	}
 	for key, v := range raw {
 		section, ok := v.(map[string]any)
 		if !ok {
@@ -90,6 +107,69 @@ func loadSettings(path string) (*settings, error) {
 	}
 	return s, nil
 }
+
+// takeCompanies reads [[obligados]] and carpeta_resultados out of raw.
+func (s *settings) takeCompanies(raw map[string]any) error {
+	if dir, ok := raw["carpeta_resultados"].(string); ok {
+		s.outDir = dir
+		delete(raw, "carpeta_resultados")
+	}
+	list, ok := raw["obligados"]
+	if !ok {
+		return nil
+	}
+	delete(raw, "obligados")
+	tables, ok := list.([]map[string]any)
+	if !ok {
+		return fmt.Errorf("el archivo de configuración %s: obligados debe ser una lista de tablas [[obligados]]", s.path)
+	}
+	for i, t := range tables {
+		c, err := s.company(i+1, t)
+		if err != nil {
+			return err
+		}
+		s.companies = append(s.companies, c)
+	}
+	return nil
+}
+
+// company reads one [[obligados]] table.
+func (s *settings) company(n int, t map[string]any) (company, error) {
+	var c company
+	for k, v := range t {
+		switch k {
+		case "nombre":
+			c.Nombre = fmt.Sprint(v)
+		case "nit":
+			c.NIT = strings.TrimSpace(fmt.Sprint(v))
+		case "token_env":
+			c.TokenEnv = fmt.Sprint(v)
+		case "resultados":
+			c.Resultados = fmt.Sprint(v)
+		case "archivos":
+			list, _ := v.([]any)
+			for _, a := range list {
+				c.Archivos = append(c.Archivos, fmt.Sprint(a))
+			}
+		default:
+			if strings.Contains(k, "token") || strings.Contains(k, "clave") {
+				return c, fmt.Errorf("el archivo de configuración %s tiene «%s» en el obligado %d: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.path, k, n)
+			}
+			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»; use nombre, nit, token_env, archivos y resultados", s.path, n, k)
+		}
+	}
+	switch {
+	case c.NIT == "":
+		return c, fmt.Errorf("el archivo de configuración %s: al obligado %d le falta nit", s.path, n)
+	case !envName.MatchString(c.TokenEnv):
+		return c, fmt.Errorf("el archivo de configuración %s: el obligado %s necesita token_env, el nombre de la variable de entorno con su token (p. ej. AFACTURAR_TOKEN_ACME)", s.path, c.NIT)
+	case len(c.Archivos) == 0:
+		return c, fmt.Errorf("el archivo de configuración %s: el obligado %s no tiene archivos", s.path, c.NIT)
+	}
+	return c, nil
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (s *settings) put(section, key string, v any) error {
 	full := strings.ToLower(strings.TrimPrefix(section+"."+key, "."))

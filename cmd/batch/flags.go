@@ -50,6 +50,8 @@ type runFlags struct {
 	config        string            // the configuration file read, if any
 	codigoEmpresa string            // as written, for verifyRunFlags to read
 	tipoAmbiente  string
+	obligados     []company // a night of several companies, from the file
+	outDir        string    // where their workbooks go
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -111,7 +113,7 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		if err := s.apply(fs, getenv, from); err != nil {
 			return fs, f, err
 		}
-		f.config = path
+		f.config, f.obligados, f.outDir = path, s.companies, s.outDir
 	}
 	if err := fs.Parse(args); err != nil {
 		return fs, f, err
@@ -176,8 +178,10 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 // is read.
 func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente string) error {
 	switch {
-	case len(files) == 0:
+	case len(files) == 0 && len(f.obligados) == 0:
 		return errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
+	case len(files) > 0 && len(f.obligados) > 0:
+		return errors.New("el archivo de configuración lista obligados, cada uno con sus archivos: no dé archivos en la línea de órdenes")
 	case f.rpm <= 0 || f.window <= 0 || f.rateCorreo <= 0:
 		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
 	case f.timeout <= 0:

@@ -17,7 +17,8 @@ import (
 )
 
 // runCmd is a run's story: parse, wire, estimate, run, report, and the
-// exit code.
+// exit code. A configuration file that lists obligados makes it a night of
+// several companies (nights.go).
 func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	opts, files, err := parseRun(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -26,9 +27,25 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	if err != nil {
 		return fail(stderr, err)
 	}
+	if len(opts.obligados) > 0 {
+		return runCompanies(opts, getenv, stdout, stderr)
+	}
+	code, _ := runNight(opts, files, getenv, stdout, stderr)
+	return code
+}
+
+// nightResult is what one night leaves for the summary of several.
+type nightResult struct {
+	out     string
+	sum     pipeline.Summary
+	stopped string
+}
+
+// runNight runs parsed options over files and returns the exit code.
+func runNight(opts runFlags, files []string, getenv func(string) string, stdout, stderr io.Writer) (int, nightResult) {
 	n, err := wire(opts, files, getenv)
 	if err != nil {
-		return fail(stderr, err)
+		return fail(stderr, err), nightResult{stopped: explain(err)}
 	}
 	defer n.close()
 	ctx, stopWatching := n.watchSignals(stderr)
@@ -36,18 +53,18 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	total, err := n.estimate(ctx, stderr)
 	if err != nil {
 		n.book.Abort()
-		return fail(stderr, err)
+		return fail(stderr, err), nightResult{stopped: explain(err)}
 	}
 	sum, runErr := n.run(ctx, total, stderr)
 	if err := n.book.Close(n.summary(sum, runErr)); err != nil {
-		return fail(stderr, err)
+		return fail(stderr, err), nightResult{sum: sum, stopped: explain(err)}
 	}
 	n.report(stderr, sum, runErr)
 	code := n.exitCode(stderr, sum, runErr)
 	if opts.json {
 		writeJSON(stdout, sum, n.out, code, opts.dryRun, stopReason(runErr))
 	}
-	return code
+	return code, nightResult{out: n.out, sum: sum, stopped: stopReason(runErr)}
 }
 
 // estimate runs the whole night dry before the first request, and says

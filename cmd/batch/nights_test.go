@@ -1,0 +1,104 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"batch/internal/testutil"
+	"batch/sandbox"
+)
+
+// One configuration file, three companies, one run: each obligado with its
+// own token and files, all at once. The one whose token is refused stops
+// alone; the others finish; one workbook per company, a summary of the
+// night, and the worst exit code.
+func TestSeveralCompaniesInOneRun(t *testing.T) {
+	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}})
+	dir := t.TempDir()
+	for _, f := range []struct {
+		name  string
+		first int
+	}{{"acme/a.csv", 1100}, {"acme/b.csv", 1110}, {"beta/r.csv", 1200}, {"gama/r.csv", 1300}} {
+		os.MkdirAll(filepath.Join(dir, filepath.Dir(f.name)), 0o755)
+		var c []string
+		for i := 0; i < 5; i++ {
+			c = append(c, testutil.CUFE(f.first+i))
+		}
+		writeCSV(t, filepath.Join(dir, f.name), c)
+	}
+	cfg := filepath.Join(dir, "batch.toml")
+	writeText(t, cfg, `url = "`+url+`"
+rate = 60000
+carpeta_resultados = "`+filepath.Join(dir, "salida")+`"
+
+[[obligados]]
+nombre = "ACME"
+nit = "900111111"
+token_env = "AFACTURAR_TOKEN_ACME"
+archivos = ["acme/*.csv"]
+
+[[obligados]]
+nombre = "Beta"
+nit = "900222222"
+token_env = "AFACTURAR_TOKEN_BETA"
+archivos = ["beta/*.csv"]
+
+[[obligados]]
+nombre = "Gama"
+nit = "900333333"
+token_env = "AFACTURAR_TOKEN_GAMA"
+archivos = ["gama/*.csv"]
+`)
+	os.MkdirAll(filepath.Join(dir, "salida"), 0o755)
+	vars := env(map[string]string{"AFACTURAR_TOKEN_ACME": "tok-acme", "AFACTURAR_TOKEN_BETA": "tok-beta", "AFACTURAR_TOKEN_GAMA": "robado"})
+	var stdout, stderr bytes.Buffer
+	state := t.TempDir()
+	code := Main([]string{"run", "--config", cfg, "--json"}, func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return vars(k)
+	}, &stdout, &stderr)
+	if code != exitNothing {
+		t.Fatalf("exit %d, want 2 (Gama's token refused)\n%s", code, stderr.String())
+	}
+	var night struct {
+		Resumen   string
+		Obligados []struct {
+			Obligado     string
+			CodigoSalida int `json:"codigo_salida"`
+			Filas        int
+			Estados      map[string]int
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &night); err != nil {
+		t.Fatalf("--json: %v\n%s", err, stdout.String())
+	}
+	want := map[string][3]int{"900111111": {0, 10, 10}, "900222222": {0, 5, 5}, "900333333": {2, 5, 0}}
+	for _, o := range night.Obligados {
+		w := want[o.Obligado]
+		if o.CodigoSalida != w[0] || o.Filas != w[1] || o.Estados["OK"] != w[2] {
+			t.Errorf("%s: exit %d, %d rows, %d OK; want %v", o.Obligado, o.CodigoSalida, o.Filas, o.Estados["OK"], w)
+		}
+	}
+	for nit, n := range map[string]int{"900111111": 10, "900222222": 5} {
+		if rows := testutil.ReadSheet(t, filepath.Join(dir, "salida", nit+"-resultados.xlsx"), "Resultados"); len(rows) != n || rows[0]["acuse_estado"] != "OK" {
+			t.Errorf("%s workbook: %d rows", nit, len(rows))
+		}
+	}
+	summary := testutil.ReadSheet(t, night.Resumen, "Noche")
+	if len(summary) != 3 || summary[2]["código de salida"] != "2" || !strings.Contains(summary[2]["detenido"], "autorización") {
+		t.Errorf("summary of the night: %v", summary)
+	}
+	if !strings.Contains(stderr.String(), "[ACME 900111111] ") || !strings.Contains(night.Resumen, time.Now().Format("2006-01-02")) {
+		t.Errorf("log:\n%s", stderr.String())
+	}
+	if seen := sb.Seen(testutil.CUFE(1200)); len(seen) != 1 || seen[0].Obligado != "900222222" {
+		t.Errorf("Beta's CUFE was sent as %+v", seen)
+	}
+}
