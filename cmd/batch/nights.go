@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch"
+	"batch/journal"
 )
 
 // companyResult is one company's night, for the summary.
@@ -31,6 +33,14 @@ func runCompanies(base runFlags, getenv func(string) string, stdout, stderr io.W
 	outDir := base.outDir
 	if outDir == "" {
 		outDir = "."
+	}
+	if !base.dryRun {
+		shared, err := openShared(base, getenv)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer shared.Close()
+		base.shared = shared
 	}
 	results := make([]companyResult, len(base.obligados))
 	var (
@@ -64,6 +74,28 @@ func runCompanies(base runFlags, getenv func(string) string, stdout, stderr io.W
 	}
 	wg.Wait()
 	return nightSummary(results, outDir, base, stdout, stderr)
+}
+
+// openShared opens the journal every company of the night writes to: one
+// database and one connection, so that their commits queue instead of
+// contending for SQLite's lock.
+func openShared(base runFlags, getenv func(string) string) (*journal.Journal, error) {
+	path := base.journal
+	if path == "" && base.sandbox {
+		// As for one company: the simulator forgets, so does its journal.
+		dir, err := os.MkdirTemp("", "batch-sandbox-")
+		if err != nil {
+			return nil, err
+		}
+		path = filepath.Join(dir, "journal.db")
+	}
+	if path == "" {
+		var err error
+		if path, err = journal.DefaultPath(getenv); err != nil {
+			return nil, err
+		}
+	}
+	return journal.Open(path, "")
 }
 
 // companyOptions are the night's options for one company.

@@ -272,6 +272,12 @@ func (n *night) openJournal(getenv func(string) string) error {
 			return err
 		}
 	}
+	if n.opts.shared != nil {
+		// A night of several companies: one database, each its own party.
+		n.db = n.opts.shared.For(n.rest.Obligado)
+		n.journal = n.db.Route(map[string]string{batch.OpCorreo: n.scope(batch.ServiceSSIntegral)})
+		return nil
+	}
 	known := (n.uses(batch.ServiceAfacturar) && n.rest.Obligado != "") || (n.uses(batch.ServiceSSIntegral) && n.soap.Facturador.NIT != "")
 	if _, statErr := os.Stat(path); n.opts.dryRun && (statErr != nil || !known) {
 		return nil
