@@ -35,11 +35,11 @@ func runCompanies(base runFlags, getenv func(string) string, stdout, stderr io.W
 		outDir = "."
 	}
 	if !base.dryRun {
-		shared, err := openShared(base, getenv)
+		shared, done, err := openShared(base, getenv)
 		if err != nil {
 			return fail(stderr, err)
 		}
-		defer shared.Close()
+		defer done()
 		base.shared = shared
 	}
 	results := make([]companyResult, len(base.obligados))
@@ -79,23 +79,32 @@ func runCompanies(base runFlags, getenv func(string) string, stdout, stderr io.W
 // openShared opens the journal every company of the night writes to: one
 // database and one connection, so that their commits queue instead of
 // contending for SQLite's lock.
-func openShared(base runFlags, getenv func(string) string) (*journal.Journal, error) {
-	path := base.journal
+func openShared(base runFlags, getenv func(string) string) (*journal.Journal, func(), error) {
+	path, temp := base.journal, ""
 	if path == "" && base.sandbox {
 		// As for one company: the simulator forgets, so does its journal.
 		dir, err := os.MkdirTemp("", "batch-sandbox-")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		path = filepath.Join(dir, "journal.db")
+		path, temp = filepath.Join(dir, "journal.db"), dir
 	}
 	if path == "" {
 		var err error
 		if path, err = journal.DefaultPath(getenv); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return journal.Open(path, "")
+	j, err := journal.Open(path, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	return j, func() {
+		j.Close()
+		if temp != "" {
+			os.RemoveAll(temp)
+		}
+	}, nil
 }
 
 // companyOptions are the night's options for one company.
