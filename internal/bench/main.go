@@ -10,6 +10,9 @@
 //  3. batch check (--dry-run) over 100,000 and 1,000,000 rows beside a bare
 //     excelize Rows loop over the same file: rows per second and peak RSS
 //     (targets: within 1.5× of the loop, under 300 MB at a million).
+//  4. One process driving 50 tokens at once (a night of 50 companies):
+//     each token's achieved ÷ configured rate and the 429s (targets ≥ 0.98
+//     each, none), and the journal's commit rate beside what they need.
 //
 // Every server is on 127.0.0.1 and started here.
 package main
@@ -52,7 +55,9 @@ func main() {
 		seqFor   = flag.Duration("secuencial", 40*time.Second, "cuánto medir el envío de a una solicitud")
 		sizes    = flag.String("filas-lectura", "100000,1000000", "filas de los libros de la medición de lectura")
 		keep     = flag.Bool("conservar", false, "no borrar la carpeta de trabajo")
-		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2) o lectura (medición 3)")
+		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3) o tokens (medición 4)")
+		nTokens  = flag.Int("tokens", 50, "tokens (empresas) de la medición 4")
+		tokRows  = flag.Int("filas-token", 120, "filas de cada token en la medición 4")
 	)
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "batch-bench-")
@@ -63,11 +68,14 @@ func main() {
 	fmt.Printf("bench: %s\n", machine())
 	bin := build(dir)
 
-	if *only != "lectura" {
+	if *only == "" || *only == "ritmo" {
 		pacing(bin, dir, *scale, *rateRows, *seqFor)
 	}
-	if *only != "ritmo" {
+	if *only == "" || *only == "lectura" {
 		reading(bin, dir, *sizes)
+	}
+	if *only == "" || *only == "tokens" {
+		tokens(bin, dir, *scale, *nTokens, *tokRows)
 	}
 }
 
@@ -168,12 +176,15 @@ func record(i int) []any {
 	return []any{cufe(i), 13, 52123456 + i%1000, "Ana María", "Gómez Ruiz", fmt.Sprintf("SETP%d", 990000000+i), 100000 + (i*7919)%900000}
 }
 
-func writeCSV(path string, n int) {
+func writeCSV(path string, n int) { writeCSVFrom(path, 0, n) }
+
+// writeCSVFrom writes n rows starting at row number from.
+func writeCSVFrom(path string, from, n int) {
 	f, err := os.Create(path)
 	check(err)
 	w := bufio.NewWriter(f)
 	fmt.Fprintln(w, strings.Join(header, ";"))
-	for i := 0; i < n; i++ {
+	for i := from; i < from+n; i++ {
 		r := record(i)
 		cells := make([]string, len(r))
 		for j, c := range r {
