@@ -99,6 +99,7 @@ const (
 	FieldNITEmisor          Field = "nit_emisor"
 	FieldEvento             Field = "evento"       // the RADIAN events a row asks for
 	FieldTipoReclamo        Field = "tipo_reclamo" // a reclamo's reason, 01 to 04
+	FieldObligado           Field = "obligado"     // the Afacturar client (documento_obligado) a row is for
 
 	// An invoice to send by e-mail (SS Integral's EnvioCorreo).
 	FieldPrefijo                   Field = "prefijo"

@@ -40,6 +40,8 @@ var aliases = map[string]batch.Field{
 	"nitprestador":            batch.FieldNITEmisor,
 	"nitobligado":             batch.FieldNITEmisor,
 	"numdocumentoidobligado":  batch.FieldNITEmisor,
+	"documentoobligado":       batch.FieldObligado,
+	"obligado":                batch.FieldObligado,
 	"evento":                  batch.FieldEvento,
 	"eventos":                 batch.FieldEvento,
 	"eventoradian":            batch.FieldEvento,

@@ -122,6 +122,10 @@ type Config struct {
 	// context ends no new request starts, and those under way go on until
 	// Flight ends. Nil means they go on until they finish.
 	Flight context.Context
+	// Keep, when set, says which rows are this run's: a night of several
+	// companies reads a shared file once per company, each keeping its
+	// rows. The others are neither counted nor written.
+	Keep func(batch.Row) bool
 	// DryRun reads, checks and writes every row as a run would, and sends
 	// nothing: the keys that would be sent are PENDIENTE with code
 	// SIN_ENVIAR. The journal is only read.

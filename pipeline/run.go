@@ -108,8 +108,8 @@ func (r *runner) admit(row batch.Row) error {
 		applies = applies || op.applies(row)
 		anyKey = anyKey || (op.applies(row) && row.Get(op.KeyField()) != "")
 	}
-	if !applies {
-		return nil // a sheet no operation is for, like one without a key column
+	if !applies || (r.cfg.Keep != nil && !r.cfg.Keep(row)) {
+		return nil // a sheet no operation is for, or another company's row
 	}
 	r.counts.rows++
 	r.release()

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"batch"
 	"batch/journal"
 	"batch/ops"
 	"batch/ssintegral"
@@ -51,9 +52,10 @@ type runFlags struct {
 	config        string            // the configuration file read, if any
 	codigoEmpresa string            // as written, for verifyRunFlags to read
 	tipoAmbiente  string
-	obligados     []company        // a night of several companies, from the file
-	outDir        string           // where their workbooks go
-	shared        *journal.Journal // the journal a night of several companies shares, opened once
+	obligados     []company            // a night of several companies, from the file
+	outDir        string               // where their workbooks go
+	shared        *journal.Journal     // the journal a night of several companies shares, opened once
+	keep          func(batch.Row) bool // in a night of several companies, this company's rows
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...

@@ -14,7 +14,10 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch"
+	"batch/cells"
 	"batch/journal"
+	"batch/ops"
+	"batch/readers"
 )
 
 // companyResult is one company's night, for the summary.
@@ -47,16 +50,19 @@ func runCompanies(base runFlags, getenv func(string) string, stdout, stderr io.W
 		wg  sync.WaitGroup
 		out sync.Mutex // one line at a time on stderr
 	)
+	own, all := companyFiles(base)
+	shared := withObligadoColumn(all, base)
 	for i, c := range base.obligados {
 		results[i].company = c
 		w := &prefixed{prefix: "[" + label(c) + "] ", w: stderr, mu: &out}
-		files, err := expand(c.Archivos, filepath.Dir(base.config))
-		if err != nil {
-			results[i].code, results[i].night.stopped = fail(w, err), err.Error()
+		if own[i].err != nil {
+			results[i].code, results[i].night.stopped = fail(w, own[i].err), own[i].err.Error()
 			continue
 		}
-		results[i].files = files
+		results[i].files = own[i].files
+		files := allBut(shared, own[i].files)
 		opts := companyOptions(base, c, outDir)
+		opts.keep = keeps(c.NIT, own[i].files)
 		env := func(k string) string {
 			switch k {
 			case "AFACTURAR_TOKEN":
@@ -105,6 +111,84 @@ func openShared(base runFlags, getenv func(string) string) (*journal.Journal, fu
 			os.RemoveAll(temp)
 		}
 	}, nil
+}
+
+// ownFiles are one company's files, or why it has none.
+type ownFiles struct {
+	files []string
+	err   error
+}
+
+// companyFiles expands every company's patterns; all is every file of the
+// night, each once.
+func companyFiles(base runFlags) ([]ownFiles, []string) {
+	own := make([]ownFiles, len(base.obligados))
+	seen := map[string]bool{}
+	var all []string
+	for i, c := range base.obligados {
+		own[i].files, own[i].err = expand(c.Archivos, filepath.Dir(base.config))
+		for _, f := range own[i].files {
+			if !seen[f] {
+				seen[f] = true
+				all = append(all, f)
+			}
+		}
+	}
+	return own, all
+}
+
+// withObligadoColumn are the files of the night with an Obligado column:
+// the only ones a company reads besides its own.
+func withObligadoColumn(files []string, base runFlags) []string {
+	var out []string
+	for _, f := range files {
+		in, err := readers.Open(f, readers.Options{Keys: ops.KeyFields(nil), Password: base.claveArchivo, HiddenSheets: base.hiddenSheets})
+		if err != nil {
+			continue // its own company says what is wrong with it
+		}
+		for _, sh := range in.Sheets() {
+			if _, ok := sh.Index[batch.FieldObligado]; ok {
+				out = append(out, f)
+				break
+			}
+		}
+		in.Close()
+	}
+	return out
+}
+
+// allBut is a company's files, then the night's other files that have an
+// Obligado column: a row naming the company there is its row, whatever
+// file it is in.
+func allBut(all, own []string) []string {
+	mine := map[string]bool{}
+	for _, f := range own {
+		mine[f] = true
+	}
+	out := append([]string(nil), own...)
+	for _, f := range all {
+		if !mine[f] {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// keeps says which rows are a company's: those whose Obligado column
+// names its NIT, and, where the column is absent or empty, those of its
+// own files.
+func keeps(nit string, own []string) func(batch.Row) bool {
+	mine := map[string]bool{}
+	for _, f := range own {
+		mine[f] = true
+	}
+	want := cells.Digits(nit)
+	return func(row batch.Row) bool {
+		if v := cells.Digits(row.Get(batch.FieldObligado)); v != "" {
+			return v == want
+		}
+		return mine[row.Sheet.File]
+	}
 }
 
 // companyOptions are the night's options for one company.

@@ -31,6 +31,10 @@ func TestSeveralCompaniesInOneRun(t *testing.T) {
 		}
 		writeCSV(t, filepath.Join(dir, f.name), c)
 	}
+	// A file both companies' rows are in, listed under ACME: the Obligado
+	// column says whose each row is.
+	writeText(t, filepath.Join(dir, "acme", "compartido.csv"), "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
+		testutil.CUFE(1400)+";900.111.111;13;1;Ana;Gómez\n"+testutil.CUFE(1401)+";900222222;13;1;Ana;Gómez\n")
 	cfg := filepath.Join(dir, "batch.toml")
 	writeText(t, cfg, `url = "`+url+`"
 rate = 60000
@@ -79,14 +83,14 @@ archivos = ["gama/*.csv"]
 	if err := json.Unmarshal(stdout.Bytes(), &night); err != nil {
 		t.Fatalf("--json: %v\n%s", err, stdout.String())
 	}
-	want := map[string][3]int{"900111111": {0, 10, 10}, "900222222": {0, 5, 5}, "900333333": {2, 5, 0}}
+	want := map[string][3]int{"900111111": {0, 11, 11}, "900222222": {0, 6, 6}, "900333333": {2, 5, 0}}
 	for _, o := range night.Obligados {
 		w := want[o.Obligado]
 		if o.CodigoSalida != w[0] || o.Filas != w[1] || o.Estados["OK"] != w[2] {
 			t.Errorf("%s: exit %d, %d rows, %d OK; want %v", o.Obligado, o.CodigoSalida, o.Filas, o.Estados["OK"], w)
 		}
 	}
-	for nit, n := range map[string]int{"900111111": 10, "900222222": 5} {
+	for nit, n := range map[string]int{"900111111": 11, "900222222": 6} {
 		if rows := testutil.ReadSheet(t, filepath.Join(dir, "salida", nit+"-resultados.xlsx"), "Resultados"); len(rows) != n || rows[0]["acuse_estado"] != "OK" {
 			t.Errorf("%s workbook: %d rows", nit, len(rows))
 		}
@@ -98,7 +102,9 @@ archivos = ["gama/*.csv"]
 	if !strings.Contains(stderr.String(), "[ACME 900111111] ") || !strings.Contains(night.Resumen, time.Now().Format("2006-01-02")) {
 		t.Errorf("log:\n%s", stderr.String())
 	}
-	if seen := sb.Seen(testutil.CUFE(1200)); len(seen) != 1 || seen[0].Obligado != "900222222" {
-		t.Errorf("Beta's CUFE was sent as %+v", seen)
+	for cufe, nit := range map[string]string{testutil.CUFE(1200): "900222222", testutil.CUFE(1400): "900111111", testutil.CUFE(1401): "900222222"} {
+		if seen := sb.Seen(cufe); len(seen) != 1 || seen[0].Obligado != nit {
+			t.Errorf("%s was sent as %+v; want once, for %s", cufe[:8], seen, nit)
+		}
 	}
 }

@@ -368,6 +368,7 @@ func (n *night) operations() error {
 	n.cfg.Journal = n.journal
 	n.cfg.RetryRejected = f.retryRejected
 	n.cfg.DryRun = f.dryRun
+	n.cfg.Keep = f.keep
 	for _, in := range n.inputs {
 		n.cfg.Inputs = append(n.cfg.Inputs, in)
 	}
