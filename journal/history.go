@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"sort"
 	"time"
 
 	"batch"
@@ -36,11 +37,22 @@ func (j *Journal) History(key string) ([]Entry, error) {
 	return j.entries(`WHERE key = ?`, key)
 }
 
-// Pending returns the entries that need a person or another night:
-// RECHAZADO, ERROR, PENDIENTE and those left in flight, oldest first.
+// Pending returns what needs a person or another night: the keys left
+// RECHAZADO, ERROR, PENDIENTE or in flight, and the last night's rows left
+// INVALIDO or REVISAR; by party.
 func (j *Journal) Pending() ([]Entry, error) {
-	return j.entries(`WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
+	keys, err := j.entries(`WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
 		string(batch.StatusPendiente), string(batch.StatusEnVuelo))
+	if err != nil {
+		return nil, err
+	}
+	notes, err := j.noted()
+	if err != nil {
+		return nil, err
+	}
+	all := append(keys, notes...)
+	sort.SliceStable(all, func(a, b int) bool { return all[a].Party < all[b].Party })
+	return all, nil
 }
 
 func (j *Journal) entries(where string, args ...any) ([]Entry, error) {
@@ -118,4 +130,61 @@ func OpenReadOnly(path string) (*Journal, error) {
 		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
 	}
 	return &Journal{db: db, path: path}, nil
+}
+
+// Note is a row of the last night that needs a person but is no key the
+// journal holds: INVALIDO (never sent) or REVISAR (checked per row).
+type Note struct {
+	Operation, Key, Source string
+	Result                 batch.Result
+}
+
+// ReplaceNotes records the night's notes of the operations it ran, in
+// place of the previous night's: what is still wrong shows, what was
+// fixed does not.
+func (j *Journal) ReplaceNotes(ops []string, notes []Note) error {
+	tx, err := j.db.Begin()
+	if err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	defer tx.Rollback()
+	for _, op := range ops {
+		if _, err := tx.Exec(`DELETE FROM notes WHERE obligado = ? AND operation = ?`, j.obligado, op); err != nil {
+			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+		}
+	}
+	t := now()
+	for _, n := range notes {
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?,?,?)`, j.obligado, n.Operation, n.Source, n.Key,
+			string(n.Result.Status), n.Result.Code, n.Result.Message, t); err != nil {
+			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	return nil
+}
+
+// noted are the last night's notes, as entries without attempts.
+func (j *Journal) noted() ([]Entry, error) {
+	rows, err := j.db.Query(`SELECT obligado, operation, key, status, code, message, source, recorded_at FROM notes ORDER BY obligado, source`)
+	if err != nil {
+		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var (
+			e               Entry
+			status, updated string
+		)
+		if err := rows.Scan(&e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &e.Source, &updated); err != nil {
+			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
+		}
+		e.Result.Status = batch.Status(status)
+		e.Updated, _ = time.Parse(time.RFC3339Nano, updated)
+		out = append(out, e)
+	}
+	return out, rows.Err()
 }

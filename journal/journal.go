@@ -52,6 +52,17 @@ CREATE TABLE IF NOT EXISTS attempts (
 	response    TEXT
 );
 CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (obligado, operation, key);
+CREATE TABLE IF NOT EXISTS notes (
+	obligado    TEXT NOT NULL,
+	operation   TEXT NOT NULL,
+	source      TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	code        TEXT NOT NULL,
+	message     TEXT NOT NULL,
+	recorded_at TEXT NOT NULL,
+	PRIMARY KEY (obligado, operation, source)
+);
 CREATE TABLE IF NOT EXISTS pauses (
 	id         INTEGER PRIMARY KEY,
 	obligado   TEXT NOT NULL,
@@ -248,6 +259,24 @@ func (r Router) of(op string) *Journal {
 		return o
 	}
 	return r.def
+}
+
+// ReplaceNotes is Journal.ReplaceNotes, each note in its operation's scope.
+func (r Router) ReplaceNotes(ops []string, notes []Note) error {
+	byScope := map[*Journal][]Note{}
+	opsOf := map[*Journal][]string{}
+	for _, op := range ops {
+		opsOf[r.of(op)] = append(opsOf[r.of(op)], op)
+	}
+	for _, n := range notes {
+		byScope[r.of(n.Operation)] = append(byScope[r.of(n.Operation)], n)
+	}
+	for j, list := range opsOf {
+		if err := j.ReplaceNotes(list, byScope[j]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Recorded is Journal.Recorded in op's scope.

@@ -141,9 +141,23 @@ type Summary struct {
 	Duplicates int                             // rows answered by an earlier row's request
 	Attempts   int                             // requests made, retries included
 	Statuses   map[string]map[batch.Status]int // operation → status → rows
-	Started    time.Time
-	Ended      time.Time
+	// Notes are the rows a person must look at that the journal does not
+	// hold as keys (INVALIDO, never sent; REVISAR, reviewed per row), at
+	// most MaxNotes of them, for the journal's list of what is pending.
+	Notes   []Note
+	Started time.Time
+	Ended   time.Time
 }
+
+// Note is one row that needs a person, as the journal keeps it.
+type Note struct {
+	Op, Key, Source string
+	Result          batch.Result
+}
+
+// MaxNotes bounds the notes a run keeps: a file of a million invalid rows
+// is one problem, not a million.
+const MaxNotes = 10000
 
 // Complete reports whether every row of every operation is OK or
 // YA_REGISTRADO: a row to review (REVISAR) is not clean.

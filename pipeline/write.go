@@ -10,6 +10,7 @@ import (
 type tally struct {
 	statuses map[string]map[batch.Status]int
 	attempts int
+	notes    []Note
 	err      error // the sink's failure, which stops sending
 }
 
@@ -30,6 +31,7 @@ func (r *runner) write(out chan<- tally) {
 			if results[i].Status != "" {
 				t.statuses[r.cfg.Ops[i].Name()][results[i].Status]++
 			}
+			t.note(r.cfg, i, s.row, results[i])
 		}
 		if t.err == nil {
 			if t.err = r.cfg.Sink.Write(s.row, results); t.err != nil {
@@ -38,6 +40,15 @@ func (r *runner) write(out chan<- tally) {
 		}
 	}
 	out <- t
+}
+
+// note keeps a row the journal would not otherwise show as pending.
+func (t *tally) note(cfg Config, i int, row batch.Row, res batch.Result) {
+	if cfg.DryRun || len(t.notes) >= MaxNotes || (res.Status != batch.StatusInvalido && res.Status != batch.StatusRevisar) {
+		return
+	}
+	op := cfg.Ops[i]
+	t.notes = append(t.notes, Note{Op: op.Name(), Key: row.Get(op.KeyField()), Source: place(row), Result: res})
 }
 
 // result is a part's result once known, checked against its own row; a
@@ -67,6 +78,6 @@ func (r *runner) summary(t tally) Summary {
 	c := r.counts
 	return Summary{
 		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates,
-		Attempts: t.attempts, Statuses: t.statuses,
+		Attempts: t.attempts, Statuses: t.statuses, Notes: t.notes,
 	}
 }

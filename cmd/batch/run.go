@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"batch"
+	"batch/journal"
 	"batch/pipeline"
 	"batch/readers"
 	"batch/writers"
@@ -56,6 +57,7 @@ func runNight(opts runFlags, files []string, getenv func(string) string, stdout,
 		return fail(stderr, err), nightResult{stopped: explain(err)}
 	}
 	sum, runErr := n.run(ctx, total, stderr)
+	n.recordNotes(sum, runErr, stderr)
 	if err := n.book.Close(n.summary(sum, runErr)); err != nil {
 		return fail(stderr, err), nightResult{sum: sum, stopped: explain(err)}
 	}
@@ -100,6 +102,26 @@ func (n *night) run(ctx context.Context, total int, stderr io.Writer) (pipeline.
 	n.say = nil
 	prog.stop()
 	return sum, err
+}
+
+// recordNotes keeps in the journal the rows a person must look at that it
+// holds as no key (INVALIDO, REVISAR), in place of the last night's, for
+// batch pendientes. A night that did not read every row replaces nothing.
+func (n *night) recordNotes(sum pipeline.Summary, runErr error, stderr io.Writer) {
+	if n.opts.dryRun || n.db == nil || runErr != nil {
+		return
+	}
+	var opNames []string
+	for _, op := range n.cfg.Ops {
+		opNames = append(opNames, op.Name())
+	}
+	notes := make([]journal.Note, len(sum.Notes))
+	for i, x := range sum.Notes {
+		notes[i] = journal.Note{Operation: x.Op, Key: x.Key, Source: x.Source, Result: x.Result}
+	}
+	if err := n.router.ReplaceNotes(opNames, notes); err != nil {
+		fmt.Fprintf(stderr, "batch: %v\n", err)
+	}
 }
 
 // summary is what the Resumen sheet tells of the run.

@@ -37,6 +37,7 @@ type night struct {
 	rest     *afacturar.Client
 	soap     *ssintegral.Client
 	journal  pipeline.Journal
+	router   journal.Router
 	db       *journal.Journal
 	pacers   map[batch.Service]*pipeline.WindowPacer
 	gates    map[batch.Service]*pipeline.Gate
@@ -275,7 +276,8 @@ func (n *night) openJournal(getenv func(string) string) error {
 	if n.opts.shared != nil {
 		// A night of several companies: one database, each its own party.
 		n.db = n.opts.shared.For(n.rest.Obligado)
-		n.journal = n.db.Route(map[string]string{batch.OpCorreo: n.scope(batch.ServiceSSIntegral)})
+		n.router = n.db.Route(map[string]string{batch.OpCorreo: n.scope(batch.ServiceSSIntegral)})
+		n.journal = n.router
 		return nil
 	}
 	known := (n.uses(batch.ServiceAfacturar) && n.rest.Obligado != "") || (n.uses(batch.ServiceSSIntegral) && n.soap.Facturador.NIT != "")
@@ -288,7 +290,8 @@ func (n *night) openJournal(getenv func(string) string) error {
 	}
 	n.cleanup = append(n.cleanup, func() { j.Close() })
 	n.db = j
-	n.journal = j.Route(map[string]string{batch.OpCorreo: n.scope(batch.ServiceSSIntegral)})
+	n.router = j.Route(map[string]string{batch.OpCorreo: n.scope(batch.ServiceSSIntegral)})
+	n.journal = n.router
 	return nil
 }
 
