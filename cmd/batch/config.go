@@ -179,6 +179,9 @@ func (s *settings) put(section, key string, v any) error {
 	name := strings.ReplaceAll(strings.ToLower(key), "_", "-")
 	switch section {
 	case "":
+		if name == "salida" {
+			name = "o" // the result workbook, as -o
+		}
 	case "persona":
 	case "ssintegral":
 		switch name {

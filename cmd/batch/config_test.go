@@ -82,3 +82,12 @@ codigo_empresa = 12
 		t.Errorf("a refused file sent %d requests", sb.Requests()-2)
 	}
 }
+
+// The example configuration of deploy/ is one batch reads.
+func TestDeployExampleConfigReads(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := Main([]string{"config", "--config", "../../deploy/config.toml.ejemplo"}, env(nil), &out, &errOut)
+	if code != exitOK || !strings.Contains(out.String(), "ambiente                         produccion") {
+		t.Errorf("exit %d\n%s%s", code, out.String(), errOut.String())
+	}
+}
