@@ -34,14 +34,14 @@ type Entry struct {
 // History returns every entry for a key, whoever's and whatever
 // operation's, with their attempts in order.
 func (j *Journal) History(key string) ([]Entry, error) {
-	return j.entries(`WHERE key = ?`, key)
+	return j.entries(true, `WHERE key = ?`, key)
 }
 
 // Pending returns what needs a person or another night: the keys left
 // RECHAZADO, ERROR, PENDIENTE or in flight, and the last night's rows left
 // INVALIDO or REVISAR; by party.
 func (j *Journal) Pending() ([]Entry, error) {
-	keys, err := j.entries(`WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
+	keys, err := j.entries(false, `WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
 		string(batch.StatusPendiente), string(batch.StatusEnVuelo))
 	if err != nil {
 		return nil, err
@@ -55,7 +55,9 @@ func (j *Journal) Pending() ([]Entry, error) {
 	return all, nil
 }
 
-func (j *Journal) entries(where string, args ...any) ([]Entry, error) {
+// entries reads the rows matching where; with attempts, each one's
+// attempts too (one query per key: only for the few keys asked about).
+func (j *Journal) entries(attempts bool, where string, args ...any) ([]Entry, error) {
 	rows, err := j.db.Query(`SELECT obligado, operation, key, status, code, message, vals, attempts, source, updated_at FROM rows `+where+
 		` ORDER BY obligado, updated_at`, args...)
 	if err != nil {
@@ -82,6 +84,9 @@ func (j *Journal) entries(where string, args ...any) ([]Entry, error) {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
 	for i := range out {
+		if !attempts {
+			break
+		}
 		if out[i].Attempts, err = j.attempts(out[i]); err != nil {
 			return nil, err
 		}
