@@ -31,6 +31,7 @@ type night struct {
 	out      string
 	inputs   []*readers.Input
 	sheets   []*batch.Sheet
+	wanted   map[string]bool // the operations named with --ops
 	specs    []ops.Spec
 	sheetsOf map[string]map[*batch.Sheet]bool
 	hidden   []string // the hidden sheets left unread, for the person to know
@@ -80,6 +81,7 @@ func (n *night) openInputs() error {
 	if err != nil {
 		return fmt.Errorf("--ops: %w", err)
 	}
+	n.wanted = wanted
 	for _, path := range n.files {
 		in, err := readers.Open(path, readers.Options{Keys: ops.KeyFields(wanted), Password: n.opts.claveArchivo, HiddenSheets: n.opts.hiddenSheets})
 		if err != nil {
@@ -396,7 +398,6 @@ func (n *night) opsEnv() (ops.Env, error) {
 			return ops.Env{}, err1
 		}
 	}
-	wanted, _ := ops.Parse(n.opts.ops) // read once already
 	pacer := n.pacers[batch.ServiceAfacturar]
 	pace := func(ctx context.Context) error {
 		t, err := pacer.Wait(ctx)
@@ -406,7 +407,7 @@ func (n *night) opsEnv() (ops.Env, error) {
 		return err
 	}
 	return ops.Env{Afacturar: n.rest, SSIntegral: n.soap, Person: n.opts.person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut),
-		AttachmentsRoot: root, Pace: pace, NoHistory: n.opts.noHistory, Wanted: wanted}, nil
+		AttachmentsRoot: root, Pace: pace, NoHistory: n.opts.noHistory, Wanted: n.wanted}, nil
 }
 
 func same(a, b string) bool {
