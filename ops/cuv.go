@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -71,15 +70,9 @@ func (o *CUV) Prepare(row batch.Row) (batch.Request, string) {
 	if problem != "" {
 		return batch.Request{}, problem
 	}
-	data := sync.OnceValue(func() []byte {
-		d, _ := o.Client.CUVData(q) // plain structs: marshalling cannot fail
-		return d
-	})
-	return batch.Request{
-		Key:      q.CUV,
-		Describe: func() string { return o.Client.Request(afacturar.PathCUV, data()) },
-		Send:     func(ctx context.Context) batch.Answer { return o.Client.SendCUV(ctx, q.CUV, data()) },
-	}, ""
+	return restRequest(o.Client, q.CUV, afacturar.PathCUV,
+		func() ([]byte, error) { return o.Client.CUVData(q) },
+		func(ctx context.Context, data []byte) batch.Answer { return o.Client.SendCUV(ctx, q.CUV, data) }), ""
 }
 
 // Review checks one row against what the provider says of its CUV: the

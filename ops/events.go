@@ -130,15 +130,23 @@ func (o *Event) Prepare(row batch.Row) (batch.Request, string) {
 	if problem != "" {
 		return batch.Request{}, problem
 	}
+	return restRequest(o.Client, e.CUFE, afacturar.PathOf(e.Codigo),
+		func() ([]byte, error) { return o.Client.EventoData(e) },
+		func(ctx context.Context, data []byte) batch.Answer { return o.send(ctx, e, data) }), ""
+}
+
+// restRequest is an Afacturar request whose data field is built once, on
+// first use, and both journalled and sent from that value.
+func restRequest(c *afacturar.Client, key, path string, build func() ([]byte, error), send func(context.Context, []byte) batch.Answer) batch.Request {
 	data := sync.OnceValue(func() []byte {
-		d, _ := o.Client.EventoData(e) // plain structs: marshalling cannot fail
+		d, _ := build() // plain structs: marshalling cannot fail
 		return d
 	})
 	return batch.Request{
-		Key:      e.CUFE,
-		Describe: func() string { return o.Client.Request(afacturar.PathOf(e.Codigo), data()) },
-		Send:     func(ctx context.Context) batch.Answer { return o.send(ctx, e, data()) },
-	}, ""
+		Key:      key,
+		Describe: func() string { return c.Request(path, data()) },
+		Send:     func(ctx context.Context) batch.Answer { return send(ctx, data()) },
+	}
 }
 
 // send registers the event; one registered before gets its real CUDE from
