@@ -18,9 +18,6 @@ var descripciones = map[string]string{
 // of the form's cufe field, in order, with the page's fields.
 func (s *Server) historico(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
-	s.mu.Lock()
-	s.requests++
-	s.mu.Unlock()
 	obligado, _, ok := s.authenticate(w, r)
 	if !ok {
 		return

@@ -237,9 +237,6 @@ type call struct {
 func (s *Server) endpoint(schemaError string, check func(any) (string, []problem), handle func(http.ResponseWriter, call, Fault)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		s.mu.Lock()
-		s.requests++
-		s.mu.Unlock()
 		obligado, token, ok := s.authenticate(w, r)
 		if !ok {
 			return
@@ -270,8 +267,12 @@ func (s *Server) endpoint(schemaError string, check func(any) (string, []problem
 	}
 }
 
-// authenticate checks the method, the token and the token's rate.
+// authenticate counts a request to an API endpoint and checks its method,
+// its token and the token's rate.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (obligado, token string, ok bool) {
+	s.mu.Lock()
+	s.requests++
+	s.mu.Unlock()
 	if r.Method != http.MethodPost {
 		reply(w, http.StatusMethodNotAllowed, answer{CodigoError: 405, DescripcionError: "Método no permitido"})
 		return "", "", false
