@@ -17,6 +17,7 @@ import (
 	"batch/cells"
 	"batch/journal"
 	"batch/ops"
+	"batch/pipeline"
 	"batch/readers"
 )
 
@@ -268,7 +269,8 @@ func counts(sum map[string]map[batch.Status]int) map[batch.Status]int {
 	return out
 }
 
-func statusLine(sum interface{ Complete() bool }) string {
+// statusLine says in words whether a company's night is clean.
+func statusLine(sum pipeline.Summary) string {
 	if sum.Complete() {
 		return "todo OK"
 	}
