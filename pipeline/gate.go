@@ -104,21 +104,6 @@ func (g *Gate) init() {
 	}
 }
 
-// WhileUp is ctx, ended also when the service goes down, for an attempt
-// that is not the probe to wait for the pacer with.
-func (g *Gate) WhileUp(ctx context.Context, probe bool) (context.Context, context.CancelFunc) {
-	if g == nil || probe {
-		return ctx, func() {}
-	}
-	g.mu.Lock()
-	g.init()
-	up := g.up
-	g.mu.Unlock()
-	c, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(up, cancel)
-	return c, func() { stop(); cancel() }
-}
-
 // Stopped is the refusal that stopped the service, or nil.
 func (g *Gate) Stopped() *Stopped {
 	if g == nil {
@@ -151,10 +136,27 @@ func (g *Gate) Pauses() []Pause {
 	return out
 }
 
+// Pass is one attempt let in by Enter, as the pacer's Ticket is one send:
+// its methods say what became of the attempt. A nil Gate hands out passes
+// that let everything through.
+type Pass struct {
+	g *Gate
+	// Probe marks the one attempt let out while the service is down.
+	Probe bool
+}
+
 // Enter waits until an attempt may go out: at once while the service is
 // up; while it is down, as the next probe. It fails when the service was
 // stopped, the outage outlasted GiveUp, or ctx ended.
-func (g *Gate) Enter(ctx context.Context) (probe bool, err error) {
+func (g *Gate) Enter(ctx context.Context) (*Pass, error) {
+	probe, err := g.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &Pass{g: g, Probe: probe}, nil
+}
+
+func (g *Gate) enter(ctx context.Context) (probe bool, err error) {
 	if g == nil {
 		return false, ctx.Err()
 	}
@@ -203,11 +205,27 @@ func (g *Gate) Enter(ctx context.Context) (probe bool, err error) {
 	}
 }
 
-// Open reports whether an attempt let in by Enter may still go out: the
-// service may have gone down while it waited for the pacer, and only the
-// probe goes then.
-func (g *Gate) Open(probe bool) bool {
-	if g == nil || probe {
+// WhileUp is ctx, ended also when the service goes down, for an attempt
+// that is not the probe to wait for the pacer with.
+func (p *Pass) WhileUp(ctx context.Context) (context.Context, context.CancelFunc) {
+	g := p.g
+	if g == nil || p.Probe {
+		return ctx, func() {}
+	}
+	g.mu.Lock()
+	g.init()
+	up := g.up
+	g.mu.Unlock()
+	c, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(up, cancel)
+	return c, func() { stop(); cancel() }
+}
+
+// Open reports whether the attempt may still go out: the service may have
+// gone down while it waited for the pacer, and only the probe goes then.
+func (p *Pass) Open() bool {
+	g := p.g
+	if g == nil || p.Probe {
 		return true
 	}
 	g.mu.Lock()
@@ -215,9 +233,11 @@ func (g *Gate) Open(probe bool) bool {
 	return !g.down && g.stopped == nil && !g.gaveUp
 }
 
-// Cancel gives back a probe that was not sent.
-func (g *Gate) Cancel(probe bool) {
-	if g == nil || !probe {
+// Cancel gives back an attempt that was not sent: a probe lets the next
+// one go.
+func (p *Pass) Cancel() {
+	g := p.g
+	if g == nil || !p.Probe {
 		return
 	}
 	g.mu.Lock()
@@ -227,11 +247,12 @@ func (g *Gate) Cancel(probe bool) {
 	g.mu.Unlock()
 }
 
-// Done hears an attempt's answer for key. down reports whether the service
-// is down after it, so that the attempt does not spend its row's retries.
-// A refusal that may concern every row stops the service when it comes for
-// wideStreak distinct keys in a row.
-func (g *Gate) Done(probe bool, key string, ans batch.Answer) (down bool) {
+// Done hears the attempt's answer for key. down reports whether the
+// service is down after it, so that the attempt does not spend its row's
+// retries. A refusal that may concern every row stops the service when it
+// comes for wideStreak distinct keys in a row.
+func (p *Pass) Done(key string, ans batch.Answer) (down bool) {
+	g, probe := p.g, p.Probe
 	if g == nil {
 		return false
 	}

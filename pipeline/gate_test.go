@@ -22,12 +22,12 @@ func TestGateDownProbeUp(t *testing.T) {
 	var events []EventKind
 	g := &Gate{Name: "X", FirstProbe: 20 * time.Millisecond, OnEvent: func(e Event) { events = append(events, e.Kind) }}
 	for i := 0; i < 10; i++ {
-		if g.Done(false, "k", transient) {
+		if answer(t, g, "k", transient) {
 			t.Fatal("one key's failures took the service down")
 		}
 	}
 	for i := 0; i < 5; i++ {
-		g.Done(false, fmt.Sprint("k", i), transient)
+		answer(t, g, fmt.Sprint("k", i), transient)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
 	defer cancel()
@@ -35,17 +35,17 @@ func TestGateDownProbeUp(t *testing.T) {
 		t.Fatal("an attempt went in while the service was down, before the probe's time")
 	}
 	probe, err := g.Enter(context.Background())
-	if !probe || err != nil {
-		t.Fatalf("probe %v, %v", probe, err)
+	if err != nil || !probe.Probe {
+		t.Fatalf("probe %+v, %v", probe, err)
 	}
-	if !g.Open(true) || g.Open(false) {
+	if !probe.Open() || (&Pass{g: g}).Open() {
 		t.Error("while down, only the probe is open")
 	}
-	if g.Done(true, "k9", good) {
+	if probe.Done("k9", good) {
 		t.Error("still down after a good answer")
 	}
-	if probe, err := g.Enter(context.Background()); probe || err != nil {
-		t.Errorf("after recovery: probe %v, %v", probe, err)
+	if pass, err := g.Enter(context.Background()); err != nil || pass.Probe {
+		t.Errorf("after recovery: probe %+v, %v", pass, err)
 	}
 	if p := g.Pauses(); len(p) != 1 || p[0].Probes != 1 || !p[0].Ended {
 		t.Errorf("pauses %+v", p)
@@ -59,16 +59,16 @@ func TestGateDownProbeUp(t *testing.T) {
 // any ordinary answer between breaks the streak.
 func TestGateStopsOnThreeWideRefusalsInARow(t *testing.T) {
 	g := &Gate{}
-	g.Done(false, "a", wide)
-	g.Done(false, "a", wide)
-	g.Done(false, "b", wide)
-	g.Done(false, "c", good)
-	g.Done(false, "d", wide)
-	g.Done(false, "e", wide)
+	answer(t, g, "a", wide)
+	answer(t, g, "a", wide)
+	answer(t, g, "b", wide)
+	answer(t, g, "c", good)
+	answer(t, g, "d", wide)
+	answer(t, g, "e", wide)
 	if g.Stopped() != nil {
 		t.Fatal("stopped with successes between and a repeated key")
 	}
-	g.Done(false, "f", wide)
+	answer(t, g, "f", wide)
 	if s := g.Stopped(); s == nil || s.Reason != "409" {
 		t.Fatalf("not stopped after d, e, f: %v", s)
 	}
@@ -84,4 +84,11 @@ func TestGateGivesUp(t *testing.T) {
 	if _, err := g.Enter(context.Background()); err != errOutage {
 		t.Errorf("Enter = %v, want the outage's end", err)
 	}
+}
+
+// answer hears the answer of an attempt let in while the service was up,
+// as those in flight when it goes down are.
+func answer(t *testing.T, g *Gate, key string, ans batch.Answer) (down bool) {
+	t.Helper()
+	return (&Pass{g: g}).Done(key, ans)
 }

@@ -60,18 +60,18 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		budget budget
 	)
 	for {
-		probe, err := op.Gate.Enter(start)
+		pass, err := op.Gate.Enter(start)
 		if err != nil {
 			return refusedByGate(res, start, err), nil
 		}
-		waitCtx, done := op.Gate.WhileUp(start, probe)
+		waitCtx, done := pass.WhileUp(start)
 		ticket, ok := wait(waitCtx, op.Pacer)
 		done()
 		if !ok && start.Err() != nil {
-			op.Gate.Cancel(probe)
+			pass.Cancel()
 			return pending(res, start), nil
 		}
-		if !ok || !op.Gate.Open(probe) {
+		if !ok || !pass.Open() {
 			if ok {
 				ticket.Cancel()
 			}
@@ -81,7 +81,7 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		if cfg.Journal != nil {
 			if id, err = cfg.Journal.Begin(op.Name(), req.Key, place(row), req.Describe()); err != nil {
 				ticket.Cancel()
-				op.Gate.Cancel(probe)
+				pass.Cancel()
 				return journalFailed(res, err)
 			}
 		}
@@ -91,7 +91,7 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		ticket.Sent()
 		ans := req.Send(flight)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
-		down := op.Gate.Done(probe, req.Key, ans)
+		down := pass.Done(req.Key, ans)
 		next, fatal := budget.decide(cfg.Retry, ans, &res, down)
 		if ans.Class == batch.ClassRateLimited && ans.RetryAfter > maxRetryAfter && op.Gate != nil && next >= 0 {
 			op.Gate.Hold(time.Now().Add(ans.RetryAfter))
