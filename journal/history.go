@@ -137,17 +137,10 @@ func OpenReadOnly(path string) (*Journal, error) {
 	return &Journal{db: db, path: path}, nil
 }
 
-// Note is a row of the last night that needs a person but is no key the
-// journal holds: INVALIDO (never sent) or REVISAR (checked per row).
-type Note struct {
-	Operation, Key, Source string
-	Result                 batch.Result
-}
-
 // ReplaceNotes records the night's notes of the operations it ran, in
 // place of the previous night's: what is still wrong shows, what was
 // fixed does not.
-func (j *Journal) ReplaceNotes(ops []string, notes []Note) error {
+func (j *Journal) ReplaceNotes(ops []string, notes []batch.Note) error {
 	tx, err := j.db.Begin()
 	if err != nil {
 		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
@@ -160,7 +153,7 @@ func (j *Journal) ReplaceNotes(ops []string, notes []Note) error {
 	}
 	t := now()
 	for _, n := range notes {
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?,?,?)`, j.obligado, n.Operation, n.Source, n.Key,
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?,?,?)`, j.obligado, n.Op, n.Source, n.Key,
 			string(n.Result.Status), n.Result.Code, n.Result.Message, t); err != nil {
 			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 		}

@@ -262,14 +262,14 @@ func (r Router) of(op string) *Journal {
 }
 
 // ReplaceNotes is Journal.ReplaceNotes, each note in its operation's scope.
-func (r Router) ReplaceNotes(ops []string, notes []Note) error {
-	byScope := map[*Journal][]Note{}
+func (r Router) ReplaceNotes(ops []string, notes []batch.Note) error {
+	byScope := map[*Journal][]batch.Note{}
 	opsOf := map[*Journal][]string{}
 	for _, op := range ops {
 		opsOf[r.of(op)] = append(opsOf[r.of(op)], op)
 	}
 	for _, n := range notes {
-		byScope[r.of(n.Operation)] = append(byScope[r.of(n.Operation)], n)
+		byScope[r.of(n.Op)] = append(byScope[r.of(n.Op)], n)
 	}
 	for j, list := range opsOf {
 		if err := j.ReplaceNotes(list, byScope[j]); err != nil {

@@ -38,12 +38,12 @@ type Gate struct {
 	failing   map[string]bool // keys answered with a transient failure, in a row
 	wide      map[string]bool // keys refused in a way that may concern every row, in a row
 	down      bool
-	pause     Pause
+	pause     batch.Pause
 	interval  time.Duration
 	nextProbe time.Time
 	probing   bool
 	changed   chan struct{}
-	pauses    []Pause
+	pauses    []batch.Pause
 	// up ends when the service goes down: attempts waiting for the pacer
 	// leave it then, giving back their places, and wait at the gate.
 	up     context.Context
@@ -53,7 +53,7 @@ type Gate struct {
 // Event is something a person watching the run should know.
 type Event struct {
 	Kind     EventKind
-	Pause    Pause         // the pause so far (or whole, at its end)
+	Pause    batch.Pause         // the pause so far (or whole, at its end)
 	Interval time.Duration // the time until the next probe
 }
 
@@ -66,14 +66,6 @@ const (
 	EventUp                      // the service answers again
 	EventGaveUp                  // the outage outlasted GiveUp
 )
-
-// Pause is one time the service was waited out.
-type Pause struct {
-	Service    string
-	Start, End time.Time
-	Probes     int
-	Ended      bool // the service answered again (not given up, not cut by the run's end)
-}
 
 // errOutage is the wait of an attempt that outlasted GiveUp: its row is
 // left for the next run.
@@ -126,10 +118,10 @@ func (g *Gate) Stop(s *Stopped) {
 }
 
 // Pauses are the outages waited out so far, the one under way included.
-func (g *Gate) Pauses() []Pause {
+func (g *Gate) Pauses() []batch.Pause {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	out := append([]Pause(nil), g.pauses...)
+	out := append([]batch.Pause(nil), g.pauses...)
 	if g.down {
 		out = append(out, g.pause)
 	}
@@ -285,7 +277,7 @@ func (g *Gate) failed(probe bool) *Event {
 	now := time.Now()
 	switch {
 	case !g.down && len(g.failing) >= g.Threshold:
-		g.down, g.pause = true, Pause{Service: g.Name, Start: now}
+		g.down, g.pause = true, batch.Pause{Service: g.Name, Start: now}
 		g.goDown()
 		g.interval = g.FirstProbe
 		g.nextProbe = now.Add(g.interval)
@@ -305,7 +297,7 @@ func (g *Gate) answered(key string, ans batch.Answer) *Event {
 	if g.down {
 		g.down = false
 		g.up, g.goDown = context.WithCancel(context.Background())
-		g.pause.End, g.pause.Ended = time.Now(), true
+		g.pause.End, g.pause.Recovered = time.Now(), true
 		g.pauses = append(g.pauses, g.pause)
 		ev = &Event{Kind: EventUp, Pause: g.pause}
 	}
@@ -327,7 +319,7 @@ func (g *Gate) Hold(until time.Time) {
 	g.init()
 	var ev *Event
 	if !g.down {
-		g.down, g.pause = true, Pause{Service: g.Name, Start: time.Now()}
+		g.down, g.pause = true, batch.Pause{Service: g.Name, Start: time.Now()}
 		g.goDown()
 		g.interval = g.FirstProbe
 		ev = &Event{Kind: EventDown, Pause: g.pause, Interval: time.Until(until)}

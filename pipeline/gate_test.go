@@ -47,7 +47,7 @@ func TestGateDownProbeUp(t *testing.T) {
 	if pass, err := g.Enter(context.Background()); err != nil || pass.Probe {
 		t.Errorf("after recovery: probe %+v, %v", pass, err)
 	}
-	if p := g.Pauses(); len(p) != 1 || p[0].Probes != 1 || !p[0].Ended {
+	if p := g.Pauses(); len(p) != 1 || p[0].Probes != 1 || !p[0].Recovered {
 		t.Errorf("pauses %+v", p)
 	}
 	if fmt.Sprint(events) != fmt.Sprint([]EventKind{EventDown, EventUp}) {

@@ -132,45 +132,9 @@ type Config struct {
 	DryRun bool
 }
 
-// Summary counts what happened.
-type Summary struct {
-	Rows       int                             // data rows read
-	Requests   int                             // distinct keys sent (in a dry run, to send)
-	OpRequests map[string]int                  // Requests per operation
-	Reused     int                             // keys answered from the journal, not sent
-	Duplicates int                             // rows answered by an earlier row's request
-	Attempts   int                             // requests made, retries included
-	Statuses   map[string]map[batch.Status]int // operation → status → rows
-	// Notes are the rows a person must look at that the journal does not
-	// hold as keys (INVALIDO, never sent; REVISAR, reviewed per row), at
-	// most MaxNotes of them, for the journal's list of what is pending.
-	Notes   []Note
-	Started time.Time
-	Ended   time.Time
-}
-
-// Note is one row that needs a person, as the journal keeps it.
-type Note struct {
-	Op, Key, Source string
-	Result          batch.Result
-}
-
 // MaxNotes bounds the notes a run keeps: a file of a million invalid rows
 // is one problem, not a million.
 const MaxNotes = 10000
-
-// Complete reports whether every row of every operation is OK or
-// YA_REGISTRADO: a row to review (REVISAR) is not clean.
-func (s Summary) Complete() bool {
-	for _, m := range s.Statuses {
-		for st, n := range m {
-			if n > 0 && st != batch.StatusOK && st != batch.StatusYaRegistrado {
-				return false
-			}
-		}
-	}
-	return true
-}
 
 // Stopped is returned when a refusal that concerns every row (a bad token,
 // a wrong address, a journal that cannot be written) stopped the run.
@@ -186,7 +150,7 @@ func (e *Stopped) Error() string { return e.Reason }
 // received all of them. Its error is a refusal that stopped sending
 // (*Stopped), an input that could not be read, or a sink that failed; rows
 // not sent are then PENDIENTE in the sink.
-func Run(ctx context.Context, cfg Config) (Summary, error) {
+func Run(ctx context.Context, cfg Config) (batch.Summary, error) {
 	started := time.Now()
 	r := newRun(ctx, cfg)
 	defer r.stop(nil)

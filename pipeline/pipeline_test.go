@@ -86,7 +86,7 @@ func ok(string, int) batch.Answer { return batch.Answer{Class: batch.ClassOK, Co
 
 var fast = RetryPolicy{MaxAttempts: 3, MaxRateLimited: 5, BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}
 
-func run(t *testing.T, op *fakeOp, in rows, inFlight int) (*sink, Summary, error) {
+func run(t *testing.T, op *fakeOp, in rows, inFlight int) (*sink, batch.Summary, error) {
 	t.Helper()
 	s := &sink{}
 	sum, err := Run(context.Background(), Config{Inputs: []Source{in}, Ops: []Op{{Operation: op}}, Sink: s, Retry: fast, InFlight: inFlight, Window: 3})

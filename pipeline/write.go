@@ -10,7 +10,7 @@ import (
 type tally struct {
 	statuses map[string]map[batch.Status]int
 	attempts int
-	notes    []Note
+	notes    []batch.Note
 	err      error // the sink's failure, which stops sending
 }
 
@@ -48,7 +48,7 @@ func (t *tally) note(cfg Config, i int, row batch.Row, res batch.Result) {
 		return
 	}
 	op := cfg.Ops[i]
-	t.notes = append(t.notes, Note{Op: op.Name(), Key: row.Get(op.KeyField()), Source: place(row), Result: res})
+	t.notes = append(t.notes, batch.Note{Op: op.Name(), Key: row.Get(op.KeyField()), Source: place(row), Result: res})
 }
 
 // result is a part's result once known, checked against its own row; a
@@ -74,9 +74,9 @@ func (r *runner) result(i int, p part, row batch.Row) batch.Result {
 }
 
 // summary puts the reader's and the writer's figures together.
-func (r *runner) summary(t tally) Summary {
+func (r *runner) summary(t tally) batch.Summary {
 	c := r.counts
-	return Summary{
+	return batch.Summary{
 		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates,
 		Attempts: t.attempts, Statuses: t.statuses, Notes: t.notes,
 	}

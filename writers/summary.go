@@ -19,29 +19,16 @@ const (
 	SheetAtencion = "Atención"
 )
 
-// Run is what the Resumen sheet tells of the run.
+// Run is what the Resumen sheet tells of the run: what it did, and how it
+// was set.
 type Run struct {
-	Inputs     []string
-	Started    time.Time
-	Ended      time.Time
-	Rows       int // data rows read
-	Requests   int // distinct keys sent (in a dry run, to send)
-	Attempts   int // requests made, retries included
-	Reused     int // keys answered from the journal
-	Duplicates int // rows answered by an earlier row's request
-	Limit      int // the provider's requests per minute
-	DryRun     bool
-	Stopped    string   // why sending stopped early, if it did
-	Hidden     []string // the hidden sheets left unread
-	Pauses     []Pause  // the providers' outages waited out
-}
-
-// Pause is one outage of a provider that the run waited out.
-type Pause struct {
-	Service    string
-	Start, End time.Time
-	Probes     int
-	Recovered  bool // the provider answered again
+	batch.Summary
+	Inputs  []string
+	Limit   int // the provider's requests per minute
+	DryRun  bool
+	Stopped string        // why sending stopped early, if it did
+	Hidden  []string      // the hidden sheets left unread
+	Pauses  []batch.Pause // the providers' outages waited out
 }
 
 // statusOrder is the order statuses are listed in.
@@ -337,7 +324,7 @@ func (s *resumenSheet) runLines(run Run) {
 }
 
 // outages lists the providers' outages: when, how long, how many probes.
-func (s *resumenSheet) outages(pauses []Pause) {
+func (s *resumenSheet) outages(pauses []batch.Pause) {
 	s.line(s.title, "Caídas del proveedor")
 	s.line(s.w.bold, "Proveedor", "Desde", "Hasta", "Duración", "Sondeos")
 	for _, p := range pauses {

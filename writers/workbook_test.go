@@ -52,7 +52,7 @@ func TestWorkbookSheetsTableChartAndCounts(t *testing.T) {
 		}
 	}
 	start := time.Date(2026, 11, 21, 2, 0, 0, 0, time.UTC)
-	run := Run{Inputs: []string{"/datos/recibidas.xlsx"}, Started: start, Ended: start.Add(2 * time.Minute), Rows: 9, Requests: 7, Attempts: 8, Duplicates: 1, Limit: 120}
+	run := Run{Inputs: []string{"/datos/recibidas.xlsx"}, Summary: batch.Summary{Started: start, Ended: start.Add(2 * time.Minute), Rows: 9, Requests: 7, Attempts: 8, Duplicates: 1}, Limit: 120}
 	if err := w.Close(run); err != nil {
 		t.Fatal(err)
 	}
@@ -218,7 +218,7 @@ func TestAtencionEmptySaysSo(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.Write(batch.Row{Sheet: sheet, Line: 2, Cells: []string{"x"}}, []batch.Result{{Status: batch.StatusOK}})
-	if err := w.Close(Run{Rows: 1}); err != nil {
+	if err := w.Close(Run{Summary: batch.Summary{Rows: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenFile(path)

@@ -17,7 +17,6 @@ import (
 	"batch/cells"
 	"batch/journal"
 	"batch/ops"
-	"batch/pipeline"
 	"batch/readers"
 )
 
@@ -270,7 +269,7 @@ func counts(sum map[string]map[batch.Status]int) map[batch.Status]int {
 }
 
 // statusLine says in words whether a company's night is clean.
-func statusLine(sum pipeline.Summary) string {
+func statusLine(sum batch.Summary) string {
 	if sum.Complete() {
 		return "todo OK"
 	}

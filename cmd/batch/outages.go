@@ -1,12 +1,12 @@
 package main
 
 import (
+	"batch"
 	"fmt"
 	"strings"
 	"time"
 
 	"batch/pipeline"
-	"batch/writers"
 )
 
 // onGate tells whoever watches the run what a provider's gate did, and
@@ -23,7 +23,7 @@ func (n *night) onGate(ev pipeline.Event) {
 		n.tell(fmt.Sprintf("%s no respondió en %s: sus filas sin respuesta quedan PENDIENTE para la próxima ejecución", p.Service, humanDuration(n.opts.outage)))
 	}
 	if n.db != nil {
-		if err := n.db.RecordPause(p.Service, p.Start, p.End, p.Probes, p.Ended); err != nil {
+		if err := n.db.RecordPause(p.Service, p.Start, p.End, p.Probes, p.Recovered); err != nil {
 			n.tell(err.Error())
 		}
 	}
@@ -38,14 +38,14 @@ func (n *night) tell(line string) {
 
 // pauses are the outages of every provider, for the Resumen sheet; one
 // still under way when the run ended ends then.
-func (n *night) pauses(ended time.Time) []writers.Pause {
-	var out []writers.Pause
+func (n *night) pauses(ended time.Time) []batch.Pause {
+	var out []batch.Pause
 	for _, g := range n.gates {
 		for _, p := range g.Pauses() {
 			if p.End.IsZero() {
 				p.End = ended
 			}
-			out = append(out, writers.Pause{Service: p.Service, Start: p.Start, End: p.End, Probes: p.Probes, Recovered: p.Ended})
+			out = append(out, p)
 		}
 	}
 	return out

@@ -20,7 +20,7 @@ func (discard) Write(batch.Row, []batch.Result) error { return nil }
 
 // estimate tells, before sending, how many requests the run will make and
 // how long they take at the provider's limit.
-func estimate(w io.Writer, sum pipeline.Summary, rpm int, window time.Duration, rateCorreo int) {
+func estimate(w io.Writer, sum batch.Summary, rpm int, window time.Duration, rateCorreo int) {
 	invalid := 0
 	for _, counts := range sum.Statuses {
 		invalid += counts[batch.StatusInvalido]
@@ -74,7 +74,7 @@ type jsonSummary struct {
 	Estados      map[string]map[string]int `json:"estados"`
 }
 
-func writeJSON(w io.Writer, sum pipeline.Summary, out string, code int, dryRun bool, stopped string) {
+func writeJSON(w io.Writer, sum batch.Summary, out string, code int, dryRun bool, stopped string) {
 	s := jsonSummary{
 		Resultados: out, Simulacion: dryRun, CodigoSalida: code, Detenido: stopped,
 		Inicio: sum.Started, Fin: sum.Ended, DuracionS: math.Round(sum.Ended.Sub(sum.Started).Seconds()*10) / 10,
@@ -93,7 +93,7 @@ func writeJSON(w io.Writer, sum pipeline.Summary, out string, code int, dryRun b
 }
 
 // report prints the run's summary for whoever watches the job.
-func report(w io.Writer, sum pipeline.Summary, out string) {
+func report(w io.Writer, sum batch.Summary, out string) {
 	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos), %d ya resueltas en ejecuciones anteriores, en %s\n",
 		sum.Rows, sum.Requests, sum.Attempts, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
 	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"batch"
-	"batch/journal"
 	"batch/pipeline"
 	"batch/readers"
 	"batch/writers"
@@ -38,7 +37,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 // nightResult is what one night leaves for the summary of several.
 type nightResult struct {
 	out     string
-	sum     pipeline.Summary
+	sum     batch.Summary
 	stopped string
 }
 
@@ -90,7 +89,7 @@ func (n *night) estimate(ctx context.Context, stderr io.Writer) (rows int, err e
 }
 
 // run sends, showing the progress of total rows unless told not to.
-func (n *night) run(ctx context.Context, total int, stderr io.Writer) (pipeline.Summary, error) {
+func (n *night) run(ctx context.Context, total int, stderr io.Writer) (batch.Summary, error) {
 	cfg := n.cfg
 	var prog *progress
 	if !n.opts.quiet && !n.opts.dryRun {
@@ -107,7 +106,7 @@ func (n *night) run(ctx context.Context, total int, stderr io.Writer) (pipeline.
 // recordNotes keeps in the journal the rows a person must look at that it
 // holds as no key (INVALIDO, REVISAR), in place of the last night's, for
 // batch pendientes. A night that did not read every row replaces nothing.
-func (n *night) recordNotes(sum pipeline.Summary, runErr error, stderr io.Writer) {
+func (n *night) recordNotes(sum batch.Summary, runErr error, stderr io.Writer) {
 	if n.opts.dryRun || n.db == nil || runErr != nil {
 		return
 	}
@@ -115,28 +114,23 @@ func (n *night) recordNotes(sum pipeline.Summary, runErr error, stderr io.Writer
 	for _, op := range n.cfg.Ops {
 		opNames = append(opNames, op.Name())
 	}
-	notes := make([]journal.Note, len(sum.Notes))
-	for i, x := range sum.Notes {
-		notes[i] = journal.Note{Operation: x.Op, Key: x.Key, Source: x.Source, Result: x.Result}
-	}
-	if err := n.router.ReplaceNotes(opNames, notes); err != nil {
+	if err := n.router.ReplaceNotes(opNames, sum.Notes); err != nil {
 		fmt.Fprintf(stderr, "batch: %v\n", err)
 	}
 }
 
 // summary is what the Resumen sheet tells of the run.
-func (n *night) summary(sum pipeline.Summary, runErr error) writers.Run {
+func (n *night) summary(sum batch.Summary, runErr error) writers.Run {
 	f := n.opts
 	return writers.Run{
-		Inputs: n.files, Started: sum.Started, Ended: sum.Ended,
-		Rows: sum.Rows, Requests: sum.Requests, Attempts: sum.Attempts, Reused: sum.Reused, Duplicates: sum.Duplicates,
+		Summary: sum, Inputs: n.files,
 		Limit:  int(math.Round(float64(f.rpm) * time.Minute.Seconds() / f.window.Seconds())),
 		DryRun: f.dryRun, Stopped: stopReason(runErr), Hidden: n.hidden, Pauses: n.pauses(sum.Ended),
 	}
 }
 
 // report prints the run's outcome for whoever watches the job.
-func (n *night) report(stderr io.Writer, sum pipeline.Summary, runErr error) {
+func (n *night) report(stderr io.Writer, sum batch.Summary, runErr error) {
 	if n.opts.quiet {
 		return
 	}
@@ -165,7 +159,7 @@ func (n *night) sayHidden(stderr io.Writer) {
 
 // exitCode maps the run's outcome to the exit code, saying why it is not 0
 // when the reason is not in the report.
-func (n *night) exitCode(stderr io.Writer, sum pipeline.Summary, runErr error) int {
+func (n *night) exitCode(stderr io.Writer, sum batch.Summary, runErr error) int {
 	var (
 		stopped  *pipeline.Stopped
 		inputErr *readers.Error

@@ -1,0 +1,51 @@
+package batch
+
+import "time"
+
+// Summary counts what one run did, for the workbook, the journal and the
+// front end alike.
+type Summary struct {
+	Rows       int                       // data rows read
+	Requests   int                       // distinct keys sent (in a dry run, to send)
+	OpRequests map[string]int            // Requests per operation
+	Reused     int                       // keys answered from the journal, not sent
+	Duplicates int                       // rows answered by an earlier row's request
+	Attempts   int                       // requests made, retries included
+	Statuses   map[string]map[Status]int // operation → status → rows
+	// Notes are the rows a person must look at that the journal does not
+	// hold as keys (INVALIDO, never sent; REVISAR, reviewed per row), for
+	// the journal's list of what is pending.
+	Notes   []Note
+	Started time.Time
+	Ended   time.Time
+}
+
+// Complete reports whether every row of every operation is OK or
+// YA_REGISTRADO: a row to review (REVISAR) is not clean.
+func (s Summary) Complete() bool {
+	for _, m := range s.Statuses {
+		for st, n := range m {
+			if n > 0 && st != StatusOK && st != StatusYaRegistrado {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Note is one row of a night that needs a person but is no key the journal
+// holds: INVALIDO (never sent) or REVISAR (checked per row).
+type Note struct {
+	Op, Key, Source string
+	Result          Result
+}
+
+// Pause is one time a provider was waited out: it stopped answering and
+// was probed until it answered again, the wait was given up, or the run
+// ended.
+type Pause struct {
+	Service    string
+	Start, End time.Time
+	Probes     int
+	Recovered  bool // the provider answered again
+}
