@@ -53,7 +53,7 @@ type Gate struct {
 // Event is something a person watching the run should know.
 type Event struct {
 	Kind     EventKind
-	Pause    batch.Pause         // the pause so far (or whole, at its end)
+	Pause    batch.Pause   // the pause so far (or whole, at its end)
 	Interval time.Duration // the time until the next probe
 }
 
