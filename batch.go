@@ -22,6 +22,11 @@ const (
 	// key (the invoice a CUV validated) disagrees with this row's data. A
 	// person must look; nothing is sent again.
 	StatusRevisar Status = "REVISAR"
+	// StatusEnVuelo is the journal's state of a key whose attempt began
+	// and has no recorded answer: the process died or was stopped while
+	// waiting. It never reaches the workbook; the next run sends the key
+	// again.
+	StatusEnVuelo Status = "EN_VUELO"
 )
 
 // Final reports whether a later run must not send the row again.

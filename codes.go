@@ -24,11 +24,6 @@ const (
 	CodeSinPrevio  = "SIN_PREVIO" // the event it follows is not registered: not sent
 )
 
-// StatusEnVuelo is the journal's state of a key whose attempt began and has
-// no recorded answer: the process died or was stopped while waiting. It
-// never reaches the workbook; the next run sends the key again.
-const StatusEnVuelo Status = "EN_VUELO"
-
 // Service names a provider, for the words that concern all of its
 // operations (a refused credential, a wrong address).
 type Service string
