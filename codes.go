@@ -47,6 +47,10 @@ const (
 	KindJournal          // the journal cannot be placed or used
 	KindTLS              // the provider's certificate does not verify
 	KindBusy             // another run is sending with the same journal and credentials
+	KindNoSecret         // the provider's token or clave was not given
+	KindNoParty          // the obligado's or the invoicer's NIT was not given
+	KindNoAddress        // the provider has published no address for the operation in this environment
+	KindOutput           // the result workbook cannot be where it was asked to be
 )
 
 // Error is a problem worded for a person, with its kind for the front end.
@@ -54,6 +58,7 @@ type Error struct {
 	Kind    Kind
 	Service Service // the provider concerned, if any
 	Path    string  // the file concerned, if any
+	Op      string  // the operation concerned, if any
 	Msg     string
 }
 

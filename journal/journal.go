@@ -82,12 +82,12 @@ type Journal struct {
 }
 
 // DefaultPath is the journal's place per user, shared by every night's run:
-// $XDG_STATE_HOME/batch/journal.db, or ~/.local/state/batch/journal.db.
-func DefaultPath(getenv func(string) string) (string, error) {
-	if dir := getenv("XDG_STATE_HOME"); dir != "" && filepath.IsAbs(dir) {
-		return filepath.Join(dir, "batch", "journal.db"), nil
+// STATE/batch/journal.db for the user's state folder (XDG_STATE_HOME), or
+// HOME/.local/state/batch/journal.db.
+func DefaultPath(stateHome, home string) (string, error) {
+	if stateHome != "" && filepath.IsAbs(stateHome) {
+		return filepath.Join(stateHome, "batch", "journal.db"), nil
 	}
-	home := getenv("HOME")
 	if home == "" {
 		var err error
 		if home, err = os.UserHomeDir(); err != nil {

@@ -55,12 +55,11 @@ func TestRecordsAttemptsAndState(t *testing.T) {
 
 func TestDefaultPathFollowsXDG(t *testing.T) {
 	env := map[string]string{"XDG_STATE_HOME": "/var/estado", "HOME": "/home/ana"}
-	get := func(k string) string { return env[k] }
-	if p, _ := DefaultPath(get); p != "/var/estado/batch/journal.db" {
+	if p, _ := DefaultPath(env["XDG_STATE_HOME"], env["HOME"]); p != "/var/estado/batch/journal.db" {
 		t.Errorf("with XDG_STATE_HOME: %s", p)
 	}
 	delete(env, "XDG_STATE_HOME")
-	if p, _ := DefaultPath(get); p != "/home/ana/.local/state/batch/journal.db" {
+	if p, _ := DefaultPath(env["XDG_STATE_HOME"], env["HOME"]); p != "/home/ana/.local/state/batch/journal.db" {
 		t.Errorf("without: %s", p)
 	}
 }

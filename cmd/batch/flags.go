@@ -9,10 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"batch"
-	"batch/journal"
-	"batch/ops"
-	"batch/ssintegral"
+	"batch/night"
 )
 
 // runFlags are `batch run`'s options.
@@ -28,7 +25,7 @@ type runFlags struct {
 	attempts      int
 	sandbox       bool
 	claveArchivo  string
-	person        ops.Person
+	person        night.Person
 	journal       string
 	retryRejected bool
 	retryDelay    time.Duration
@@ -41,7 +38,7 @@ type runFlags struct {
 	soapURL       string
 	rateCorreo    int
 	adjuntosDir   string
-	facturador    ssintegral.Facturador // without the Clave, which only the environment gives
+	facturador    night.Facturador // without the Clave, which only the environment gives
 	adjuntosRaiz  string
 	outage        time.Duration // --espera-caida
 	waitLock      time.Duration // --esperar
@@ -52,10 +49,8 @@ type runFlags struct {
 	config        string            // the configuration file read, if any
 	codigoEmpresa string            // as written, for verifyRunFlags to read
 	tipoAmbiente  string
-	obligados     []company            // a night of several companies, from the file
-	outDir        string               // where their workbooks go
-	shared        *journal.Journal     // the journal a night of several companies shares, opened once
-	keep          func(batch.Row) bool // in a night of several companies, this company's rows
+	obligados     []company // a night of several companies, from the file
+	outDir        string    // where their workbooks go
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -154,7 +149,7 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.BoolVar(&f.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")
 	fs.BoolVar(&f.sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&f.claveArchivo, "clave-archivo", getenv("BATCH_CLAVE_ARCHIVO"), "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
-	fs.StringVar(&f.soapURL, "soap-url", getenv("SSINTEGRAL_URL"), "dirección del servicio EnvioCorreo de SS Integral (por defecto "+ssintegral.DefaultURL+"); por defecto $SSINTEGRAL_URL")
+	fs.StringVar(&f.soapURL, "soap-url", getenv("SSINTEGRAL_URL"), "dirección del servicio EnvioCorreo de SS Integral (por defecto "+night.DefaultSOAPURL+"); por defecto $SSINTEGRAL_URL")
 	fs.BoolVar(&f.soap12, "soap12", false, "hablar SOAP 1.2 con SS Integral (por defecto SOAP 1.1)")
 	fs.IntVar(&f.rateCorreo, "rate-correo", 30, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
 	fs.StringVar(&f.adjuntosRaiz, "adjuntos-raiz", "", "carpeta de la que se pueden tomar los archivos de la columna Adjuntos; nada fuera de ella se envía (por defecto, la carpeta de cada archivo de entrada)")
@@ -194,6 +189,11 @@ func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente str
 		return errors.New("--espera-reintento y --espera-caida deben ser mayores que 0; --espera-cierre y --esperar no pueden ser negativas")
 	case f.ambiente != "pruebas" && f.ambiente != "produccion":
 		return fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", f.ambiente)
+	case f.sandbox && (f.given["url"] || f.given["soap-url"]):
+		return errors.New("--sandbox usa solo el simulador local: no se combina con --url ni --soap-url")
+	}
+	if err := night.CheckOps(f.ops); err != nil {
+		return fmt.Errorf("--ops: %w", err)
 	}
 	for _, v := range []struct {
 		name, raw string
@@ -214,11 +214,9 @@ func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente str
 }
 
 // verifyPerson checks the flags of the person who received the invoices.
-func verifyPerson(p ops.Person) error {
-	if p.TipoIdentificacion != "" {
-		if _, ok := ops.ParseTipoIdentificacion(p.TipoIdentificacion); !ok {
-			return fmt.Errorf("--tipo-identificacion %q no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, ops.TiposValidos)
-		}
+func verifyPerson(p night.Person) error {
+	if p.TipoIdentificacion != "" && !night.ValidTipoIdentificacion(p.TipoIdentificacion) {
+		return fmt.Errorf("--tipo-identificacion %q no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, night.TiposValidos)
 	}
 	for name, v := range map[string]string{"nombres": p.Nombres, "apellidos": p.Apellidos, "cargo": p.Cargo, "area": p.Area} {
 		if v != "" && len([]rune(strings.TrimSpace(v))) < 3 {
@@ -226,4 +224,27 @@ func verifyPerson(p ops.Person) error {
 		}
 	}
 	return nil
+}
+
+// settings are the checked options as a run's settings, with the secrets
+// and the journal's place read from the environment once, here.
+func (f runFlags) settings(files []string, getenv func(string) string) night.Settings {
+	fac := f.facturador
+	fac.Clave = getenv("SSINTEGRAL_CLAVE")
+	return night.Settings{
+		Files: files, Out: f.out, Ambiente: f.ambiente, URL: f.url, Obligado: f.obligado, Token: getenv("AFACTURAR_TOKEN"),
+		Facturador: fac, SOAPURL: f.soapURL, SOAP12: f.soap12, Sandbox: f.sandbox,
+		Rate: f.rpm, Window: f.window, RateCorreo: f.rateCorreo, InFlight: f.inFlight, Timeout: f.timeout, Attempts: f.attempts,
+		RetryDelay: f.retryDelay, Grace: f.grace, Outage: f.outage, WaitLock: f.waitLock,
+		Journal:       journalPlace(f.journal, getenv),
+		RetryRejected: f.retryRejected, Ops: f.ops, DryRun: f.dryRun, FilePassword: f.claveArchivo,
+		HiddenSheets: f.hiddenSheets, NoHistory: f.noHistory, Person: f.person,
+		AdjuntosDir: f.adjuntosDir, AdjuntosRaiz: f.adjuntosRaiz,
+	}
+}
+
+// journalPlace is the journal named with --journal, or the user's own
+// under XDG_STATE_HOME or HOME.
+func journalPlace(path string, getenv func(string) string) night.JournalPlace {
+	return night.JournalPlace{Path: path, StateHome: getenv("XDG_STATE_HOME"), Home: getenv("HOME")}
 }

@@ -6,11 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
-	"github.com/xuri/excelize/v2"
-
-	"batch/journal"
+	"batch/night"
 )
 
 const historialUsage = `Uso: batch historial [--journal ARCHIVO] CLAVE...
@@ -35,9 +32,9 @@ vuelo. Con -o lo escribe además en un libro. Solo lee el diario.
 Opciones:
 `
 
-// openJournalFlags parses a journal-reading command's flags and opens the
-// journal read-only.
-func openJournalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, out *string) (*journal.Journal, []string, int) {
+// journalFlags parses a journal-reading command's flags: where the
+// journal is, and the arguments left. code is -1 when the command goes on.
+func journalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, out *string) (night.JournalPlace, []string, int) {
 	fs := flag.NewFlagSet("batch "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
@@ -47,40 +44,33 @@ func openJournalFlags(name, usage string, args []string, getenv func(string) str
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return nil, nil, exitOK
+			return night.JournalPlace{}, nil, exitOK
 		}
-		return nil, nil, exitNothing
+		return night.JournalPlace{}, nil, exitNothing
 	}
-	p := *path
-	if p == "" {
-		var err error
-		if p, err = journal.DefaultPath(getenv); err != nil {
-			return nil, nil, fail(stderr, err)
-		}
-	}
-	j, err := journal.OpenReadOnly(p)
-	if err != nil {
-		return nil, nil, fail(stderr, err)
-	}
-	return j, fs.Args(), -1
+	return journalPlace(*path, getenv), fs.Args(), -1
 }
 
 // historialCmd prints what the journal knows of each key.
 func historialCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	j, keys, code := openJournalFlags("historial", historialUsage, args, getenv, stderr, nil)
+	place, keys, code := journalFlags("historial", historialUsage, args, getenv, stderr, nil)
 	if code >= 0 {
 		return code
 	}
-	defer j.Close()
 	if len(keys) == 0 {
 		return fail(stderr, errors.New("falta la clave: batch historial CUFE..."))
 	}
+	normal := make([]string, len(keys))
+	for i, k := range keys {
+		normal[i] = normalKey(k)
+	}
+	histories, err := night.History(place, normal)
+	if err != nil {
+		return fail(stderr, err)
+	}
 	found := true
-	for _, key := range keys {
-		entries, err := j.History(normalKey(key))
-		if err != nil {
-			return fail(stderr, err)
-		}
+	for i, key := range keys {
+		entries := histories[i]
 		fmt.Fprintf(stdout, "%s\n", terminalSafe(key))
 		if len(entries) == 0 {
 			fmt.Fprintln(stdout, "  el diario no tiene nada de esta clave")
@@ -109,7 +99,7 @@ func normalKey(k string) string {
 	return strings.ToUpper(k)
 }
 
-func printEntry(w io.Writer, e journal.Entry) {
+func printEntry(w io.Writer, e night.Entry) {
 	cude := ""
 	if v, ok := e.Result.Values["cude"].(string); ok && v != "" {
 		cude = ", CUDE " + v
@@ -123,12 +113,11 @@ func printEntry(w io.Writer, e journal.Entry) {
 // pendientesCmd lists what needs a person across all nights.
 func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var out string
-	j, _, code := openJournalFlags("pendientes", pendientesUsage, args, getenv, stderr, &out)
+	place, _, code := journalFlags("pendientes", pendientesUsage, args, getenv, stderr, &out)
 	if code >= 0 {
 		return code
 	}
-	defer j.Close()
-	entries, err := j.Pending()
+	entries, err := night.Pending(place)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -142,7 +131,7 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 	}
 	fmt.Fprintf(stdout, "%d claves necesitan atención\n", len(entries))
 	if out != "" {
-		if err := writePending(out, entries); err != nil {
+		if err := night.WritePending(out, entries); err != nil {
 			return fail(stderr, err)
 		}
 	}
@@ -150,27 +139,4 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 		return exitSomeRows
 	}
 	return exitOK
-}
-
-// writePending writes the list as a workbook, one row per key.
-func writePending(path string, entries []journal.Entry) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := "Pendientes"
-	f.SetSheetName("Sheet1", sheet)
-	rows := [][]any{{"obligado", "operación", "clave", "estado", "código", "mensaje", "origen", "intentos", "actualizado"}}
-	for _, e := range entries {
-		rows = append(rows, []any{e.Party, e.Operation, e.Key, string(e.Result.Status), e.Result.Code, e.Result.Message, e.Source,
-			e.Result.Attempts, e.Updated.Local().Truncate(time.Second)})
-	}
-	for i, r := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(sheet, cell, &r); err != nil {
-			return err
-		}
-	}
-	if err := f.SaveAs(path); err != nil {
-		return fmt.Errorf("no se pudo escribir %s: %w", path, err)
-	}
-	return nil
 }

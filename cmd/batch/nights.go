@@ -5,267 +5,49 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"sort"
 	"sync"
-	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"batch"
-	"batch/cells"
-	"batch/journal"
-	"batch/ops"
-	"batch/readers"
+	"batch/night"
+	"batch/writers"
 )
 
-// companyResult is one company's night, for the summary.
-type companyResult struct {
-	company
-	files []string
-	code  int
-	night nightResult
-}
-
-// runCompanies runs every obligado of the configuration file at once, each
-// with its own token, pacer, provider gates and lock, over the one journal;
-// a company whose token is refused stops alone. It writes one workbook per
-// company and a one-page summary of the night, and returns the worst exit.
-func runCompanies(base runFlags, getenv func(string) string, stdout, stderr io.Writer) int {
-	outDir := base.outDir
-	if outDir == "" {
-		outDir = "."
+// nightCmd runs every obligado of the configuration file at once, each
+// with its token read from its own variable, and prints a line per company
+// and the night's summary. Its exit code is the worst company's.
+func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Writer) int {
+	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config)}
+	for _, c := range opts.obligados {
+		plan.Companies = append(plan.Companies, night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv),
+			Archivos: c.Archivos, Resultados: c.Resultados})
 	}
-	if !base.dryRun {
-		shared, done, err := openShared(base, getenv)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		defer done()
-		base.shared = shared
-	}
-	results := make([]companyResult, len(base.obligados))
-	var (
-		wg  sync.WaitGroup
-		out sync.Mutex // one line at a time on stderr
-	)
-	own, all := companyFiles(base)
-	shared := withObligadoColumn(all, base)
-	for i, c := range base.obligados {
-		results[i].company = c
-		w := &prefixed{prefix: "[" + label(c) + "] ", w: stderr, mu: &out}
-		if own[i].err != nil {
-			results[i].code, results[i].night.stopped = fail(w, own[i].err), own[i].err.Error()
-			continue
-		}
-		results[i].files = own[i].files
-		files := allBut(shared, own[i].files)
-		opts := companyOptions(base, c, outDir)
-		opts.keep = keeps(c.NIT, own[i].files)
-		env := func(k string) string {
-			switch k {
-			case "AFACTURAR_TOKEN":
-				return getenv(c.TokenEnv)
-			case "AFACTURAR_OBLIGADO":
-				return c.NIT
-			}
-			return getenv(k)
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			results[i].code, results[i].night = runNight(opts, files, env, io.Discard, w)
-		}()
-	}
-	wg.Wait()
-	return nightSummary(results, outDir, base, stdout, stderr)
-}
-
-// openShared opens the journal every company of the night writes to: one
-// database and one connection, so that their commits queue instead of
-// contending for SQLite's lock.
-func openShared(base runFlags, getenv func(string) string) (*journal.Journal, func(), error) {
-	path, temp := base.journal, ""
-	if path == "" && base.sandbox {
-		// As for one company: the simulator forgets, so does its journal.
-		dir, err := os.MkdirTemp("", "batch-sandbox-")
-		if err != nil {
-			return nil, nil, err
-		}
-		path, temp = filepath.Join(dir, "journal.db"), dir
-	}
-	if path == "" {
-		var err error
-		if path, err = journal.DefaultPath(getenv); err != nil {
-			return nil, nil, err
-		}
-	}
-	j, err := journal.Open(path, "")
+	n := night.NewNight(plan)
+	ctx, stopWatching := watchSignals(opts.grace, n.Abandon, stderr)
+	defer stopWatching()
+	var lines sync.Mutex // one line at a time on stderr
+	each := opts
+	each.json = false
+	rep, err := n.Run(ctx, func(c night.Company) night.Watcher {
+		return newConsole(each, &prefixed{prefix: "[" + c.Label() + "] ", w: stderr, mu: &lines})
+	})
 	if err != nil {
-		return nil, nil, err
+		return fail(stderr, err)
 	}
-	return j, func() {
-		j.Close()
-		if temp != "" {
-			os.RemoveAll(temp)
+	if rep.Failed != nil {
+		fail(stderr, rep.Failed)
+	}
+	worst := int(rep.Verdict())
+	if !opts.quiet {
+		for _, c := range rep.Companies {
+			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", c.Label(), int(c.Verdict()), c.Summary.Rows, statusLine(c.Summary))
 		}
-	}, nil
-}
-
-// ownFiles are one company's files, or why it has none.
-type ownFiles struct {
-	files []string
-	err   error
-}
-
-// companyFiles expands every company's patterns; all is every file of the
-// night, each once.
-func companyFiles(base runFlags) ([]ownFiles, []string) {
-	own := make([]ownFiles, len(base.obligados))
-	seen := map[string]bool{}
-	var all []string
-	for i, c := range base.obligados {
-		own[i].files, own[i].err = expand(c.Archivos, filepath.Dir(base.config))
-		for _, f := range own[i].files {
-			if !seen[f] {
-				seen[f] = true
-				all = append(all, f)
-			}
-		}
+		fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", rep.Summary)
 	}
-	return own, all
-}
-
-// withObligadoColumn are the files of the night with an Obligado column:
-// the only ones a company reads besides its own.
-func withObligadoColumn(files []string, base runFlags) []string {
-	var out []string
-	for _, f := range files {
-		in, err := readers.Open(f, readers.Options{Keys: ops.KeyFields(nil), Password: base.claveArchivo, HiddenSheets: base.hiddenSheets})
-		if err != nil {
-			continue // its own company says what is wrong with it
-		}
-		for _, sh := range in.Sheets() {
-			if _, ok := sh.Index[batch.FieldObligado]; ok {
-				out = append(out, f)
-				break
-			}
-		}
-		in.Close()
-	}
-	return out
-}
-
-// allBut is a company's files, then the night's other files that have an
-// Obligado column: a row naming the company there is its row, whatever
-// file it is in.
-func allBut(all, own []string) []string {
-	mine := map[string]bool{}
-	for _, f := range own {
-		mine[f] = true
-	}
-	out := append([]string(nil), own...)
-	for _, f := range all {
-		if !mine[f] {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-// keeps says which rows are a company's: those whose Obligado column
-// names its NIT, and, where the column is absent or empty, those of its
-// own files.
-func keeps(nit string, own []string) func(batch.Row) bool {
-	mine := map[string]bool{}
-	for _, f := range own {
-		mine[f] = true
-	}
-	want := cells.Digits(nit)
-	return func(row batch.Row) bool {
-		if v := cells.Digits(row.Get(batch.FieldObligado)); v != "" {
-			return v == want
-		}
-		return mine[row.Sheet.File]
-	}
-}
-
-// companyOptions are the night's options for one company.
-func companyOptions(base runFlags, c company, outDir string) runFlags {
-	opts := base
-	opts.obligado, opts.obligados, opts.json = c.NIT, nil, false
-	opts.out = c.Resultados
-	if opts.out == "" {
-		opts.out = filepath.Join(outDir, c.NIT+"-resultados.xlsx")
-	}
-	return opts
-}
-
-func label(c company) string {
-	if c.Nombre != "" {
-		return c.Nombre + " " + c.NIT
-	}
-	return c.NIT
-}
-
-// expand turns a company's file patterns, relative to the configuration
-// file's folder, into the files they name.
-func expand(patterns []string, dir string) ([]string, error) {
-	var files []string
-	for _, p := range patterns {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		matches, err := filepath.Glob(p)
-		if err != nil {
-			return nil, fmt.Errorf("el patrón de archivos «%s» no es válido: %v", p, err)
-		}
-		sort.Strings(matches)
-		files = append(files, matches...)
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("ningún archivo coincide con %v", patterns)
-	}
-	return files, nil
-}
-
-// nightSummary writes the night's one-page summary, prints a line per
-// company, and returns the worst exit code.
-func nightSummary(results []companyResult, outDir string, base runFlags, stdout, stderr io.Writer) int {
-	worst := exitOK
-	for _, r := range results {
-		worst = max(worst, r.code)
-	}
-	path := filepath.Join(outDir, "noche-"+time.Now().Format("2006-01-02")+".xlsx")
-	if err := writeNight(path, results); err != nil {
-		fail(stderr, err)
-		worst = exitNothing
-	}
-	if !base.quiet {
-		for _, r := range results {
-			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", label(r.company), r.code, r.night.sum.Rows, statusLine(r.night.sum))
-		}
-		fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", path)
-	}
-	if base.json {
-		writeNightJSON(stdout, results, path, worst)
+	if opts.json {
+		writeNightJSON(stdout, rep, worst)
 	}
 	return worst
-}
-
-var nightStatuses = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado,
-	batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
-
-// counts adds up a night's rows per status across its operations.
-func counts(sum map[string]map[batch.Status]int) map[batch.Status]int {
-	out := map[batch.Status]int{}
-	for _, m := range sum {
-		for st, n := range m {
-			out[st] += n
-		}
-	}
-	return out
 }
 
 // statusLine says in words whether a company's night is clean.
@@ -276,40 +58,7 @@ func statusLine(sum batch.Summary) string {
 	return "hay filas que atender"
 }
 
-// writeNight writes one row per company: its counts, its workbook and how
-// it ended.
-func writeNight(path string, results []companyResult) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	sheet := "Noche"
-	f.SetSheetName("Sheet1", sheet)
-	head := []any{"obligado", "nombre", "archivos", "libro de resultados", "filas", "solicitudes"}
-	for _, st := range nightStatuses {
-		head = append(head, string(st))
-	}
-	head = append(head, "código de salida", "detenido")
-	rows := [][]any{head}
-	for _, r := range results {
-		c := counts(r.night.sum.Statuses)
-		row := []any{r.NIT, r.Nombre, len(r.files), r.night.out, r.night.sum.Rows, r.night.sum.Requests}
-		for _, st := range nightStatuses {
-			row = append(row, c[st])
-		}
-		rows = append(rows, append(row, r.code, r.night.stopped))
-	}
-	for i, row := range rows {
-		cell, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := f.SetSheetRow(sheet, cell, &row); err != nil {
-			return err
-		}
-	}
-	if err := f.SaveAs(path); err != nil {
-		return fmt.Errorf("no se pudo escribir el resumen de la noche %s: %w", path, err)
-	}
-	return nil
-}
-
-func writeNightJSON(w io.Writer, results []companyResult, path string, worst int) {
+func writeNightJSON(w io.Writer, rep night.Report, worst int) {
 	type one struct {
 		Obligado     string         `json:"obligado"`
 		Nombre       string         `json:"nombre,omitempty"`
@@ -319,22 +68,22 @@ func writeNightJSON(w io.Writer, results []companyResult, path string, worst int
 		Filas        int            `json:"filas"`
 		Estados      map[string]int `json:"estados"`
 	}
-	night := struct {
+	out := struct {
 		Resumen      string `json:"resumen"`
 		CodigoSalida int    `json:"codigo_salida"`
 		Obligados    []one  `json:"obligados"`
-	}{Resumen: path, CodigoSalida: worst}
-	for _, r := range results {
-		e := one{Obligado: r.NIT, Nombre: r.Nombre, Resultados: r.night.out, CodigoSalida: r.code, Detenido: r.night.stopped,
-			Filas: r.night.sum.Rows, Estados: map[string]int{}}
-		for st, n := range counts(r.night.sum.Statuses) {
+	}{Resumen: rep.Summary, CodigoSalida: worst}
+	for _, c := range rep.Companies {
+		e := one{Obligado: c.NIT, Nombre: c.Nombre, Resultados: c.Out, CodigoSalida: int(c.Verdict()), Detenido: c.Stopped,
+			Filas: c.Summary.Rows, Estados: map[string]int{}}
+		for st, n := range writers.StatusCounts(c.Summary.Statuses) {
 			e.Estados[string(st)] = n
 		}
-		night.Obligados = append(night.Obligados, e)
+		out.Obligados = append(out.Obligados, e)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	enc.Encode(night)
+	enc.Encode(out)
 }
 
 // prefixed writes each whole line with a prefix, one writer at a time:

@@ -12,8 +12,7 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
-	"batch"
-	"batch/pipeline"
+	"batch/night"
 )
 
 // progressEvery is how often a line is printed when the output is not a
@@ -37,15 +36,8 @@ type progress struct {
 }
 
 // startProgress begins showing the progress of total rows; the rate is
-// the requests the pacers let out.
-func startProgress(w io.Writer, total int, pacers ...*pipeline.WindowPacer) *progress {
-	sent := func() int {
-		n := 0
-		for _, p := range pacers {
-			n += p.SentCount()
-		}
-		return n
-	}
+// sent's, the requests let out so far.
+func startProgress(w io.Writer, total int, sent func() int) *progress {
 	p := &progress{total: total, sent: sent, start: time.Now(), w: w, done: make(chan struct{})}
 	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) {
 		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
@@ -112,7 +104,7 @@ func (p *progress) remaining() string {
 		return "…"
 	}
 	left := time.Duration(float64(time.Since(p.start)) / float64(n) * float64(int64(p.total)-n))
-	return "~" + humanDuration(max(left, 0))
+	return "~" + night.HumanDuration(max(left, 0))
 }
 
 // say writes a line for whoever watches: above the bar on a terminal, as
@@ -144,18 +136,4 @@ func (p *progress) stop() {
 		}
 		p.bars.Wait()
 	}
-}
-
-// sink counts the rows that reach the workbook.
-func (p *progress) sink(s pipeline.Sink) pipeline.Sink { return &countingSink{Sink: s, n: &p.rows} }
-
-type countingSink struct {
-	pipeline.Sink
-	n *atomic.Int64
-}
-
-func (c *countingSink) Write(row batch.Row, res []batch.Result) error {
-	err := c.Sink.Write(row, res)
-	c.n.Add(1)
-	return err
 }

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -9,52 +11,127 @@ import (
 	"time"
 
 	"batch"
-	"batch/ops"
-	"batch/pipeline"
+	"batch/night"
 )
 
-// discard is the sink of the estimate before a run.
-type discard struct{}
+// console shows one run to whoever watches the job: the estimate, the
+// progress while sending, the providers' events, and the report at the
+// end, in the command line's words.
+type console struct {
+	opts   runFlags
+	stderr io.Writer
+	prog   *progress // while sending
+}
 
-func (discard) Write(batch.Row, []batch.Result) error { return nil }
+func newConsole(opts runFlags, stderr io.Writer) *console {
+	return &console{opts: opts, stderr: stderr}
+}
+
+func (c *console) Estimated(e night.Estimate) {
+	if !c.opts.quiet {
+		c.estimate(e)
+	}
+}
+
+func (c *console) Sending(total int, sent func() int) {
+	if !c.opts.quiet {
+		c.prog = startProgress(c.stderr, total, sent)
+	}
+}
+
+func (c *console) Wrote() {
+	if c.prog != nil {
+		c.prog.rows.Add(1)
+	}
+}
+
+func (c *console) Event(line string) {
+	if c.prog != nil {
+		c.prog.say(line)
+	}
+}
+
+func (c *console) Sent() {
+	c.prog.stop()
+	c.prog = nil
+}
+
+func (c *console) Explain(err error) string { return explain(err) }
+
+// Finished prints the run's outcome and, when it is not clean, why.
+func (c *console) Finished(o night.Outcome) {
+	if o.Failed != nil {
+		fail(c.stderr, o.Failed)
+		return
+	}
+	for _, w := range o.Warnings {
+		fmt.Fprintf(c.stderr, "batch: %v\n", w)
+	}
+	c.report(o)
+	var (
+		stopped *night.Stopped
+		be      *batch.Error
+	)
+	switch {
+	case errors.As(o.Err, &stopped):
+		fail(c.stderr, fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", explain(stopped), o.Out))
+	case errors.As(o.Err, &be):
+		fail(c.stderr, fmt.Errorf("%s (las filas anteriores quedaron en %s)", explain(o.Err), o.Out))
+	case errors.Is(o.Err, context.Canceled):
+		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", o.Out)
+	case o.Err != nil:
+		fail(c.stderr, o.Err)
+	}
+}
+
+// report prints the run's figures.
+func (c *console) report(o night.Outcome) {
+	if c.opts.quiet {
+		return
+	}
+	w := c.stderr
+	if o.DryRun {
+		c.estimate(o.Estimate())
+		fmt.Fprintf(w, "  revisión (no se envió nada): %s\n", o.Out)
+	} else {
+		report(w, o.Summary, o.Out)
+	}
+	if o.Summary.Rows == 0 && o.Err == nil {
+		var where []string
+		for _, sh := range o.Sheets {
+			where = append(where, fmt.Sprintf("«%s» (encabezado en la fila %d)", sh.Name, sh.HeaderRow))
+		}
+		fmt.Fprintf(w, "batch: no hay filas de datos debajo del encabezado en %s: no había nada que enviar\n", terminalSafe(strings.Join(where, ", ")))
+	}
+}
 
 // estimate tells, before sending, how many requests the run will make and
-// how long they take at the provider's limit.
-func estimate(w io.Writer, sum batch.Summary, rpm int, window time.Duration, rateCorreo int) {
+// how long they take at the providers' limits, and which hidden sheets it
+// does not read.
+func (c *console) estimate(e night.Estimate) {
+	f, sum := c.opts, e.Summary
 	invalid := 0
 	for _, counts := range sum.Statuses {
 		invalid += counts[batch.StatusInvalido]
 	}
 	correos := sum.OpRequests[batch.OpCorreo]
-	d := time.Duration(sum.Requests-correos) * pipeline.Interval(rpm, window)
 	per := "por minuto"
-	if window != time.Minute {
-		per = "cada " + window.String()
+	if f.window != time.Minute {
+		per = "cada " + f.window.String()
 	}
-	pace := fmt.Sprintf("A %d %s", rpm, per)
+	pace := fmt.Sprintf("A %d %s", f.rpm, per)
 	if correos > 0 {
-		// The two providers' limits are spent side by side.
-		d = max(d, time.Duration(correos)*pipeline.Interval(rateCorreo, time.Minute))
 		if sum.Requests > correos {
-			pace += fmt.Sprintf(" (correos: %d por minuto)", rateCorreo)
+			pace += fmt.Sprintf(" (correos: %d por minuto)", f.rateCorreo)
 		} else {
-			pace = fmt.Sprintf("A %d correos por minuto", rateCorreo)
+			pace = fmt.Sprintf("A %d correos por minuto", f.rateCorreo)
 		}
 	}
-	fmt.Fprintf(w, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
-		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, humanDuration(d))
-}
-
-// humanDuration rounds a duration the way a person says it.
-func humanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
+		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, night.HumanDuration(e.AtLimit))
+	if len(e.Hidden) > 0 {
+		fmt.Fprintf(c.stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", terminalSafe(strings.Join(e.Hidden, ", ")))
 	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // jsonSummary is --json's output: the run's figures for automation.
@@ -74,9 +151,10 @@ type jsonSummary struct {
 	Estados      map[string]map[string]int `json:"estados"`
 }
 
-func writeJSON(w io.Writer, sum batch.Summary, out string, code int, dryRun bool, stopped string) {
+func writeJSON(w io.Writer, o night.Outcome, code int) {
+	sum := o.Summary
 	s := jsonSummary{
-		Resultados: out, Simulacion: dryRun, CodigoSalida: code, Detenido: stopped,
+		Resultados: o.Out, Simulacion: o.DryRun, CodigoSalida: code, Detenido: o.Stopped,
 		Inicio: sum.Started, Fin: sum.Ended, DuracionS: math.Round(sum.Ended.Sub(sum.Started).Seconds()*10) / 10,
 		Filas: sum.Rows, Solicitudes: sum.Requests, Intentos: sum.Attempts, YaResueltas: sum.Reused, Repetidas: sum.Duplicates,
 		Estados: map[string]map[string]int{},
@@ -97,8 +175,8 @@ func report(w io.Writer, sum batch.Summary, out string) {
 	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos), %d ya resueltas en ejecuciones anteriores, en %s\n",
 		sum.Rows, sum.Requests, sum.Attempts, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
 	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
-	for _, op := range ops.Table {
-		name, counts := op.Name, sum.Statuses[op.Name]
+	for _, name := range night.Operations() {
+		counts := sum.Statuses[name]
 		if counts == nil {
 			continue
 		}

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"batch/afacturar"
 	"batch/internal/testutil"
 	"batch/internal/transport"
 	"batch/sandbox"
-
-	"github.com/xuri/excelize/v2"
 )
 
 // A spreadsheet with every kind of row, sent to the sandbox; the workbook
@@ -280,25 +280,6 @@ func TestCheckSendsNothing(t *testing.T) {
 	code, msg = runMain(t, env(vars), "check", "--url", url, in)
 	if sb.Requests() != 30 || !strings.Contains(msg, "se enviarán 0 solicitudes; 30 ya resueltas") {
 		t.Errorf("check after the run: exit %d, %d requests\n%s", code, sb.Requests(), msg)
-	}
-}
-
-// The default ceiling on requests in flight reaches the limit at the
-// provider's worst latency: 2 a second for 90 s is 180 waiting at once.
-func TestInFlightAllowsTheLimitAtWorstLatency(t *testing.T) {
-	for _, c := range []struct {
-		n               int
-		window, timeout time.Duration
-		want            int
-	}{
-		{120, time.Minute, 90 * time.Second, 181},
-		{120, time.Minute, 45 * time.Second, 91},
-		{120, 6 * time.Second, 9 * time.Second, 181},
-		{1, time.Minute, time.Second, 2},
-	} {
-		if got := neededInFlight(c.n, c.window, c.timeout); got != c.want {
-			t.Errorf("%d per %s, timeout %s: %d in flight, want %d", c.n, c.window, c.timeout, got, c.want)
-		}
 	}
 }
 

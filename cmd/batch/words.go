@@ -8,8 +8,6 @@ import (
 	"unicode"
 
 	"batch"
-	"batch/ops"
-	"batch/pipeline"
 )
 
 // fail prints what went wrong, in the command line's words, and returns
@@ -35,33 +33,29 @@ func terminalSafe(s string) string {
 // command line names it: the packages say what kind of problem it is,
 // only here does it become a flag or a variable.
 func explain(err error) string {
-	var (
-		be      *batch.Error
-		stopped *pipeline.Stopped
-	)
-	switch {
-	case errors.As(err, &stopped):
-		spec, _ := ops.Lookup(stopped.Op)
-		return stopped.Reason + hint(stopped.Kind, spec.Service)
-	case errors.As(err, &be):
-		return err.Error() + hint(be.Kind, be.Service)
+	var be *batch.Error
+	if errors.As(err, &be) {
+		return err.Error() + hint(be)
 	}
 	return err.Error()
 }
 
-// stopReason is why sending stopped early, for the workbook and --json.
-func stopReason(err error) string {
-	var stopped *pipeline.Stopped
-	if errors.As(err, &stopped) {
-		return explain(stopped)
-	}
-	return ""
-}
-
 // hint names what to change for a kind of problem with a service.
-func hint(kind batch.Kind, service batch.Service) string {
-	ss := service == batch.ServiceSSIntegral
+func hint(e *batch.Error) string {
+	kind, ss := e.Kind, e.Service == batch.ServiceSSIntegral
 	switch {
+	case kind == batch.KindNoSecret && ss:
+		return ": defina la variable de entorno SSINTEGRAL_CLAVE (o use --sandbox para probar)"
+	case kind == batch.KindNoSecret:
+		return ": defina la variable de entorno AFACTURAR_TOKEN (o use --sandbox para probar)"
+	case kind == batch.KindNoParty && ss:
+		return ": use --ssintegral-nit o la variable SSINTEGRAL_NIT"
+	case kind == batch.KindNoParty:
+		return ": use --obligado o la variable AFACTURAR_OBLIGADO"
+	case kind == batch.KindNoAddress:
+		return fmt.Sprintf(". Use --url con la que le haya dado %s, o deje la operación %s fuera con --ops", e.Service, e.Op)
+	case kind == batch.KindOutput:
+		return " (opción -o)"
 	case kind == batch.KindCredentials && ss:
 		return ": revise el NIT (--ssintegral-nit o SSINTEGRAL_NIT) y la clave (variable SSINTEGRAL_CLAVE)"
 	case kind == batch.KindCredentials:

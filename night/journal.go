@@ -1,0 +1,111 @@
+package night
+
+import (
+	"os"
+	"path/filepath"
+
+	"batch/journal"
+	"batch/writers"
+)
+
+// JournalPlace says where the journal is: the file named, or the user's
+// own under StateHome (XDG_STATE_HOME) or Home.
+type JournalPlace struct {
+	Path      string // named by the person; "" for the user's own
+	StateHome string
+	Home      string
+}
+
+// JournalPath decides where a run's journal is. A sandbox run that sends
+// and names no journal gets a temporary one (temporary is true; the caller
+// makes it and removes it): the simulator forgets its registrations when it
+// stops, and a journal that outlived it would answer for events it never
+// had.
+func JournalPath(place JournalPlace, sandbox, dryRun bool) (path string, temporary bool, err error) {
+	switch {
+	case place.Path != "":
+		return place.Path, false, nil
+	case sandbox && !dryRun:
+		return "", true, nil
+	}
+	path, err = journal.DefaultPath(place.StateHome, place.Home)
+	return path, false, err
+}
+
+// openJournal opens the journal a run or a night records in, once for the
+// process: a temporary one for the sandbox, removed by close. A dry run
+// only reads a journal, and only one that exists: without one it has none.
+func openJournal(place JournalPlace, sandbox, dryRun bool) (j *journal.Journal, close func(), err error) {
+	path, temporary, err := JournalPath(place, sandbox, dryRun)
+	if err != nil {
+		return nil, nil, err
+	}
+	if _, statErr := os.Stat(path); dryRun && statErr != nil {
+		return nil, func() {}, nil
+	}
+	dir := ""
+	if temporary {
+		if dir, err = os.MkdirTemp("", "batch-sandbox-"); err != nil {
+			return nil, nil, err
+		}
+		path = filepath.Join(dir, "journal.db")
+	}
+	if j, err = journal.Open(path, ""); err != nil {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+		return nil, nil, err
+	}
+	return j, func() {
+		j.Close()
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}, nil
+}
+
+// Entry is what the journal knows of one key for one party and operation.
+type Entry = journal.Entry
+
+// History is what the journal at place knows of each key, read-only.
+func History(place JournalPlace, keys []string) ([][]Entry, error) {
+	j, err := openReadOnly(place)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	out := make([][]Entry, len(keys))
+	for i, k := range keys {
+		if out[i], err = j.History(k); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// Pending is what needs a person across every night, by party, read-only.
+func Pending(place JournalPlace) ([]Entry, error) {
+	j, err := openReadOnly(place)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	return j.Pending()
+}
+
+func openReadOnly(place JournalPlace) (*journal.Journal, error) {
+	path, _, err := JournalPath(place, false, false)
+	if err != nil {
+		return nil, err
+	}
+	return journal.OpenReadOnly(path)
+}
+
+// WritePending writes what needs a person as a workbook, one row per key.
+func WritePending(path string, entries []Entry) error {
+	rows := make([]writers.PendingRow, len(entries))
+	for i, e := range entries {
+		rows[i] = writers.PendingRow{Party: e.Party, Operation: e.Operation, Key: e.Key, Source: e.Source, Result: e.Result, Updated: e.Updated}
+	}
+	return writers.WritePending(path, rows)
+}

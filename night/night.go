@@ -1,0 +1,196 @@
+// Package night runs the work of a night: one obligado's run (Run), from
+// its files to its result workbook, and a night of several companies
+// (Night), each run with its own credentials over one journal. It is handed
+// plain settings that the front end has already checked and returns an
+// outcome; the front end (cmd/batch) reads flags, files and variables,
+// shows progress and turns the outcome into words and an exit code.
+package night
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"batch"
+	"batch/ops"
+	"batch/ssintegral"
+)
+
+// Person is who received the invoices, for files that lack the columns.
+type Person = ops.Person
+
+// Facturador is the invoicer on SS Integral, its Clave included.
+type Facturador = ssintegral.Facturador
+
+// DefaultSOAPURL is SS Integral's address when none is given.
+const DefaultSOAPURL = ssintegral.DefaultURL
+
+// TiposValidos are the identification codes Afacturar's acuse takes, for
+// messages.
+const TiposValidos = ops.TiposValidos
+
+// ValidTipoIdentificacion reports whether Afacturar's acuse takes an
+// identification type (a DIAN code or its letters).
+func ValidTipoIdentificacion(s string) bool {
+	_, ok := ops.ParseTipoIdentificacion(s)
+	return ok
+}
+
+// CheckOps checks a list of operation names, as --ops gives them.
+func CheckOps(list string) error {
+	_, err := ops.Parse(list)
+	return err
+}
+
+// Operations are every operation's name, in the order of the workbook's
+// columns.
+func Operations() []string {
+	names := make([]string, len(ops.Table))
+	for i, s := range ops.Table {
+		names[i] = s.Name
+	}
+	return names
+}
+
+// Settings are one obligado's run, checked: its files, the providers'
+// addresses and credentials, its pace and its journal.
+type Settings struct {
+	Files    []string
+	Out      string // the result workbook; "" for NOMBRE-resultados.xlsx beside the first file
+	Ambiente string // "pruebas" or "produccion"
+	URL      string // Afacturar's address, in place of the ambiente's
+	Obligado string // the Afacturar client (documento_obligado)
+	Token    string // Afacturar's token
+	// Facturador is the invoicer on SS Integral, with its Clave.
+	Facturador Facturador
+	SOAPURL    string // SS Integral's address ("" for DefaultSOAPURL)
+	SOAP12     bool
+	Sandbox    bool // the built-in simulated providers, with their own credentials
+
+	Rate       int           // Afacturar's requests per Window
+	Window     time.Duration // the limit's window
+	RateCorreo int           // SS Integral's requests per minute
+	InFlight   int           // requests under way at most; 0 for what the limits need
+	Timeout    time.Duration
+	Attempts   int
+	RetryDelay time.Duration
+	Grace      time.Duration // how long answers under way are awaited once the front end stops the run
+	Outage     time.Duration // how long a provider that is down is waited for
+	WaitLock   time.Duration // how long to wait for another run with the same journal and party
+
+	Journal       JournalPlace
+	RetryRejected bool
+	Ops           string // the operations for every row; "" for each sheet's columns
+	DryRun        bool
+	FilePassword  string // a protected workbook's password
+	HiddenSheets  bool
+	NoHistory     bool
+	Person        Person
+	AdjuntosDir   string // where the e-mailed invoices' files are saved
+	AdjuntosRaiz  string // the folder attachments may come from
+
+	// keep, in a night of several companies, says which rows are this
+	// company's.
+	keep func(batch.Row) bool
+}
+
+// Watcher is what a front end shows of a run while it goes. Wrote and
+// Event may be called from several goroutines.
+type Watcher interface {
+	// Estimated hears the dry pass made before the first request.
+	Estimated(Estimate)
+	// Sending hears that requests start: total rows are to be written, and
+	// sent counts the requests let out so far.
+	Sending(total int, sent func() int)
+	// Wrote hears each row that reaches the workbook.
+	Wrote()
+	// Event is a line about the providers: one went down, came back.
+	Event(line string)
+	// Sent hears that sending is over.
+	Sent()
+	// Explain words an error for a person, naming what to change in the
+	// front end's terms, for the workbooks' "detenido".
+	Explain(error) string
+	// Finished hears the run's outcome, before it is returned.
+	Finished(Outcome)
+}
+
+// Estimate is what a run holds, before it sends.
+type Estimate struct {
+	batch.Summary
+	// AtLimit is how long the requests take at the providers' limits.
+	AtLimit time.Duration
+	Hidden  []string // the hidden sheets left unread
+}
+
+// Outcome is how a run ended.
+type Outcome struct {
+	Out     string // the result workbook (a dry run's revision)
+	Summary batch.Summary
+	AtLimit time.Duration // how long the run's requests take at the limits
+	Hidden  []string      // the hidden sheets left unread
+	DryRun  bool
+	Sheets  []*batch.Sheet // the sheets read
+	// Err is what ended sending early, the workbook written all the same:
+	// a *Stopped, an unreadable input, the journal, context.Canceled when
+	// the front end stopped it.
+	Err error
+	// Failed is what kept the run from starting or its workbook from being
+	// written: there is nothing else to report.
+	Failed error
+	// Stopped is why sending stopped early (a *Stopped Err, or Failed),
+	// worded by the front end, as the workbooks show it.
+	Stopped string
+	// Warnings went wrong on the side without changing the outcome (the
+	// journal's list of notes could not be replaced).
+	Warnings []error
+}
+
+// Estimate is the outcome as an estimate: a dry run's is its own.
+func (o Outcome) Estimate() Estimate {
+	return Estimate{Summary: o.Summary, AtLimit: o.AtLimit, Hidden: o.Hidden}
+}
+
+// Stopped is a provider that stopped the run's sending: it refused in a
+// way that concerns every row (a token, a NIT, an address).
+type Stopped struct{ Cause *batch.Error }
+
+func (s *Stopped) Error() string { return s.Cause.Error() }
+func (s *Stopped) Unwrap() error { return s.Cause }
+
+// Verdict sums a run up; its values are the process's exit codes.
+type Verdict int
+
+const (
+	Clean     Verdict = 0 // every row OK or YA_REGISTRADO
+	Attention Verdict = 1 // some row needs a person, or the run was interrupted
+	Nothing   Verdict = 2 // nothing could be done: unreadable input, refused token, bad settings
+)
+
+// Verdict is the outcome summed up.
+func (o Outcome) Verdict() Verdict {
+	var (
+		stopped *Stopped
+		be      *batch.Error
+	)
+	switch {
+	case o.Failed != nil:
+		return Nothing
+	case errors.As(o.Err, &stopped), errors.As(o.Err, &be):
+		return Nothing
+	case errors.Is(o.Err, context.Canceled):
+		return Attention
+	case o.Err != nil:
+		return Nothing
+	case o.DryRun:
+		for _, counts := range o.Summary.Statuses {
+			if counts[batch.StatusInvalido]+counts[batch.StatusRechazado] > 0 {
+				return Attention
+			}
+		}
+		return Clean
+	case !o.Summary.Complete():
+		return Attention
+	}
+	return Clean
+}

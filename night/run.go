@@ -1,0 +1,187 @@
+package night
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"time"
+
+	"batch"
+	"batch/pipeline"
+	"batch/writers"
+)
+
+// Send runs the wired run and writes its workbook: it estimates, sends,
+// records what needs a person, and closes the workbook. When ctx ends no
+// new request starts, and those under way are awaited for Settings.Grace.
+func (r *Run) Send(ctx context.Context, w Watcher) Outcome {
+	r.watch = w
+	stopFlight := r.flight(ctx)
+	defer stopFlight()
+	o := Outcome{Out: r.out, DryRun: r.s.DryRun, Sheets: r.sheets, Hidden: r.hidden}
+	total, err := r.estimate(ctx)
+	if err != nil {
+		r.book.Abort()
+		return r.finish(o, err)
+	}
+	sum, runErr := r.send(ctx, total)
+	o.Summary, o.AtLimit, o.Err = sum, r.atLimit(sum), runErr
+	var stopped *Stopped
+	if errors.As(runErr, &stopped) {
+		o.Stopped = w.Explain(stopped)
+	}
+	if err := r.recordNotes(sum, runErr); err != nil {
+		o.Warnings = append(o.Warnings, err)
+	}
+	if err := r.book.Close(r.resumen(o)); err != nil {
+		return r.finish(o, err)
+	}
+	w.Finished(o)
+	return o
+}
+
+// finish is the outcome of a run that failed before its workbook was
+// written.
+func (r *Run) finish(o Outcome, err error) Outcome {
+	o.Out, o.Failed, o.Stopped = "", err, r.watch.Explain(err)
+	r.watch.Finished(o)
+	return o
+}
+
+// Abandon removes the unfinished workbook, for a front end that ends the
+// process at once: the output path keeps its previous complete file, and
+// the journal, committed write by write, lets the next run go on.
+func (r *Run) Abandon() { os.Remove(r.book.TempPath()) }
+
+// flight gives the pipeline the context of the requests under way: it
+// ends Grace after ctx, or when the run is over.
+func (r *Run) flight(ctx context.Context) (stop func()) {
+	flight, stopFlight := context.WithCancel(context.Background())
+	r.cfg.Flight = flight
+	var timer *time.Timer
+	after := context.AfterFunc(ctx, func() { timer = time.AfterFunc(r.s.Grace, stopFlight) })
+	return func() {
+		if !after() && timer != nil {
+			timer.Stop()
+		}
+		stopFlight()
+	}
+}
+
+// estimate runs the whole run dry before the first request, for the
+// watcher to say what it holds. A dry run is its own estimate.
+func (r *Run) estimate(ctx context.Context) (rows int, err error) {
+	if r.s.DryRun {
+		return 0, nil
+	}
+	plan := r.cfg
+	plan.DryRun, plan.Sink = true, discard{}
+	est, err := pipeline.Run(ctx, plan)
+	if err != nil && !errors.Is(err, context.Canceled) {
+		return 0, r.stopped(err)
+	}
+	r.watch.Estimated(Estimate{Summary: est, AtLimit: r.atLimit(est), Hidden: r.hidden})
+	return est.Rows, nil
+}
+
+// send runs the pipeline, telling the watcher of every row written.
+func (r *Run) send(ctx context.Context, total int) (batch.Summary, error) {
+	cfg := r.cfg
+	if !r.s.DryRun {
+		r.watch.Sending(total, r.sentCount)
+		cfg.Sink = &watchedSink{Sink: r.book, w: r.watch}
+		defer r.watch.Sent()
+	}
+	sum, err := pipeline.Run(ctx, cfg)
+	return sum, r.stopped(err)
+}
+
+// sentCount is the requests both providers' pacers let out so far.
+func (r *Run) sentCount() int {
+	n := 0
+	for _, p := range r.pacers {
+		n += p.SentCount()
+	}
+	return n
+}
+
+// stopped words the pipeline's stop as a kind of problem with a provider,
+// for the front end.
+func (r *Run) stopped(err error) error {
+	var s *pipeline.Stopped
+	if !errors.As(err, &s) {
+		return err
+	}
+	e := &batch.Error{Kind: s.Kind, Op: s.Op, Msg: s.Reason}
+	for _, spec := range r.specs {
+		if spec.Name == s.Op {
+			e.Service = spec.Service
+		}
+	}
+	return &Stopped{Cause: e}
+}
+
+// atLimit is how long a run's requests take at the providers' limits,
+// spent side by side.
+func (r *Run) atLimit(sum batch.Summary) time.Duration {
+	correos := sum.OpRequests[batch.OpCorreo]
+	d := time.Duration(sum.Requests-correos) * pipeline.Interval(r.s.Rate, r.s.Window)
+	if correos > 0 {
+		d = max(d, time.Duration(correos)*pipeline.Interval(r.s.RateCorreo, time.Minute))
+	}
+	return d
+}
+
+// recordNotes keeps in the journal the rows a person must look at that it
+// holds as no key (INVALIDO, REVISAR), in place of the last night's, for
+// batch pendientes. A run that did not read every row replaces nothing.
+func (r *Run) recordNotes(sum batch.Summary, runErr error) error {
+	if r.s.DryRun || r.db == nil || runErr != nil {
+		return nil
+	}
+	var opNames []string
+	for _, op := range r.cfg.Ops {
+		opNames = append(opNames, op.Name())
+	}
+	return r.router().ReplaceNotes(opNames, sum.Notes)
+}
+
+// resumen is what the Resumen sheet tells of the run.
+func (r *Run) resumen(o Outcome) writers.Run {
+	f := r.s
+	return writers.Run{
+		Summary: o.Summary, Inputs: f.Files,
+		Limit:  int(math.Round(float64(f.Rate) * time.Minute.Seconds() / f.Window.Seconds())),
+		DryRun: f.DryRun, Stopped: o.Stopped, Hidden: r.hidden, Pauses: r.pauses(o.Summary.Ended),
+	}
+}
+
+// discard is the sink of the estimate before a run.
+type discard struct{}
+
+func (discard) Write(batch.Row, []batch.Result) error { return nil }
+
+// watchedSink tells the watcher of each row that reaches the workbook.
+type watchedSink struct {
+	pipeline.Sink
+	w Watcher
+}
+
+func (s *watchedSink) Write(row batch.Row, res []batch.Result) error {
+	err := s.Sink.Write(row, res)
+	s.w.Wrote()
+	return err
+}
+
+// quiet is the watcher of a run that is not yet sending: it shows nothing
+// and words errors as they are.
+type quiet struct{}
+
+func (quiet) Estimated(Estimate)       {}
+func (quiet) Sending(int, func() int)  {}
+func (quiet) Wrote()                   {}
+func (quiet) Event(string)             {}
+func (quiet) Sent()                    {}
+func (quiet) Explain(err error) string { return err.Error() }
+func (quiet) Finished(Outcome)         {}
