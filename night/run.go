@@ -17,15 +17,15 @@ import (
 // new request starts, and those under way are awaited for Settings.Grace.
 func (r *Run) Send(ctx context.Context, w Watcher) Outcome {
 	r.watch = w
-	stopFlight := r.flight(ctx)
+	flight, stopFlight := r.flight(ctx)
 	defer stopFlight()
 	o := Outcome{Out: r.out, DryRun: r.s.DryRun, Sheets: r.sheets, Hidden: r.hidden}
-	total, err := r.estimate(ctx)
+	total, err := r.estimate(ctx, flight)
 	if err != nil {
 		r.book.Abort()
 		return r.finish(o, err)
 	}
-	sum, runErr := r.send(ctx, total)
+	sum, runErr := r.send(ctx, flight, total)
 	o.Summary, o.AtLimit, o.Err = sum, r.atLimit(sum), runErr
 	var stopped *Stopped
 	if errors.As(runErr, &stopped) {
@@ -54,29 +54,33 @@ func (r *Run) finish(o Outcome, err error) Outcome {
 // the journal, committed write by write, lets the next run go on.
 func (r *Run) Abandon() { os.Remove(r.book.TempPath()) }
 
-// flight gives the pipeline the context of the requests under way: it
-// ends Grace after ctx, or when the run is over.
-func (r *Run) flight(ctx context.Context) (stop func()) {
+// flight is the context of the requests under way: it ends Grace after
+// ctx, or when the run is over.
+func (r *Run) flight(ctx context.Context) (flight context.Context, stop func()) {
 	flight, stopFlight := context.WithCancel(context.Background())
-	r.cfg.Flight = flight
-	var timer *time.Timer
-	after := context.AfterFunc(ctx, func() { timer = time.AfterFunc(r.s.Grace, stopFlight) })
-	return func() {
-		if !after() && timer != nil {
-			timer.Stop()
+	after := context.AfterFunc(ctx, func() {
+		t := time.NewTimer(r.s.Grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			stopFlight()
+		case <-flight.Done():
 		}
+	})
+	return flight, func() {
+		after()
 		stopFlight()
 	}
 }
 
 // estimate runs the whole run dry before the first request, for the
 // watcher to say what it holds. A dry run is its own estimate.
-func (r *Run) estimate(ctx context.Context) (rows int, err error) {
+func (r *Run) estimate(ctx, flight context.Context) (rows int, err error) {
 	if r.s.DryRun {
 		return 0, nil
 	}
 	plan := r.cfg
-	plan.DryRun, plan.Sink = true, discard{}
+	plan.DryRun, plan.Sink, plan.Flight = true, discard{}, flight
 	est, err := pipeline.Run(ctx, plan)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return 0, r.stopped(err)
@@ -86,8 +90,9 @@ func (r *Run) estimate(ctx context.Context) (rows int, err error) {
 }
 
 // send runs the pipeline, telling the watcher of every row written.
-func (r *Run) send(ctx context.Context, total int) (batch.Summary, error) {
+func (r *Run) send(ctx, flight context.Context, total int) (batch.Summary, error) {
 	cfg := r.cfg
+	cfg.Flight = flight
 	if !r.s.DryRun {
 		r.watch.Sending(total, r.sentCount)
 		cfg.Sink = &watchedSink{Sink: r.book, w: r.watch}
