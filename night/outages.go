@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/text"
 	"batch/pipeline"
 )
 
@@ -18,9 +19,9 @@ func (r *Run) onGate(ev pipeline.Event) {
 		r.tell(fmt.Sprintf("%s no responde desde %s; reintentando cada %s", p.Service, p.Start.Format("15:04"), every(ev.Interval)))
 		return
 	case pipeline.EventUp:
-		r.tell(fmt.Sprintf("%s responde de nuevo (caída de %s, %d sondeos)", p.Service, HumanDuration(p.End.Sub(p.Start)), p.Probes))
+		r.tell(fmt.Sprintf("%s responde de nuevo (caída de %s, %d sondeos)", p.Service, text.HumanDuration(p.End.Sub(p.Start)), p.Probes))
 	case pipeline.EventGaveUp:
-		r.tell(fmt.Sprintf("%s no respondió en %s: sus filas sin respuesta quedan PENDIENTE para la próxima ejecución", p.Service, HumanDuration(r.s.Outage)))
+		r.tell(fmt.Sprintf("%s no respondió en %s: sus filas sin respuesta quedan PENDIENTE para la próxima ejecución", p.Service, text.HumanDuration(r.s.Outage)))
 	}
 	if r.db != nil {
 		if err := r.db.RecordPause(p.Service, p.Start, p.End, p.Probes, p.Recovered); err != nil {
@@ -52,17 +53,5 @@ func every(d time.Duration) string {
 	if d < 10*time.Second {
 		return strings.Replace(fmt.Sprintf("%.1f s", d.Seconds()), ".", ",", 1)
 	}
-	return HumanDuration(d)
-}
-
-// HumanDuration rounds a duration the way a person says it.
-func HumanDuration(d time.Duration) string {
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
-	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
+	return text.HumanDuration(d)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"batch/config"
 	"batch/night"
 )
 
@@ -49,8 +50,8 @@ type runFlags struct {
 	config        string            // the configuration file read, if any
 	codigoEmpresa string            // as written, for verifyRunFlags to read
 	tipoAmbiente  string
-	obligados     []company // a night of several companies, from the file
-	outDir        string    // where their workbooks go
+	obligados     []config.Company // a night of several companies, from the file
+	outDir        string           // where their workbooks go
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -105,14 +106,14 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	fs.StringVar(&f.config, "config", "", "archivo de configuración TOML con las opciones (no los secretos); por defecto $XDG_CONFIG_HOME/batch/config.toml si existe")
 	from := map[string]string{}
 	if path := configPath(args, getenv); path != "" {
-		s, err := loadSettings(path)
+		s, err := config.Load(path)
 		if err != nil {
 			return fs, f, err
 		}
-		if err := s.apply(fs, getenv, from); err != nil {
+		if err := applyFile(s, fs, getenv, from); err != nil {
 			return fs, f, err
 		}
-		f.config, f.obligados, f.outDir = path, s.companies, s.outDir
+		f.config, f.obligados, f.outDir = path, s.Companies, s.OutDir
 	}
 	if err := fs.Parse(args); err != nil {
 		return fs, f, err

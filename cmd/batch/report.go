@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/progress"
+	"batch/internal/text"
 	"batch/night"
 )
 
@@ -20,7 +22,7 @@ import (
 type console struct {
 	opts   runFlags
 	stderr io.Writer
-	prog   *progress // while sending
+	prog   *progress.Display // while sending
 }
 
 func newConsole(opts runFlags, stderr io.Writer) *console {
@@ -35,24 +37,24 @@ func (c *console) Estimated(e night.Estimate) {
 
 func (c *console) Sending(total int, sent func() int) {
 	if !c.opts.quiet {
-		c.prog = startProgress(c.stderr, total, sent)
+		c.prog = progress.Start(c.stderr, total, sent)
 	}
 }
 
 func (c *console) Wrote() {
 	if c.prog != nil {
-		c.prog.rows.Add(1)
+		c.prog.Row()
 	}
 }
 
 func (c *console) Event(line string) {
 	if c.prog != nil {
-		c.prog.say(line)
+		c.prog.Say(line)
 	}
 }
 
 func (c *console) Sent() {
-	c.prog.stop()
+	c.prog.Stop()
 	c.prog = nil
 }
 
@@ -128,7 +130,7 @@ func (c *console) estimate(e night.Estimate) {
 		}
 	}
 	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
-		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, night.HumanDuration(e.AtLimit))
+		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, text.HumanDuration(e.AtLimit))
 	if len(e.Hidden) > 0 {
 		fmt.Fprintf(c.stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", terminalSafe(strings.Join(e.Hidden, ", ")))
 	}

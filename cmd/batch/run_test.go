@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch/afacturar"
+	"batch/internal/progress"
 	"batch/internal/testutil"
 	"batch/internal/transport"
 	"batch/sandbox"
@@ -292,8 +293,8 @@ func TestProgressJSONAndQuiet(t *testing.T) {
 	writeCSV(t, in, append(cufes(40), "no-es-un-cufe"))
 	vars := map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456"}
 
-	defer func(d time.Duration) { progressEvery = d }(progressEvery)
-	progressEvery = 10 * time.Millisecond
+	defer func(d time.Duration) { progress.Every = d }(progress.Every)
+	progress.Every = 10 * time.Millisecond
 	var stdout, stderr lockedBuffer
 	code := Main([]string{"run", "--url", url, "--rate", "600", "--json", "--journal", filepath.Join(dir, "j.db"), in}, env(vars), &stdout, &stderr)
 	if code != exitSomeRows {

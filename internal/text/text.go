@@ -1,8 +1,12 @@
-// Package text holds the small string helpers the providers' clients share
-// for the words they put before a person.
+// Package text holds the small string helpers for the words the tool puts
+// before a person.
 package text
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // FirstNonEmpty returns the first value that is not blank, trimmed.
 func FirstNonEmpty(s ...string) string {
@@ -20,4 +24,16 @@ func Prefixed(p, s string) string {
 		return ""
 	}
 	return p + s
+}
+
+// HumanDuration rounds a duration the way a person says it.
+func HumanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Round(time.Second).Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Round(time.Minute).Minutes()))
+	}
+	d = d.Round(time.Minute)
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }

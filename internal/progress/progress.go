@@ -1,4 +1,7 @@
-package main
+// Package progress shows how far a long job is: a live bar on a terminal,
+// a line at an interval in a log (cron, systemd), and lines of its own
+// above the bar.
+package progress
 
 import (
 	"fmt"
@@ -12,16 +15,15 @@ import (
 	"github.com/vbauerster/mpb/v8/decor"
 	"golang.org/x/term"
 
-	"batch/night"
+	"batch/internal/text"
 )
 
-// progressEvery is how often a line is printed when the output is not a
-// terminal (cron, a log file).
-var progressEvery = time.Minute
+// Every is how often a line is printed when the output is not a terminal.
+var Every = time.Minute
 
-// progress shows how far the run is: a live bar on a terminal, one line a
+// Display shows how far the run is: a live bar on a terminal, one line a
 // minute elsewhere.
-type progress struct {
+type Display struct {
 	total int
 	rows  atomic.Int64
 	sent  func() int
@@ -35,10 +37,10 @@ type progress struct {
 	wg   sync.WaitGroup
 }
 
-// startProgress begins showing the progress of total rows; the rate is
+// Start begins showing the progress of total rows; the rate is
 // sent's, the requests let out so far.
-func startProgress(w io.Writer, total int, sent func() int) *progress {
-	p := &progress{total: total, sent: sent, start: time.Now(), w: w, done: make(chan struct{})}
+func Start(w io.Writer, total int, sent func() int) *Display {
+	p := &Display{total: total, sent: sent, start: time.Now(), w: w, done: make(chan struct{})}
 	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) {
 		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
 		p.bar = p.bars.AddBar(int64(total),
@@ -56,9 +58,9 @@ func startProgress(w io.Writer, total int, sent func() int) *progress {
 	return p
 }
 
-func (p *progress) loop() {
+func (p *Display) loop() {
 	defer p.wg.Done()
-	every := progressEvery
+	every := Every
 	if p.bar != nil {
 		every = 250 * time.Millisecond
 	}
@@ -79,7 +81,7 @@ func (p *progress) loop() {
 }
 
 // line is the off-terminal progress line.
-func (p *progress) line() string {
+func (p *Display) line() string {
 	n := p.rows.Load()
 	pct := 100.0
 	if p.total > 0 {
@@ -89,7 +91,7 @@ func (p *progress) line() string {
 		time.Now().Format("15:04"), n, p.total, pct, p.sent(), p.perMinute(), p.remaining())
 }
 
-func (p *progress) perMinute() float64 {
+func (p *Display) perMinute() float64 {
 	el := time.Since(p.start)
 	if el <= 0 {
 		return 0
@@ -98,18 +100,18 @@ func (p *progress) perMinute() float64 {
 }
 
 // remaining extrapolates the rows still to come at the pace so far.
-func (p *progress) remaining() string {
+func (p *Display) remaining() string {
 	n := p.rows.Load()
 	if n == 0 {
 		return "…"
 	}
 	left := time.Duration(float64(time.Since(p.start)) / float64(n) * float64(int64(p.total)-n))
-	return "~" + night.HumanDuration(max(left, 0))
+	return "~" + text.HumanDuration(max(left, 0))
 }
 
-// say writes a line for whoever watches: above the bar on a terminal, as
+// Say writes a line for whoever watches: above the bar on a terminal, as
 // a line of the log elsewhere.
-func (p *progress) say(line string) {
+func (p *Display) Say(line string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.bars != nil {
@@ -119,8 +121,8 @@ func (p *progress) say(line string) {
 	fmt.Fprintln(p.w, line)
 }
 
-// stop ends the display; the bar is left complete on screen.
-func (p *progress) stop() {
+// Stop ends the display; the bar is left complete on screen.
+func (p *Display) Stop() {
 	if p == nil {
 		return
 	}
@@ -137,3 +139,6 @@ func (p *progress) stop() {
 		p.bars.Wait()
 	}
 }
+
+// Row counts one row done.
+func (p *Display) Row() { p.rows.Add(1) }

@@ -1,0 +1,155 @@
+// Package config reads batch's configuration file: TOML whose top-level
+// keys are batch run's options, with [persona] and [ssintegral] tables and
+// the [[obligados]] of a night of several companies. Secrets never come
+// from it: a key that would hold one refuses the file.
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+)
+
+// File is what a configuration file gives: option values by option name,
+// and the companies of a night of several.
+type File struct {
+	Path      string
+	Values    map[string]string
+	Companies []Company
+	OutDir    string // carpeta_resultados: where each company's workbook and the night's summary go
+}
+
+// Company is one obligado of a night of several: its NIT, the name of the
+// variable that holds its token, and its input files (globs).
+type Company struct {
+	Nombre     string
+	NIT        string
+	TokenEnv   string
+	Archivos   []string
+	Resultados string // its workbook; by default NIT-resultados.xlsx in carpeta_resultados
+}
+
+// Load reads a TOML file: top-level keys are batch run's options
+// (espera_reintento or espera-reintento); [persona] holds the person who
+// receives (nombres, apellidos…) and [ssintegral] the invoicer (nit,
+// codigo_empresa…, url, soap12, rate). A key that holds a secret refuses
+// the file: secrets only come from the environment.
+func Load(path string) (*File, error) {
+	var raw map[string]any
+	if _, err := toml.DecodeFile(path, &raw); err != nil {
+		return nil, fmt.Errorf("el archivo de configuración %s no se puede leer: %v", path, err)
+	}
+	s := &File{Path: path, Values: map[string]string{}}
+	if err := s.takeCompanies(raw); err != nil {
+		return nil, err
+	}
+	for key, v := range raw {
+		section, ok := v.(map[string]any)
+		if !ok {
+			if err := s.put("", key, v); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		for k, sv := range section {
+			if err := s.put(key, k, sv); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return s, nil
+}
+
+// takeCompanies reads [[obligados]] and carpeta_resultados out of raw.
+func (s *File) takeCompanies(raw map[string]any) error {
+	if dir, ok := raw["carpeta_resultados"].(string); ok {
+		s.OutDir = dir
+		delete(raw, "carpeta_resultados")
+	}
+	list, ok := raw["obligados"]
+	if !ok {
+		return nil
+	}
+	delete(raw, "obligados")
+	tables, ok := list.([]map[string]any)
+	if !ok {
+		return fmt.Errorf("el archivo de configuración %s: obligados debe ser una lista de tablas [[obligados]]", s.Path)
+	}
+	for i, t := range tables {
+		c, err := s.company(i+1, t)
+		if err != nil {
+			return err
+		}
+		s.Companies = append(s.Companies, c)
+	}
+	return nil
+}
+
+// company reads one [[obligados]] table.
+func (s *File) company(n int, t map[string]any) (Company, error) {
+	var c Company
+	for k, v := range t {
+		switch k {
+		case "nombre":
+			c.Nombre = fmt.Sprint(v)
+		case "nit":
+			c.NIT = strings.TrimSpace(fmt.Sprint(v))
+		case "token_env":
+			c.TokenEnv = fmt.Sprint(v)
+		case "resultados":
+			c.Resultados = fmt.Sprint(v)
+		case "archivos":
+			list, _ := v.([]any)
+			for _, a := range list {
+				c.Archivos = append(c.Archivos, fmt.Sprint(a))
+			}
+		default:
+			if strings.Contains(k, "token") || strings.Contains(k, "clave") {
+				return c, fmt.Errorf("el archivo de configuración %s tiene «%s» en el obligado %d: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.Path, k, n)
+			}
+			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»; use nombre, nit, token_env, archivos y resultados", s.Path, n, k)
+		}
+	}
+	switch {
+	case c.NIT == "":
+		return c, fmt.Errorf("el archivo de configuración %s: al obligado %d le falta nit", s.Path, n)
+	case !envName.MatchString(c.TokenEnv):
+		return c, fmt.Errorf("el archivo de configuración %s: el obligado %s necesita token_env, el nombre de la variable de entorno con su token (p. ej. AFACTURAR_TOKEN_ACME)", s.Path, c.NIT)
+	case len(c.Archivos) == 0:
+		return c, fmt.Errorf("el archivo de configuración %s: el obligado %s no tiene archivos", s.Path, c.NIT)
+	}
+	return c, nil
+}
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (s *File) put(section, key string, v any) error {
+	full := strings.ToLower(strings.TrimPrefix(section+"."+key, "."))
+	if strings.Contains(full, "token") || strings.Contains(full, "clave") {
+		return fmt.Errorf("el archivo de configuración %s tiene «%s»: los secretos no van en archivos. Use las variables de entorno AFACTURAR_TOKEN, SSINTEGRAL_CLAVE o BATCH_CLAVE_ARCHIVO", s.Path, full)
+	}
+	name := strings.ReplaceAll(strings.ToLower(key), "_", "-")
+	switch section {
+	case "":
+		if name == "salida" {
+			name = "o" // the result workbook, as -o
+		}
+	case "persona":
+	case "ssintegral":
+		switch name {
+		case "url":
+			name = "soap-url"
+		case "soap12":
+		case "rate":
+			name = "rate-correo"
+		default:
+			name = "ssintegral-" + name
+		}
+	default:
+		return fmt.Errorf("el archivo de configuración %s tiene la sección [%s], que batch no conoce: use [persona] o [ssintegral]", s.Path, section)
+	}
+	s.Values[name] = fmt.Sprint(v)
+	return nil
+}
