@@ -33,6 +33,17 @@ func (s Summary) Complete() bool {
 	return true
 }
 
+// ByStatus adds up the rows per status across the operations.
+func (s Summary) ByStatus() map[Status]int {
+	out := map[Status]int{}
+	for _, m := range s.Statuses {
+		for st, n := range m {
+			out[st] += n
+		}
+	}
+	return out
+}
+
 // Note is one row of a night that needs a person but is no key the journal
 // holds: INVALIDO (never sent) or REVISAR (checked per row).
 type Note struct {

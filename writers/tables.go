@@ -33,7 +33,7 @@ func WriteNight(path string, companies []NightRow) error {
 	head = append(head, "código de salida", "detenido")
 	rows := [][]any{head}
 	for _, r := range companies {
-		c := StatusCounts(r.Summary.Statuses)
+		c := r.Summary.ByStatus()
 		row := []any{r.NIT, r.Nombre, r.Files, r.Workbook, r.Summary.Rows, r.Summary.Requests}
 		for _, st := range nightStatuses {
 			row = append(row, c[st])
@@ -44,17 +44,6 @@ func WriteNight(path string, companies []NightRow) error {
 		return fmt.Errorf("no se pudo escribir el resumen de la noche %s: %w", path, err)
 	}
 	return nil
-}
-
-// StatusCounts adds up a run's rows per status across its operations.
-func StatusCounts(statuses map[string]map[batch.Status]int) map[batch.Status]int {
-	out := map[batch.Status]int{}
-	for _, m := range statuses {
-		for st, n := range m {
-			out[st] += n
-		}
-	}
-	return out
 }
 
 // PendingRow is one key that needs a person, as batch pendientes lists it.

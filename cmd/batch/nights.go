@@ -10,7 +10,6 @@ import (
 
 	"batch"
 	"batch/night"
-	"batch/writers"
 )
 
 // nightCmd runs every obligado of the configuration file at once, each
@@ -76,7 +75,7 @@ func writeNightJSON(w io.Writer, rep night.Report, worst int) {
 	for _, c := range rep.Companies {
 		e := one{Obligado: c.NIT, Nombre: c.Nombre, Resultados: c.Out, CodigoSalida: int(c.Verdict()), Detenido: c.Stopped,
 			Filas: c.Summary.Rows, Estados: map[string]int{}}
-		for st, n := range writers.StatusCounts(c.Summary.Statuses) {
+		for st, n := range c.Summary.ByStatus() {
 			e.Estados[string(st)] = n
 		}
 		out.Obligados = append(out.Obligados, e)
