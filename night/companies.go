@@ -118,11 +118,11 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		results[i].Files = own[i].files
 		s := companySettings(p.Settings, c, outDir)
 		s.Files = allBut(withColumn, own[i].files)
-		s.keep = keeps(c.NIT, own[i].files)
+		keep := keeps(c.NIT, own[i].files)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i].Outcome = n.company(ctx, s, shared, w)
+			results[i].Outcome = n.company(ctx, s, shared, keep, w)
 		}()
 	}
 	wg.Wait()
@@ -132,8 +132,8 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 }
 
 // company wires and sends one company's run.
-func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal, w Watcher) Outcome {
-	r, err := open(s, shared)
+func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal, keep func(batch.Row) bool, w Watcher) Outcome {
+	r, err := open(s, shared, keep)
 	if err != nil {
 		o := Outcome{Failed: err, Stopped: w.Explain(err)}
 		w.Finished(o)

@@ -89,9 +89,6 @@ type Settings struct {
 	AdjuntosDir   string // where the e-mailed invoices' files are saved
 	AdjuntosRaiz  string // the folder attachments may come from
 
-	// keep, in a night of several companies, says which rows are this
-	// company's.
-	keep func(batch.Row) bool
 }
 
 // Watcher is what a front end shows of a run while it goes. Wrote and

@@ -47,12 +47,14 @@ type Run struct {
 }
 
 // Open wires one obligado's run, opening its own journal.
-func Open(s Settings) (*Run, error) { return open(s, nil) }
+func Open(s Settings) (*Run, error) { return open(s, nil, nil) }
 
-// open wires a run step by step; shared is the journal of a night of
-// several companies, opened once for all of them.
-func open(s Settings, shared *journal.Journal) (*Run, error) {
+// open wires a run step by step. In a night of several companies, shared
+// is the journal opened once for all of them, and keep says which rows
+// are this company's.
+func open(s Settings, shared *journal.Journal, keep func(batch.Row) bool) (*Run, error) {
 	r := &Run{s: s, watch: quiet{}}
+	r.cfg.Keep = keep
 	steps := []func() error{
 		r.openInputs,
 		r.outputPath,
@@ -360,7 +362,6 @@ func (r *Run) operations() error {
 	}
 	r.cfg.RetryRejected = f.RetryRejected
 	r.cfg.DryRun = f.DryRun
-	r.cfg.Keep = f.keep
 	for _, in := range r.inputs {
 		r.cfg.Inputs = append(r.cfg.Inputs, in)
 	}
