@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -53,7 +54,7 @@ type CompanyOutcome struct {
 
 // Report is how a night of several companies ended.
 type Report struct {
-	Summary   string // the night's one-page summary workbook
+	Summary   string // the night's one-page summary workbook; "" for a dry run, which writes none
 	Companies []CompanyOutcome
 	// Failed is the summary that could not be written.
 	Failed error
@@ -126,8 +127,12 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		}()
 	}
 	wg.Wait()
-	r := Report{Summary: filepath.Join(outDir, "noche-"+time.Now().Format("2006-01-02")+".xlsx"), Companies: results}
-	r.Failed = writers.WriteNight(r.Summary, nightRows(results))
+	r := Report{Companies: results}
+	if !p.DryRun {
+		// A dry run writes its revisions only: last night's summary stays.
+		r.Summary = filepath.Join(outDir, "noche-"+time.Now().Format("2006-01-02")+".xlsx")
+		r.Failed = writers.WriteNight(r.Summary, nightRows(results))
+	}
 	return r, nil
 }
 
@@ -239,13 +244,17 @@ func keeps(nit string, own []string) func(batch.Row) bool {
 	}
 }
 
-// companySettings are the night's settings for one company.
+// companySettings are the night's settings for one company. A dry run's
+// workbook is a revision beside the results it must not replace.
 func companySettings(base Settings, c Company, outDir string) Settings {
 	s := base
 	s.Obligado, s.Token = c.NIT, c.Token
 	s.Out = c.Resultados
 	if s.Out == "" {
 		s.Out = filepath.Join(outDir, c.NIT+"-resultados.xlsx")
+	}
+	if s.DryRun {
+		s.Out = strings.TrimSuffix(strings.TrimSuffix(s.Out, filepath.Ext(s.Out)), "-resultados") + "-revision.xlsx"
 	}
 	return s
 }

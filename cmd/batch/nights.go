@@ -41,7 +41,9 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 		for _, c := range rep.Companies {
 			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", c.Label(), int(c.Verdict()), c.Summary.Rows, statusLine(c.Summary))
 		}
-		fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", rep.Summary)
+		if rep.Summary != "" {
+			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", rep.Summary)
+		}
 	}
 	if opts.json {
 		writeNightJSON(stdout, rep, worst)

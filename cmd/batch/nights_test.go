@@ -108,3 +108,49 @@ archivos = ["gama/*.csv"]
 		}
 	}
 }
+
+// A dry run of the night the evening before writes its revisions only:
+// last night's workbooks and summary stay as they were, byte for byte.
+func TestDryRunNightLeavesLastNightsWorkbooks(t *testing.T) {
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "salida"), 0o755)
+	writeCSV(t, filepath.Join(dir, "acme", "a.csv"), cufes(3))
+	cfg := filepath.Join(dir, "batch.toml")
+	writeText(t, cfg, `carpeta_resultados = "`+filepath.Join(dir, "salida")+`"
+
+[[obligados]]
+nombre = "ACME"
+nit = "900111111"
+token_env = "AFACTURAR_TOKEN_ACME"
+archivos = ["acme/*.csv"]
+`)
+	results := filepath.Join(dir, "salida", "900111111-resultados.xlsx")
+	summary := filepath.Join(dir, "salida", "noche-"+time.Now().Format("2006-01-02")+".xlsx")
+	for _, p := range []string{results, summary} {
+		writeText(t, p, "los resultados de anoche")
+	}
+	var stdout, stderr bytes.Buffer
+	state := t.TempDir()
+	code := Main([]string{"run", "--dry-run", "--config", cfg}, func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return ""
+	}, &stdout, &stderr)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr.String())
+	}
+	for _, p := range []string{results, summary} {
+		if b, _ := os.ReadFile(p); string(b) != "los resultados de anoche" {
+			t.Errorf("the dry run replaced %s", filepath.Base(p))
+		}
+	}
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "salida", "900111111-revision.xlsx"), "Resultados")
+	if len(rows) != 3 || rows[0]["acuse_codigo"] != "SIN_ENVIAR" {
+		t.Errorf("revision: %v", rows)
+	}
+	if strings.Contains(stderr.String(), "resumen de la noche") {
+		t.Errorf("a dry run announced a summary of the night:\n%s", stderr.String())
+	}
+}
