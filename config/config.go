@@ -5,11 +5,16 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"batch/internal/text"
 )
 
 // File is what a configuration file gives: option values by option name,
@@ -37,9 +42,20 @@ type Company struct {
 // codigo_empresa…, url, soap12, rate). A key that holds a secret refuses
 // the file: secrets only come from the environment.
 func Load(path string) (*File, error) {
-	var raw map[string]any
-	if _, err := toml.DecodeFile(path, &raw); err != nil {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("el archivo de configuración %s no existe: revise la ruta (--config)", path)
+		}
 		return nil, fmt.Errorf("el archivo de configuración %s no se puede leer: %v", path, err)
+	}
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		var perr toml.ParseError
+		if errors.As(err, &perr) {
+			return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido en la línea %d: revise comillas, el signo = y los corchetes de esa línea", path, perr.Position.Line)
+		}
+		return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido: revise comillas, el signo = y los corchetes", path)
 	}
 	s := &File{Path: path, Values: map[string]string{}}
 	if err := s.takeCompanies(raw); err != nil {
@@ -107,9 +123,11 @@ func (s *File) company(n int, t map[string]any) (Company, error) {
 			}
 		default:
 			if strings.Contains(k, "token") || strings.Contains(k, "clave") {
-				return c, fmt.Errorf("el archivo de configuración %s tiene «%s» en el obligado %d: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.Path, k, n)
+				return c, fmt.Errorf("el archivo de configuración %s tiene «%s» en el obligado %d%s: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.Path, k, n,
+					text.DidYouMean(k, []string{"token_env"}, ""))
 			}
-			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»; use nombre, nit, token_env, archivos y resultados", s.Path, n, k)
+			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»%s; use nombre, nit, token_env, archivos y resultados", s.Path, n, k,
+				text.DidYouMean(k, []string{"nombre", "nit", "token_env", "archivos", "resultados"}, ""))
 		}
 	}
 	switch {
@@ -148,7 +166,8 @@ func (s *File) put(section, key string, v any) error {
 			name = "ssintegral-" + name
 		}
 	default:
-		return fmt.Errorf("el archivo de configuración %s tiene la sección [%s], que batch no conoce: use [persona] o [ssintegral]", s.Path, section)
+		return fmt.Errorf("el archivo de configuración %s tiene la sección [%s], que batch no conoce%s: use [persona], [ssintegral] o [[obligados]]", s.Path, section,
+			text.DidYouMean(section, []string{"persona", "ssintegral", "obligados"}, ""))
 	}
 	s.Values[name] = fmt.Sprint(v)
 	return nil

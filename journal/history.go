@@ -22,6 +22,7 @@ type Attempt struct {
 // Entry is what the journal knows of one key for one party and operation:
 // its state and every attempt, across nights.
 type Entry struct {
+	Ambiente  string // the environment that answered: sandbox, pruebas, produccion, desconocido
 	Party     string // the obligado, or ssintegral:NIT for e-mails
 	Operation string
 	Key       string
@@ -58,8 +59,8 @@ func (j *Journal) Pending() ([]Entry, error) {
 // entries reads the rows matching where; with attempts, each one's
 // attempts too (one query per key: only for the few keys asked about).
 func (j *Journal) entries(attempts bool, where string, args ...any) ([]Entry, error) {
-	rows, err := j.db.Query(`SELECT obligado, operation, key, status, code, message, vals, attempts, source, updated_at FROM rows `+where+
-		` ORDER BY obligado, updated_at`, args...)
+	rows, err := j.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, vals, attempts, source, updated_at FROM rows `+where+
+		` ORDER BY obligado, ambiente, updated_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -70,7 +71,7 @@ func (j *Journal) entries(attempts bool, where string, args ...any) ([]Entry, er
 			status, vs string
 			updated    string
 		)
-		if err := rows.Scan(&e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &vs, &e.Result.Attempts, &e.Source, &updated); err != nil {
+		if err := rows.Scan(&e.Ambiente, &e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &vs, &e.Result.Attempts, &e.Source, &updated); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 		}
@@ -96,7 +97,7 @@ func (j *Journal) entries(attempts bool, where string, args ...any) ([]Entry, er
 
 func (j *Journal) attempts(e Entry) ([]Attempt, error) {
 	rows, err := j.db.Query(`SELECT started_at, COALESCE(outcome, ''), COALESCE(code, ''), COALESCE(message, '') FROM attempts
-		WHERE obligado = ? AND operation = ? AND key = ? ORDER BY id`, e.Party, e.Operation, e.Key)
+		WHERE ambiente = ? AND obligado = ? AND operation = ? AND key = ? ORDER BY id`, e.Ambiente, e.Party, e.Operation, e.Key)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -147,13 +148,13 @@ func (j *Journal) ReplaceNotes(ops []string, notes []batch.Note) error {
 	}
 	defer tx.Rollback()
 	for _, op := range ops {
-		if _, err := tx.Exec(`DELETE FROM notes WHERE obligado = ? AND operation = ?`, j.obligado, op); err != nil {
+		if _, err := tx.Exec(`DELETE FROM notes WHERE ambiente = ? AND obligado = ? AND operation = ?`, j.ambiente, j.obligado, op); err != nil {
 			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 		}
 	}
 	t := now()
 	for _, n := range notes {
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes VALUES (?,?,?,?,?,?,?,?)`, j.obligado, n.Op, n.Source, n.Key,
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes (ambiente, obligado, operation, source, key, status, code, message, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)`, j.ambiente, j.obligado, n.Op, n.Source, n.Key,
 			string(n.Result.Status), n.Result.Code, n.Result.Message, t); err != nil {
 			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 		}
@@ -166,7 +167,7 @@ func (j *Journal) ReplaceNotes(ops []string, notes []batch.Note) error {
 
 // noted are the last night's notes, as entries without attempts.
 func (j *Journal) noted() ([]Entry, error) {
-	rows, err := j.db.Query(`SELECT obligado, operation, key, status, code, message, source, recorded_at FROM notes ORDER BY obligado, source`)
+	rows, err := j.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, source, recorded_at FROM notes ORDER BY obligado, ambiente, source`)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -177,7 +178,7 @@ func (j *Journal) noted() ([]Entry, error) {
 			e               Entry
 			status, updated string
 		)
-		if err := rows.Scan(&e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &e.Source, &updated); err != nil {
+		if err := rows.Scan(&e.Ambiente, &e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &e.Source, &updated); err != nil {
 			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 		}
 		e.Result.Status = batch.Status(status)

@@ -1,7 +1,8 @@
 // Package journal is the run's durable memory: an embedded SQLite database
-// (no cgo) that records, per obligado, operation and key, each row's state
-// and every attempt, so that a crash loses nothing and a later run sends
-// nothing twice.
+// (no cgo) that records, per environment (sandbox, DIAN's pruebas,
+// producción), obligado, operation and key, each row's state and every
+// attempt, so that a crash loses nothing, a later run sends nothing twice,
+// and a test's answer never passes for a real one.
 package journal
 
 import (
@@ -74,9 +75,19 @@ CREATE TABLE IF NOT EXISTS pauses (
 );
 `
 
-// Journal records one obligado's work.
+// Environments a journal keeps apart. A journal written before they were
+// recorded has its rows in Unknown, which no run reuses.
+const (
+	Sandbox    = "sandbox"
+	Pruebas    = "pruebas"
+	Produccion = "produccion"
+	Unknown    = "desconocido"
+)
+
+// Journal records one obligado's work in one environment.
 type Journal struct {
 	db       *sql.DB
+	ambiente string
 	obligado string
 	path     string
 }
@@ -97,8 +108,9 @@ func DefaultPath(stateHome, home string) (string, error) {
 	return filepath.Join(home, ".local", "state", "batch", "journal.db"), nil
 }
 
-// Open opens (or creates) the journal at path for one obligado. Every write
-// is a transaction committed to disk before it returns.
+// Open opens (or creates) the journal at path for one obligado, in no
+// environment yet (For names it). Every write is a transaction committed to
+// disk before it returns.
 func Open(path, obligado string) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("no se puede crear la carpeta del diario %s: %w", filepath.Dir(path), err)
@@ -141,8 +153,8 @@ func dsn(path string) string {
 // For returns the journal of another party in the same database: an SS
 // Integral invoicer's keys beside an Afacturar obligado's. Only the journal
 // Open returned is closed.
-func (j *Journal) For(obligado string) *Journal {
-	return &Journal{db: j.db, obligado: obligado, path: j.path}
+func (j *Journal) For(ambiente, obligado string) *Journal {
+	return &Journal{db: j.db, ambiente: ambiente, obligado: obligado, path: j.path}
 }
 
 // Path is where the journal lives.
@@ -160,8 +172,8 @@ func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error
 		res             batch.Result
 		status, vals, u string
 	)
-	err := j.db.QueryRow(`SELECT status, code, message, vals, attempts, updated_at FROM rows WHERE obligado=? AND operation=? AND key=?`,
-		j.obligado, op, key).Scan(&status, &res.Code, &res.Message, &vals, &res.Attempts, &u)
+	err := j.db.QueryRow(`SELECT status, code, message, vals, attempts, updated_at FROM rows WHERE ambiente=? AND obligado=? AND operation=? AND key=?`,
+		j.ambiente, j.obligado, op, key).Scan(&status, &res.Code, &res.Message, &vals, &res.Attempts, &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return res, time.Time{}, false, nil
 	}
@@ -186,16 +198,16 @@ func (j *Journal) Begin(op, key, source, request string) (int64, error) {
 	}
 	defer tx.Rollback()
 	t := now()
-	res, err := tx.Exec(`INSERT INTO attempts (obligado, operation, key, started_at, request) VALUES (?,?,?,?,?)`,
-		j.obligado, op, key, t, request)
+	res, err := tx.Exec(`INSERT INTO attempts (ambiente, obligado, operation, key, started_at, request) VALUES (?,?,?,?,?,?)`,
+		j.ambiente, j.obligado, op, key, t, request)
 	if err != nil {
 		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
 	id, _ := res.LastInsertId()
-	_, err = tx.Exec(`INSERT INTO rows (obligado, operation, key, status, attempts, source, created_at, updated_at)
-		VALUES (?,?,?,?,1,?,?,?)
-		ON CONFLICT (obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`,
-		j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
+	_, err = tx.Exec(`INSERT INTO rows (ambiente, obligado, operation, key, status, attempts, source, created_at, updated_at)
+		VALUES (?,?,?,?,?,1,?,?,?)
+		ON CONFLICT (ambiente, obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`,
+		j.ambiente, j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
 	if err != nil {
 		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
@@ -226,8 +238,8 @@ func (j *Journal) End(id int64, op, key string, ans batch.Answer, state batch.Re
 		t, ans.HTTPStatus, ans.Code, string(state.Status), ans.Message, resp, id); err != nil {
 		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
-	if _, err := tx.Exec(`UPDATE rows SET status=?, code=?, message=?, vals=?, updated_at=? WHERE obligado=? AND operation=? AND key=?`,
-		string(state.Status), state.Code, state.Message, string(vals), t, j.obligado, op, key); err != nil {
+	if _, err := tx.Exec(`UPDATE rows SET status=?, code=?, message=?, vals=?, updated_at=? WHERE ambiente=? AND obligado=? AND operation=? AND key=?`,
+		string(state.Status), state.Code, state.Message, string(vals), t, j.ambiente, j.obligado, op, key); err != nil {
 		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -249,7 +261,7 @@ type Router struct {
 func (j *Journal) Route(scopes map[string]string) Router {
 	r := Router{def: j, byOp: map[string]*Journal{}}
 	for op, scope := range scopes {
-		r.byOp[op] = j.For(scope)
+		r.byOp[op] = j.For(j.ambiente, scope)
 	}
 	return r
 }
@@ -298,10 +310,53 @@ func (r Router) End(id int64, op, key string, ans batch.Answer, state batch.Resu
 // when it began and ended, how many probes went, and whether the service
 // answered again.
 func (j *Journal) RecordPause(service string, start, end time.Time, probes int, recovered bool) error {
-	_, err := j.db.Exec(`INSERT INTO pauses (obligado, service, started_at, ended_at, probes, recovered) VALUES (?,?,?,?,?,?)`,
-		j.obligado, service, start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano), probes, recovered)
+	_, err := j.db.Exec(`INSERT INTO pauses (ambiente, obligado, service, started_at, ended_at, probes, recovered) VALUES (?,?,?,?,?,?,?)`,
+		j.ambiente, j.obligado, service, start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano), probes, recovered)
 	if err != nil {
 		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}
 	return nil
+}
+
+// RecordRun records how this party's last run in this environment ended,
+// for batch pendientes: verdict is its exit code, problem what kept it
+// from running or from reading a file ("" when nothing did).
+func (j *Journal) RecordRun(start, end time.Time, verdict int, problem string) error {
+	_, err := j.db.Exec(`INSERT OR REPLACE INTO runs (ambiente, obligado, started_at, ended_at, verdict, problem) VALUES (?,?,?,?,?,?)`,
+		j.ambiente, j.obligado, start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano), verdict, problem)
+	if err != nil {
+		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	return nil
+}
+
+// Assign gives the rows recorded before environments were (Unknown) the
+// environment the operator says they came from. A key the environment
+// already has keeps its own record; the count is what moved.
+func (j *Journal) Assign(ambiente string) (int64, error) {
+	tx, err := j.db.Begin()
+	if err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.Exec(`UPDATE OR IGNORE rows SET ambiente = ? WHERE ambiente = ?`, ambiente, Unknown)
+	if err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	moved, _ := res.RowsAffected()
+	for _, stmt := range []string{
+		// The attempts of the keys that moved (not those left behind).
+		`UPDATE attempts SET ambiente = ?1 WHERE ambiente = ?2 AND NOT EXISTS (SELECT 1 FROM rows r
+			WHERE r.ambiente = ?2 AND r.obligado = attempts.obligado AND r.operation = attempts.operation AND r.key = attempts.key)`,
+		`UPDATE OR IGNORE notes SET ambiente = ?1 WHERE ambiente = ?2`,
+		`UPDATE pauses SET ambiente = ?1 WHERE ambiente = ?2`,
+	} {
+		if _, err := tx.Exec(stmt, ambiente, Unknown); err != nil {
+			return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
+	}
+	return moved, nil
 }

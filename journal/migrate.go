@@ -11,7 +11,7 @@ import (
 )
 
 // schemaVersion is the journal's version, in SQLite's user_version.
-const schemaVersion = 1
+const schemaVersion = 2
 
 // migrate brings a journal written by an earlier version of batch up to
 // date, in one transaction.
@@ -27,6 +27,11 @@ func migrate(db *sql.DB) error {
 	defer tx.Rollback()
 	if v < 1 {
 		if err := separateInvoiceKeys(tx); err != nil {
+			return err
+		}
+	}
+	if v < 2 {
+		if err := recordEnvironments(tx); err != nil {
 			return err
 		}
 	}
@@ -81,6 +86,64 @@ func separateInvoiceKeys(tx *sql.Tx) error {
 				r.to, r.obligado, batch.OpCorreo, r.from); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// recordEnvironments gives every table the environment that answered
+// (sandbox, pruebas, produccion), part of each key's identity: an answer
+// from a test never stands for a real one. What was recorded before is in
+// no known environment: no run reuses it until the operator says where it
+// came from (batch journal --asignar-ambiente).
+func recordEnvironments(tx *sql.Tx) error {
+	for _, stmt := range []string{
+		`CREATE TABLE rows_v2 (
+			ambiente   TEXT NOT NULL,
+			obligado   TEXT NOT NULL,
+			operation  TEXT NOT NULL,
+			key        TEXT NOT NULL,
+			status     TEXT NOT NULL,
+			code       TEXT NOT NULL DEFAULT '',
+			message    TEXT NOT NULL DEFAULT '',
+			vals       TEXT NOT NULL DEFAULT '{}',
+			attempts   INTEGER NOT NULL DEFAULT 0,
+			source     TEXT NOT NULL DEFAULT '',
+			created_at TEXT NOT NULL,
+			updated_at TEXT NOT NULL,
+			PRIMARY KEY (ambiente, obligado, operation, key))`,
+		`INSERT INTO rows_v2 SELECT '` + Unknown + `', obligado, operation, key, status, code, message, vals, attempts, source, created_at, updated_at FROM rows`,
+		`DROP TABLE rows`,
+		`ALTER TABLE rows_v2 RENAME TO rows`,
+		`CREATE TABLE notes_v2 (
+			ambiente    TEXT NOT NULL,
+			obligado    TEXT NOT NULL,
+			operation   TEXT NOT NULL,
+			source      TEXT NOT NULL,
+			key         TEXT NOT NULL,
+			status      TEXT NOT NULL,
+			code        TEXT NOT NULL,
+			message     TEXT NOT NULL,
+			recorded_at TEXT NOT NULL,
+			PRIMARY KEY (ambiente, obligado, operation, source))`,
+		`INSERT INTO notes_v2 SELECT '` + Unknown + `', obligado, operation, source, key, status, code, message, recorded_at FROM notes`,
+		`DROP TABLE notes`,
+		`ALTER TABLE notes_v2 RENAME TO notes`,
+		`ALTER TABLE attempts ADD COLUMN ambiente TEXT NOT NULL DEFAULT '` + Unknown + `'`,
+		`ALTER TABLE pauses ADD COLUMN ambiente TEXT NOT NULL DEFAULT '` + Unknown + `'`,
+		`DROP INDEX IF EXISTS attempts_by_key`,
+		`CREATE INDEX attempts_by_key ON attempts (ambiente, obligado, operation, key)`,
+		`CREATE TABLE IF NOT EXISTS runs (
+			ambiente   TEXT NOT NULL,
+			obligado   TEXT NOT NULL,
+			started_at TEXT NOT NULL,
+			ended_at   TEXT NOT NULL,
+			verdict    INTEGER NOT NULL,
+			problem    TEXT NOT NULL DEFAULT '',
+			PRIMARY KEY (ambiente, obligado))`,
+	} {
+		if _, err := tx.Exec(stmt); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -105,7 +105,27 @@ func openReadOnly(place JournalPlace) (*journal.Journal, error) {
 func WritePending(path string, entries []Entry) error {
 	rows := make([]writers.PendingRow, len(entries))
 	for i, e := range entries {
-		rows[i] = writers.PendingRow{Party: e.Party, Operation: e.Operation, Key: e.Key, Source: e.Source, Result: e.Result, Updated: e.Updated}
+		rows[i] = writers.PendingRow{Ambiente: e.Ambiente, Party: e.Party, Operation: e.Operation, Key: e.Key, Source: e.Source, Result: e.Result, Updated: e.Updated}
 	}
 	return writers.WritePending(path, rows)
+}
+
+// Environments are the names of the environments a journal keeps apart,
+// as the operator gives them.
+var Environments = []string{journal.Sandbox, journal.Pruebas, journal.Produccion}
+
+// AssignEnvironment gives the rows a journal kept before it recorded
+// environments the one the operator says they came from; it returns how
+// many keys moved.
+func AssignEnvironment(place JournalPlace, ambiente string) (int64, error) {
+	path, _, err := JournalPath(place, false, false)
+	if err != nil {
+		return 0, err
+	}
+	j, err := journal.Open(path, "")
+	if err != nil {
+		return 0, err
+	}
+	defer j.Close()
+	return j.Assign(ambiente)
 }

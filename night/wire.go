@@ -274,8 +274,20 @@ func (r *Run) openJournal(shared *journal.Journal) error {
 			return nil
 		}
 	}
-	r.db = j.For(r.rest.Obligado)
+	r.db = j.For(r.ambiente(), r.rest.Obligado)
 	return nil
+}
+
+// ambiente is the environment that answers this run, under which the
+// journal keeps its answers apart from every other's.
+func (r *Run) ambiente() string {
+	switch {
+	case r.s.Sandbox:
+		return journal.Sandbox
+	case r.s.Ambiente == "produccion":
+		return journal.Produccion
+	}
+	return journal.Pruebas
 }
 
 // router records each operation's keys under its party: e-mails under the
@@ -307,6 +319,7 @@ func (r *Run) lock() error {
 		if s == batch.ServiceSSIntegral {
 			name = "el facturador " + r.soap.Facturador.NIT + " en SS Integral"
 		}
+		name += " (" + r.ambiente() + ")"
 		unlock, err := r.db.Lock(name, r.s.WaitLock)
 		if err != nil {
 			return err

@@ -48,16 +48,16 @@ func WriteNight(path string, companies []NightRow) error {
 
 // PendingRow is one key that needs a person, as batch pendientes lists it.
 type PendingRow struct {
-	Party, Operation, Key, Source string
-	Result                        batch.Result
-	Updated                       time.Time
+	Ambiente, Party, Operation, Key, Source string
+	Result                                  batch.Result
+	Updated                                 time.Time
 }
 
 // WritePending writes what needs a person as a workbook, one row per key.
 func WritePending(path string, entries []PendingRow) error {
-	rows := [][]any{{"obligado", "operación", "clave", "estado", "código", "mensaje", "origen", "intentos", "actualizado"}}
+	rows := [][]any{{"obligado", "ambiente", "operación", "clave", "estado", "código", "mensaje", "origen", "intentos", "actualizado"}}
 	for _, e := range entries {
-		rows = append(rows, []any{e.Party, e.Operation, e.Key, string(e.Result.Status), e.Result.Code, e.Result.Message, e.Source,
+		rows = append(rows, []any{e.Party, e.Ambiente, e.Operation, e.Key, string(e.Result.Status), e.Result.Code, e.Result.Message, e.Source,
 			e.Result.Attempts, e.Updated.Local().Truncate(time.Second)})
 	}
 	if err := writeTable(path, "Pendientes", rows); err != nil {

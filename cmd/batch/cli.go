@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"batch"
+	"batch/internal/text"
 )
 
 // Exit codes.
@@ -23,6 +24,7 @@ Uso:
   batch config [opciones]            la configuración efectiva y de dónde sale cada valor
   batch historial CLAVE...           todo lo del diario sobre un CUFE, CUV o factura
   batch pendientes [-o LIBRO.xlsx]   lo que quedó necesitando atención, por obligado
+  batch journal --asignar-ambiente AMBIENTE   el ambiente de lo que un diario anterior guardó
   batch sandbox [opciones]           sirve un Afacturar simulado para pruebas
   batch version                      muestra la versión
 
@@ -63,6 +65,8 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		return historialCmd(args[1:], getenv, stdout, stderr)
 	case "pendientes":
 		return pendientesCmd(args[1:], getenv, stdout, stderr)
+	case "journal":
+		return journalCmd(args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "batch %s\n", batch.Version)
 		return exitOK
@@ -70,6 +74,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "batch: orden desconocida %q\n\n%s", args[0], usage)
+	fmt.Fprintf(stderr, "batch: orden desconocida %q%s. Las órdenes son run, check, config, historial, pendientes, journal, sandbox y version (batch --help)\n", args[0],
+		text.DidYouMean(args[0], []string{"run", "check", "config", "historial", "pendientes", "journal", "sandbox", "version"}, ""))
 	return exitNothing
 }

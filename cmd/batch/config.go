@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"batch/config"
+	"batch/internal/text"
 )
 
 // envOf are the options whose default comes from an environment variable.
@@ -67,7 +68,10 @@ func applyFile(s *config.File, fs *flag.FlagSet, getenv func(string) string, fro
 	sort.Strings(names)
 	for _, name := range names {
 		if fs.Lookup(name) == nil || name == "config" {
-			return fmt.Errorf("el archivo de configuración %s tiene «%s», que no es una opción de batch run", s.Path, name)
+			var names []string
+			fs.VisitAll(func(fl *flag.Flag) { names = append(names, strings.ReplaceAll(fl.Name, "-", "_")) })
+			key := strings.ReplaceAll(name, "-", "_")
+			return fmt.Errorf("el archivo de configuración %s tiene «%s», que no es una opción de batch run%s", s.Path, key, text.DidYouMean(key, names, ""))
 		}
 		if v, ok := envOf[name]; ok && getenv(v) != "" {
 			continue
@@ -89,7 +93,7 @@ func commandLine(args []string, getenv func(string) string) map[string]bool {
 	defineRunFlags(fs, &scratch, getenv)
 	fs.String("config", "", "")
 	given := map[string]bool{}
-	if fs.Parse(args) == nil {
+	if _, err := parseOptions(fs, args, func() {}); err == nil {
 		fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	}
 	return given
@@ -111,7 +115,7 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 			return exitOK
 		}
 	}
-	fs, f, err := parseSettings(args, getenv, stderr)
+	fs, f, _, err := parseSettings(args, getenv, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -81,11 +81,10 @@ Opciones:
 `
 
 func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runFlags, []string, error) {
-	fs, f, err := parseSettings(args, getenv, stderr)
+	_, f, files, err := parseSettings(args, getenv, stderr)
 	if err != nil {
 		return f, nil, err
 	}
-	files := fs.Args()
 	if err := verifyRunFlags(&f, files, f.codigoEmpresa, f.tipoAmbiente); err != nil {
 		return f, nil, err
 	}
@@ -93,36 +92,36 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (runF
 }
 
 // parseSettings reads the options: the command line over the environment
-// over the configuration file over the defaults, and where each came from.
-func parseSettings(args []string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, runFlags, error) {
+// over the configuration file over the defaults, and where each came from;
+// files are the command line's other words.
+func parseSettings(args []string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, runFlags, []string, error) {
 	var f runFlags
 	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, runUsage)
-		fs.PrintDefaults()
-	}
 	codigoEmpresa, tipoAmbiente := defineRunFlags(fs, &f, getenv)
 	fs.StringVar(&f.config, "config", "", "archivo de configuración TOML con las opciones (no los secretos); por defecto $XDG_CONFIG_HOME/batch/config.toml si existe")
 	from := map[string]string{}
 	if path := configPath(args, getenv); path != "" {
 		s, err := config.Load(path)
 		if err != nil {
-			return fs, f, err
+			return fs, f, nil, err
 		}
 		if err := applyFile(s, fs, getenv, from); err != nil {
-			return fs, f, err
+			return fs, f, nil, err
 		}
 		f.config, f.obligados, f.outDir = path, s.Companies, s.OutDir
 	}
-	if err := fs.Parse(args); err != nil {
-		return fs, f, err
+	files, err := parseOptions(fs, args, func() {
+		fmt.Fprint(stderr, runUsage)
+		printOptions(stderr, fs)
+	})
+	if err != nil {
+		return fs, f, nil, err
 	}
 	f.given = commandLine(args, getenv)
 	f.sources = map[string]string{}
 	fs.VisitAll(func(fl *flag.Flag) { f.sources[fl.Name] = sourceOf(fl.Name, f.given, from, getenv) })
 	f.codigoEmpresa, f.tipoAmbiente = *codigoEmpresa, *tipoAmbiente
-	return fs, f, nil
+	return fs, f, files, nil
 }
 
 // defineRunFlags declares batch run's options on fs, with their defaults
@@ -134,16 +133,16 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.StringVar(&f.url, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
 	fs.StringVar(&f.obligado, "obligado", getenv("AFACTURAR_OBLIGADO"), "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
 	fs.IntVar(&f.rpm, "rate", 120, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
-	fs.DurationVar(&f.window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
+	durationVar(fs, &f.window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
 	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
-	fs.DurationVar(&f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
+	durationVar(fs, &f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
 	fs.IntVar(&f.attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
 	fs.StringVar(&f.journal, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
 	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
-	fs.DurationVar(&f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
-	fs.DurationVar(&f.outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
-	fs.DurationVar(&f.waitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
-	fs.DurationVar(&f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
+	durationVar(fs, &f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
+	durationVar(fs, &f.outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
+	durationVar(fs, &f.waitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
+	durationVar(fs, &f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.StringVar(&f.ops, "ops", "", "operaciones para todas las filas, separadas por comas: acuse, recibo, reclamo, historico (columna CUFE), cuv (columna CUV), correo; por defecto, las de las columnas de cada hoja (y la columna Evento)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")
@@ -237,7 +236,7 @@ func (f runFlags) settings(files []string, getenv func(string) string) night.Set
 		Facturador: fac, SOAPURL: f.soapURL, SOAP12: f.soap12, Sandbox: f.sandbox,
 		Rate: f.rpm, Window: f.window, RateCorreo: f.rateCorreo, InFlight: f.inFlight, Timeout: f.timeout, Attempts: f.attempts,
 		RetryDelay: f.retryDelay, Grace: f.grace, Outage: f.outage, WaitLock: f.waitLock,
-		Journal:       journalPlace(f.journal, getenv),
+		Journal:       journalPlace(f.runJournal(), getenv),
 		RetryRejected: f.retryRejected, Ops: f.ops, DryRun: f.dryRun, FilePassword: f.claveArchivo,
 		HiddenSheets: f.hiddenSheets, NoHistory: f.noHistory, Person: f.person,
 		AdjuntosDir: f.adjuntosDir, AdjuntosRaiz: f.adjuntosRaiz,
@@ -248,4 +247,14 @@ func (f runFlags) settings(files []string, getenv func(string) string) night.Set
 // under XDG_STATE_HOME or HOME.
 func journalPlace(path string, getenv func(string) string) night.JournalPlace {
 	return night.JournalPlace{Path: path, StateHome: getenv("XDG_STATE_HOME"), Home: getenv("HOME")}
+}
+
+// runJournal is the journal a run names: a sandbox run keeps its own unless
+// --journal names one on its command line, so that the configuration's
+// journal, the real nights', never holds a simulated answer.
+func (f runFlags) runJournal() string {
+	if f.sandbox && !f.given["journal"] {
+		return ""
+	}
+	return f.journal
 }

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 
+	"batch/config"
 	"batch/night"
 )
 
-const historialUsage = `Uso: batch historial [--journal ARCHIVO] CLAVE...
+const historialUsage = `Uso: batch historial [--journal ARCHIVO | --config ARCHIVO] CLAVE...
 
 Muestra, para cada CUFE, CUV o factura (PREFIJO NUMERO), todo lo que el
 diario sabe de ella en todas las noches: su estado y CUDE por obligado y
@@ -23,7 +26,7 @@ Ejemplo:
 Opciones:
 `
 
-const pendientesUsage = `Uso: batch pendientes [--journal ARCHIVO] [-o ARCHIVO.xlsx]
+const pendientesUsage = `Uso: batch pendientes [--journal ARCHIVO | --config ARCHIVO] [-o ARCHIVO.xlsx]
 
 Lista, agrupado por obligado, lo que en todas las noches quedó necesitando a
 una persona o a otra ejecución: RECHAZADO, ERROR, PENDIENTE y lo que quedó en
@@ -33,22 +36,35 @@ Opciones:
 `
 
 // journalFlags parses a journal-reading command's flags: where the
-// journal is, and the arguments left. code is -1 when the command goes on.
-func journalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, out *string) (night.JournalPlace, []string, int) {
+// journal is (--journal, or the journal of the configuration file), and
+// the arguments left. code is -1 when the command goes on.
+func journalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, define func(*flag.FlagSet)) (night.JournalPlace, []string, int) {
 	fs := flag.NewFlagSet("batch "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage); fs.PrintDefaults() }
-	path := fs.String("journal", "", "el diario; por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
-	if out != nil {
-		fs.StringVar(out, "o", "", "libro .xlsx donde escribir la lista")
+	path := fs.String("journal", "", "el diario; por defecto el del archivo de configuración, o $XDG_STATE_HOME/batch/journal.db, o ~/.local/state/batch/journal.db")
+	fs.String("config", "", "archivo de configuración de batch run, para usar su diario")
+	if define != nil {
+		define(fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return night.JournalPlace{}, nil, exitOK
+	rest, err := parseOptions(fs, args, func() { fmt.Fprint(stderr, usage); printOptions(stderr, fs) })
+	if errors.Is(err, flag.ErrHelp) {
+		return night.JournalPlace{}, nil, exitOK
+	}
+	if err != nil {
+		return night.JournalPlace{}, nil, fail(stderr, err)
+	}
+	if *path == "" {
+		if cfg := configPath(args, getenv); cfg != "" {
+			file, err := config.Load(cfg)
+			if err != nil {
+				return night.JournalPlace{}, nil, fail(stderr, err)
+			}
+			*path = file.Values["journal"]
+			if *path != "" && !filepath.IsAbs(*path) {
+				*path = filepath.Join(filepath.Dir(cfg), *path)
+			}
 		}
-		return night.JournalPlace{}, nil, exitNothing
 	}
-	return journalPlace(*path, getenv), fs.Args(), -1
+	return journalPlace(*path, getenv), rest, -1
 }
 
 // historialCmd prints what the journal knows of each key.
@@ -106,14 +122,16 @@ func printEntry(w io.Writer, e night.Entry) {
 	} else if v, ok := e.Result.Values["cufe"].(string); ok && v != "" {
 		cude = ", CUFE " + v
 	}
-	fmt.Fprintf(w, "  %s de %s: %s%s (%d intentos; %s; %s)\n", e.Operation, e.Party, e.Result.Status, cude, e.Result.Attempts,
+	fmt.Fprintf(w, "  %s · %s de %s: %s%s (%d intentos; %s; %s)\n", e.Ambiente, e.Operation, e.Party, e.Result.Status, cude, e.Result.Attempts,
 		e.Updated.Local().Format("2006-01-02 15:04"), terminalSafe(e.Source))
 }
 
 // pendientesCmd lists what needs a person across all nights.
 func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var out string
-	place, _, code := journalFlags("pendientes", pendientesUsage, args, getenv, stderr, &out)
+	place, _, code := journalFlags("pendientes", pendientesUsage, args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "libro .xlsx donde escribir la lista")
+	})
 	if code >= 0 {
 		return code
 	}
@@ -127,7 +145,7 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 			party = e.Party
 			fmt.Fprintf(stdout, "%s\n", terminalSafe(party))
 		}
-		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s\n", e.Operation, e.Result.Status, terminalSafe(e.Key), terminalSafe(e.Result.Message))
+		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, terminalSafe(e.Key), terminalSafe(e.Result.Message), e.Ambiente)
 	}
 	fmt.Fprintf(stdout, "%d claves necesitan atención\n", len(entries))
 	if out != "" {
@@ -138,5 +156,41 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 	if len(entries) > 0 {
 		return exitSomeRows
 	}
+	return exitOK
+}
+
+const journalUsage = `Uso: batch journal --asignar-ambiente AMBIENTE [--journal ARCHIVO | --config ARCHIVO]
+
+El diario guarda cada respuesta con el ambiente que la dio (sandbox, pruebas,
+produccion): una respuesta de un ambiente nunca sirve para otro. Lo que un
+diario guardó antes de que batch anotara el ambiente queda en "desconocido" y
+ninguna ejecución lo reutiliza; si usted sabe de qué ambiente vino, dígalo:
+
+  batch journal --asignar-ambiente produccion --journal /var/lib/batch/journal.db
+
+Opciones:
+`
+
+// journalCmd looks after the journal: it assigns the environment the
+// operator names to what was recorded before environments were.
+func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var ambiente string
+	place, rest, code := journalFlags("journal", journalUsage, args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&ambiente, "asignar-ambiente", "", "ambiente de lo que el diario guardó sin ambiente: "+strings.Join(night.Environments, ", "))
+	})
+	if code >= 0 {
+		return code
+	}
+	switch {
+	case len(rest) > 0:
+		return fail(stderr, fmt.Errorf("batch journal no recibe archivos (%s): use --journal o --config", strings.Join(rest, " ")))
+	case !slices.Contains(night.Environments, ambiente):
+		return fail(stderr, fmt.Errorf("use --asignar-ambiente con uno de %s", strings.Join(night.Environments, ", ")))
+	}
+	moved, err := night.AssignEnvironment(place, ambiente)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(stdout, "%d claves sin ambiente quedaron en %s\n", moved, ambiente)
 	return exitOK
 }

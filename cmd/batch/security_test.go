@@ -305,13 +305,17 @@ func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
 }
 
 // FE1 23 and FE 123 are two invoices: two e-mails, two files. A journal
-// written when the key was "FE123" is read in the new form: the invoice
-// it had sent is not sent again.
+// written when the key was "FE123" is read in the new form: once the
+// operator says which environment it recorded, the invoice it had sent is
+// not sent again.
 func TestInvoiceKeysKeepPrefixAndNumberApart(t *testing.T) {
 	server, soapURL := newASMX(t, false)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "j.db")
 	writeOldJournal(t, jr)
+	if code, msg := runMain(t, env(nil), "journal", "--asignar-ambiente", "pruebas", "--journal", jr); code != exitOK || !strings.Contains(msg, "1 claves") {
+		t.Fatalf("journal --asignar-ambiente: exit %d\n%s", code, msg)
+	}
 	in := filepath.Join(dir, "e.csv")
 	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE1;23;2026-11-20;a@b.co\nFE;123;2026-11-20;a@b.co\nFE;77;2026-11-20;a@b.co\n")
 	vars := env(map[string]string{"SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave})

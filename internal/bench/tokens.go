@@ -152,7 +152,7 @@ func commits(dir string, n int, each float64, scale int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := j.For(fmt.Sprintf("9001%05d", w))
+			p := j.For(journal.Pruebas, fmt.Sprintf("9001%05d", w))
 			for k := 0; time.Now().Before(deadline); k++ {
 				key := fmt.Sprintf("k%d", k)
 				id, err := p.Begin(batch.OpAcuse, key, "fila", "data")

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"batch/internal/text"
+)
+
+// parseOptions parses args with fs, options and file names in any order
+// (everything after "--" is a file name), and words every mistake in
+// Spanish, on one line, with what to do. help is printed for -h.
+func parseOptions(fs *flag.FlagSet, args []string, help func()) (files []string, err error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	var rest []string
+	for i, a := range args {
+		if a == "--" {
+			args, rest = args[:i], args[i+1:]
+			break
+		}
+	}
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				help()
+				return nil, err
+			}
+			return nil, optionError(fs, err)
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return append(files, rest...), nil
+}
+
+// optionError is the flag package's complaint in the command line's words.
+func optionError(fs *flag.FlagSet, err error) error {
+	msg := err.Error()
+	switch {
+	case strings.HasPrefix(msg, "flag provided but not defined: "):
+		name := strings.TrimLeft(strings.TrimPrefix(msg, "flag provided but not defined: "), "-")
+		return fmt.Errorf("la opción --%s no existe%s. Vea las opciones con --help", name, text.DidYouMean(name, flagNames(fs), "--"))
+	case strings.HasPrefix(msg, "flag needs an argument: "):
+		name := strings.TrimLeft(strings.TrimPrefix(msg, "flag needs an argument: "), "-")
+		return fmt.Errorf("a la opción --%s le falta su valor: escriba --%s VALOR", name, name)
+	case invalidValue.MatchString(msg):
+		m := invalidValue.FindStringSubmatch(msg)
+		return fmt.Errorf("--%s %s no es un valor válido: %s", m[2], m[1], expected(fs.Lookup(m[2])))
+	case strings.HasPrefix(msg, "bad flag syntax: "):
+		return fmt.Errorf("«%s» no es una opción bien escrita: use --opción o --opción=valor", strings.TrimPrefix(msg, "bad flag syntax: "))
+	}
+	return err
+}
+
+var invalidValue = regexp.MustCompile(`^invalid (?:boolean )?value ("[^"]*") for flag -([^:]+): `)
+
+// expected says what kind of value an option takes.
+func expected(fl *flag.Flag) string {
+	if fl == nil {
+		return "revise el valor"
+	}
+	switch fl.Value.(type) {
+	case *seconds:
+		return "use una duración como 90 (segundos), 90s, 2m o 1h30m"
+	}
+	if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return "use true o false, o la opción sola"
+	}
+	if _, err := strconv.Atoi(fl.DefValue); err == nil {
+		return "debe ser un número entero"
+	}
+	return "revise el valor"
+}
+
+func flagNames(fs *flag.FlagSet) []string {
+	var names []string
+	fs.VisitAll(func(fl *flag.Flag) { names = append(names, fl.Name) })
+	return names
+}
+
+// printOptions lists fs's options as the README writes them: --opción
+// VALOR, what it does, and its default.
+func printOptions(w io.Writer, fs *flag.FlagSet) {
+	var lines []string
+	fs.VisitAll(func(fl *flag.Flag) {
+		name, usage := flag.UnquoteUsage(fl)
+		dash := "--"
+		if len(fl.Name) == 1 {
+			dash = "-"
+		}
+		head := "  " + dash + fl.Name
+		if word := valueWord(fl, name); word != "" {
+			head += " " + word
+		}
+		if fl.DefValue != "" && fl.DefValue != "false" && fl.DefValue != "0" && fl.DefValue != "0s" && !secretOptions[fl.Name] {
+			usage += " (predeterminado: " + fl.DefValue + ")"
+		}
+		lines = append(lines, head+"\n      "+usage)
+	})
+	sort.Strings(lines)
+	fmt.Fprintln(w, strings.Join(lines, "\n"))
+}
+
+// valueWord names an option's value in Spanish ("" for a switch).
+func valueWord(fl *flag.Flag, name string) string {
+	if b, ok := fl.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+		return ""
+	}
+	if _, ok := fl.Value.(*seconds); ok {
+		return "DURACIÓN"
+	}
+	switch name {
+	case "int":
+		return "N"
+	case "string", "value", "":
+		return "VALOR"
+	}
+	return strings.ToUpper(name)
+}
+
+// seconds is a duration option that also takes a bare number of seconds
+// ("90"), as people write timeouts.
+type seconds time.Duration
+
+func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+	*p = value
+	fs.Var((*seconds)(p), name, usage)
+}
+
+func (s *seconds) String() string { return time.Duration(*s).String() }
+
+func (s *seconds) Set(v string) error {
+	v = strings.TrimSpace(v)
+	if n, err := strconv.ParseFloat(strings.Replace(v, ",", ".", 1), 64); err == nil {
+		*s = seconds(time.Duration(n * float64(time.Second)))
+		return nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		return errors.New("no es una duración")
+	}
+	*s = seconds(d)
+	return nil
+}
