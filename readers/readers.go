@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"batch"
@@ -159,9 +160,13 @@ func readHead(path string, n int) ([]byte, error) {
 // noKeyColumn names the headers the user should have, and the ones found in
 // the first rows, so they can see what is off.
 func noKeyColumn(path string, keys []batch.Field, found string) error {
-	names := make([]string, len(keys))
-	for i, k := range keys {
-		names[i] = strings.ToUpper(string(k))
+	var names []string
+	for _, k := range keys {
+		// Several operations share a key column (the CUFE of each event):
+		// each column is named once.
+		if n := strings.ToUpper(string(k)); !slices.Contains(names, n) {
+			names = append(names, n)
+		}
 	}
 	if found == "" {
 		found = "ninguno: el archivo no tiene texto en sus primeras filas"

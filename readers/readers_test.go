@@ -221,3 +221,16 @@ func TestCSVMultilineFieldKeepsRowNumbers(t *testing.T) {
 		t.Fatalf("rows = %+v; want lines 2 and 4", rows)
 	}
 }
+
+// A file without a key column is told each column once, however many
+// operations share it.
+func TestNoKeyColumnNamesEachColumnOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.csv")
+	if err := os.WriteFile(path, []byte("Fecha;Valor\n2026-11-02;10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path, Options{Keys: []batch.Field{batch.FieldCUFE, batch.FieldCUFE, batch.FieldCUFE, batch.FieldCUV}})
+	if err == nil || strings.Count(err.Error(), "CUFE") != 1 || !strings.Contains(err.Error(), "CUFE o CUV") {
+		t.Errorf("%v", err)
+	}
+}

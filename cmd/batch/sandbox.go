@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,16 +19,16 @@ import (
 
 func sandboxCmd(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("batch sandbox", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "dirección donde escuchar")
 	token := fs.String("token", sandbox.DefaultToken, "token que acepta")
 	obligado := fs.String("obligado", sandbox.DefaultObligado, "NIT del obligado asociado al token")
 	nit := fs.String("nit", sandbox.DefaultNIT, "NIT del facturador que acepta el SS Integral simulado")
 	clave := fs.String("clave", sandbox.DefaultClave, "clave de ese facturador")
 	rpm := fs.Int("rate", 120, "solicitudes por minuto por token antes de responder 429 (negativo: sin límite)")
-	latency := fs.Duration("latencia", 0, "demora de cada respuesta")
+	var latency time.Duration
+	durationVar(fs, &latency, "latencia", 0, "demora de cada respuesta")
 	chaos := fs.Bool("caos", false, "responder una de cada cinco solicitudes a Afacturar con una falla de las que muestran sus documentos (5xx, 28, 20, 15, 403, 409, 422, 429, conexión cortada), para probar a mano")
-	fs.Usage = func() {
+	help := func() {
 		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
 
 Sirve un Afacturar simulado (acuse_recibo_fev y consultar_cuv) y un SS Integral
@@ -49,20 +50,23 @@ Ejemplo:
 
 Opciones:
 `)
-		fs.PrintDefaults()
+		printOptions(stderr, fs)
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitNothing
+	rest, err := parseOptions(fs, args, help)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case err != nil:
+		return fail(stderr, err)
+	case len(rest) > 0:
+		return fail(stderr, fmt.Errorf("batch sandbox no recibe archivos (%s)", strings.Join(rest, " ")))
 	}
 	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm, Facturadores: map[string]string{*nit: *clave}}
 	if *chaos {
 		cfg.Chaos = 0.2
 	}
-	if *latency > 0 {
-		cfg.Latency = func() time.Duration { return *latency }
+	if latency > 0 {
+		cfg.Latency = func() time.Duration { return latency }
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
