@@ -2,9 +2,8 @@ package night
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -12,8 +11,6 @@ import (
 	"batch"
 	"batch/cells"
 	"batch/journal"
-	"batch/ops"
-	"batch/readers"
 	"batch/writers"
 )
 
@@ -25,7 +22,7 @@ type Company struct {
 	NIT        string
 	Token      string
 	Archivos   []string
-	Resultados string // its workbook; "" for NIT-resultados.xlsx in Plan.OutDir
+	Resultados string // its workbook, relative to Plan.Dir; "" for NIT-resultados.xlsx in Plan.OutDir. The night's date is added to its name
 }
 
 // Label names a company in the log.
@@ -41,7 +38,7 @@ func (c Company) Label() string {
 type Plan struct {
 	Settings  // every company's, but its obligado, token, files and workbook
 	Companies []Company
-	OutDir    string // where each company's workbook and the night's summary go ("" for the current folder)
+	OutDir    string // where each company's workbook and the night's summary go ("" for Dir)
 	Dir       string // the folder the file patterns are relative to (the configuration file's)
 }
 
@@ -58,6 +55,8 @@ type Report struct {
 	Companies []CompanyOutcome
 	// Failed is the summary that could not be written.
 	Failed error
+	// Warnings went wrong on the side (the journal's record of the night).
+	Warnings []error
 }
 
 // Verdict is the worst of the companies'.
@@ -86,14 +85,30 @@ func NewNight(p Plan) *Night { return &Night{plan: p} }
 
 // Run runs every company at once, each with its own token, pacer, provider
 // gates and lock, over the one journal; a company whose token is refused
-// stops alone. It writes one workbook per company and a one-page summary
-// of the night. watch gives each company's watcher. The error is the
-// journal's: nothing ran.
+// stops alone, and a file that cannot be read is that file's trouble, not
+// its company's. It writes one dated workbook per company and a one-page
+// summary of the night. watch gives each company's watcher. The error is
+// what kept the whole night from starting: nothing was sent.
 func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, error) {
 	p := n.plan
+	p.Companies = slices.Clone(p.Companies)
+	started := time.Now()
 	outDir := p.OutDir
 	if outDir == "" {
-		outDir = "."
+		outDir = p.Dir // beside the configuration file, whatever the working folder
+	}
+	for i, c := range p.Companies {
+		if c.Resultados != "" && !filepath.IsAbs(c.Resultados) {
+			p.Companies[i].Resultados = filepath.Join(p.Dir, c.Resultados)
+		}
+	}
+	matches, unmatched, err := companyMatches(p.Companies, p.Dir)
+	if err != nil {
+		return Report{}, err
+	}
+	books, summary := outputs(p, outDir, started.Format("2006-01-02"))
+	if err := collisions(p, books, summary, matches); err != nil {
+		return Report{}, err
 	}
 	var shared *journal.Journal
 	if !p.DryRun {
@@ -104,43 +119,46 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		defer closeJournal()
 		shared = j
 	}
+	files := screen(matches, p.Settings)
+	watchers := make([]Watcher, len(p.Companies))
+	for i, c := range p.Companies {
+		watchers[i] = watch(c)
+	}
+	files.tell(matches, unmatched, watchers)
 	results := make([]CompanyOutcome, len(p.Companies))
-	own, all := n.companyFiles()
-	withColumn := n.withObligadoColumn(all)
 	var wg sync.WaitGroup
 	for i, c := range p.Companies {
-		results[i].Company = c
-		w := watch(c)
-		if own[i].err != nil {
-			results[i].Outcome = Outcome{Failed: own[i].err, Stopped: w.Explain(own[i].err)}
-			w.Finished(results[i].Outcome)
+		own, unread := files.of(matches[i])
+		results[i].Company, results[i].Files = c, own
+		if len(own) == 0 {
+			results[i].Outcome = Outcome{Unread: unread, NoFiles: len(unread) == 0}
+			watchers[i].Finished(results[i].Outcome)
 			continue
 		}
-		results[i].Files = own[i].files
-		s := companySettings(p.Settings, c, outDir)
-		s.Files = allBut(withColumn, own[i].files)
-		keep := keeps(c.NIT, own[i].files)
+		s := companySettings(p.Settings, c)
+		s.Out, s.Files = books[i], allBut(files.withObligado(), own)
+		keep := keeps(c.NIT, own)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i].Outcome = n.company(ctx, s, shared, keep, w)
+			results[i].Outcome = n.company(ctx, s, shared, keep, unread, watchers[i])
 		}()
 	}
 	wg.Wait()
 	r := Report{Companies: results}
 	if !p.DryRun {
-		// A dry run writes its revisions only: last night's summary stays.
-		r.Summary = filepath.Join(outDir, "noche-"+time.Now().Format("2006-01-02")+".xlsx")
+		r.Summary = summary
 		r.Failed = writers.WriteNight(r.Summary, nightRows(results))
+		r.Warnings = recordRuns(shared, p, results, started)
 	}
 	return r, nil
 }
 
 // company wires and sends one company's run.
-func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal, keep func(batch.Row) bool, w Watcher) Outcome {
+func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal, keep func(batch.Row) bool, unread []writers.Unread, w Watcher) Outcome {
 	r, err := open(s, shared, keep)
 	if err != nil {
-		o := Outcome{Failed: err, Stopped: w.Explain(err)}
+		o := Outcome{Failed: err, Stopped: w.Explain(err), Unread: unread}
 		w.Finished(o)
 		return o
 	}
@@ -152,6 +170,7 @@ func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal
 	if abandoned {
 		r.Abandon()
 	}
+	r.unread = unread
 	return r.Send(ctx, w)
 }
 
@@ -164,50 +183,6 @@ func (n *Night) Abandon() {
 	for _, r := range n.runs {
 		r.Abandon()
 	}
-}
-
-// ownFiles are one company's files, or why it has none.
-type ownFiles struct {
-	files []string
-	err   error
-}
-
-// companyFiles expands every company's patterns; all is every file of the
-// night, each once.
-func (n *Night) companyFiles() ([]ownFiles, []string) {
-	own := make([]ownFiles, len(n.plan.Companies))
-	seen := map[string]bool{}
-	var all []string
-	for i, c := range n.plan.Companies {
-		own[i].files, own[i].err = expand(c.Archivos, n.plan.Dir)
-		for _, f := range own[i].files {
-			if !seen[f] {
-				seen[f] = true
-				all = append(all, f)
-			}
-		}
-	}
-	return own, all
-}
-
-// withObligadoColumn are the files of the night with an Obligado column:
-// the only ones a company reads besides its own.
-func (n *Night) withObligadoColumn(files []string) []string {
-	var out []string
-	for _, f := range files {
-		in, err := readers.Open(f, readers.Options{Keys: ops.KeyFields(nil), Password: n.plan.FilePassword, HiddenSheets: n.plan.HiddenSheets})
-		if err != nil {
-			continue // its own company says what is wrong with it
-		}
-		for _, sh := range in.Sheets() {
-			if _, ok := sh.Index[batch.FieldObligado]; ok {
-				out = append(out, f)
-				break
-			}
-		}
-		in.Close()
-	}
-	return out
 }
 
 // allBut is a company's files, then the night's other files that have an
@@ -244,40 +219,11 @@ func keeps(nit string, own []string) func(batch.Row) bool {
 	}
 }
 
-// companySettings are the night's settings for one company. A dry run's
-// workbook is a revision beside the results it must not replace.
-func companySettings(base Settings, c Company, outDir string) Settings {
+// companySettings are the night's settings for one company.
+func companySettings(base Settings, c Company) Settings {
 	s := base
 	s.Obligado, s.Token = c.NIT, c.Token
-	s.Out = c.Resultados
-	if s.Out == "" {
-		s.Out = filepath.Join(outDir, c.NIT+"-resultados.xlsx")
-	}
-	if s.DryRun {
-		s.Out = strings.TrimSuffix(strings.TrimSuffix(s.Out, filepath.Ext(s.Out)), "-resultados") + "-revision.xlsx"
-	}
 	return s
-}
-
-// expand turns a company's file patterns, relative to dir, into the files
-// they name.
-func expand(patterns []string, dir string) ([]string, error) {
-	var files []string
-	for _, p := range patterns {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		matches, err := filepath.Glob(p)
-		if err != nil {
-			return nil, fmt.Errorf("el patrón de archivos «%s» no es válido: %v", p, err)
-		}
-		sort.Strings(matches)
-		files = append(files, matches...)
-	}
-	if len(files) == 0 {
-		return nil, fmt.Errorf("ningún archivo coincide con %v", patterns)
-	}
-	return files, nil
 }
 
 // nightRows are the summary's rows, one per company.
@@ -285,7 +231,27 @@ func nightRows(results []CompanyOutcome) []writers.NightRow {
 	rows := make([]writers.NightRow, len(results))
 	for i, r := range results {
 		rows[i] = writers.NightRow{NIT: r.NIT, Nombre: r.Nombre, Files: len(r.Files), Workbook: r.Out, Summary: r.Summary,
-			Code: int(r.Verdict()), Stopped: r.Stopped}
+			Code: int(r.Verdict()), Stopped: r.Stopped, Unread: r.Unread, NoFiles: r.NoFiles}
 	}
 	return rows
+}
+
+// recordRuns keeps in the journal how each company's night ended, for
+// batch pendientes to name the ones that did not run or left files unread.
+func recordRuns(j *journal.Journal, p Plan, results []CompanyOutcome, started time.Time) []error {
+	var errs []error
+	ambiente := environment(p.Settings)
+	for _, r := range results {
+		var problems []string
+		if r.Failed != nil {
+			problems = append(problems, r.Stopped)
+		}
+		for _, u := range r.Unread {
+			problems = append(problems, "sin leer "+u.Path+": "+u.Reason)
+		}
+		if err := j.For(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; ")); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
 }

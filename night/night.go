@@ -14,6 +14,7 @@ import (
 	"batch"
 	"batch/ops"
 	"batch/ssintegral"
+	"batch/writers"
 )
 
 // Person is who received the invoices, for files that lack the columns.
@@ -103,6 +104,9 @@ type Watcher interface {
 	Wrote()
 	// Event is a line about the providers: one went down, came back.
 	Event(line string)
+	// Notice is a line for the log about the night's files: one left
+	// alone, a pattern that matched nothing.
+	Notice(line string)
 	// Sent hears that sending is over.
 	Sent()
 	// Explain words an error for a person, naming what to change in the
@@ -141,6 +145,12 @@ type Outcome struct {
 	// Warnings went wrong on the side without changing the outcome (the
 	// journal's list of notes could not be replaced).
 	Warnings []error
+	// Unread are the files that could not be read, each with why: their
+	// rows were not sent; the others' were.
+	Unread []writers.Unread
+	// NoFiles: a company of a night whose patterns matched no file: a
+	// quiet night, not a failure.
+	NoFiles bool
 }
 
 // Estimate is the outcome as an estimate: a dry run's is its own.
@@ -173,6 +183,8 @@ func (o Outcome) Verdict() Verdict {
 	switch {
 	case o.Failed != nil:
 		return Nothing
+	case len(o.Unread) > 0:
+		return max(Attention, Outcome{Err: o.Err, DryRun: o.DryRun, Summary: o.Summary}.Verdict())
 	case errors.As(o.Err, &stopped), errors.As(o.Err, &be):
 		return Nothing
 	case errors.Is(o.Err, context.Canceled):

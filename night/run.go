@@ -19,7 +19,7 @@ func (r *Run) Send(ctx context.Context, w Watcher) Outcome {
 	r.watch = w
 	flight, stopFlight := r.flight(ctx)
 	defer stopFlight()
-	o := Outcome{Out: r.out, DryRun: r.s.DryRun, Sheets: r.sheets, Hidden: r.hidden}
+	o := Outcome{Out: r.out, DryRun: r.s.DryRun, Sheets: r.sheets, Hidden: r.hidden, Unread: r.unread}
 	total, err := r.estimate(ctx, flight)
 	if err != nil {
 		r.book.Abort()
@@ -156,7 +156,7 @@ func (r *Run) recordNotes(sum batch.Summary, runErr error) error {
 func (r *Run) resumen(o Outcome) writers.Run {
 	f := r.s
 	return writers.Run{
-		Summary: o.Summary, Inputs: f.Files,
+		Summary: o.Summary, Inputs: f.Files, Unread: r.unread,
 		Limit:  int(math.Round(float64(f.Rate) * time.Minute.Seconds() / f.Window.Seconds())),
 		DryRun: f.DryRun, Stopped: o.Stopped, Hidden: r.hidden, Pauses: r.pauses(o.Summary.Ended),
 	}
@@ -187,6 +187,7 @@ func (quiet) Estimated(Estimate)       {}
 func (quiet) Sending(int, func() int)  {}
 func (quiet) Wrote()                   {}
 func (quiet) Event(string)             {}
+func (quiet) Notice(string)            {}
 func (quiet) Sent()                    {}
 func (quiet) Explain(err error) string { return err.Error() }
 func (quiet) Finished(Outcome)         {}

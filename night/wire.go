@@ -41,6 +41,7 @@ type Run struct {
 	pacers   map[batch.Service]*pipeline.WindowPacer
 	gates    map[batch.Service]*pipeline.Gate
 	watch    Watcher
+	unread   []writers.Unread // the company's files a night could not read
 	cfg      pipeline.Config
 	book     *writers.Workbook
 	cleanup  []func()
@@ -280,11 +281,13 @@ func (r *Run) openJournal(shared *journal.Journal) error {
 
 // ambiente is the environment that answers this run, under which the
 // journal keeps its answers apart from every other's.
-func (r *Run) ambiente() string {
+func (r *Run) ambiente() string { return environment(r.s) }
+
+func environment(s Settings) string {
 	switch {
-	case r.s.Sandbox:
+	case s.Sandbox:
 		return journal.Sandbox
-	case r.s.Ambiente == "produccion":
+	case s.Ambiente == "produccion":
 		return journal.Produccion
 	}
 	return journal.Pruebas

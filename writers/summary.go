@@ -24,7 +24,8 @@ const (
 type Run struct {
 	batch.Summary
 	Inputs  []string
-	Limit   int // the provider's requests per minute
+	Unread  []Unread // the files that could not be read, each with why
+	Limit   int      // the provider's requests per minute
 	DryRun  bool
 	Stopped string        // why sending stopped early, if it did
 	Hidden  []string      // the hidden sheets left unread
@@ -152,10 +153,40 @@ func (w *Workbook) attend(row batch.Row, op Columns, r batch.Result) error {
 	return w.attention.SetRow(cell, out)
 }
 
+// Unread is an input file that could not be read: none of its rows was
+// sent.
+type Unread struct {
+	Path, Reason string
+}
+
+// attendFiles puts each file that could not be read on the Atención sheet,
+// above nothing: its rows are not in the workbook.
+func (w *Workbook) attendFiles(files []Unread) error {
+	for _, u := range files {
+		var out []any
+		if w.withFile {
+			out = append(out, SafeText(filepath.Base(u.Path)), "")
+		} else {
+			out = append(out, SafeText(filepath.Base(u.Path)))
+		}
+		out = append(out, "", "", "", "ARCHIVO SIN LEER", "ARCHIVO", SafeText(u.Reason),
+			"Ninguna fila de este archivo se envió. Corríjalo según el mensaje (o sáquelo de la carpeta si no es de facturas) y vuelva a ejecutar.")
+		cell, _ := excelize.CoordinatesToCellName(1, w.attNext)
+		w.attNext++
+		if err := w.attention.SetRow(cell, out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // finish closes the streamed sheets with their tables (the autofilter) and
 // writes Resumen.
 func (w *Workbook) finish(run Run) error {
 	if err := addTable(w.sw, "Resultados", len(w.header()), w.next-1); err != nil {
+		return err
+	}
+	if err := w.attendFiles(run.Unread); err != nil {
 		return err
 	}
 	if w.attNext == 2 {

@@ -64,9 +64,9 @@ func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("no se puede crear la carpeta de salida %s: %w", dir, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	tmp, err := newTemp(path)
 	if err != nil {
-		return nil, fmt.Errorf("no se puede escribir en %s: %w", dir, err)
+		return nil, err
 	}
 	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, next: 2, attNext: 2, tally: newTally(ops)}
 	files := map[string]bool{}
@@ -361,6 +361,14 @@ func (w *Workbook) Close(run Run) error {
 	if err := w.finish(run); err != nil {
 		w.Abort()
 		return fmt.Errorf("no se pudo completar el libro de resultados: %w", err)
+	}
+	kind := KindResultados
+	if run.DryRun {
+		kind = KindRevision
+	}
+	if err := mark(w.f, kind); err != nil {
+		w.Abort()
+		return err
 	}
 	// excelize builds the whole zip in a memory buffer unless its zip
 	// writer is ours: this one writes straight to the temporary file,

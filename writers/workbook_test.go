@@ -230,3 +230,26 @@ func TestAtencionEmptySaysSo(t *testing.T) {
 		t.Errorf("Atención A2 = %q", v)
 	}
 }
+
+// Every workbook batch writes carries its mark, read back without reading
+// its sheets; a workbook someone else wrote has none.
+func TestWorkbooksCarryTheirMark(t *testing.T) {
+	dir := t.TempDir()
+	night, pend := filepath.Join(dir, "noche.xlsx"), filepath.Join(dir, "p.xlsx")
+	if err := WriteNight(night, []NightRow{{NIT: "900111111"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := WritePending(pend, nil); err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(dir, "otro.xlsx")
+	f := excelize.NewFile()
+	if err := f.SaveAs(other); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{night: KindNoche, pend: KindPendientes, other: ""} {
+		if got := Written(path); got != want {
+			t.Errorf("%s: %q, want %q", filepath.Base(path), got, want)
+		}
+	}
+}

@@ -53,6 +53,12 @@ func (c *console) Event(line string) {
 	}
 }
 
+func (c *console) Notice(line string) {
+	if !c.opts.quiet {
+		fmt.Fprintln(c.stderr, terminalSafe(line))
+	}
+}
+
 func (c *console) Sent() {
 	c.prog.Stop()
 	c.prog = nil
@@ -68,6 +74,15 @@ func (c *console) Finished(o night.Outcome) {
 	}
 	for _, w := range o.Warnings {
 		fmt.Fprintf(c.stderr, "batch: %v\n", w)
+	}
+	for _, u := range o.Unread {
+		fmt.Fprintf(c.stderr, "batch: %s no se leyó: %s\n", terminalSafe(u.Path), terminalSafe(u.Reason))
+	}
+	if o.Out == "" {
+		if o.NoFiles && !c.opts.quiet {
+			fmt.Fprintln(c.stderr, "batch: sin archivos esta noche")
+		}
+		return
 	}
 	c.report(o)
 	var (

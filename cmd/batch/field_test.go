@@ -4,6 +4,10 @@ package main
 // against stand-ins that are not the sandbox.
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,5 +146,161 @@ func TestConfigurationMistakesAreNamed(t *testing.T) {
 		if code != exitNothing || !strings.Contains(msg, c.want) || !strings.Contains(msg, cfg) || len(strings.Split(strings.TrimSpace(msg), "\n")) != 1 {
 			t.Errorf("%q: exit %d\n%s", c.text, code, msg)
 		}
+	}
+}
+
+// nightConfig writes a configuration file of companies (name, NIT, file
+// patterns) against url, in dir.
+func nightConfig(t *testing.T, dir, url, extra string, companies ...[3]string) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("url = \"" + url + "\"\nrate = 60000\n" + extra + "\n")
+	for _, c := range companies {
+		fmt.Fprintf(&b, "[[obligados]]\nnombre = %q\nnit = %q\ntoken_env = \"TOK_%s\"\narchivos = [%s]\n\n", c[0], c[1], c[0], c[2])
+	}
+	cfg := filepath.Join(dir, "batch.toml")
+	writeText(t, cfg, b.String())
+	return cfg
+}
+
+var nightTokens = env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "TOK_Gama": token})
+
+// A file that cannot be read is its own trouble: the company's other files
+// run, the file is named with why in the log, the company's Atención and
+// the night's summary; Excel's owner files, hidden files and everything
+// batch wrote are never read; a company without files has a quiet night;
+// the second night of the day gets its own workbooks.
+func TestAFileIsItsOwnTrouble(t *testing.T) {
+	stand, url := newStandIn(t)
+	dir := t.TempDir()
+	for _, d := range []string{"acme", "beta"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	good, hidden := cufes(3), testutil.CUFE(990)
+	writeCSV(t, filepath.Join(dir, "acme", "bueno.csv"), good)
+	writeText(t, filepath.Join(dir, "acme", "malo.csv"), "Fecha;Valor\n2026-11-02;10\n")
+	writeText(t, filepath.Join(dir, "acme", "~$libro.xlsx"), "\x00propietario")
+	writeCSV(t, filepath.Join(dir, "acme", ".oculto.csv"), []string{hidden})
+	writeCSV(t, filepath.Join(dir, "beta", "r.csv"), []string{testutil.CUFE(980), testutil.CUFE(981)})
+	cfg := nightConfig(t, dir, url, "", [3]string{"ACME", "900111111", `"acme/*", "*.xlsx"`},
+		[3]string{"Beta", "900222222", `"beta/*.csv"`}, [3]string{"Gama", "900333333", `"gama/*.csv"`})
+	var stdout, stderr bytes.Buffer
+	vars := isolatedState(t, nightTokens) // one journal for both nights
+	code := Main([]string{"run", "--config", cfg, "--json"}, vars, &stdout, &stderr)
+	log := stderr.String()
+	if code != exitSomeRows {
+		t.Fatalf("exit %d, want 1\n%s", code, log)
+	}
+	for _, want := range []string{"malo.csv no se leyó", "~$libro.xlsx: archivo de bloqueo de Excel", ".oculto.csv: archivo oculto",
+		"[Gama 900333333] batch: ningún archivo coincide con", "ACME 900111111: código 1, 3 filas, 1 archivos sin leer",
+		"Beta 900222222: código 0, 2 filas, todo OK", "Gama 900333333: código 0, 0 filas, sin archivos"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Count(log, "~$libro.xlsx") != 1 {
+		t.Errorf("the owner file is logged %d times", strings.Count(log, "~$libro.xlsx"))
+	}
+	for _, c := range good {
+		if stand.count(c) != 1 {
+			t.Errorf("%s sent %d times", c[:8], stand.count(c))
+		}
+	}
+	if stand.count(hidden) != 0 {
+		t.Error("a hidden file was read")
+	}
+	var first nightJSON
+	json.Unmarshal(stdout.Bytes(), &first)
+	acme := first.Obligados[0].Resultados
+	attention := testutil.ReadSheet(t, acme, "Atención")
+	if len(attention) == 0 || attention[0]["estado"] != "ARCHIVO SIN LEER" || !strings.Contains(attention[0]["mensaje"], "columna") {
+		t.Errorf("Atención: %v", attention)
+	}
+	summary := testutil.ReadSheet(t, first.Resumen, "Noche")
+	if !strings.Contains(summary[0]["sin leer"], "malo.csv") || summary[2]["sin leer"] != "sin archivos" || summary[0]["filas"] != "3" {
+		t.Errorf("summary: %v", summary)
+	}
+	before, _ := os.ReadFile(acme)
+
+	// The evening: a check of one file leaves its revision beside it. The
+	// second night the same day reads neither it nor the first night's
+	// workbooks, which its own do not replace.
+	if code, msg := runMain(t, env(nil), "check", "--quiet", filepath.Join(dir, "acme", "bueno.csv")); code != exitOK {
+		t.Fatalf("check: exit %d\n%s", code, msg)
+	}
+	stderr.Reset()
+	stdout.Reset()
+	code = Main([]string{"run", "--config", cfg, "--json"}, vars, &stdout, &stderr)
+	log = stderr.String()
+	var second nightJSON
+	json.Unmarshal(stdout.Bytes(), &second)
+	if code != exitSomeRows || second.Resumen == first.Resumen || second.Obligados[0].Resultados == acme {
+		t.Fatalf("second night: exit %d, %s, %s\n%s", code, second.Resumen, second.Obligados[0].Resultados, log)
+	}
+	for _, want := range []string{"bueno-revision.xlsx: libro que escribió batch (revision)", filepath.Base(acme) + ": libro que escribió batch (resultados)",
+		filepath.Base(first.Resumen) + ": libro que escribió batch (noche)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("second night's log lacks %q:\n%s", want, log)
+		}
+	}
+	if after, _ := os.ReadFile(acme); !bytes.Equal(before, after) {
+		t.Error("the second night replaced the first night's workbook")
+	}
+}
+
+// A night whose only company has no files tonight is a quiet night.
+func TestNoFilesIsAQuietNight(t *testing.T) {
+	_, url := newStandIn(t)
+	dir := t.TempDir()
+	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gama/*.csv"`})
+	code, msg := runMain(t, nightTokens, "run", "--config", cfg)
+	if code != exitOK || !strings.Contains(msg, "sin archivos") {
+		t.Errorf("exit %d\n%s", code, msg)
+	}
+}
+
+// Outputs that would replace an input or each other refuse the night
+// before anything is sent, naming both.
+func TestCollidingOutputsAreRefused(t *testing.T) {
+	stand, url := newStandIn(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "beta"), 0o755)
+	writeCSV(t, filepath.Join(dir, "acme.csv"), cufes(1))
+	writeText(t, filepath.Join(dir, "beta", "entrada.xlsx"), "el libro de Beta")
+	company := func(name, nit, files, results string) string {
+		return fmt.Sprintf("[[obligados]]\nnombre = %q\nnit = %q\ntoken_env = \"TOK_%s\"\narchivos = [%q]\nresultados = %q\n\n", name, nit, name, files, results)
+	}
+	cfg := filepath.Join(dir, "batch.toml")
+	for _, c := range []struct{ text, want string }{
+		{company("ACME", "900111111", "acme.csv", "beta/entrada.xlsx") + company("Beta", "900222222", "beta/*", ""), "entrada de Beta 900222222"},
+		{company("ACME", "900111111", "acme.csv", "todo.xlsx") + company("Beta", "900222222", "beta/*", "todo.xlsx"), "resultados de ACME 900111111"},
+	} {
+		writeText(t, cfg, "url = \""+url+"\"\n\n"+c.text)
+		code, msg := runMain(t, nightTokens, "run", "--config", cfg)
+		if code != exitNothing || !strings.Contains(msg, c.want) || len(strings.Split(strings.TrimSpace(msg), "\n")) != 1 {
+			t.Errorf("exit %d\n%s", code, msg)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "beta", "entrada.xlsx")); string(b) != "el libro de Beta" || stand.count(cufes(1)[0]) != 0 {
+		t.Error("something was written or sent before the refusal")
+	}
+}
+
+type nightJSON struct {
+	Resumen   string
+	Obligados []struct {
+		Obligado   string
+		Resultados string
+	}
+}
+
+// isolatedState is getenv with a journal of the test's own.
+func isolatedState(t *testing.T, getenv func(string) string) func(string) string {
+	state := t.TempDir()
+	return func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return getenv(k)
 	}
 }

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"sync"
 
-	"batch"
 	"batch/night"
 )
 
@@ -36,10 +36,13 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 	if rep.Failed != nil {
 		fail(stderr, rep.Failed)
 	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "batch: %v\n", w)
+	}
 	worst := int(rep.Verdict())
 	if !opts.quiet {
 		for _, c := range rep.Companies {
-			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", c.Label(), int(c.Verdict()), c.Summary.Rows, statusLine(c.Summary))
+			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", terminalSafe(c.Label()), int(c.Verdict()), c.Summary.Rows, statusLine(c))
 		}
 		if rep.Summary != "" {
 			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", rep.Summary)
@@ -52,11 +55,23 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 }
 
 // statusLine says in words whether a company's night is clean.
-func statusLine(sum batch.Summary) string {
-	if sum.Complete() {
+func statusLine(c night.CompanyOutcome) string {
+	var parts []string
+	switch {
+	case c.NoFiles:
+		return "sin archivos"
+	case c.Failed != nil:
+		parts = append(parts, "no se ejecutó")
+	case c.Out != "" && !c.Summary.Complete():
+		parts = append(parts, "hay filas que atender")
+	}
+	if n := len(c.Unread); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d archivos sin leer", n))
+	}
+	if len(parts) == 0 {
 		return "todo OK"
 	}
-	return "hay filas que atender"
+	return strings.Join(parts, "; ")
 }
 
 func writeNightJSON(w io.Writer, rep night.Report, worst int) {

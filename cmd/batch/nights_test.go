@@ -75,6 +75,7 @@ archivos = ["gama/*.csv"]
 		Resumen   string
 		Obligados []struct {
 			Obligado     string
+			Resultados   string
 			CodigoSalida int `json:"codigo_salida"`
 			Filas        int
 			Estados      map[string]int
@@ -90,8 +91,16 @@ archivos = ["gama/*.csv"]
 			t.Errorf("%s: exit %d, %d rows, %d OK; want %v", o.Obligado, o.CodigoSalida, o.Filas, o.Estados["OK"], w)
 		}
 	}
+	// Each company's workbook carries the night's date.
+	books := map[string]string{}
+	for _, o := range night.Obligados {
+		books[o.Obligado] = o.Resultados
+	}
 	for nit, n := range map[string]int{"900111111": 11, "900222222": 6} {
-		if rows := testutil.ReadSheet(t, filepath.Join(dir, "salida", nit+"-resultados.xlsx"), "Resultados"); len(rows) != n || rows[0]["acuse_estado"] != "OK" {
+		if want := filepath.Join(dir, "salida", nit+"-resultados-"+time.Now().Format("2006-01-02")+".xlsx"); books[nit] != want {
+			t.Errorf("%s workbook at %s, want %s", nit, books[nit], want)
+		}
+		if rows := testutil.ReadSheet(t, books[nit], "Resultados"); len(rows) != n || rows[0]["acuse_estado"] != "OK" {
 			t.Errorf("%s workbook: %d rows", nit, len(rows))
 		}
 	}
