@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -29,6 +30,13 @@ type File struct {
 // Company is one obligado of a night of several: its NIT, the name of the
 // variable that holds its token, and its input files (globs).
 type Company struct {
+	// Persona and SSIntegral are the company's own [obligados.persona] and
+	// [obligados.ssintegral], by key; ClaveEnv names the variable holding
+	// its SS Integral clave.
+	Persona    map[string]string
+	SSIntegral map[string]string
+	ClaveEnv   string
+
 	Nombre     string
 	NIT        string
 	TokenEnv   string
@@ -121,13 +129,21 @@ func (s *File) company(n int, t map[string]any) (Company, error) {
 			for _, a := range list {
 				c.Archivos = append(c.Archivos, fmt.Sprint(a))
 			}
+		case "persona", "ssintegral":
+			table, ok := v.(map[string]any)
+			if !ok {
+				return c, fmt.Errorf("el archivo de configuración %s: en el obligado %d, %s debe ser una tabla [obligados.%s]", s.Path, n, k, k)
+			}
+			if err := s.companyTable(&c, n, k, table); err != nil {
+				return c, err
+			}
 		default:
 			if strings.Contains(k, "token") || strings.Contains(k, "clave") {
 				return c, fmt.Errorf("el archivo de configuración %s tiene «%s» en el obligado %d%s: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.Path, k, n,
 					text.DidYouMean(k, []string{"token_env"}, ""))
 			}
-			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»%s; use nombre, nit, token_env, archivos y resultados", s.Path, n, k,
-				text.DidYouMean(k, []string{"nombre", "nit", "token_env", "archivos", "resultados"}, ""))
+			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»%s; use nombre, nit, token_env, archivos, resultados, [obligados.persona] y [obligados.ssintegral]", s.Path, n, k,
+				text.DidYouMean(k, []string{"nombre", "nit", "token_env", "archivos", "resultados", "persona", "ssintegral"}, ""))
 		}
 	}
 	switch {
@@ -142,6 +158,40 @@ func (s *File) company(n int, t map[string]any) (Company, error) {
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// The keys of a company's own tables.
+var (
+	PersonaKeys    = []string{"tipo_identificacion", "identificacion", "nombres", "apellidos", "cargo", "area"}
+	SSIntegralKeys = []string{"nit", "clave_env", "codigo_empresa", "tipo_ambiente", "server", "mail_facturacion", "razon_social", "dv", "tipo_identificacion"}
+)
+
+// companyTable reads a company's [obligados.persona] or
+// [obligados.ssintegral]: its values, and clave_env, the name of the
+// variable that holds its SS Integral clave.
+func (s *File) companyTable(c *Company, n int, name string, t map[string]any) error {
+	keys, values := PersonaKeys, map[string]string{}
+	if name == "ssintegral" {
+		keys = SSIntegralKeys
+	}
+	for k, v := range t {
+		if _, nested := v.(map[string]any); nested || !slices.Contains(keys, k) {
+			return fmt.Errorf("el archivo de configuración %s: [obligados.%s] del obligado %d tiene «%s»%s; use %s", s.Path, name, n, k,
+				text.DidYouMean(k, keys, ""), strings.Join(keys, ", "))
+		}
+		values[k] = strings.TrimSpace(fmt.Sprint(v))
+	}
+	if name == "persona" {
+		c.Persona = values
+		return nil
+	}
+	if env, ok := values["clave_env"]; ok && !envName.MatchString(env) {
+		return fmt.Errorf("el archivo de configuración %s: clave_env del obligado %d debe ser el nombre de una variable de entorno (p. ej. SSINTEGRAL_CLAVE_BETA)", s.Path, n)
+	}
+	c.ClaveEnv = values["clave_env"]
+	delete(values, "clave_env")
+	c.SSIntegral = values
+	return nil
+}
 
 func (s *File) put(section, key string, v any) error {
 	full := strings.ToLower(strings.TrimPrefix(section+"."+key, "."))

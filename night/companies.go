@@ -2,6 +2,7 @@ package night
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +19,10 @@ import (
 // by the front end from the company's own variable), its input files
 // (patterns) and its workbook.
 type Company struct {
+	// Person is who receives the company's invoices, for files that lack
+	// the columns; Facturador its SS Integral account, Clave included.
+	Person     Person
+	Facturador Facturador
 	Nombre     string
 	NIT        string
 	Token      string
@@ -137,11 +142,11 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		}
 		s := companySettings(p.Settings, c)
 		s.Out, s.Files = books[i], allBut(files.withObligado(), own)
-		keep := keeps(c.NIT, own)
+		run := companyRun{shared: shared, keep: keeps(c.NIT, own), unread: unread, noInvoicer: noInvoicer(c)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			results[i].Outcome = n.company(ctx, s, shared, keep, unread, watchers[i])
+			results[i].Outcome = n.company(ctx, s, run, watchers[i])
 		}()
 	}
 	wg.Wait()
@@ -155,10 +160,10 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 }
 
 // company wires and sends one company's run.
-func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal, keep func(batch.Row) bool, unread []writers.Unread, w Watcher) Outcome {
-	r, err := open(s, shared, keep)
+func (n *Night) company(ctx context.Context, s Settings, c companyRun, w Watcher) Outcome {
+	r, err := open(s, c)
 	if err != nil {
-		o := Outcome{Failed: err, Stopped: w.Explain(err), Unread: unread}
+		o := Outcome{Failed: err, Stopped: w.Explain(err), Unread: c.unread}
 		w.Finished(o)
 		return o
 	}
@@ -170,7 +175,6 @@ func (n *Night) company(ctx context.Context, s Settings, shared *journal.Journal
 	if abandoned {
 		r.Abandon()
 	}
-	r.unread = unread
 	return r.Send(ctx, w)
 }
 
@@ -219,11 +223,24 @@ func keeps(nit string, own []string) func(batch.Row) bool {
 	}
 }
 
-// companySettings are the night's settings for one company.
+// companySettings are the night's settings for one company: its token,
+// the person who receives for it and its SS Integral account.
 func companySettings(base Settings, c Company) Settings {
 	s := base
-	s.Obligado, s.Token = c.NIT, c.Token
+	s.Obligado, s.Token, s.Person, s.Facturador = c.NIT, c.Token, c.Person, c.Facturador
 	return s
+}
+
+// noInvoicer says why a company's e-mails may not go: only an SS Integral
+// account whose NIT is the company's sends its invoices.
+func noInvoicer(c Company) string {
+	switch nit := cells.Digits(c.Facturador.NIT); {
+	case nit == "":
+		return "esta empresa no tiene cuenta de SS Integral: configure [obligados.ssintegral] con su nit y clave_env; no se envió"
+	case nit != cells.Digits(c.NIT):
+		return fmt.Sprintf("la cuenta de SS Integral configurada es del NIT %s, no de esta empresa (%s): configure [obligados.ssintegral] con su propio nit y clave_env; no se envió", c.Facturador.NIT, c.NIT)
+	}
+	return ""
 }
 
 // nightRows are the summary's rows, one per company.

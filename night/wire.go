@@ -42,20 +42,32 @@ type Run struct {
 	gates    map[batch.Service]*pipeline.Gate
 	watch    Watcher
 	unread   []writers.Unread // the company's files a night could not read
-	cfg      pipeline.Config
-	book     *writers.Workbook
-	cleanup  []func()
+	// noInvoicer is why this run's e-mails may not be sent: the SS
+	// Integral account is not its company's.
+	noInvoicer string
+	cfg        pipeline.Config
+	book       *writers.Workbook
+	cleanup    []func()
 }
 
 // Open wires one obligado's run, opening its own journal.
-func Open(s Settings) (*Run, error) { return open(s, nil, nil) }
+func Open(s Settings) (*Run, error) { return open(s, companyRun{}) }
 
-// open wires a run step by step. In a night of several companies, shared
-// is the journal opened once for all of them, and keep says which rows
-// are this company's.
-func open(s Settings, shared *journal.Journal, keep func(batch.Row) bool) (*Run, error) {
-	r := &Run{s: s, watch: quiet{}}
-	r.cfg.Keep = keep
+// companyRun is what a night of several companies gives each company's
+// run: the journal opened once for all, which rows are the company's, its
+// files that could not be read, and why its e-mails may not be sent.
+type companyRun struct {
+	shared     *journal.Journal
+	keep       func(batch.Row) bool
+	unread     []writers.Unread
+	noInvoicer string
+}
+
+// open wires a run step by step.
+func open(s Settings, c companyRun) (*Run, error) {
+	r := &Run{s: s, watch: quiet{}, unread: c.unread, noInvoicer: c.noInvoicer}
+	r.cfg.Keep = c.keep
+	shared := c.shared
 	steps := []func() error{
 		r.openInputs,
 		r.outputPath,
@@ -104,6 +116,12 @@ func (r *Run) openInputs() error {
 		return fmt.Errorf("ningún archivo tiene la columna de las operaciones pedidas (%s)", r.s.Ops)
 	}
 	return nil
+}
+
+// sends reports whether the run may send to service: an operation uses it,
+// and (for SS Integral) the account is the company's own.
+func (r *Run) sends(service batch.Service) bool {
+	return r.uses(service) && (service != batch.ServiceSSIntegral || r.noInvoicer == "")
 }
 
 // uses reports whether an operation of the run spends service's limit.
@@ -189,7 +207,7 @@ func (r *Run) credentials() error {
 		return nil
 	}
 	rest.Token = strings.TrimSpace(r.s.Token)
-	afacturarOps, correo := r.uses(batch.ServiceAfacturar), r.uses(batch.ServiceSSIntegral)
+	afacturarOps, correo := r.sends(batch.ServiceAfacturar), r.sends(batch.ServiceSSIntegral)
 	switch {
 	case afacturarOps && rest.Token == "":
 		return &batch.Error{Kind: batch.KindNoSecret, Service: batch.ServiceAfacturar, Msg: "falta el token de Afacturar"}
@@ -224,7 +242,7 @@ func (r *Run) addresses() error {
 		service batch.Service
 		url     string
 	}{{batch.ServiceAfacturar, r.rest.BaseURL}, {batch.ServiceSSIntegral, r.soap.URL}} {
-		if r.uses(a.service) && !transport.Secure(a.url) {
+		if r.sends(a.service) && !transport.Secure(a.url) {
 			return fmt.Errorf("la dirección de %s «%s» no usa https: el token o la clave viajarían sin cifrar. Use https (http solo se admite hacia esta máquina, 127.0.0.1, para pruebas)", a.service, a.url)
 		}
 	}
@@ -315,7 +333,7 @@ func (r *Run) lock() error {
 		return nil
 	}
 	for _, s := range []batch.Service{batch.ServiceAfacturar, batch.ServiceSSIntegral} {
-		if !r.uses(s) {
+		if !r.sends(s) {
 			continue
 		}
 		name := "el obligado " + r.rest.Obligado
@@ -411,7 +429,7 @@ func (r *Run) opsEnv() (ops.Env, error) {
 		return err
 	}
 	return ops.Env{Afacturar: r.rest, SSIntegral: r.soap, Person: r.s.Person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut),
-		AttachmentsRoot: root, Pace: pace, NoHistory: r.s.NoHistory, Wanted: r.wanted}, nil
+		AttachmentsRoot: root, Pace: pace, NoHistory: r.s.NoHistory, Wanted: r.wanted, NoInvoicer: r.noInvoicer}, nil
 }
 
 func same(a, b string) bool {

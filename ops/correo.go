@@ -22,7 +22,7 @@ var correoSpec = Spec{
 	Endpoint: "EnvioCorreo",
 	Service:  batch.ServiceSSIntegral,
 	New: func(e Env) Operation {
-		return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir, files: newAttachments(e.AttachmentsRoot)}
+		return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir, files: newAttachments(e.AttachmentsRoot), Refused: e.NoInvoicer}
 	},
 }
 
@@ -35,6 +35,9 @@ type Correo struct {
 	// Base is the workbook's folder: the cells name the files relative to
 	// it, so the workbook and its folder of files can move together.
 	Base string
+	// Refused, when set, is why no row may be sent (the account is not the
+	// company's).
+	Refused string
 
 	files *attachments
 }
@@ -93,6 +96,9 @@ func (o *Correo) relative(path string) string {
 // NumeroFactura as DIAN names it. The attachments are found now and read
 // only when the invoice is sent.
 func (o *Correo) Prepare(row batch.Row) (batch.Request, string) {
+	if o.Refused != "" {
+		return batch.Request{}, o.Refused
+	}
 	f, key, problem := o.build(row)
 	if problem != "" {
 		return batch.Request{}, problem

@@ -63,6 +63,9 @@ type Env struct {
 	NoHistory bool
 	// Wanted are the operations named by the person: every row asks them.
 	Wanted map[string]bool
+	// NoInvoicer, when set, is why no e-mail may be sent: the SS Integral
+	// account is not the company's. Every e-mail row is INVALIDO with it.
+	NoInvoicer string
 }
 
 // Operation is one operation of a run: it prepares each row's request and

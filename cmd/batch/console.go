@@ -23,6 +23,7 @@ type console struct {
 	opts   runFlags
 	stderr io.Writer
 	prog   *progress.Display // while sending
+	who    *companyWords     // in a night of several companies, whose run it is
 }
 
 func newConsole(opts runFlags, stderr io.Writer) *console {
@@ -64,12 +65,25 @@ func (c *console) Sent() {
 	c.prog = nil
 }
 
-func (c *console) Explain(err error) string { return explain(err) }
+func (c *console) Explain(err error) string {
+	var be *batch.Error
+	if c.who != nil && errors.As(err, &be) {
+		if h, ok := c.who.hint(be); ok {
+			return err.Error() + h
+		}
+	}
+	return explain(err)
+}
+
+// fail prints what went wrong in this run's words.
+func (c *console) fail(err error) {
+	fmt.Fprintf(c.stderr, "batch: %s\n", terminalSafe(c.Explain(err)))
+}
 
 // Finished prints the run's outcome and, when it is not clean, why.
 func (c *console) Finished(o night.Outcome) {
 	if o.Failed != nil {
-		fail(c.stderr, o.Failed)
+		c.fail(o.Failed)
 		return
 	}
 	for _, w := range o.Warnings {
@@ -91,13 +105,13 @@ func (c *console) Finished(o night.Outcome) {
 	)
 	switch {
 	case errors.As(o.Err, &stopped):
-		fail(c.stderr, fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", explain(stopped), o.Out))
+		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.Explain(stopped), o.Out))
 	case errors.As(o.Err, &be):
-		fail(c.stderr, fmt.Errorf("%s (las filas anteriores quedaron en %s)", explain(o.Err), o.Out))
+		c.fail(fmt.Errorf("%s (las filas anteriores quedaron en %s)", c.Explain(o.Err), o.Out))
 	case errors.Is(o.Err, context.Canceled):
 		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", o.Out)
 	case o.Err != nil:
-		fail(c.stderr, o.Err)
+		c.fail(o.Err)
 	}
 }
 

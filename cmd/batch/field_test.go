@@ -304,3 +304,96 @@ func isolatedState(t *testing.T, getenv func(string) string) func(string) string
 		return getenv(k)
 	}
 }
+
+// Each company its own person and SS Integral account: e-mails go only
+// through the company's own account (the others' rows are INVALIDO, never
+// sent through another's), and every message about a missing secret names
+// the company and its variable.
+func TestEachCompanyItsOwnAccounts(t *testing.T) {
+	stand, url := newStandIn(t)
+	asmx, soapURL := newASMX(t, false)
+	dir := t.TempDir()
+	issued := "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;%d;2026-11-20;a@b.co\n"
+	writeText(t, filepath.Join(dir, "acme.csv"), fmt.Sprintf(issued, 1))
+	writeText(t, filepath.Join(dir, "beta-emitidas.csv"), fmt.Sprintf(issued, 2))
+	writeText(t, filepath.Join(dir, "beta-recibidas.csv"), "CUFE\n"+testutil.CUFE(970)+"\n")
+	writeText(t, filepath.Join(dir, "gama.csv"), fmt.Sprintf(issued, 3))
+	writeText(t, filepath.Join(dir, "delta.csv"), "CUFE\n"+testutil.CUFE(971)+"\n")
+	cfg := filepath.Join(dir, "batch.toml")
+	writeText(t, cfg, `url = "`+url+`"
+rate = 60000
+
+[ssintegral]
+url = "`+soapURL+`"
+nit = "`+soapNIT+`"
+rate = 6000
+
+[[obligados]]
+nombre = "ACME"
+nit = "`+soapNIT+`"
+token_env = "TOK_ACME"
+archivos = ["acme.csv"]
+
+[[obligados]]
+nombre = "Beta"
+nit = "900222222"
+token_env = "TOK_Beta"
+archivos = ["beta-*.csv"]
+[obligados.persona]
+tipo_identificacion = "CC"
+identificacion = "52123456"
+nombres = "Berta Lucía"
+apellidos = "Suárez Ruiz"
+
+[[obligados]]
+nombre = "Gama"
+nit = "900333333"
+token_env = "TOK_Gama"
+archivos = ["gama.csv"]
+[obligados.ssintegral]
+nit = "900333333"
+clave_env = "CLAVE_GAMA"
+
+[[obligados]]
+nombre = "Delta"
+nit = "900444444"
+token_env = "TOK_DELTA"
+archivos = ["delta.csv"]
+`)
+	vars := env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "TOK_Gama": token, "SSINTEGRAL_CLAVE": soapClave})
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", "--config", cfg, "--json"}, isolatedState(t, vars), &stdout, &stderr)
+	log := stderr.String()
+	if code != exitNothing {
+		t.Fatalf("exit %d, want 2 (Gama and Delta lack a secret)\n%s", code, log)
+	}
+	if asmx.calls["FE1"] != 1 || asmx.calls["FE2"] != 0 || asmx.calls["FE3"] != 0 {
+		t.Errorf("SS Integral calls %v; want FE1 only", asmx.calls)
+	}
+	var night nightJSON
+	json.Unmarshal(stdout.Bytes(), &night)
+	beta := testutil.ReadSheet(t, night.Obligados[1].Resultados, "Resultados")
+	var correo, acuse map[string]string
+	for _, r := range beta {
+		if r["correo_estado"] != "" {
+			correo = r
+		} else {
+			acuse = r
+		}
+	}
+	if correo["correo_estado"] != "INVALIDO" || !strings.Contains(correo["correo_mensaje"], "SS Integral") || !strings.Contains(correo["correo_mensaje"], "901555444") {
+		t.Errorf("Beta's e-mail: %v", correo)
+	}
+	if acuse["acuse_estado"] != "OK" || !strings.Contains(stand.data[testutil.CUFE(970)], "Berta Lucía") {
+		t.Errorf("Beta's acuse: %v, sent %s", acuse, stand.data[testutil.CUFE(970)])
+	}
+	for _, want := range []string{"[Gama 900333333] batch: falta la clave de SS Integral: defina la variable de entorno CLAVE_GAMA",
+		"[Delta 900444444] batch: falta el token de Afacturar: defina la variable de entorno TOK_DELTA (token_env de Delta 900444444)"} {
+		if !strings.Contains(log, want) {
+			t.Errorf("log lacks %q:\n%s", want, log)
+		}
+	}
+	if strings.Contains(log, "AFACTURAR_TOKEN") {
+		t.Errorf("a company's message names the single run's variable:\n%s", log)
+	}
+}

@@ -27,10 +27,11 @@ type standIn struct {
 	unknown map[string]bool
 	mu      sync.Mutex
 	calls   map[string]int
+	data    map[string]string // the last request's data field, by key
 }
 
 func newStandIn(t *testing.T, unknown ...string) (*standIn, string) {
-	s := &standIn{unknown: map[string]bool{}, calls: map[string]int{}}
+	s := &standIn{unknown: map[string]bool{}, calls: map[string]int{}, data: map[string]string{}}
 	for _, u := range unknown {
 		s.unknown[u] = true
 	}
@@ -60,6 +61,7 @@ func (s *standIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[key]++
+	s.data[key] = r.FormValue("data")
 	s.mu.Unlock()
 	sum := sha512.Sum384([]byte("standin|" + key))
 	switch {

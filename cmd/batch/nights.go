@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
+	"batch"
+	"batch/config"
 	"batch/night"
 )
 
@@ -17,9 +20,14 @@ import (
 // and the night's summary. Its exit code is the worst company's.
 func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Writer) int {
 	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config)}
+	words := map[string]*companyWords{}
 	for _, c := range opts.obligados {
-		plan.Companies = append(plan.Companies, night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv),
-			Archivos: c.Archivos, Resultados: c.Resultados})
+		company, w, err := companyOf(plan.Settings, c, getenv)
+		if err != nil {
+			return fail(stderr, fmt.Errorf("el archivo de configuración %s, obligado %s: %w", opts.config, c.NIT, err))
+		}
+		plan.Companies = append(plan.Companies, company)
+		words[c.NIT] = w
 	}
 	n := night.NewNight(plan)
 	ctx, stopWatching := watchSignals(opts.grace, n.Abandon, stderr)
@@ -28,7 +36,9 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 	each := opts
 	each.json = false
 	rep, err := n.Run(ctx, func(c night.Company) night.Watcher {
-		return newConsole(each, &prefixed{prefix: "[" + c.Label() + "] ", w: stderr, mu: &lines})
+		con := newConsole(each, &prefixed{prefix: "[" + terminalSafe(c.Label()) + "] ", w: stderr, mu: &lines})
+		con.who = words[c.NIT]
+		return con
 	})
 	if err != nil {
 		return fail(stderr, err)
@@ -125,4 +135,70 @@ func (p *prefixed) Write(b []byte) (int, error) {
 			return 0, err
 		}
 	}
+}
+
+// companyWords are the names a company's messages give its secrets: the
+// variables its configuration names.
+type companyWords struct {
+	label, tokenEnv, claveEnv string
+}
+
+// hint names the company's own variables where a single run would name
+// the tool's.
+func (w *companyWords) hint(e *batch.Error) (string, bool) {
+	ss := e.Service == batch.ServiceSSIntegral
+	switch {
+	case e.Kind == batch.KindNoSecret && ss:
+		return fmt.Sprintf(": defina la variable de entorno %s (la clave de SS Integral de %s)", w.claveEnv, w.label), true
+	case e.Kind == batch.KindNoSecret:
+		return fmt.Sprintf(": defina la variable de entorno %s (token_env de %s)", w.tokenEnv, w.label), true
+	case e.Kind == batch.KindCredentials && ss:
+		return fmt.Sprintf(": revise el nit de [obligados.ssintegral] de %s y la clave en la variable %s", w.label, w.claveEnv), true
+	case e.Kind == batch.KindCredentials:
+		return fmt.Sprintf(": revise la variable %s (token_env de %s) y que su token sea el de ese obligado", w.tokenEnv, w.label), true
+	}
+	return "", false
+}
+
+// companyOf is a company of the configuration file as the night runs it:
+// its token read from its variable, the person who receives for it and its
+// own SS Integral account over the file's defaults.
+func companyOf(base night.Settings, c config.Company, getenv func(string) string) (night.Company, *companyWords, error) {
+	company := night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv), Archivos: c.Archivos, Resultados: c.Resultados,
+		Person: base.Person, Facturador: base.Facturador}
+	label := company.Label()
+	w := &companyWords{label: label, tokenEnv: c.TokenEnv, claveEnv: "SSINTEGRAL_CLAVE"}
+	p := &company.Person
+	for k, v := range c.Persona {
+		*map[string]*string{"tipo_identificacion": &p.TipoIdentificacion, "identificacion": &p.Identificacion, "nombres": &p.Nombres,
+			"apellidos": &p.Apellidos, "cargo": &p.Cargo, "area": &p.Area}[k] = v
+	}
+	if err := verifyPerson(*p); err != nil {
+		return company, w, err
+	}
+	if c.SSIntegral == nil {
+		return company, w, nil
+	}
+	f := &company.Facturador
+	for k, v := range c.SSIntegral {
+		switch k {
+		case "codigo_empresa", "tipo_ambiente":
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || (k == "tipo_ambiente" && n != 1 && n != 2) {
+				return company, w, fmt.Errorf("[obligados.ssintegral] %s = %q no es válido: use un número entero (tipo_ambiente: 1 producción, 2 pruebas)", k, v)
+			}
+			*map[string]*int{"codigo_empresa": &f.CodigoEmpresa, "tipo_ambiente": &f.TipoAmbiente}[k] = n
+		default:
+			*map[string]*string{"nit": &f.NIT, "server": &f.Server, "mail_facturacion": &f.MailAreaFacturacion, "razon_social": &f.RazonSocial,
+				"dv": &f.DigitoVerificacion, "tipo_identificacion": &f.TipoIdentificacion}[k] = v
+		}
+	}
+	switch {
+	case c.ClaveEnv != "":
+		f.Clave, w.claveEnv = getenv(c.ClaveEnv), c.ClaveEnv
+	case f.NIT != base.Facturador.NIT:
+		// Another account's clave is never this one's.
+		f.Clave, w.claveEnv = "", "de clave_env en [obligados.ssintegral]"
+	}
+	return company, w, nil
 }
