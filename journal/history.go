@@ -33,9 +33,67 @@ type Entry struct {
 }
 
 // History returns every entry for a key, whoever's and whatever
-// operation's, with their attempts in order.
+// operation's, with their attempts in order. A key of at least MinPrefix
+// characters that is no whole key finds the one key it begins; one that
+// begins several is refused, naming how many.
 func (j *Journal) History(key string) ([]Entry, error) {
-	return j.entries(true, `WHERE key = ?`, key)
+	entries, err := j.entries(true, `WHERE key = ?`, key)
+	if err != nil || len(entries) > 0 || len([]rune(key)) < MinPrefix {
+		return entries, err
+	}
+	var keys []string
+	rows, err := j.db.Query(`SELECT DISTINCT key FROM rows WHERE substr(key, 1, ?) = ? LIMIT 10`, len(key), key)
+	if err != nil {
+		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
+		}
+		keys = append(keys, k)
+	}
+	switch {
+	case len(keys) > 1:
+		return nil, &batch.Error{Kind: batch.KindOther, Msg: fmt.Sprintf("«%s» es el comienzo de %d claves del diario: escriba más caracteres", key, len(keys))}
+	case len(keys) == 1:
+		return j.entries(true, `WHERE key = ?`, keys[0])
+	}
+	return nil, rows.Err()
+}
+
+// MinPrefix is the shortest beginning of a key that History looks up.
+const MinPrefix = 8
+
+// Run is how a party's last night in an environment ended.
+type Run struct {
+	Ambiente, Party string
+	Ended           time.Time
+	Verdict         int
+	Problem         string
+}
+
+// Runs are the last nights that did not run or left files unread.
+func (j *Journal) Runs() ([]Run, error) {
+	rows, err := j.db.Query(`SELECT ambiente, obligado, ended_at, verdict, problem FROM runs WHERE problem != '' ORDER BY obligado, ambiente`)
+	if err != nil {
+		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		var (
+			r     Run
+			ended string
+		)
+		if err := rows.Scan(&r.Ambiente, &r.Party, &ended, &r.Verdict, &r.Problem); err != nil {
+			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
+		}
+		r.Ended, _ = time.Parse(time.RFC3339Nano, ended)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // Pending returns what needs a person or another night: the keys left
@@ -51,7 +109,16 @@ func (j *Journal) Pending() ([]Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	all := append(keys, notes...)
+	held := map[[4]string]bool{}
+	for _, e := range keys {
+		held[[4]string{e.Ambiente, e.Party, e.Operation, e.Key}] = true
+	}
+	all := keys
+	for _, n := range notes {
+		if !held[[4]string{n.Ambiente, n.Party, n.Operation, n.Key}] {
+			all = append(all, n)
+		}
+	}
 	sort.SliceStable(all, func(a, b int) bool { return all[a].Party < all[b].Party })
 	return all, nil
 }
@@ -131,9 +198,21 @@ func OpenReadOnly(path string) (*Journal, error) {
 		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	if err := db.Ping(); err != nil {
+	var version int
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&version); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
+	}
+	if version < schemaVersion {
+		// A journal of an earlier batch is brought up to date once, the
+		// first time a newer one opens it, then read.
+		db.Close()
+		j, err := Open(path, "")
+		if err != nil {
+			return nil, err
+		}
+		j.Close()
+		return OpenReadOnly(path)
 	}
 	return &Journal{db: db, path: path}, nil
 }

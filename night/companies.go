@@ -272,3 +272,50 @@ func recordRuns(j *journal.Journal, p Plan, results []CompanyOutcome, started ti
 	}
 	return errs
 }
+
+// Preview is a night of several companies as it would run now: where its
+// journal and outputs go, and what each company's patterns find.
+type Preview struct {
+	Journal   string // "" for a temporary one (a sandbox night)
+	Summary   string
+	Companies []CompanyPreview
+}
+
+// CompanyPreview is one company's part of a Preview.
+type CompanyPreview struct {
+	Company
+	Patterns   []string
+	Matches    []int  // files each pattern matches now
+	Workbook   string // where its workbook would go
+	NoInvoicer string // why its e-mails would not be sent, if they would not
+}
+
+// Preview says what Run would do now, without reading a file or sending.
+func (n *Night) Preview() (Preview, error) {
+	p := n.plan
+	outDir := p.OutDir
+	if outDir == "" {
+		outDir = p.Dir
+	}
+	journalPath, _, err := JournalPath(p.Journal, p.Sandbox, p.DryRun)
+	if err != nil {
+		return Preview{}, err
+	}
+	books, summary := outputs(p, outDir, time.Now().Format("2006-01-02"))
+	pv := Preview{Journal: journalPath, Summary: summary}
+	if p.DryRun {
+		pv.Summary = ""
+	}
+	for i, c := range p.Companies {
+		cp := CompanyPreview{Company: c, Workbook: books[i], NoInvoicer: noInvoicer(c)}
+		for _, pattern := range c.Archivos {
+			m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}}, p.Dir)
+			if err != nil {
+				return Preview{}, err
+			}
+			cp.Patterns, cp.Matches = append(cp.Patterns, pattern), append(cp.Matches, len(m[0]))
+		}
+		pv.Companies = append(pv.Companies, cp)
+	}
+	return pv, nil
+}

@@ -83,14 +83,24 @@ func History(place JournalPlace, keys []string) ([][]Entry, error) {
 	return out, nil
 }
 
-// Pending is what needs a person across every night, by party, read-only.
-func Pending(place JournalPlace) ([]Entry, error) {
+// RunRecord is how a company's last night ended, when it did not run or
+// left files unread.
+type RunRecord = journal.Run
+
+// Pending is what needs a person across every night, by party, and the
+// companies whose last night did not run or left files unread; read-only.
+func Pending(place JournalPlace) ([]Entry, []RunRecord, error) {
 	j, err := openReadOnly(place)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer j.Close()
-	return j.Pending()
+	entries, err := j.Pending()
+	if err != nil {
+		return nil, nil, err
+	}
+	runs, err := j.Runs()
+	return entries, runs, err
 }
 
 func openReadOnly(place JournalPlace) (*journal.Journal, error) {

@@ -42,9 +42,12 @@ func (r *runner) write(out chan<- tally) {
 	out <- t
 }
 
-// note keeps a row the journal would not otherwise show as pending.
+// note keeps a row the journal would not otherwise show as pending: never
+// sent (INVALIDO, or PENDIENTE without an attempt: its prerequisite not
+// registered, the run's limit reached) or reviewed per row (REVISAR).
 func (t *tally) note(cfg Config, i int, row batch.Row, res batch.Result) {
-	if cfg.DryRun || len(t.notes) >= MaxNotes || (res.Status != batch.StatusInvalido && res.Status != batch.StatusRevisar) {
+	unsent := res.Status == batch.StatusPendiente && res.Attempts == 0
+	if cfg.DryRun || len(t.notes) >= MaxNotes || (res.Status != batch.StatusInvalido && res.Status != batch.StatusRevisar && !unsent) {
 		return
 	}
 	op := cfg.Ops[i]

@@ -11,6 +11,7 @@ import (
 
 	"batch/config"
 	"batch/internal/text"
+	"batch/night"
 )
 
 // envOf are the options whose default comes from an environment variable.
@@ -134,12 +135,65 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 		}
 		fmt.Fprintf(stdout, "  %-32s %-28s (%s)\n", fl.Name, terminalSafe(value), f.sources[fl.Name])
 	})
-	for _, v := range []string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"} {
-		state := "falta"
-		if getenv(v) != "" {
-			state = "definido"
+	secrets := []string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}
+	if len(f.obligados) > 0 {
+		secrets = secrets[1:] // each company's token is its own variable's
+	}
+	for _, v := range secrets {
+		fmt.Fprintf(stdout, "  %-32s %s\n", v, defined(getenv(v)))
+	}
+	if len(f.obligados) > 0 {
+		return showNight(f, getenv, stdout, stderr)
+	}
+	path, temporary, err := night.JournalPath(journalPlace(f.runJournal(), getenv), f.sandbox, f.dryRun)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if temporary {
+		path = "uno temporal, solo de esta ejecución (--sandbox)"
+	}
+	fmt.Fprintf(stdout, "diario: %s\n", terminalSafe(path))
+	return exitOK
+}
+
+func defined(v string) string {
+	if v != "" {
+		return "definido"
+	}
+	return "falta"
+}
+
+// showNight prints the night of several companies as it would run now:
+// the journal, each company with its variables, what each pattern finds
+// and where each output goes.
+func showNight(f runFlags, getenv func(string) string, stdout, stderr io.Writer) int {
+	plan, words, err := nightPlan(f, getenv)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	pv, err := night.NewNight(plan).Preview()
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if pv.Journal == "" {
+		pv.Journal = "uno temporal, solo de esta noche (--sandbox)"
+	}
+	fmt.Fprintf(stdout, "diario: %s\n", terminalSafe(pv.Journal))
+	if pv.Summary != "" {
+		fmt.Fprintf(stdout, "resumen de la noche: %s\n", terminalSafe(pv.Summary))
+	}
+	for i, c := range pv.Companies {
+		w := words[c.NIT]
+		fmt.Fprintf(stdout, "%s\n  token: variable %s, %s\n", terminalSafe(c.Label()), w.tokenEnv, defined(c.Token))
+		for j, p := range c.Patterns {
+			fmt.Fprintf(stdout, "  archivos «%s»: %d ahora\n", terminalSafe(p), c.Matches[j])
 		}
-		fmt.Fprintf(stdout, "  %-32s %s\n", v, state)
+		fmt.Fprintf(stdout, "  libro de resultados: %s\n", terminalSafe(c.Workbook))
+		if c.NoInvoicer != "" {
+			fmt.Fprintf(stdout, "  correos: no se envían (%s)\n", strings.TrimSuffix(c.NoInvoicer, "; no se envió"))
+		} else {
+			fmt.Fprintf(stdout, "  correos: cuenta de SS Integral %s, clave en %s, %s\n", c.Facturador.NIT, w.claveEnv, defined(plan.Companies[i].Facturador.Clave))
+		}
 	}
 	return exitOK
 }

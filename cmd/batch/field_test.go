@@ -397,3 +397,41 @@ archivos = ["delta.csv"]
 		t.Errorf("a company's message names the single run's variable:\n%s", log)
 	}
 }
+
+// The night can be checked before it happens, and looked at after:
+// batch config shows the journal, each company's variable, what each
+// pattern finds and where each output goes; historial takes the
+// configuration's journal and a key's beginning; pendientes lists rows
+// left PENDIENTE with their code and the companies whose night did not run.
+func TestTheNightBeforeAndAfter(t *testing.T) {
+	_, url := newStandIn(t)
+	dir := t.TempDir()
+	jr := filepath.Join(dir, "diario.db")
+	shared := strings.Repeat("ab", 10)
+	first, second := shared+testutil.CUFE(1)[20:], shared+testutil.CUFE(2)[20:]
+	writeText(t, filepath.Join(dir, "acme.csv"), "CUFE;Evento;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
+		first+";030;13;1;Ana;Gómez\n"+second+";030;13;1;Ana;Gómez\n"+testutil.CUFE(3)+";032;13;1;Ana;Gómez\n")
+	cfg := nightConfig(t, dir, url, `journal = "`+jr+`"`, [3]string{"ACME", "900111111", `"acme.csv", "otros/*.csv"`},
+		[3]string{"Delta", "900444444", `"acme.csv"`})
+	vars := env(map[string]string{"TOK_ACME": token})
+	_, show := runMain(t, vars, "config", "--config", cfg)
+	for _, want := range []string{"diario: " + jr, "ACME 900111111\n  token: variable TOK_ACME, definido", "token: variable TOK_Delta, falta",
+		"archivos «acme.csv»: 1 ahora", "archivos «otros/*.csv»: 0 ahora", "libro de resultados: " + filepath.Join(dir, "900111111-resultados-"),
+		"resumen de la noche: " + filepath.Join(dir, "noche-")} {
+		if !strings.Contains(show, want) {
+			t.Errorf("config lacks %q:\n%s", want, show)
+		}
+	}
+	runMain(t, vars, "run", "--config", cfg)
+	if code, text := runMain(t, env(nil), "historial", "--config", cfg, first[:30]); code != exitOK || !strings.Contains(text, "acuse de 900111111: OK") {
+		t.Errorf("historial by a key's beginning: exit %d\n%s", code, text)
+	}
+	if code, text := runMain(t, env(nil), "historial", "--config", cfg, shared); code == exitOK || !strings.Contains(text, "2 claves") {
+		t.Errorf("historial by a shared beginning: exit %d\n%s", code, text)
+	}
+	code, text := runMain(t, env(nil), "pendientes", "--config", cfg)
+	if code != exitSomeRows || !strings.Contains(text, "PENDIENTE") || !strings.Contains(text, "(SIN_PREVIO)") ||
+		!strings.Contains(text, "900444444 (pruebas): la noche del") || !strings.Contains(text, "TOK_Delta") {
+		t.Errorf("pendientes: exit %d\n%s", code, text)
+	}
+}

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
+	"batch"
 	"batch/config"
 	"batch/night"
 )
@@ -105,15 +107,17 @@ func historialCmd(args []string, getenv func(string) string, stdout, stderr io.W
 	return exitOK
 }
 
-// normalKey is a key as the journal keeps it: a CUFE or CUV in lowercase,
-// an invoice in uppercase.
+// normalKey is a key as the journal keeps it: a CUFE or CUV (or the
+// beginning of one) in lowercase, an invoice (PREFIJO NUMERO) in uppercase.
 func normalKey(k string) string {
 	k = strings.TrimSpace(k)
-	if len(k) >= 90 && !strings.Contains(k, " ") {
+	if hexKey.MatchString(k) {
 		return strings.ToLower(k)
 	}
 	return strings.ToUpper(k)
 }
+
+var hexKey = regexp.MustCompile(`^[0-9A-Fa-f]+$`)
 
 func printEntry(w io.Writer, e night.Entry) {
 	cude := ""
@@ -135,9 +139,13 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 	if code >= 0 {
 		return code
 	}
-	entries, err := night.Pending(place)
+	entries, runs, err := night.Pending(place)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	for _, r := range runs {
+		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s\n", terminalSafe(r.Party), r.Ambiente,
+			r.Ended.Local().Format("2006-01-02 15:04"), r.Verdict, terminalSafe(r.Problem))
 	}
 	party := ""
 	for _, e := range entries {
@@ -145,7 +153,11 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 			party = e.Party
 			fmt.Fprintf(stdout, "%s\n", terminalSafe(party))
 		}
-		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, terminalSafe(e.Key), terminalSafe(e.Result.Message), e.Ambiente)
+		msg := e.Result.Message
+		if e.Result.Status == batch.StatusPendiente && e.Result.Code != "" {
+			msg = "(" + e.Result.Code + ") " + msg
+		}
+		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, terminalSafe(e.Key), terminalSafe(msg), e.Ambiente)
 	}
 	fmt.Fprintf(stdout, "%d claves necesitan atención\n", len(entries))
 	if out != "" {
@@ -153,7 +165,7 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 			return fail(stderr, err)
 		}
 	}
-	if len(entries) > 0 {
+	if len(entries)+len(runs) > 0 {
 		return exitSomeRows
 	}
 	return exitOK

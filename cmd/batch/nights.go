@@ -19,15 +19,9 @@ import (
 // with its token read from its own variable, and prints a line per company
 // and the night's summary. Its exit code is the worst company's.
 func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Writer) int {
-	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config)}
-	words := map[string]*companyWords{}
-	for _, c := range opts.obligados {
-		company, w, err := companyOf(plan.Settings, c, getenv)
-		if err != nil {
-			return fail(stderr, fmt.Errorf("el archivo de configuración %s, obligado %s: %w", opts.config, c.NIT, err))
-		}
-		plan.Companies = append(plan.Companies, company)
-		words[c.NIT] = w
+	plan, words, err := nightPlan(opts, getenv)
+	if err != nil {
+		return fail(stderr, err)
 	}
 	n := night.NewNight(plan)
 	ctx, stopWatching := watchSignals(opts.grace, n.Abandon, stderr)
@@ -62,6 +56,22 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 		writeNightJSON(stdout, rep, worst)
 	}
 	return worst
+}
+
+// nightPlan is the configuration file's night, with each company's
+// secrets read from its own variables, and the words of its messages.
+func nightPlan(opts runFlags, getenv func(string) string) (night.Plan, map[string]*companyWords, error) {
+	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config)}
+	words := map[string]*companyWords{}
+	for _, c := range opts.obligados {
+		company, w, err := companyOf(plan.Settings, c, getenv)
+		if err != nil {
+			return plan, nil, fmt.Errorf("el archivo de configuración %s, obligado %s: %w", opts.config, c.NIT, err)
+		}
+		plan.Companies = append(plan.Companies, company)
+		words[c.NIT] = w
+	}
+	return plan, words, nil
 }
 
 // statusLine says in words whether a company's night is clean.
