@@ -22,6 +22,7 @@ const (
 	CodeRed        = "RED"        // no answer came back over the network
 	CodeTLS        = "TLS"        // the provider's certificate does not verify
 	CodeSinPrevio  = "SIN_PREVIO" // the event it follows is not registered: not sent
+	CodeLimite     = "LIMITE"     // past the run's limit of requests: not sent
 )
 
 // Service names a provider, for the words that concern all of its

@@ -5,13 +5,17 @@ import "time"
 // Summary counts what one run did, for the workbook, the journal and the
 // front end alike.
 type Summary struct {
-	Rows       int                       // data rows read
-	Requests   int                       // distinct keys sent (in a dry run, to send)
-	OpRequests map[string]int            // Requests per operation
-	Reused     int                       // keys answered from the journal, not sent
-	Duplicates int                       // rows answered by an earlier row's request
-	Attempts   int                       // requests made, retries included
-	Statuses   map[string]map[Status]int // operation → status → rows
+	Rows       int            // data rows read
+	Requests   int            // distinct keys sent (in a dry run, to send)
+	OpRequests map[string]int // Requests per operation
+	Reused     int            // keys answered from the journal, not sent
+	Duplicates int            // rows answered by an earlier row's request
+	Attempts   int            // requests made, retries included
+	// Unattempted are the Requests that never went out (the run stopped
+	// first, a prerequisite was missing): Requests ≤ the requests attempted
+	// + Unattempted, and each attempted one made at least one of Attempts.
+	Unattempted int
+	Statuses    map[string]map[Status]int // operation → status → rows
 	// Notes are the rows a person must look at that the journal does not
 	// hold as keys (INVALIDO, never sent; REVISAR, reviewed per row), for
 	// the journal's list of what is pending.

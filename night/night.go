@@ -74,6 +74,7 @@ type Settings struct {
 	InFlight   int           // requests under way at most; 0 for what the limits need
 	Timeout    time.Duration
 	Attempts   int
+	Limit      int // requests sent at most (per company in a night); 0 for no limit
 	RetryDelay time.Duration
 	Grace      time.Duration // how long answers under way are awaited once the front end stops the run
 	Outage     time.Duration // how long a provider that is down is waited for

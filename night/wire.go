@@ -396,6 +396,7 @@ func (r *Run) operations() error {
 	}
 	r.cfg.RetryRejected = f.RetryRejected
 	r.cfg.DryRun = f.DryRun
+	r.cfg.Limit = f.Limit
 	for _, in := range r.inputs {
 		r.cfg.Inputs = append(r.cfg.Inputs, in)
 	}

@@ -126,6 +126,10 @@ type Config struct {
 	// companies reads a shared file once per company, each keeping its
 	// rows. The others are neither counted nor written.
 	Keep func(batch.Row) bool
+	// Limit, when above 0, is how many requests the run sends at most (a
+	// first, small real night): the keys past it are PENDIENTE, not
+	// attempted.
+	Limit int
 	// DryRun reads, checks and writes every row as a run would, and sends
 	// nothing: the keys that would be sent are PENDIENTE with code
 	// SIN_ENVIAR. The journal is only read.

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -385,5 +386,59 @@ func TestRepeatedKeyAfterItsJobWasLetGo(t *testing.T) {
 		if r.Status != batch.StatusOK || r.Values["cude"] != "cude-"+k || !strings.Contains(r.Message, fmt.Sprintf("fila %d", i+2)) {
 			t.Errorf("repeated %s = %+v", k, r)
 		}
+	}
+}
+
+// Stopped in the middle, the figures add up: every request counted was
+// either attempted or is named as not attempted.
+func TestInterruptedFiguresAddUp(t *testing.T) {
+	var in rows
+	for i := 0; i < 60; i++ {
+		in = append(in, fmt.Sprintf("k%02d", i))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var started atomic.Int32
+	op := &fakeOp{answer: func(string, int) batch.Answer {
+		if started.Add(1) == 5 {
+			cancel()
+		}
+		return batch.Answer{Class: batch.ClassOK, Code: "0"}
+	}, delay: func(string) time.Duration { return time.Millisecond }}
+	sum, err := Run(ctx, Config{Inputs: []Source{in}, Ops: []Op{{Operation: op, Pacer: NewWindowPacer(600000, time.Minute)}}, Sink: &sink{}, Retry: fast, InFlight: 2, Window: 60})
+	if err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	attempted := 0
+	for k := range in {
+		if op.sent(in[k]) > 0 {
+			attempted++
+		}
+	}
+	if sum.Unattempted == 0 || sum.Requests != attempted+sum.Unattempted || sum.Attempts < attempted {
+		t.Errorf("%d requests, %d attempted (%d attempts), %d not attempted", sum.Requests, attempted, sum.Attempts, sum.Unattempted)
+	}
+}
+
+// A run with a limit sends at most that many requests; the rest are
+// PENDIENTE with code LIMITE, never attempted.
+func TestLimitSendsAtMostN(t *testing.T) {
+	in := rows{"a", "b", "a", "c", "d", "e"}
+	op := &fakeOp{answer: ok}
+	s := &sink{}
+	sum, err := Run(context.Background(), Config{Inputs: []Source{in}, Ops: []Op{{Operation: op}}, Sink: s, Retry: fast, InFlight: 4, Window: 8, Limit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if op.sent("a")+op.sent("b")+op.sent("c")+op.sent("d")+op.sent("e") != 2 || sum.Requests != 2 {
+		t.Errorf("sent %v, %d requests", op.sends, sum.Requests)
+	}
+	var limited int
+	for _, r := range s.results {
+		if r.Code == batch.CodeLimite && r.Status == batch.StatusPendiente && r.Attempts == 0 {
+			limited++
+		}
+	}
+	if limited != 3 || s.results[2].Status != batch.StatusOK {
+		t.Errorf("results %+v", s.results)
 	}
 }

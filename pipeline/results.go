@@ -53,6 +53,12 @@ func readBack(cfg Config, op Op, key string, f first) (batch.Result, error) {
 	return res, nil
 }
 
+// overLimit is the result of a key past the run's limit of requests.
+func overLimit(limit int) batch.Result {
+	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeLimite,
+		Message: fmt.Sprintf("no se envió: la ejecución tenía un límite de %d solicitudes; la próxima ejecución la envía", limit)}
+}
+
 // notSent is the result of a row whose request was never started because
 // the run stopped.
 func notSent(start context.Context) batch.Result {

@@ -38,6 +38,7 @@ type job struct {
 	done     chan struct{}
 	res      batch.Result
 	recorded bool // res is the journal's last state for the key
+	request  bool // counted among the run's requests
 }
 
 func (j *job) finish(res batch.Result, recorded bool) {
@@ -168,6 +169,8 @@ func (r *runner) plan(i int, key string, id keyID, f first) part {
 	case ok:
 		r.counts.reused++
 		f.reused = true
+	case r.cfg.Limit > 0 && r.counts.requests >= r.cfg.Limit:
+		res = overLimit(r.cfg.Limit)
 	default:
 		r.counts.requests++
 		r.counts.opRequests[op.Name()]++
@@ -197,9 +200,12 @@ func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.R
 		j.finish(notSent(r.start), false)
 	case op.Gate.Stopped() != nil:
 		j.finish(stoppedBy(op.Gate.Stopped()), false)
+	case r.cfg.Limit > 0 && r.counts.requests >= r.cfg.Limit:
+		j.finish(overLimit(r.cfg.Limit), false)
 	default:
 		r.counts.requests++
 		r.counts.opRequests[op.Name()]++
+		j.request = true
 		before := r.prerequisite(i, req.Key)
 		r.group.Go(func() error {
 			if why := before(); why != "" {

@@ -10,8 +10,11 @@ import (
 type tally struct {
 	statuses map[string]map[batch.Status]int
 	attempts int
-	notes    []batch.Note
-	err      error // the sink's failure, which stops sending
+	// unattempted are the requests counted that never went out: the run
+	// stopped first, or a prerequisite was missing.
+	unattempted int
+	notes       []batch.Note
+	err         error // the sink's failure, which stops sending
 }
 
 // write hands every slot's row to the sink in input order, each part
@@ -27,6 +30,9 @@ func (r *runner) write(out chan<- tally) {
 			results[i] = r.result(i, p, s.row)
 			if p.from == nil {
 				t.attempts += results[i].Attempts // a shared job's attempts count once
+				if p.job != nil && p.job.request && results[i].Attempts == 0 {
+					t.unattempted++
+				}
 			}
 			if results[i].Status != "" {
 				t.statuses[r.cfg.Ops[i].Name()][results[i].Status]++
@@ -81,6 +87,6 @@ func (r *runner) summary(t tally) batch.Summary {
 	c := r.counts
 	return batch.Summary{
 		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates,
-		Attempts: t.attempts, Statuses: t.statuses, Notes: t.notes,
+		Attempts: t.attempts, Unattempted: t.unattempted, Statuses: t.statuses, Notes: t.notes,
 	}
 }

@@ -29,7 +29,7 @@ var nightStatuses = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, bat
 // per company with its rows, its requests and its results by status (a
 // row asks one result per operation), its workbook and how it ended.
 func WriteNight(path string, companies []NightRow) error {
-	head := []string{"obligado", "nombre", "archivos leídos", "archivos sin leer", "libro de resultados", "filas", "solicitudes", "intentos"}
+	head := []string{"obligado", "nombre", "archivos leídos", "archivos sin leer", "libro de resultados", "filas", "solicitudes", "intentos", "sin intentar"}
 	for _, st := range nightStatuses {
 		head = append(head, "resultados "+string(st))
 	}
@@ -44,7 +44,7 @@ func WriteNight(path string, companies []NightRow) error {
 		if r.NoFiles {
 			note = join(note, "sin archivos")
 		}
-		row := []any{r.NIT, r.Nombre, r.Files, len(r.Unread), r.Workbook, r.Summary.Rows, r.Summary.Requests, r.Summary.Attempts}
+		row := []any{r.NIT, r.Nombre, r.Files, len(r.Unread), r.Workbook, r.Summary.Rows, r.Summary.Requests, r.Summary.Attempts, r.Summary.Unattempted}
 		for _, st := range nightStatuses {
 			row = append(row, c[st])
 		}

@@ -177,6 +177,7 @@ type jsonSummary struct {
 	Filas        int                       `json:"filas"`
 	Solicitudes  int                       `json:"solicitudes"`
 	Intentos     int                       `json:"intentos"`
+	SinIntentar  int                       `json:"sin_intentar"`
 	YaResueltas  int                       `json:"ya_resueltas"`
 	Repetidas    int                       `json:"repetidas"`
 	Estados      map[string]map[string]int `json:"estados"`
@@ -187,7 +188,7 @@ func writeJSON(w io.Writer, o night.Outcome, code int) {
 	s := jsonSummary{
 		Resultados: o.Out, Simulacion: o.DryRun, CodigoSalida: code, Detenido: o.Stopped,
 		Inicio: sum.Started, Fin: sum.Ended, DuracionS: math.Round(sum.Ended.Sub(sum.Started).Seconds()*10) / 10,
-		Filas: sum.Rows, Solicitudes: sum.Requests, Intentos: sum.Attempts, YaResueltas: sum.Reused, Repetidas: sum.Duplicates,
+		Filas: sum.Rows, Solicitudes: sum.Requests, Intentos: sum.Attempts, SinIntentar: sum.Unattempted, YaResueltas: sum.Reused, Repetidas: sum.Duplicates,
 		Estados: map[string]map[string]int{},
 	}
 	for op, counts := range sum.Statuses {
@@ -203,8 +204,12 @@ func writeJSON(w io.Writer, o night.Outcome, code int) {
 
 // report prints the run's summary for whoever watches the job.
 func report(w io.Writer, sum batch.Summary, out string) {
-	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos), %d ya resueltas en ejecuciones anteriores, en %s\n",
-		sum.Rows, sum.Requests, sum.Attempts, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
+	unattempted := ""
+	if sum.Unattempted > 0 {
+		unattempted = fmt.Sprintf("; %d sin intentar", sum.Unattempted)
+	}
+	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos%s), %d ya resueltas en ejecuciones anteriores, en %s\n",
+		sum.Rows, sum.Requests, sum.Attempts, unattempted, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
 	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
 	for _, name := range night.Operations() {
 		counts := sum.Statuses[name]

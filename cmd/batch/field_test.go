@@ -435,3 +435,31 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 		t.Errorf("pendientes: exit %d\n%s", code, text)
 	}
 }
+
+// A first real night with --limite 3 sends three requests; the others
+// are PENDIENTE, not attempted, and the next night sends them.
+func TestLimitSendsAFewFirst(t *testing.T) {
+	stand, url := newStandIn(t)
+	dir := t.TempDir()
+	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
+	list := cufes(10)
+	writeCSV(t, in, list)
+	code, msg := runMain(t, full, "run", "--url", url, "--rate", "60000", "--journal", jr, "--limite", "3", in)
+	sent := 0
+	for _, c := range list {
+		sent += stand.count(c)
+	}
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-resultados.xlsx"), "Resultados")
+	limited := 0
+	for _, r := range rows {
+		if r["acuse_estado"] == "PENDIENTE" && r["acuse_codigo"] == "LIMITE" {
+			limited++
+		}
+	}
+	if code != exitSomeRows || sent != 3 || limited != 7 {
+		t.Fatalf("exit %d, %d sent, %d limited\n%s", code, sent, limited, msg)
+	}
+	if code, msg := runMain(t, full, "run", "--url", url, "--rate", "60000", "--journal", jr, in); code != exitOK || !strings.Contains(msg, "3 ya resueltas") {
+		t.Errorf("next night: exit %d\n%s", code, msg)
+	}
+}

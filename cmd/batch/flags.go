@@ -24,6 +24,7 @@ type runFlags struct {
 	inFlight      int
 	timeout       time.Duration
 	attempts      int
+	limit         int // --limite
 	sandbox       bool
 	claveArchivo  string
 	person        night.Person
@@ -137,6 +138,7 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
 	durationVar(fs, &f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
 	fs.IntVar(&f.attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
+	fs.IntVar(&f.limit, "limite", 0, "enviar como máximo N solicitudes (por empresa en una noche de varias), para probar en producción con pocas; las demás quedan PENDIENTE sin intentar (0: sin límite)")
 	fs.StringVar(&f.journal, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
 	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
 	durationVar(fs, &f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
@@ -185,6 +187,8 @@ func verifyRunFlags(f *runFlags, files []string, codigoEmpresa, tipoAmbiente str
 		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
 	case f.timeout <= 0:
 		return errors.New("--timeout debe ser mayor que 0")
+	case f.limit < 0:
+		return errors.New("--limite no puede ser negativo (0: sin límite)")
 	case f.retryDelay <= 0 || f.grace < 0 || f.outage <= 0 || f.waitLock < 0:
 		return errors.New("--espera-reintento y --espera-caida deben ser mayores que 0; --espera-cierre y --esperar no pueden ser negativas")
 	case f.ambiente != "pruebas" && f.ambiente != "produccion":
@@ -234,7 +238,7 @@ func (f runFlags) settings(files []string, getenv func(string) string) night.Set
 	return night.Settings{
 		Files: files, Out: f.out, Ambiente: f.ambiente, URL: f.url, Obligado: f.obligado, Token: getenv("AFACTURAR_TOKEN"),
 		Facturador: fac, SOAPURL: f.soapURL, SOAP12: f.soap12, Sandbox: f.sandbox,
-		Rate: f.rpm, Window: f.window, RateCorreo: f.rateCorreo, InFlight: f.inFlight, Timeout: f.timeout, Attempts: f.attempts,
+		Rate: f.rpm, Window: f.window, RateCorreo: f.rateCorreo, InFlight: f.inFlight, Timeout: f.timeout, Attempts: f.attempts, Limit: f.limit,
 		RetryDelay: f.retryDelay, Grace: f.grace, Outage: f.outage, WaitLock: f.waitLock,
 		Journal:       journalPlace(f.runJournal(), getenv),
 		RetryRejected: f.retryRejected, Ops: f.ops, DryRun: f.dryRun, FilePassword: f.claveArchivo,
