@@ -2,6 +2,7 @@ package writers
 
 import (
 	"archive/zip"
+	"batch/internal/testutil"
 	"io"
 	"path/filepath"
 	"strconv"
@@ -251,5 +252,32 @@ func TestWorkbooksCarryTheirMark(t *testing.T) {
 		if got := Written(path); got != want {
 			t.Errorf("%s: %q, want %q", filepath.Base(path), got, want)
 		}
+	}
+}
+
+// The night's summary reads as the results do: bold header, frozen, with
+// a filter and widths, identifiers as text, rows and requests apart.
+func TestNightSummaryIsATable(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "noche.xlsx")
+	sum := batch.Summary{Rows: 10, Requests: 7, Attempts: 9, Statuses: map[string]map[batch.Status]int{"acuse": {batch.StatusOK: 10}, "cuv": {batch.StatusOK: 4}}}
+	if err := WriteNight(path, []NightRow{{NIT: "0900111111", Nombre: "ACME", Summary: sum}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	panes, _ := f.GetPanes("Noche")
+	tables, _ := f.GetTables("Noche")
+	typ, _ := f.GetCellType("Noche", "A2")
+	nit, _ := f.GetCellValue("Noche", "A2")
+	width, _ := f.GetColWidth("Noche", "E")
+	if !panes.Freeze || len(tables) != 1 || typ != excelize.CellTypeInlineString || nit != "0900111111" || width < 20 {
+		t.Errorf("panes %+v, tables %d, A2 %v %q, width %v", panes, len(tables), typ, nit, width)
+	}
+	rows := testutil.ReadSheet(t, path, "Noche")
+	if rows[0]["filas"] != "10" || rows[0]["solicitudes"] != "7" || rows[0]["intentos"] != "9" || rows[0]["resultados OK"] != "14" {
+		t.Errorf("row %v", rows[0])
 	}
 }

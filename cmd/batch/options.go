@@ -50,7 +50,7 @@ func optionError(fs *flag.FlagSet, err error) error {
 	switch {
 	case strings.HasPrefix(msg, "flag provided but not defined: "):
 		name := strings.TrimLeft(strings.TrimPrefix(msg, "flag provided but not defined: "), "-")
-		return fmt.Errorf("la opción --%s no existe%s. Vea las opciones con --help", name, text.DidYouMean(name, flagNames(fs), "--"))
+		return fmt.Errorf("la opción --%s no existe%s", name, orSee(text.DidYouMean(name, flagNames(fs), "--")))
 	case strings.HasPrefix(msg, "flag needs an argument: "):
 		name := strings.TrimLeft(strings.TrimPrefix(msg, "flag needs an argument: "), "-")
 		return fmt.Errorf("a la opción --%s le falta su valor: escriba --%s VALOR", name, name)
@@ -120,13 +120,19 @@ func valueWord(fl *flag.Flag, name string) string {
 	if _, ok := fl.Value.(*seconds); ok {
 		return "DURACIÓN"
 	}
-	switch name {
-	case "int":
+	if name == "int" {
 		return "N"
-	case "string", "value", "":
-		return "VALOR"
 	}
-	return strings.ToUpper(name)
+	return "VALOR"
+}
+
+// orSee ends a message about a wrong name with the guess, if any, and
+// where to look.
+func orSee(guess string) string {
+	if guess != "" {
+		return guess + " Vea las opciones con --help"
+	}
+	return ". Vea las opciones con --help"
 }
 
 // seconds is a duration option that also takes a bare number of seconds
@@ -138,7 +144,17 @@ func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Dur
 	fs.Var((*seconds)(p), name, usage)
 }
 
-func (s *seconds) String() string { return time.Duration(*s).String() }
+// String is the duration as a person writes it: 30m, 1h30m, 2s.
+func (s *seconds) String() string {
+	v := time.Duration(*s).String()
+	if strings.HasSuffix(v, "m0s") {
+		v = strings.TrimSuffix(v, "0s")
+	}
+	if strings.HasSuffix(v, "h0m") {
+		v = strings.TrimSuffix(v, "0m")
+	}
+	return v
+}
 
 func (s *seconds) Set(v string) error {
 	v = strings.TrimSpace(v)

@@ -6,6 +6,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"os"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -77,4 +78,14 @@ func ReadSheet(t testing.TB, path, sheet string) []map[string]string {
 		out = append(out, m)
 	}
 	return out
+}
+
+// Mode is a file's permission bits.
+func Mode(t testing.TB, path string) os.FileMode {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Mode().Perm()
 }
