@@ -76,6 +76,13 @@ type Answer struct {
 	Wide       bool
 	HTTPStatus int
 	Response   string // the answer's body as received, for the journal
+	// Then, with ClassAlreadyDone, is a request that completes the answer
+	// (the history that holds an already registered event's CUDE). It is
+	// sent as any request is: paced, through the gate, journalled and
+	// counted. Its answer, ClassAlreadyDone when it found what it looked
+	// for, gives the row its values; a failure leaves this answer as it is,
+	// with a note.
+	Then *Request
 }
 
 // Result is the final word on one row for one operation.

@@ -88,11 +88,23 @@ func (c *Client) SendEvento(ctx context.Context, codigo string, data []byte) bat
 
 // Registrado is one event of a CUFE's history.
 type Registrado struct {
-	Numero      string `json:"numero"`
+	Numero      string `json:"numero"` // its place in the list
 	Codigo      string `json:"codigo"`
 	Descripcion string `json:"descripcion"`
 	Fecha       string `json:"fecha"` // AAAA-MM-DD hh:mm:ss
 	CUDE        string `json:"cude"`
+	// Identificacion is the provider's own number for the event, the one
+	// the event's registration answered as numero_evento.
+	Identificacion string `json:"identificacion_evento"`
+}
+
+// EventNumber is the provider's number for the event: identificacion_evento,
+// or the place in the list where a history lacks it.
+func (r Registrado) EventNumber() string {
+	if r.Identificacion != "" {
+		return r.Identificacion
+	}
+	return r.Numero
 }
 
 // Historico asks for every event registered for a CUFE. The answer is

@@ -1,7 +1,6 @@
 package night
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -421,16 +420,8 @@ func (r *Run) opsEnv() (ops.Env, error) {
 			return ops.Env{}, err1
 		}
 	}
-	pacer := r.pacers[batch.ServiceAfacturar]
-	pace := func(ctx context.Context) error {
-		t, err := pacer.Wait(ctx)
-		if err == nil {
-			t.Sent()
-		}
-		return err
-	}
 	return ops.Env{Afacturar: r.rest, SSIntegral: r.soap, Person: r.s.Person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut),
-		AttachmentsRoot: root, Pace: pace, NoHistory: r.s.NoHistory, Wanted: r.wanted, NoInvoicer: r.noInvoicer}, nil
+		AttachmentsRoot: root, NoHistory: r.s.NoHistory, Wanted: r.wanted, NoInvoicer: r.noInvoicer}, nil
 }
 
 func same(a, b string) bool {

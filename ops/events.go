@@ -47,19 +47,15 @@ type Event struct {
 	Defaults Person
 	Codigo   string // the event's DIAN code; empty is the acuse
 	// History, when set, asks the CUFE's history for the CUDE of an event
-	// registered before (LGC01): one request, paced like any other.
+	// registered before (LGC01): a request of its own, sent after the
+	// event's answer as any request is.
 	History func(ctx context.Context, cufe string) ([]afacturar.Registrado, batch.Answer)
 }
 
 func newEvent(e Env, codigo string) *Event {
 	a := &Event{Client: e.Afacturar, Defaults: e.Person, Codigo: codigo}
-	if e.Pace != nil && !e.NoHistory {
-		a.History = func(ctx context.Context, cufe string) ([]afacturar.Registrado, batch.Answer) {
-			if err := e.Pace(ctx); err != nil {
-				return nil, batch.Answer{Class: batch.ClassTransient, Message: "la ejecución se detuvo"}
-			}
-			return e.Afacturar.Historico(ctx, cufe)
-		}
+	if !e.NoHistory {
+		a.History = e.Afacturar.Historico
 	}
 	return a
 }
@@ -149,27 +145,42 @@ func restRequest(c *afacturar.Client, key, path string, build func() ([]byte, er
 	}
 }
 
-// send registers the event; one registered before gets its real CUDE from
-// the history, not the rejected attempt's.
+// send registers the event. One registered before (LGC01) is completed by
+// a request for the CUFE's history, which holds its real CUDE and the
+// provider's number for it, not the rejected attempt's.
 func (o *Event) send(ctx context.Context, e afacturar.Evento, data []byte) batch.Answer {
 	ans := o.Client.SendEvento(ctx, e.Codigo, data)
-	if ans.Class != batch.ClassAlreadyDone || o.History == nil {
-		return ans
+	if ans.Class == batch.ClassAlreadyDone && o.History != nil {
+		ans.Then = o.fromHistory(e, ans)
 	}
-	list, h := o.History(ctx, e.CUFE)
-	if h.Class != batch.ClassOK {
-		ans.Message = joinNote(ans.Message, "no se pudo consultar el histórico para el CUDE: "+h.Message)
-		return ans
-	}
-	for i := len(list) - 1; i >= 0; i-- {
-		if list[i].Codigo == e.Codigo && list[i].CUDE != "" {
-			ans.Values = map[string]any{"cude": list[i].CUDE, "numero_evento": list[i].Numero, "fecha_evento": list[i].Fecha}
-			ans.Message = joinNote(ans.Message, "el CUDE es el del evento registrado, tomado del histórico de eventos")
-			return ans
-		}
-	}
-	ans.Message = joinNote(ans.Message, "el histórico de eventos no trae este evento")
 	return ans
+}
+
+// fromHistory is the request that finds event e, registered before, in
+// its CUFE's history: its answer is lead's, with the registered event's
+// values.
+func (o *Event) fromHistory(e afacturar.Evento, lead batch.Answer) *batch.Request {
+	return &batch.Request{
+		Key:      e.CUFE,
+		Describe: func() string { return "POST " + afacturar.PathHistorico + "\ncufe=" + e.CUFE },
+		Send: func(ctx context.Context) batch.Answer {
+			list, h := o.History(ctx, e.CUFE)
+			if h.Class != batch.ClassOK {
+				return h
+			}
+			out := lead
+			out.Then, out.Response, out.HTTPStatus = nil, h.Response, h.HTTPStatus
+			out.Message = joinNote(lead.Message, "el histórico de eventos no trae este evento")
+			for i := len(list) - 1; i >= 0; i-- {
+				if r := list[i]; r.Codigo == e.Codigo && r.CUDE != "" {
+					out.Values = map[string]any{"cude": r.CUDE, "numero_evento": r.EventNumber(), "fecha_evento": r.Fecha}
+					out.Message = joinNote(lead.Message, "el CUDE es el del evento registrado, tomado del histórico de eventos")
+					break
+				}
+			}
+			return out
+		},
+	}
 }
 
 func (o *Event) build(row batch.Row) (afacturar.Evento, string) {

@@ -5,7 +5,6 @@
 package ops
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -55,9 +54,6 @@ type Env struct {
 	// AttachmentsRoot is the only folder attachments may come from; empty,
 	// each input file's own folder.
 	AttachmentsRoot string
-	// Pace waits for the provider's limit for a request an operation makes
-	// beside its own (the history behind a YA_REGISTRADO).
-	Pace func(context.Context) error
 	// NoHistory keeps a YA_REGISTRADO's CUDE empty rather than asking the
 	// history for it.
 	NoHistory bool

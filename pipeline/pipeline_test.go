@@ -442,3 +442,48 @@ func TestLimitSendsAtMostN(t *testing.T) {
 		t.Errorf("results %+v", s.results)
 	}
 }
+
+// An answer's follow-up (the history behind an LGC01) goes as any request
+// does: paced, journalled and counted; what it finds completes the row,
+// and when it fails for good the row keeps its first answer with a note.
+func TestFollowUpIsARequestOfItsOwn(t *testing.T) {
+	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var history atomic.Int32
+	follow := func(fails bool) *batch.Request {
+		return &batch.Request{Key: "k", Describe: func() string { return "historico" }, Send: func(context.Context) batch.Answer {
+			history.Add(1)
+			if fails {
+				return batch.Answer{Class: batch.ClassTransient, Message: "503"}
+			}
+			return batch.Answer{Class: batch.ClassAlreadyDone, Message: "LGC01; del histórico", Values: map[string]any{"cude": "real"}}
+		}}
+	}
+	op := &fakeOp{answer: func(k string, n int) batch.Answer {
+		return batch.Answer{Class: batch.ClassAlreadyDone, Message: "LGC01", Then: follow(k == "mala")}
+	}}
+	pacer := NewWindowPacer(600000, time.Minute)
+	s := &sink{}
+	sum, err := Run(context.Background(), Config{Inputs: []Source{rows{"buena", "mala"}}, Ops: []Op{{Operation: op, Pacer: pacer}}, Sink: s,
+		Retry: fast, InFlight: 2, Journal: j})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good, bad := s.results[0], s.results[1]
+	if good.Status != batch.StatusYaRegistrado || good.Values["cude"] != "real" || good.Attempts != 2 {
+		t.Errorf("completed: %+v", good)
+	}
+	if bad.Status != batch.StatusYaRegistrado || !strings.Contains(bad.Message, "no se pudo consultar el histórico") || bad.Attempts != 1+fast.MaxAttempts {
+		t.Errorf("follow-up failed: %+v", bad)
+	}
+	if sum.Attempts != good.Attempts+bad.Attempts || pacer.SentCount() != sum.Attempts || int(history.Load()) != 1+fast.MaxAttempts {
+		t.Errorf("attempts %d, paced %d, history asked %d", sum.Attempts, pacer.SentCount(), history.Load())
+	}
+	entries, _ := j.History("buena")
+	if len(entries) != 1 || len(entries[0].Attempts) != 2 || entries[0].Result.Status != batch.StatusYaRegistrado {
+		t.Errorf("journal: %+v", entries)
+	}
+}

@@ -56,8 +56,10 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // non-nil only for what must stop the whole run.
 func attempt(start, flight context.Context, op Op, req batch.Request, row batch.Row, cfg Config) (batch.Result, error) {
 	var (
-		res    batch.Result
-		budget budget
+		res   batch.Result
+		spent budget
+		lead  *batch.Result // the answer a follow-up request completes
+		key   = req.Key     // a follow-up is recorded under its lead's key
 	)
 	for {
 		pass, err := op.Gate.Enter(start)
@@ -79,7 +81,7 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		}
 		var id int64
 		if cfg.Journal != nil {
-			if id, err = cfg.Journal.Begin(op.Name(), req.Key, place(row), req.Describe()); err != nil {
+			if id, err = cfg.Journal.Begin(op.Name(), key, place(row), req.Describe()); err != nil {
 				ticket.Cancel()
 				pass.Cancel()
 				return journalFailed(res, err)
@@ -91,14 +93,17 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		ticket.Sent()
 		ans := req.Send(flight)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
-		down := pass.Done(req.Key, ans)
-		next, fatal := budget.decide(cfg.Retry, ans, &res, down)
+		down := pass.Done(key, ans)
+		next, fatal := spent.decide(cfg.Retry, ans, &res, down)
+		if lead != nil && (next < 0 || fatal != nil) {
+			res = completed(*lead, res, ans)
+		}
 		if ans.Class == batch.ClassRateLimited && ans.RetryAfter > maxRetryAfter && op.Gate != nil && next >= 0 {
 			op.Gate.Hold(time.Now().Add(ans.RetryAfter))
 			next = 0 // the gate lets the attempt out when the wait is over
 		}
 		if cfg.Journal != nil {
-			if err := cfg.Journal.End(id, op.Name(), req.Key, ans, res); err != nil {
+			if err := cfg.Journal.End(id, op.Name(), key, ans, res); err != nil {
 				return journalFailed(res, err)
 			}
 		}
@@ -110,6 +115,10 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		case fatal != nil:
 			fatal.Op = op.Name()
 			return res, fatal
+		case next < 0 && ans.Then != nil && ans.Class == batch.ClassAlreadyDone && lead == nil:
+			lead, req, spent = &batch.Result{}, *ans.Then, budget{}
+			*lead = res
+			continue // the follow-up goes as any request: paced, gated, journalled
 		case next < 0:
 			return res, nil
 		}
@@ -117,6 +126,20 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 			return pending(res, start), nil
 		}
 	}
+}
+
+// completed is an answer (LGC01) once its follow-up (the history) ended:
+// its status, with the values the follow-up found, or a note of why it
+// found none. Every attempt of both counts.
+func completed(lead, res batch.Result, ans batch.Answer) batch.Result {
+	out := lead
+	out.Attempts = res.Attempts
+	if ans.Class == batch.ClassAlreadyDone || ans.Class == batch.ClassOK {
+		out.Values, out.Message = ans.Values, ans.Message
+		return out
+	}
+	out.Message = joinMsg(lead.Message, "no se pudo consultar el histórico para el CUDE: "+res.Message)
+	return out
 }
 
 // maxRetryAfter is the longest wait a 429's Retry-After gets as a row's
