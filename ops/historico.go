@@ -90,3 +90,7 @@ func (h *Historico) send(ctx context.Context, cufe string) batch.Answer {
 	ans.Values["ultimo"] = strings.TrimSpace(last.Codigo + " " + last.Descripcion)
 	return ans
 }
+
+// Trails: a CUFE's history is asked once the night's events of that CUFE
+// have their final answers, so that it shows them.
+func (*Historico) Trails() []string { return []string{batch.OpAcuse, batch.OpRecibo, batch.OpReclamo} }

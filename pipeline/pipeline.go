@@ -160,7 +160,11 @@ func Run(ctx context.Context, cfg Config) (batch.Summary, error) {
 	defer r.stop(nil)
 	tallied := make(chan tally, 1)
 	go r.write(tallied)
-	readErr := r.readAll()
+	readErr := r.scan()
+	if readErr == nil {
+		readErr = r.readAll()
+	}
+	r.waiting.Wait() // before the group's: a waiting request may still join it
 	runErr := r.group.Wait()
 	close(r.slots)
 	t := <-tallied

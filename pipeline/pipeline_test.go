@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -485,5 +486,84 @@ func TestFollowUpIsARequestOfItsOwn(t *testing.T) {
 	entries, _ := j.History("buena")
 	if len(entries) != 1 || len(entries[0].Attempts) != 2 || entries[0].Result.Status != batch.StatusYaRegistrado {
 		t.Errorf("journal: %+v", entries)
+	}
+}
+
+// orderedOp is an operation of its own name, asked by the rows that name it
+// in their second cell, optionally after another.
+type orderedOp struct {
+	*fakeOp
+	name, after string
+	mu          sync.Mutex
+	at          map[string]time.Time // when each key was answered
+	inFlight    *atomic.Int32
+	maxInFlight *atomic.Int32
+	early       *atomic.Int32 // sends that arrived before their prerequisite's answer
+	peer        *orderedOp
+}
+
+func (o *orderedOp) Name() string             { return o.name }
+func (o *orderedOp) After() string            { return o.after }
+func (o *orderedOp) Asks(row batch.Row) bool  { return row.Cells[1] == o.name }
+func (o *orderedOp) Columns() []string        { return nil }
+func (o *orderedOp) Cells(batch.Result) []any { return nil }
+
+func (o *orderedOp) Prepare(row batch.Row) (batch.Request, string) {
+	key := row.Cells[0]
+	return batch.Request{Key: key, Describe: func() string { return key }, Send: func(ctx context.Context) batch.Answer {
+		if o.peer != nil {
+			o.peer.mu.Lock()
+			if _, ok := o.peer.at[key]; !ok {
+				o.early.Add(1)
+			}
+			o.peer.mu.Unlock()
+		}
+		n := o.inFlight.Add(1)
+		for m := o.maxInFlight.Load(); n > m && !o.maxInFlight.CompareAndSwap(m, n); m = o.maxInFlight.Load() {
+		}
+		time.Sleep(time.Duration(rand.N(3)) * time.Millisecond)
+		o.inFlight.Add(-1)
+		o.mu.Lock()
+		o.at[key] = time.Now()
+		o.mu.Unlock()
+		return batch.Answer{Class: batch.ClassOK}
+	}}, ""
+}
+
+type pairs [][2]string
+
+func (p pairs) Each(fn func(batch.Row) error) error {
+	sheet := &batch.Sheet{Name: "Hoja1", Columns: []string{"clave", "op"}, Index: map[batch.Field]int{"clave": 0}}
+	for i, c := range p {
+		if err := fn(batch.Row{Sheet: sheet, Line: i + 2, Cells: []string{c[0], c[1]}}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Every dependant comes before its prerequisite in the input, further than
+// the window reads ahead: each still goes after it, none waits holding a
+// place in flight, and the ceiling holds.
+func TestDependantsAboveTheirPrerequisites(t *testing.T) {
+	var inFlight, maxInFlight, early atomic.Int32
+	a := &orderedOp{fakeOp: &fakeOp{}, name: "a", at: map[string]time.Time{}, inFlight: &inFlight, maxInFlight: &maxInFlight, early: &early}
+	b := &orderedOp{fakeOp: &fakeOp{}, name: "b", after: "a", at: map[string]time.Time{}, inFlight: &inFlight, maxInFlight: &maxInFlight, early: &early, peer: a}
+	var in pairs
+	for i := 0; i < 200; i++ {
+		in = append(in, [2]string{fmt.Sprint("k", i), "b"})
+	}
+	for i := 199; i >= 0; i-- {
+		in = append(in, [2]string{fmt.Sprint("k", i), "a"})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	s := &sink{}
+	sum, err := Run(ctx, Config{Inputs: []Source{in}, Ops: []Op{{Operation: a}, {Operation: b}}, Sink: s, Retry: fast, InFlight: 3, Window: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Statuses["b"][batch.StatusOK] != 200 || sum.Statuses["a"][batch.StatusOK] != 200 || early.Load() != 0 || maxInFlight.Load() > 3 {
+		t.Errorf("statuses %v, %d early, %d in flight at most", sum.Statuses, early.Load(), maxInFlight.Load())
 	}
 }

@@ -2,7 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -21,10 +21,14 @@ type runner struct {
 	start  context.Context // ends when no new request may start
 	flight context.Context // the context of requests already sent
 	group  *errgroup.Group
-	slots  chan *slot
-	sets   []*keySet
-	live   []held // the jobs the key sets hold, oldest first
-	counts counts
+	// waiting are the workers waiting for the requests theirs follows,
+	// outside the group: a waiting request holds no place in flight.
+	waiting sync.WaitGroup
+	order   *order
+	slots   chan *slot
+	sets    []*keySet
+	live    []held // the jobs the key sets hold, oldest first
+	counts  counts
 }
 
 // counts are the reader's figures.
@@ -88,6 +92,7 @@ func newRun(ctx context.Context, cfg Config) *runner {
 	for i := range r.sets {
 		r.sets[i] = newKeySet(sheets)
 	}
+	r.order = newOrder(cfg.Ops, sheets)
 	return r
 }
 
@@ -134,6 +139,9 @@ func (r *runner) part(i int, row batch.Row) part {
 	}
 	id := r.sets[i].id(req.Key)
 	if f, ok := r.sets[i].first(id); ok {
+		if f.sheet == row.Sheet && f.line == row.Line {
+			return r.own(i, req.Key, id, f) // sent ahead, for a row above that waited on it
+		}
 		return r.repeat(i, req.Key, id, f)
 	}
 	f := first{sheet: row.Sheet, line: row.Line}
@@ -174,7 +182,7 @@ func (r *runner) plan(i int, key string, id keyID, f first) part {
 	default:
 		r.counts.requests++
 		r.counts.opRequests[op.Name()]++
-		res = wouldSend
+		res = r.planOrder(i, key)
 	}
 	r.sets[i].add(id, f)
 	return part{res: res}
@@ -206,56 +214,49 @@ func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.R
 		r.counts.requests++
 		r.counts.opRequests[op.Name()]++
 		j.request = true
-		before := r.prerequisite(i, req.Key)
+		r.send(j, i, req, row)
+	}
+	return part{job: j}
+}
+
+// send gives a key's request to a worker once the requests it follows
+// are done: it waits outside the group, so that a waiting request holds no
+// place among those in flight.
+func (r *runner) send(j *job, i int, req batch.Request, row batch.Row) {
+	op := r.cfg.Ops[i]
+	go1 := func() {
 		r.group.Go(func() error {
-			if why := before(); why != "" {
-				j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: why}, false)
-				return nil
-			}
 			res, err := attempt(r.start, r.flight, op, req, row, r.cfg)
 			j.finish(res, r.cfg.Journal != nil && err == nil && res.Attempts > 0)
 			return err
 		})
 	}
-	return part{job: j}
-}
-
-// prerequisite is what a worker waits for before sending op i's request
-// on key: the job of the operation it goes after, in this run, or its
-// result in the journal. It returns why the request must not go, or "".
-func (r *runner) prerequisite(i int, key string) func() string {
-	op := r.cfg.Ops[i]
-	s, ok := op.Operation.(Sequenced)
-	if !ok || s.After() == "" {
-		return func() string { return "" }
-	}
-	after := s.After()
-	what := "el " + after + " de este " + strings.ToUpper(string(op.KeyField()))
-	var prior *job
-	for p, other := range r.cfg.Ops {
-		if other.Name() == after {
-			prior = r.sets[p].jobs[r.sets[p].id(key)]
+	priors, why := r.waits(i, req.Key)
+	if len(priors) == 0 {
+		if reason := why(); reason != "" {
+			j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: reason}, false)
+			return
 		}
+		go1()
+		return
 	}
-	return func() string {
-		if prior != nil {
+	r.waiting.Add(1)
+	go func() {
+		defer r.waiting.Done()
+		for _, p := range priors {
 			select {
-			case <-prior.done:
+			case <-p.done:
 			case <-r.start.Done():
-				return "no se envió: la ejecución se detuvo antes de que quedara registrado " + what
-			}
-			if tookEffect(prior.res.Status) {
-				return ""
-			}
-			return "no se envió: antes debe quedar registrado " + what + ", que quedó " + string(prior.res.Status)
-		}
-		if r.cfg.Journal != nil {
-			if res, _, found, err := r.cfg.Journal.Recorded(after, key); err == nil && found && tookEffect(res.Status) {
-				return ""
+				j.finish(notSent(r.start), false)
+				return
 			}
 		}
-		return "no se envió: antes debe quedar registrado " + what + " (pídalo en la misma ejecución, en la columna Evento)"
-	}
+		if reason := why(); reason != "" {
+			j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: reason}, false)
+			return
+		}
+		go1()
+	}()
 }
 
 func tookEffect(s batch.Status) bool { return s == batch.StatusOK || s == batch.StatusYaRegistrado }
