@@ -81,6 +81,33 @@ func (o *Event) After() string {
 	return ""
 }
 
+// Registered is the request that asks the CUFE's history whether the
+// event this one follows was registered by other means (another program,
+// the DIAN's portal), when neither the night nor the journal knows of it.
+// It is recorded as a history, never as this event.
+func (o *Event) Registered(cufe string) (batch.Request, string) {
+	prev := events[o.code()].after
+	return batch.Request{
+		Key:      cufe,
+		Describe: func() string { return "POST " + afacturar.PathHistorico + "\ncufe=" + cufe },
+		Send: func(ctx context.Context) batch.Answer {
+			if o.History == nil {
+				return batch.Answer{Class: batch.ClassOK, Values: map[string]any{"registrado": false}}
+			}
+			list, ans := o.History(ctx, cufe)
+			if ans.Class != batch.ClassOK {
+				return ans
+			}
+			registered := false
+			for _, r := range list {
+				registered = registered || r.Codigo == prev
+			}
+			ans.Values = map[string]any{"registrado": registered}
+			return ans
+		},
+	}, batch.OpHistorico
+}
+
 // Asks reports whether a row asks for this event: the acuse where the
 // sheet has no Evento column or the cell is empty, else what the cell
 // names. A cell naming something unknown asks for the acuse, whose check

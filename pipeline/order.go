@@ -14,6 +14,16 @@ type Trailing interface {
 	Trails() []string
 }
 
+// Checked is a Sequenced operation that can ask the provider whether its
+// prerequisite was registered by other means, when neither the run nor the
+// journal knows of it: req's answer has Values["registrado"] true when it
+// was. The request is recorded under the operation named as (the history,
+// whose answers are never reused), so that it never stands for the
+// operation's own.
+type Checked interface {
+	Registered(key string) (req batch.Request, as string)
+}
+
 // maxEarly bounds the requests the scan keeps to send ahead of their rows
 // (a prerequisite asked below its dependant); past it, such a dependant
 // waits for the next night.
@@ -209,7 +219,7 @@ func (r *runner) own(i int, key string, id keyID, f first) part {
 // waits is what a request of op i on key waits for before it goes: the
 // jobs of the operations it follows, launched now if their rows are below.
 // why, once they are done, says why it must not go ("" when it may).
-func (r *runner) waits(i int, key string) (jobs []*job, why func() string) {
+func (r *runner) waits(i int, key string) (jobs []*job, why func() (reason string, missing bool)) {
 	op := r.cfg.Ops[i]
 	after := -1
 	if s, ok := op.Operation.(Sequenced); ok && s.After() != "" {
@@ -225,26 +235,26 @@ func (r *runner) waits(i int, key string) (jobs []*job, why func() string) {
 		}
 	}
 	if after < 0 {
-		return jobs, func() string { return "" }
+		return jobs, func() (string, bool) { return "", false }
 	}
 	what := "el " + r.cfg.Ops[after].Name() + " de este " + strings.ToUpper(string(op.KeyField()))
 	prior := r.prior(after, key)
 	fail, failed := r.order.failed[after][r.order.ids.id(key)]
-	return jobs, func() string {
+	return jobs, func() (string, bool) {
 		switch {
 		case prior != nil && tookEffect(prior.res.Status):
-			return ""
+			return "", false
 		case prior != nil:
-			return fmt.Sprintf("no se envió: antes debe quedar registrado %s, que quedó %s: %s", what, prior.res.Status, prior.res.Message)
+			return fmt.Sprintf("no se envió: antes debe quedar registrado %s, que quedó %s: %s", what, prior.res.Status, prior.res.Message), false
 		case failed:
-			return fmt.Sprintf("no se envió: %s (%s) quedó INVALIDO: %s", what, fail.place, fail.problem)
+			return fmt.Sprintf("no se envió: %s (%s) quedó INVALIDO: %s", what, fail.place, fail.problem), false
 		}
 		if r.cfg.Journal != nil {
 			if res, _, found, err := r.cfg.Journal.Recorded(r.cfg.Ops[after].Name(), key); err == nil && found && tookEffect(res.Status) {
-				return ""
+				return "", false
 			}
 		}
-		return "no se envió: antes debe quedar registrado " + what + ", y no está pedido en esta ejecución ni registrado antes (pídalo en la columna Evento de este u otro archivo de la noche)"
+		return "no se envió: antes debe quedar registrado " + what + ", que no está pedido en esta ejecución ni registrado antes (pídalo en la columna Evento de este u otro archivo de la noche)", true
 	}
 }
 
@@ -285,8 +295,40 @@ func (r *runner) planOrder(i int, key string) batch.Result {
 			return res
 		}
 	}
-	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio,
-		Message: "no se enviaría: " + what + " no está pedido en los archivos de la noche ni registrado antes (pídalo en la columna Evento)"}
+	msg := "no se enviaría: " + what + " no está pedido en los archivos de la noche ni registrado antes (pídalo en la columna Evento)"
+	if _, ok := r.cfg.Ops[i].Operation.(Checked); ok {
+		msg += "; al enviar se consulta el histórico del proveedor, por si se registró por otro medio"
+	}
+	return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: msg}
+}
+
+// renamed is an operation recorded under another operation's name.
+type renamed struct {
+	Operation
+	name string
+}
+
+func (r renamed) Name() string { return r.name }
+
+// checked sends a request whose prerequisite neither the run nor the
+// journal knows, once the provider's history says it is registered; the
+// history's attempts count with the request's own.
+func (r *runner) checked(op Op, c Checked, req batch.Request, row batch.Row, reason string) (batch.Result, bool, error) {
+	creq, as := c.Registered(req.Key)
+	check := Op{Operation: renamed{op.Operation, as}, Pacer: op.Pacer, Gate: op.Gate}
+	cres, err := attempt(r.start, r.flight, check, creq, row, r.cfg)
+	if err != nil || cres.Status != batch.StatusOK || cres.Values["registrado"] != true {
+		note := "; el histórico del proveedor tampoco lo tiene"
+		if cres.Status != batch.StatusOK {
+			note = "; no se pudo consultar el histórico del proveedor: " + cres.Message
+		}
+		return batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: reason + note, Attempts: cres.Attempts}, false, err
+	}
+	res, err := attempt(r.start, r.flight, op, req, row, r.cfg)
+	recorded := r.cfg.Journal != nil && err == nil && res.Attempts > 0
+	res.Attempts += cres.Attempts
+	res.Message = joinMsg(res.Message, "el evento previo se registró por otro medio: está en el histórico del proveedor")
+	return res, recorded, err
 }
 
 // of is "de" before what, as Spanish contracts it: "del acuse".

@@ -224,20 +224,28 @@ func (r *runner) launch(i int, req batch.Request, id keyID, f first, row batch.R
 // place among those in flight.
 func (r *runner) send(j *job, i int, req batch.Request, row batch.Row) {
 	op := r.cfg.Ops[i]
-	go1 := func() {
-		r.group.Go(func() error {
-			res, err := attempt(r.start, r.flight, op, req, row, r.cfg)
-			j.finish(res, r.cfg.Journal != nil && err == nil && res.Attempts > 0)
-			return err
-		})
+	work := func(reason string, missing bool) {
+		c, checkable := op.Operation.(Checked)
+		switch {
+		case reason == "":
+			r.group.Go(func() error {
+				res, err := attempt(r.start, r.flight, op, req, row, r.cfg)
+				j.finish(res, r.cfg.Journal != nil && err == nil && res.Attempts > 0)
+				return err
+			})
+		case missing && checkable:
+			r.group.Go(func() error {
+				res, recorded, err := r.checked(op, c, req, row, reason)
+				j.finish(res, recorded)
+				return err
+			})
+		default:
+			j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: reason}, false)
+		}
 	}
 	priors, why := r.waits(i, req.Key)
 	if len(priors) == 0 {
-		if reason := why(); reason != "" {
-			j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: reason}, false)
-			return
-		}
-		go1()
+		work(why())
 		return
 	}
 	r.waiting.Add(1)
@@ -251,11 +259,7 @@ func (r *runner) send(j *job, i int, req batch.Request, row batch.Row) {
 				return
 			}
 		}
-		if reason := why(); reason != "" {
-			j.finish(batch.Result{Status: batch.StatusPendiente, Code: batch.CodeSinPrevio, Message: reason}, false)
-			return
-		}
-		go1()
+		work(why())
 	}()
 }
 

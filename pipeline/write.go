@@ -49,10 +49,11 @@ func (r *runner) write(out chan<- tally) {
 }
 
 // note keeps a row the journal would not otherwise show as pending: never
-// sent (INVALIDO, or PENDIENTE without an attempt: its prerequisite not
-// registered, the run's limit reached) or reviewed per row (REVISAR).
+// sent (INVALIDO, or PENDIENTE without an attempt of its own: its
+// prerequisite not registered, the run's limit reached) or reviewed per
+// row (REVISAR).
 func (t *tally) note(cfg Config, i int, row batch.Row, res batch.Result) {
-	unsent := res.Status == batch.StatusPendiente && res.Attempts == 0
+	unsent := res.Status == batch.StatusPendiente && (res.Attempts == 0 || res.Code == batch.CodeSinPrevio) // only a history was asked
 	if cfg.DryRun || len(t.notes) >= MaxNotes || (res.Status != batch.StatusInvalido && res.Status != batch.StatusRevisar && !unsent) {
 		return
 	}

@@ -209,3 +209,27 @@ func TestAFailedPrerequisiteIsNamed(t *testing.T) {
 		t.Errorf("sent %v, %d out of order", w.sent, w.outOfOrder)
 	}
 }
+
+// A recibo whose acuse is neither in the night nor in the journal asks
+// the provider's history first: registered by other means, the recibo
+// goes; not there, it is SIN_PREVIO. Either way the history is a counted
+// attempt and the recibo is never sent out of order.
+func TestAPrerequisiteRegisteredElsewhere(t *testing.T) {
+	w := newRadianWorld(t)
+	dir := t.TempDir()
+	elsewhere, nowhere := testutil.CUFE(670), testutil.CUFE(671)
+	w.registered[elsewhere] = []string{"030"}
+	in := filepath.Join(dir, "r.csv")
+	writeText(t, in, "CUFE;Evento\n"+elsewhere+";032\n"+nowhere+";032\n")
+	code, msg := w.run(t, dir, in)
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
+	if code != exitSomeRows || rows[0]["recibo_estado"] != "OK" || rows[0]["intentos"] != "2" ||
+		rows[1]["recibo_codigo"] != "SIN_PREVIO" || !strings.Contains(rows[1]["recibo_mensaje"], "tampoco") || rows[1]["intentos"] != "1" {
+		t.Fatalf("exit %d\n%v\n%v\n%s", code, rows[0], rows[1], msg)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.sent["historico|"+elsewhere] != 1 || w.sent["historico|"+nowhere] != 1 || w.sent["032|"+nowhere] != 0 || w.outOfOrder != 0 {
+		t.Errorf("sent %v, %d out of order", w.sent, w.outOfOrder)
+	}
+}
