@@ -13,6 +13,8 @@
 //  4. One process driving 50 tokens at once (a night of 50 companies):
 //     each token's achieved ÷ configured rate and the 429s (targets ≥ 0.98
 //     each, none), and the journal's commit rate beside what they need.
+//  5. RADIAN events in reverse row order beside DIAN's order: the time
+//     of each (target within 2 %), none out of order, twice or refused.
 //
 // Every server is on 127.0.0.1 and started here.
 package main
@@ -55,7 +57,8 @@ func main() {
 		seqFor   = flag.Duration("secuencial", 40*time.Second, "cuánto medir el envío de a una solicitud")
 		sizes    = flag.String("filas-lectura", "100000,1000000", "filas de los libros de la medición de lectura")
 		keep     = flag.Bool("conservar", false, "no borrar la carpeta de trabajo")
-		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3) o tokens (medición 4)")
+		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3), tokens (medición 4) u orden (medición 5)")
+		orderN   = flag.Int("cufes-orden", 600, "CUFE de la medición 5 (tres eventos cada uno)")
 		nTokens  = flag.Int("tokens", 50, "tokens (empresas) de la medición 4")
 		tokRows  = flag.Int("filas-token", 120, "filas de cada token en la medición 4")
 	)
@@ -76,6 +79,9 @@ func main() {
 	}
 	if *only == "" || *only == "tokens" {
 		tokens(bin, dir, *scale, *nTokens, *tokRows)
+	}
+	if *only == "" || *only == "orden" {
+		eventOrder(bin, dir, *scale, *orderN)
 	}
 }
 
