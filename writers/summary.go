@@ -58,6 +58,12 @@ func todo(r batch.Result) string {
 	case batch.StatusError:
 		return "El proveedor respondió con un error o con algo que no se pudo interpretar. Envíe a su soporte el código y el mensaje; la próxima ejecución envía la fila de nuevo."
 	case batch.StatusPendiente:
+		switch r.Code {
+		case batch.CodeSinPrevio:
+			return "Esta fila espera el evento anterior de su CUFE (ver el mensaje): pídalo en la columna Evento de este u otro archivo de la noche, o corrija el que quedó RECHAZADO o INVALIDO. Se envía en la ejecución en que el anterior quede registrado."
+		case batch.CodeLimite:
+			return "No se envió porque la ejecución tenía un límite de solicitudes (--limite): la próxima ejecución la envía."
+		}
 		return "No hubo respuesta final (el proveedor no respondió, se agotaron los reintentos o la ejecución se detuvo). Vuelva a ejecutar con el mismo archivo: el diario evita enviar dos veces lo que ya quedó registrado."
 	}
 	return ""

@@ -233,3 +233,17 @@ func TestAPrerequisiteRegisteredElsewhere(t *testing.T) {
 		t.Errorf("sent %v, %d out of order", w.sent, w.outOfOrder)
 	}
 }
+
+// A row waiting for its CUFE's earlier event tells the person what fixes
+// it, not to run the same file again.
+func TestWaitingRowSaysWhatFixesIt(t *testing.T) {
+	w := newRadianWorld(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	writeText(t, in, "CUFE;Evento\n"+testutil.CUFE(680)+";032\n")
+	w.run(t, dir, in)
+	att := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Atención")
+	if len(att) != 1 || !strings.Contains(att[0]["qué hacer"], "columna Evento") || strings.Contains(att[0]["qué hacer"], "mismo archivo") {
+		t.Errorf("Atención: %v", att)
+	}
+}
