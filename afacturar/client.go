@@ -53,6 +53,13 @@ func (c *Client) hide(a batch.Answer) batch.Answer {
 	mask := secret.New(c.Token)
 	a.Message = mask.Text(a.Message)
 	a.Response = mask.Text(a.Response)
+	// Every value the provider answers (an event's url_representacion_xml,
+	// its CUDE) reaches the workbook and the journal: none carries the token.
+	for k, v := range a.Values {
+		if s, ok := v.(string); ok && !secret.Identifier(k) {
+			a.Values[k] = mask.Text(s)
+		}
+	}
 	return a
 }
 

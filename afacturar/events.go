@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"batch"
+	"batch/internal/secret"
 	"batch/internal/text"
 )
 
@@ -128,9 +129,12 @@ func (c *Client) Historico(ctx context.Context, cufe string) ([]Registrado, batc
 		ans.Message = "Afacturar respondió el histórico sin una lista de eventos: " + text.FirstNonEmpty(r.desc, string(r.resultado))
 		return nil, c.hide(ans)
 	}
+	mask := secret.New(c.Token)
 	for i := range events {
-		events[i].Codigo = strings.TrimSpace(events[i].Codigo)
-		events[i].CUDE = strings.ToLower(strings.TrimSpace(events[i].CUDE))
+		e := &events[i]
+		e.Codigo = strings.TrimSpace(e.Codigo)
+		e.CUDE = strings.ToLower(strings.TrimSpace(e.CUDE)) // a hash: a short secret may sit in it by chance
+		e.Descripcion, e.Fecha, e.Numero, e.Identificacion = mask.Text(e.Descripcion), mask.Text(e.Fecha), mask.Text(e.Numero), mask.Text(e.Identificacion)
 	}
 	ans.Class, ans.Message = batch.ClassOK, ""
 	return events, ans

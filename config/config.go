@@ -50,6 +50,9 @@ type Company struct {
 // codigo_empresa…, url, soap12, rate). A key that holds a secret refuses
 // the file: secrets only come from the environment.
 func Load(path string) (*File, error) {
+	if err := trusted(path); err != nil {
+		return nil, err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -66,7 +69,13 @@ func Load(path string) (*File, error) {
 		return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido: revise comillas, el signo = y los corchetes", path)
 	}
 	s := &File{Path: path, Values: map[string]string{}}
+	if key := secretKey(raw, ""); key != "" {
+		return nil, fmt.Errorf("el archivo de configuración %s tiene «%s»: los secretos no van en archivos; déjelos en variables de entorno y nombre la variable con token_env o clave_env", path, key)
+	}
 	if err := s.takeCompanies(raw); err != nil {
+		return nil, err
+	}
+	if err := s.secretVariables(); err != nil {
 		return nil, err
 	}
 	for key, v := range raw {
@@ -158,6 +167,76 @@ func (s *File) company(n int, t map[string]any) (Company, error) {
 }
 
 var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// secretWords name a key that would hold a secret, at any depth.
+var secretWords = []string{"token", "clave", "password", "secret", "contraseña", "contrasena"}
+
+// secretKey is the first key, at any depth, named like a secret ("" when
+// none is): only token_env and clave_env, which name variables, may say
+// so.
+func secretKey(t map[string]any, prefix string) string {
+	for k, v := range t {
+		full := strings.TrimPrefix(prefix+"."+k, ".")
+		lower := strings.ToLower(k)
+		if lower != "token_env" && lower != "clave_env" {
+			for _, w := range secretWords {
+				if strings.Contains(lower, w) {
+					return full
+				}
+			}
+		}
+		switch v := v.(type) {
+		case map[string]any:
+			if key := secretKey(v, full); key != "" {
+				return key
+			}
+		case []map[string]any:
+			for _, e := range v {
+				if key := secretKey(e, full); key != "" {
+					return key
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// toolSecrets are the variables batch itself reads a secret from, by what
+// they hold.
+var toolSecrets = map[string]string{"AFACTURAR_TOKEN": "token", "SSINTEGRAL_CLAVE": "clave", "BATCH_CLAVE_ARCHIVO": "clave-archivo"}
+
+// secretVariables refuses a token_env or clave_env that names a variable
+// of another secret (the tool's own, or another company's): its value
+// would be sent where it does not belong.
+func (s *File) secretVariables() error {
+	owner := map[string]string{} // variable → "token of NIT" / "clave of NIT"
+	claim := func(v, kind, nit string) error {
+		if what, ok := toolSecrets[v]; ok && what != kind {
+			return fmt.Errorf("el archivo de configuración %s: el obligado %s usa %s como %s_env, pero esa variable guarda otro secreto de batch (%s); use una variable propia", s.Path, nit, v, kind, what)
+		}
+		key := kind + " de " + nit
+		if prev, ok := owner[v]; ok && prev != key && !(strings.HasPrefix(prev, kind) && kind == "clave") {
+			return fmt.Errorf("el archivo de configuración %s: la variable %s es a la vez el %s y el %s; cada secreto necesita su propia variable", s.Path, v, prev, key)
+		}
+		owner[v] = key
+		return nil
+	}
+	for _, c := range s.Companies {
+		if err := claim(c.TokenEnv, "token", c.NIT); err != nil {
+			return err
+		}
+	}
+	for _, c := range s.Companies {
+		if c.ClaveEnv == "" {
+			continue
+		}
+		nit := c.SSIntegral["nit"]
+		if err := claim(c.ClaveEnv, "clave", nit); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // The keys of a company's own tables.
 var (

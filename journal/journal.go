@@ -115,6 +115,11 @@ func Open(path, obligado string) (*Journal, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("no se puede crear la carpeta del diario %s: %w", filepath.Dir(path), err)
 	}
+	// A link could make the chmod below, and every write, land on a file
+	// someone else chose.
+	if st, err := os.Lstat(path); err == nil && st.Mode()&os.ModeSymlink != 0 {
+		return nil, &batch.Error{Kind: batch.KindJournal, Msg: fmt.Sprintf("el diario %s es un enlace simbólico: no se usa; dé la ruta del archivo mismo", path)}
+	}
 	// The file is the owner's alone from its first byte: SQLite gives its
 	// -wal and -shm the database file's permissions, and they hold what
 	// the rows hold (e-mail addresses, names).

@@ -17,7 +17,9 @@ import (
 // The lock file says who holds it, for the message of the run that waits.
 func (j *Journal) Lock(scope string, wait time.Duration) (unlock func(), err error) {
 	path := j.path + ".lock-" + lockName(scope)
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	// Never through a link planted at the lock's name: it would truncate
+	// whatever it points to.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("no se puede crear el cerrojo del diario %s: %w", path, err)
 	}

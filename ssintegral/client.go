@@ -131,15 +131,15 @@ func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
 
 // hide keeps the Clave out of whatever the answer carries to the workbook,
 // the journal and the disk, in whatever form the service echoes it: the
-// free text is masked, a received file holding it is not kept. Parsed
-// values (CUFE, CUDE, QR) are left as they came.
+// text and every value (the QR too) are masked, a received file holding it
+// is not kept.
 func (c *Client) hide(a batch.Answer) batch.Answer {
 	mask := secret.New(c.Facturador.Clave)
 	a.Message = mask.Text(a.Message)
 	a.Response = mask.Text(a.Response)
-	for _, k := range []string{ValueDescripcion, ValueDIANEstado, ValueDIANMensaje} {
-		if v, ok := a.Values[k].(string); ok {
-			a.Values[k] = mask.Text(v)
+	for k, v := range a.Values {
+		if s, ok := v.(string); ok && !secret.Identifier(k) {
+			a.Values[k] = mask.Text(s)
 		}
 	}
 	for _, k := range []string{ValuePDF, ValueXML} {

@@ -7,6 +7,8 @@ import (
 	"compress/flate"
 	"fmt"
 	"io"
+	"net"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -317,21 +319,32 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 // hyperlink is the HYPERLINK formula that makes an event's address
 // clickable (the stream writer has no hyperlink records), for addresses
 // that are plainly web addresses and fit in a formula's string.
+// Only https addresses are links (and plain http to this machine, the
+// sandbox's): any other scheme, a UNC path or file: is written as text, so
+// that a click never sends the user's Windows credentials to a host the
+// answer names.
 func hyperlink(url string) (string, bool) {
-	if !(strings.HasPrefix(url, "https://") || strings.HasPrefix(url, "http://")) || len(url) > 250 ||
-		strings.ContainsAny(url, "\"\x00\r\n") {
+	u, err := neturl.Parse(url)
+	if err != nil || len(url) > 250 || strings.ContainsAny(url, "\"\x00\r\n\\") || u.Host == "" ||
+		!(u.Scheme == "https" || (u.Scheme == "http" && loopback(u.Hostname()))) {
 		return "", false
 	}
 	return `HYPERLINK("` + url + `")`, true
+}
+
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }
 
 // fileLink is the HYPERLINK formula that opens a saved file. A relative
 // path is relative to the workbook, in Excel as in LibreOffice, so the
 // workbook and its folder of files can move together.
 func fileLink(path string) (string, bool) {
-	if path == "" || len(path) > 250 || strings.ContainsAny(path, "\"\x00\r\n") ||
-		strings.HasPrefix(path, "=") || strings.Contains(path, "://") {
-		return "", false
+	p := strings.ReplaceAll(path, "\\", "/")
+	if path == "" || len(path) > 250 || strings.ContainsAny(path, "\"\x00\r\n:") ||
+		strings.HasPrefix(path, "=") || strings.HasPrefix(p, "/") {
+		return "", false // a UNC path (\\host\share), file:, an absolute path or a drive: only relative paths are links
 	}
 	return `HYPERLINK("` + path + `")`, true
 }

@@ -281,3 +281,25 @@ func TestNightSummaryIsATable(t *testing.T) {
 		t.Errorf("row %v", rows[0])
 	}
 }
+
+// Only https addresses (and http to this machine) are links; a UNC path,
+// file: or another host over http is text. Only relative file paths are
+// links to saved files.
+func TestLinksAreOnlyWhatIsSafeToClick(t *testing.T) {
+	for url, want := range map[string]bool{
+		"https://afacturar.example/x.xml": true, "http://127.0.0.1:8080/eventos/a.xml": true, "http://localhost/x": true,
+		"http://evil.example/x.xml": false, "file://host/share/x.xml": false, `\\host\share\x.xml`: false, "javascript:alert(1)": false,
+	} {
+		if _, ok := hyperlink(url); ok != want {
+			t.Errorf("hyperlink(%q) = %v", url, ok)
+		}
+	}
+	for path, want := range map[string]bool{
+		"r-adjuntos/SETT-1.pdf": true, `r-adjuntos\SETT-1.pdf`: true, `\\host\share\SETT-1.pdf`: false, "//host/share/x.pdf": false,
+		"/etc/passwd": false, "C:/datos/x.pdf": false, "file:x.pdf": false,
+	} {
+		if _, ok := fileLink(path); ok != want {
+			t.Errorf("fileLink(%q) = %v", path, ok)
+		}
+	}
+}

@@ -113,3 +113,14 @@ func (m *Mask) In(b []byte) bool {
 	}
 	return false
 }
+
+// Identifier reports whether a provider's value named key is a document's
+// hash (CUFE, CUDE): never masked, since a short secret of digits may sit
+// in one by chance, and it carries nothing the request did not make.
+func Identifier(key string) bool {
+	switch strings.ToLower(key) {
+	case "cufe", "cude":
+		return true
+	}
+	return false
+}

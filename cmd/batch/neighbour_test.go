@@ -1,0 +1,145 @@
+package main
+
+// The second security round: what a provider answers, what the
+// configuration file says, and what another local account plants beside
+// batch's files.
+
+import (
+	"bytes"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch/internal/testutil"
+)
+
+// A token inside a value the provider answers (the event's XML address)
+// reaches neither the workbook nor the journal; an address that is not
+// https is text, never a link.
+func TestProviderValuesAreMaskedAndLinksSafe(t *testing.T) {
+	tok := "tk-9f8e7d6c5b4a"
+	urls := map[string]string{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseMultipartForm(1 << 20)
+		url := "https://afacturar.example/xml?t=" + tok
+		if strings.Contains(r.FormValue("data"), testutil.CUFE(2)) {
+			url = `\\servidor\compartido\evento.xml`
+		}
+		fmt.Fprintf(w, `{"codigo_error":0,"descripcion_error":"OK","resultado":{"cude":"c%s","numero_evento":"1","url_representacion_xml":%q}}`, strings.Repeat("0", 95), url)
+		urls[url] = url
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
+	writeCSV(t, in, []string{testutil.CUFE(1), testutil.CUFE(2)})
+	code, msg := runMain(t, env(map[string]string{"AFACTURAR_TOKEN": tok, "AFACTURAR_OBLIGADO": "900123456"}), "run", "--url", srv.URL, "--journal", jr, in)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, msg)
+	}
+	out := filepath.Join(dir, "r-resultados.xlsx")
+	assertNoFormAnywhere(t, tok, msg, dir)
+	f, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cols, _ := f.GetRows("Resultados")
+	col := -1
+	for j, name := range cols[0] {
+		if name == "acuse_url_xml" {
+			col = j
+		}
+	}
+	cell, _ := excelize.CoordinatesToCellName(col+1, 3)
+	if formula, _ := f.GetCellFormula("Resultados", cell); formula != "" {
+		t.Errorf("a UNC address became a link: %s", formula)
+	}
+}
+
+// The configuration file is trusted only as far as it can be: a secret at
+// any depth, a token variable that holds another secret, a file or folder
+// others can write refuse the night before anything is sent.
+func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
+	stand, url := newStandIn(t)
+	dir := filepath.Join(t.TempDir(), "conf")
+	os.MkdirAll(dir, 0o755)
+	in := filepath.Join(dir, "r.csv")
+	writeCSV(t, in, cufes(1))
+	cfg := filepath.Join(dir, "batch.toml")
+	company := "\n[[obligados]]\nnit = \"900123456\"\ntoken_env = \"%s\"\narchivos = [\"r.csv\"]\n"
+	vars := env(map[string]string{"SSINTEGRAL_CLAVE": "S3CR3T-CLAVE", "TOK": token})
+	for _, c := range []struct{ text, want string }{
+		{"url = \"" + url + "\"\n" + fmt.Sprintf(company, "SSINTEGRAL_CLAVE"), "otro secreto"},
+		{"url = \"" + url + "\"\n[persona.apellidos]\ntoken = \"S3CR3T\"\n" + fmt.Sprintf(company, "TOK"), "persona.apellidos.token"},
+		{"url = \"" + url + "\"\npersona.apellidos.token = \"S3CR3T\"\n" + fmt.Sprintf(company, "TOK"), "persona.apellidos.token"},
+		{"url = \"" + url + "\"\n[ssintegral.nit]\nclave = \"S3CR3T\"\n" + fmt.Sprintf(company, "TOK"), "ssintegral.nit.clave"},
+		{"url = \"" + url + "\"\n[ssintegral]\nPassword = \"S3CR3T\"\n" + fmt.Sprintf(company, "TOK"), "ssintegral.Password"},
+	} {
+		writeText(t, cfg, c.text)
+		for _, cmd := range []string{"run", "config"} {
+			code, msg := runMain(t, vars, cmd, "--config", cfg)
+			if code != exitNothing || !strings.Contains(msg, c.want) || strings.Contains(msg, "S3CR3T") {
+				t.Errorf("%s with %q: exit %d\n%s", cmd, c.text, code, msg)
+			}
+		}
+	}
+	writeText(t, cfg, "url = \""+url+"\"\n"+fmt.Sprintf(company, "TOK"))
+	os.Chmod(cfg, 0o666)
+	if code, msg := runMain(t, vars, "run", "--config", cfg); code != exitNothing || !strings.Contains(msg, "chmod go-w "+cfg) {
+		t.Errorf("a file others can write: exit %d\n%s", code, msg)
+	}
+	os.Chmod(cfg, 0o644)
+	os.Chmod(dir, 0o777)
+	if code, msg := runMain(t, vars, "run", "--config", cfg); code != exitNothing || !strings.Contains(msg, "chmod go-w "+dir) {
+		t.Errorf("a folder others can write: exit %d\n%s", code, msg)
+	}
+	os.Chmod(dir, 0o755)
+	if code, msg := runMain(t, vars, "run", "--config", cfg); code != exitOK {
+		t.Errorf("a file only its owner writes: exit %d\n%s", code, msg)
+	}
+	if n := stand.count(cufes(1)[0]); n != 1 {
+		t.Errorf("sent %d times, want once (by the trusted file alone)", n)
+	}
+}
+
+// Links another account plants where batch writes are never followed: the
+// journal path, the lock file, the night's summary and pendientes -o.
+func TestPlantedLinksAreNotFollowed(t *testing.T) {
+	_, url := newStandIn(t)
+	dir := t.TempDir()
+	victim := filepath.Join(dir, "victima")
+	writeText(t, victim, "lo que había")
+	os.Chmod(victim, 0o644)
+	in := filepath.Join(dir, "r.csv")
+	writeCSV(t, in, cufes(2))
+
+	link := filepath.Join(dir, "enlace.db")
+	os.Symlink(victim, link)
+	if code, msg := runMain(t, full, "run", "--url", url, "--journal", link, in); code != exitNothing || !strings.Contains(msg, "enlace") {
+		t.Errorf("a journal that is a link: exit %d\n%s", code, msg)
+	}
+
+	jr := filepath.Join(dir, "j.db")
+	runMain(t, full, "run", "--url", url, "--journal", jr, in)
+	locks, _ := filepath.Glob(jr + ".lock-*")
+	if len(locks) == 0 {
+		t.Fatal("no lock file")
+	}
+	os.Remove(locks[0])
+	os.Symlink(victim, locks[0])
+	runMain(t, full, "run", "--url", url, "--journal", jr, in)
+
+	pend := filepath.Join(dir, "pendientes.xlsx")
+	os.Symlink(victim, pend)
+	runMain(t, env(nil), "pendientes", "--journal", jr, "-o", pend)
+
+	if b, _ := os.ReadFile(victim); !bytes.Equal(b, []byte("lo que había")) || testutil.Mode(t, victim) != 0o644 {
+		t.Errorf("the victim changed: %q, %v", b, testutil.Mode(t, victim))
+	}
+}
