@@ -70,7 +70,9 @@ func Load(path string) (*File, error) {
 	}
 	s := &File{Path: path, Values: map[string]string{}}
 	if key := secretKey(raw, ""); key != "" {
-		return nil, fmt.Errorf("el archivo de configuración %s tiene «%s»: los secretos no van en archivos; déjelos en variables de entorno y nombre la variable con token_env o clave_env", path, key)
+		last := key[strings.LastIndex(key, ".")+1:]
+		return nil, fmt.Errorf("el archivo de configuración %s tiene «%s»%s: los secretos no van en archivos; déjelos en variables de entorno y nombre la variable con token_env o clave_env", path, key,
+			text.DidYouMean(last, []string{"token_env", "clave_env"}, ""))
 	}
 	if err := s.takeCompanies(raw); err != nil {
 		return nil, err
