@@ -43,9 +43,9 @@ type csvSource struct {
 }
 
 func openCSV(path string, opt Options) (source, error) {
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if err != nil {
-		return nil, inputErr(path, "no se pudo abrir: %v", err)
+		return nil, err
 	}
 	defer f.Close()
 	s := &csvSource{path: path}
@@ -161,6 +161,37 @@ func (s *csvSource) decoded(r io.Reader) io.Reader {
 	return transform.NewReader(r, s.enc.NewDecoder())
 }
 
+// The limits of a CSV line: what the tool decides to hold, not what the
+// file brings. An invoice export's line is a few hundred bytes.
+const (
+	MaxLine    = 1 << 20 // bytes between two line breaks
+	MaxColumns = 1000
+)
+
+var errLongLine = errors.New("línea demasiado larga")
+
+// lineLimit fails once MaxLine bytes pass without a line break: one field
+// of 150 MB is refused after its first megabyte, never held whole.
+type lineLimit struct {
+	r   io.Reader
+	run int
+}
+
+func (l *lineLimit) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	if first := bytes.IndexByte(p[:n], '\n'); first < 0 {
+		l.run += n
+	} else if l.run+first > MaxLine {
+		return 0, errLongLine
+	} else {
+		l.run = n - 1 - bytes.LastIndexByte(p[:n], '\n') // reads are far shorter than a line's limit
+	}
+	if l.run > MaxLine {
+		return 0, errLongLine
+	}
+	return n, err
+}
+
 func newCSVReader(r io.Reader, comma rune) (*csv.Reader, gocsv.SimpleDecoder) {
 	cr := csv.NewReader(r)
 	cr.Comma = comma
@@ -230,20 +261,26 @@ func (s *csvSource) close() error { return nil }
 func (s *csvSource) found() string { return s.candidate }
 
 func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
-	f, err := os.Open(s.path)
+	f, err := openInput(s.path)
 	if err != nil {
-		return inputErr(s.path, "no se pudo abrir: %v", err)
+		return err
 	}
 	defer f.Close()
-	cr, dec := newCSVReader(bufio.NewReaderSize(s.decoded(f), 1<<16), s.dialect.Comma)
+	cr, dec := newCSVReader(bufio.NewReaderSize(&lineLimit{r: s.decoded(f)}, 1<<16), s.dialect.Comma)
 	var rows rowCounter
 	for {
 		rec, err := dec.GetCSVRow()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
+		if errors.Is(err, errLongLine) {
+			return inputErr(s.path, "después de la fila %d hay una línea de más de %d MB: el archivo no es una exportación de facturas (el límite es %d MB por línea)", rows.row, MaxLine>>20, MaxLine>>20)
+		}
 		if err != nil {
 			return inputErr(s.path, "después de la fila %d: el CSV está mal formado: %v", rows.row, err)
+		}
+		if len(rec) > MaxColumns {
+			return inputErr(s.path, "la fila %d tiene %d columnas: el límite es %d", rows.row+1, len(rec), MaxColumns)
 		}
 		line := rows.next(cr, rec)
 		if line <= sheet.HeaderRow {

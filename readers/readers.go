@@ -5,9 +5,7 @@ package readers
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -138,17 +136,11 @@ var (
 )
 
 func readHead(path string, n int) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := openInput(path)
 	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, inputErr(path, "el archivo no existe")
-		}
-		return nil, inputErr(path, "no se pudo abrir: %v", err)
+		return nil, err
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, inputErr(path, "es una carpeta, no un archivo")
-	}
 	buf := make([]byte, n)
 	m, _ := f.Read(buf)
 	if m == 0 {

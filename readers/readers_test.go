@@ -1,12 +1,18 @@
 package readers
 
 import (
+	"archive/zip"
+	"bytes"
 	"errors"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 
 	"batch"
@@ -232,5 +238,105 @@ func TestNoKeyColumnNamesEachColumnOnce(t *testing.T) {
 	_, err := Open(path, Options{Keys: []batch.Field{batch.FieldCUFE, batch.FieldCUFE, batch.FieldCUFE, batch.FieldCUV}})
 	if err == nil || strings.Count(err.Error(), "CUFE") != 1 || !strings.Contains(err.Error(), "CUFE o CUV") {
 		t.Errorf("%v", err)
+	}
+}
+
+// A CSV with one 150 MB cell is refused after its first megabyte, naming
+// the limit, without holding the cell.
+func TestCSVLineLimit(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "grande.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("CUFE;Nombres\n" + strings.Repeat("a", 96) + ";")
+	chunk := bytes.Repeat([]byte("x"), 1<<20)
+	for range 150 {
+		f.Write(chunk)
+	}
+	f.WriteString("\n")
+	f.Close()
+	in, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	err = in.Each(func(batch.Row) error { return nil })
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "1 MB") {
+		t.Errorf("err = %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 32<<20 {
+		t.Errorf("reading allocated %d MB", grew>>20)
+	}
+}
+
+// An input that is a link out of its folder, or a FIFO, is refused at once
+// with why; nothing is read from it.
+func TestInputsStayInTheirFolder(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "batch.env")
+	os.WriteFile(outside, []byte("CUFE;AFACTURAR_TOKEN=secreto\n"), 0o600)
+	link := filepath.Join(dir, "z.csv")
+	os.Symlink(outside, link)
+	if _, err := Open(link, Options{}); err == nil || strings.Contains(err.Error(), "secreto") || !strings.Contains(err.Error(), "fuera de su carpeta") {
+		t.Errorf("a link out of the folder: %v", err)
+	}
+	inside := filepath.Join(dir, "a.csv")
+	os.WriteFile(inside, []byte("CUFE\n"+strings.Repeat("a", 96)+"\n"), 0o600)
+	os.Symlink(inside, filepath.Join(dir, "b.csv"))
+	if _, err := Open(filepath.Join(dir, "b.csv"), Options{}); err != nil {
+		t.Errorf("a link inside the folder: %v", err)
+	}
+}
+
+// A workbook whose one long shared string stands in many cells is refused
+// at the first, naming Excel's limit, without copying it into every row.
+func TestSharedStringBombIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bomba.xlsx")
+	f := excelize.NewFile()
+	f.SetCellValue("Sheet1", "A1", "CUFE")
+	f.SetCellValue("Sheet1", "B1", "Nombres")
+	for r := 2; r <= 61; r++ {
+		f.SetCellValue("Sheet1", fmt.Sprintf("A%d", r), strings.Repeat("a", 96))
+		f.SetCellValue("Sheet1", fmt.Sprintf("B%d", r), "PLACEHOLDER")
+	}
+	var book bytes.Buffer
+	if err := f.Write(&book); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	// Excel (and excelize) never write a cell past 32767 characters; the
+	// attacker's file is written by hand.
+	zr, _ := zip.NewReader(bytes.NewReader(book.Bytes()), int64(book.Len()))
+	out, _ := os.Create(path)
+	zw := zip.NewWriter(out)
+	for _, e := range zr.File {
+		r, _ := e.Open()
+		b, _ := io.ReadAll(r)
+		if e.Name == "xl/sharedStrings.xml" {
+			b = bytes.Replace(b, []byte("PLACEHOLDER"), bytes.Repeat([]byte("A"), 10<<20), 1)
+		}
+		w, _ := zw.Create(e.Name)
+		w.Write(b)
+	}
+	zw.Close()
+	out.Close()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	in, err := Open(path, Options{})
+	if err == nil {
+		defer in.Close()
+		err = in.Each(func(batch.Row) error { return nil })
+	}
+	runtime.ReadMemStats(&after)
+	if err == nil || !strings.Contains(err.Error(), "32767") {
+		t.Errorf("err = %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 300<<20 {
+		t.Errorf("reading allocated %d MB", grew>>20)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 
@@ -193,6 +194,9 @@ func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err err
 		if err != nil {
 			return inputErr(sheet.File, "hoja «%s», fila %d: %v", sheet.Name, line, err)
 		}
+		if err := bounded(sheet, line, cells); err != nil {
+			return err
+		}
 		cells, blank := cleanAll(cells)
 		if blank {
 			continue
@@ -203,6 +207,25 @@ func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err err
 	}
 	if err := rows.Error(); err != nil {
 		return inputErr(sheet.File, "hoja «%s»: %v", sheet.Name, err)
+	}
+	return nil
+}
+
+// MaxCell is Excel's own limit on a cell's text: a longer one was not
+// written by a spreadsheet, and the tool never copies it (a workbook whose
+// one shared string of 100 MB stands in sixty cells would cost 6 GB).
+const MaxCell = 32767
+
+// bounded refuses a row of more columns, or a cell of more characters,
+// than the tool holds.
+func bounded(sheet *batch.Sheet, line int, cells []string) error {
+	if len(cells) > MaxColumns {
+		return inputErr(sheet.File, "hoja «%s», fila %d: %d columnas; el límite es %d", sheet.Name, line, len(cells), MaxColumns)
+	}
+	for i, c := range cells {
+		if len(c) > MaxCell && utf8.RuneCountInString(c) > MaxCell {
+			return inputErr(sheet.File, "hoja «%s», fila %d, columna %d: una celda de más de %d caracteres, el límite de Excel: el libro no es una exportación de facturas", sheet.Name, line, i+1, MaxCell)
+		}
 	}
 	return nil
 }
