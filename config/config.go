@@ -24,7 +24,10 @@ type File struct {
 	Path      string
 	Values    map[string]string
 	Companies []Company
-	OutDir    string // carpeta_resultados: where each company's workbook and the night's summary go
+	// Archivos are the night's own files, read for every company, whose
+	// Obligado column says whose each row is.
+	Archivos []string
+	OutDir   string // carpeta_resultados: where each company's workbook and the night's summary go
 }
 
 // Company is one obligado of a night of several: its NIT, the name of the
@@ -102,6 +105,12 @@ func (s *File) takeCompanies(raw map[string]any) error {
 	if dir, ok := raw["carpeta_resultados"].(string); ok {
 		s.OutDir = dir
 		delete(raw, "carpeta_resultados")
+	}
+	if list, ok := raw["archivos"].([]any); ok {
+		for _, a := range list {
+			s.Archivos = append(s.Archivos, fmt.Sprint(a))
+		}
+		delete(raw, "archivos")
 	}
 	list, ok := raw["obligados"]
 	if !ok {

@@ -11,6 +11,7 @@ import (
 
 	"batch"
 	"batch/cells"
+	"batch/internal/secret"
 	"batch/journal"
 	"batch/writers"
 )
@@ -44,7 +45,10 @@ type Plan struct {
 	Settings  // every company's, but its obligado, token, files and workbook
 	Companies []Company
 	OutDir    string // where each company's workbook and the night's summary go ("" for Dir)
-	Dir       string // the folder the file patterns are relative to (the configuration file's)
+	// Archivos are the night's own files (patterns), read for every
+	// company: their Obligado column says whose each row is.
+	Archivos []string
+	Dir      string // the folder the file patterns are relative to (the configuration file's)
 }
 
 // CompanyOutcome is one company's night.
@@ -107,33 +111,41 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 			p.Companies[i].Resultados = filepath.Join(p.Dir, c.Resultados)
 		}
 	}
-	matches, unmatched, err := companyMatches(p.Companies, p.Dir)
+	// The night's own files are matched as one more company's, last.
+	matches, unmatched, err := companyMatches(append(slices.Clone(p.Companies), Company{Nombre: "la noche", Archivos: p.Archivos}), p.Dir)
 	if err != nil {
 		return Report{}, err
 	}
+	nightFiles := matches[len(p.Companies)]
 	books, summary := outputs(p, outDir, started.Format("2006-01-02"))
 	if err := collisions(p, books, summary, matches); err != nil {
 		return Report{}, err
 	}
-	var shared *journal.Journal
+	var journalOf *journal.Journal
 	if !p.DryRun {
 		j, closeJournal, err := openJournal(p.Journal, p.Sandbox, false)
 		if err != nil {
 			return Report{}, err
 		}
 		defer closeJournal()
-		shared = j
+		journalOf = j
 	}
-	files := screen(matches, p.Settings)
+	hide := []string{p.Token, p.Facturador.Clave, p.FilePassword}
+	for _, c := range p.Companies {
+		hide = append(hide, c.Token, c.Facturador.Clave)
+	}
+	files := screen(matches, p.Settings, secret.New(hide...))
 	watchers := make([]Watcher, len(p.Companies))
 	for i, c := range p.Companies {
 		watchers[i] = watch(c)
 	}
-	files.tell(matches, unmatched, watchers)
+	files.tell(matches, unmatched, append(watchers, watchers[:min(1, len(watchers))]...))
+	shared, sharedUnread := files.of(nightFiles)
 	results := make([]CompanyOutcome, len(p.Companies))
 	var wg sync.WaitGroup
 	for i, c := range p.Companies {
 		own, unread := files.of(matches[i])
+		unread = append(unread, sharedUnread...)
 		results[i].Company, results[i].Files = c, own
 		if len(own) == 0 {
 			results[i].Outcome = Outcome{Unread: unread, NoFiles: len(unread) == 0}
@@ -141,8 +153,8 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 			continue
 		}
 		s := companySettings(p.Settings, c)
-		s.Out, s.Files = books[i], allBut(files.withObligado(), own)
-		run := companyRun{shared: shared, keep: keeps(c.NIT, own), unread: unread, noInvoicer: noInvoicer(c)}
+		s.Out, s.Files = books[i], allBut(shared, own)
+		run := companyRun{shared: journalOf, keep: keeps(c, own), unread: unread, noInvoicer: noInvoicer(c)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -154,7 +166,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	if !p.DryRun {
 		r.Summary = summary
 		r.Failed = writers.WriteNight(r.Summary, nightRows(results))
-		r.Warnings = recordRuns(shared, p, results, started)
+		r.Warnings = recordRuns(journalOf, p, results, started)
 	}
 	return r, nil
 }
@@ -189,9 +201,8 @@ func (n *Night) Abandon() {
 	}
 }
 
-// allBut is a company's files, then the night's other files that have an
-// Obligado column: a row naming the company there is its row, whatever
-// file it is in.
+// allBut is a company's files, then the night's own files: a row naming
+// the company there is its row.
 func allBut(all, own []string) []string {
 	mine := map[string]bool{}
 	for _, f := range own {
@@ -206,20 +217,25 @@ func allBut(all, own []string) []string {
 	return out
 }
 
-// keeps says which rows are a company's: those whose Obligado column
-// names its NIT, and, where the column is absent or empty, those of its
-// own files.
-func keeps(nit string, own []string) func(batch.Row) bool {
+// keeps says which rows are a company's. Every row of its own files is
+// (one whose Obligado column names another company is refused: whoever can
+// drop a sheet in one company's folder does not register events as
+// another); of the night's own files, the rows whose Obligado names it.
+func keeps(c Company, own []string) func(batch.Row) (bool, string) {
 	mine := map[string]bool{}
 	for _, f := range own {
 		mine[f] = true
 	}
-	want := cells.Digits(nit)
-	return func(row batch.Row) bool {
-		if v := cells.Digits(row.Get(batch.FieldObligado)); v != "" {
-			return v == want
+	want := cells.Digits(c.NIT)
+	return func(row batch.Row) (bool, string) {
+		v := cells.Digits(row.Get(batch.FieldObligado))
+		switch {
+		case !mine[row.Sheet.File]:
+			return v != "" && v == want, ""
+		case v != "" && v != want:
+			return true, fmt.Sprintf("esta fila es de otra empresa (Obligado %s) y está en un archivo de %s: no se envía con su token. Póngala en los archivos de esa empresa o en los archivos de la noche", row.Get(batch.FieldObligado), c.Label())
 		}
-		return mine[row.Sheet.File]
+		return true, ""
 	}
 }
 

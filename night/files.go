@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"batch"
+	"batch/internal/secret"
 	"batch/ops"
 	"batch/readers"
 	"batch/writers"
@@ -19,7 +19,6 @@ import (
 // read, the ones that cannot be, and the ones that are not input at all.
 type nightFiles struct {
 	read       map[string]bool // readable inputs
-	obligado   map[string]bool // readable inputs with an Obligado column
 	unread     map[string]string
 	skippedWhy map[string]string // left alone, and why
 }
@@ -52,8 +51,8 @@ func companyMatches(companies []Company, dir string) (matches [][]string, unmatc
 // Excel's owner files, hidden and temporary files and folders are left
 // alone and said once; a file that is not regular or cannot be read is
 // unread, with why; the rest are read.
-func screen(matches [][]string, s Settings) nightFiles {
-	nf := nightFiles{read: map[string]bool{}, obligado: map[string]bool{}, unread: map[string]string{}, skippedWhy: map[string]string{}}
+func screen(matches [][]string, s Settings, mask *secret.Mask) nightFiles {
+	nf := nightFiles{read: map[string]bool{}, unread: map[string]string{}, skippedWhy: map[string]string{}}
 	seen := map[string]bool{}
 	for _, list := range matches {
 		for _, path := range list {
@@ -65,10 +64,10 @@ func screen(matches [][]string, s Settings) nightFiles {
 				nf.skippedWhy[path] = why
 				continue
 			}
-			if why, obligado := readable(path, s); why != "" {
-				nf.unread[path] = why
+			if why := readable(path, s); why != "" {
+				nf.unread[path] = mask.Text(why) // it may quote the file
 			} else {
-				nf.read[path], nf.obligado[path] = true, obligado
+				nf.read[path] = true
 			}
 		}
 	}
@@ -107,27 +106,14 @@ func notInput(path string) string {
 	return ""
 }
 
-// readable says why a file cannot be read as input ("" when it can), and
-// whether it has an Obligado column.
-func readable(path string, s Settings) (why string, obligado bool) {
-	st, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return fmt.Sprintf("no se puede abrir: %v", err), false
-	case !st.Mode().IsRegular():
-		return "no es un archivo común (una tubería, un dispositivo): no se lee", false
-	}
+// readable says why a file cannot be read as input ("" when it can).
+func readable(path string, s Settings) string {
 	in, err := readers.Open(path, readers.Options{Keys: ops.KeyFields(nil), Password: s.FilePassword, HiddenSheets: s.HiddenSheets})
 	if err != nil {
-		return err.Error(), false
+		return err.Error()
 	}
-	defer in.Close()
-	for _, sh := range in.Sheets() {
-		if _, ok := sh.Index[batch.FieldObligado]; ok {
-			return "", true
-		}
-	}
-	return "", false
+	in.Close()
+	return ""
 }
 
 // outputs are each company's workbook for the night of date, and the
@@ -178,9 +164,13 @@ func companyBook(c Company, outDir, suffix string, dryRun bool) string {
 func collisions(p Plan, books []string, summary string, matches [][]string) error {
 	owner := map[string]string{}
 	for i, list := range matches {
+		whose := "la noche"
+		if i < len(p.Companies) {
+			whose = p.Companies[i].Label()
+		}
 		for _, f := range list {
 			if a := absolute(f); owner[a] == "" {
-				owner[a] = "un archivo de entrada de " + p.Companies[i].Label()
+				owner[a] = "un archivo de entrada de " + whose
 			}
 		}
 	}
@@ -247,16 +237,4 @@ func (nf nightFiles) of(matched []string) (own []string, unread []writers.Unread
 		}
 	}
 	return own, unread
-}
-
-// withObligado are the night's readable files with an Obligado column.
-func (nf nightFiles) withObligado() []string {
-	var out []string
-	for f, ok := range nf.obligado {
-		if ok {
-			out = append(out, f)
-		}
-	}
-	sort.Strings(out)
-	return out
 }

@@ -57,7 +57,7 @@ func Open(s Settings) (*Run, error) { return open(s, companyRun{}) }
 // files that could not be read, and why its e-mails may not be sent.
 type companyRun struct {
 	shared     *journal.Journal
-	keep       func(batch.Row) bool
+	keep       func(batch.Row) (bool, string)
 	unread     []writers.Unread
 	noInvoicer string
 }

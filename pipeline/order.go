@@ -143,8 +143,10 @@ func (r *runner) scan() error {
 
 // asks reports whether a row asks for op, as admit decides.
 func (r *runner) asks(op Op, row batch.Row) bool {
-	if r.cfg.Keep != nil && !r.cfg.Keep(row) {
-		return false
+	if r.cfg.Keep != nil {
+		if keep, refused := r.cfg.Keep(row); !keep || refused != "" {
+			return false
+		}
 	}
 	anyKey := false
 	for _, other := range r.cfg.Ops {

@@ -125,7 +125,9 @@ type Config struct {
 	// Keep, when set, says which rows are this run's: a night of several
 	// companies reads a shared file once per company, each keeping its
 	// rows. The others are neither counted nor written.
-	Keep func(batch.Row) bool
+	// A row it keeps with a reason is this run's but must not be sent
+	// (another company's row in this company's file): INVALIDO with it.
+	Keep func(batch.Row) (keep bool, refused string)
 	// Limit, when above 0, is how many requests the run sends at most (a
 	// first, small real night): the keys past it are PENDIENTE, not
 	// attempted.

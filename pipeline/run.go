@@ -114,7 +114,11 @@ func (r *runner) admit(row batch.Row) error {
 		applies = applies || op.applies(row)
 		anyKey = anyKey || (op.applies(row) && row.Get(op.KeyField()) != "")
 	}
-	if !applies || (r.cfg.Keep != nil && !r.cfg.Keep(row)) {
+	keep, refused := true, ""
+	if r.cfg.Keep != nil {
+		keep, refused = r.cfg.Keep(row)
+	}
+	if !applies || !keep {
 		return nil // a sheet no operation is for, or another company's row
 	}
 	r.counts.rows++
@@ -123,6 +127,10 @@ func (r *runner) admit(row batch.Row) error {
 	for i, op := range r.cfg.Ops {
 		if !op.wants(row) || (anyKey && row.Get(op.KeyField()) == "") {
 			continue // the row does not ask for this operation
+		}
+		if refused != "" {
+			s.parts[i] = part{res: batch.Result{Status: batch.StatusInvalido, Code: batch.CodeValidacion, Message: refused}}
+			continue
 		}
 		s.parts[i] = r.part(i, row)
 	}

@@ -52,6 +52,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		fmt.Fprint(stderr, usage)
 		return exitNothing
 	}
+	knownSecrets(getenv)
 	switch args[0] {
 	case "run":
 		return runCmd(args[1:], getenv, stdout, stderr)

@@ -69,10 +69,10 @@ func (c *console) Explain(err error) string {
 	var be *batch.Error
 	if c.who != nil && errors.As(err, &be) {
 		if h, ok := c.who.hint(be); ok {
-			return err.Error() + h
+			return hidden.Text(err.Error() + h)
 		}
 	}
-	return explain(err)
+	return hidden.Text(explain(err))
 }
 
 // fail prints what went wrong in this run's words.
@@ -105,11 +105,11 @@ func (c *console) Finished(o night.Outcome) {
 	)
 	switch {
 	case errors.As(o.Err, &stopped):
-		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.Explain(stopped), o.Out))
+		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.Explain(stopped), terminalSafe(o.Out)))
 	case errors.As(o.Err, &be):
 		c.fail(fmt.Errorf("%s (las filas anteriores quedaron en %s)", c.Explain(o.Err), o.Out))
 	case errors.Is(o.Err, context.Canceled):
-		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", o.Out)
+		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", terminalSafe(o.Out))
 	case o.Err != nil:
 		c.fail(o.Err)
 	}
@@ -123,7 +123,7 @@ func (c *console) report(o night.Outcome) {
 	w := c.stderr
 	if o.DryRun {
 		c.estimate(o.Estimate())
-		fmt.Fprintf(w, "  revisión (no se envió nada): %s\n", o.Out)
+		fmt.Fprintf(w, "  revisión (no se envió nada): %s\n", terminalSafe(o.Out))
 	} else {
 		report(w, o.Summary, o.Out)
 	}
@@ -227,5 +227,5 @@ func report(w io.Writer, sum batch.Summary, out string) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", name, strings.Join(parts, " · "))
 	}
-	fmt.Fprintf(w, "  resultados: %s\n", out)
+	fmt.Fprintf(w, "  resultados: %s\n", terminalSafe(out))
 }

@@ -53,6 +53,7 @@ type runFlags struct {
 	tipoAmbiente  string
 	obligados     []config.Company // a night of several companies, from the file
 	outDir        string           // where their workbooks go
+	nightFiles    []string         // the night's own files, read for every company
 }
 
 const runUsage = `Uso: batch run [opciones] ARCHIVO...
@@ -109,7 +110,7 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		if err := applyFile(s, fs, getenv, from); err != nil {
 			return fs, f, nil, err
 		}
-		f.config, f.obligados, f.outDir = path, s.Companies, s.OutDir
+		f.config, f.obligados, f.outDir, f.nightFiles = path, s.Companies, s.OutDir, s.Archivos
 	}
 	files, err := parseOptions(fs, args, func() {
 		fmt.Fprint(stderr, runUsage)

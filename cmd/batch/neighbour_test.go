@@ -143,3 +143,41 @@ func TestPlantedLinksAreNotFollowed(t *testing.T) {
 		t.Errorf("the victim changed: %q, %v", b, testutil.Mode(t, victim))
 	}
 }
+
+// A row in one company's own file that names another obligado is that
+// file's row, INVALIDO, never sent with the other company's token.
+func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
+	stand, url := newStandIn(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
+	theirs := testutil.CUFE(1501)
+	writeText(t, filepath.Join(dir, "acme", "r.csv"), "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
+		testutil.CUFE(1500)+";900111111;13;1;Ana;Gómez\n"+theirs+";900222222;13;1;Ana;Gómez\n")
+	cfg := nightConfig(t, dir, url, "", [3]string{"ACME", "900111111", `"acme/*.csv"`}, [3]string{"Beta", "900222222", `"beta/*.csv"`})
+	code, msg := runMain(t, nightTokens, "run", "--config", cfg, "--json")
+	if code != exitSomeRows || stand.count(theirs) != 0 || !strings.Contains(msg, "INVALIDO 1") {
+		t.Errorf("exit %d, sent %d\n%s", code, stand.count(theirs), msg)
+	}
+}
+
+// A file that quotes a secret, or whose name carries terminal escapes,
+// reaches the log, the workbooks and --json masked and stripped.
+func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
+	_, url := newStandIn(t)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "entrada"), filepath.Join(dir, "salida")
+	os.MkdirAll(in, 0o755)
+	os.MkdirAll(out, 0o755)
+	writeCSV(t, filepath.Join(in, "bueno.csv"), cufes(1))
+	secretTok := "tok-real-7c1d2e3f"
+	writeText(t, filepath.Join(in, "\x1b]0;pwned\x07z.csv"), "TOK_ACME="+secretTok+";otra\nx;y\n")
+	cfg := filepath.Join(dir, "batch.toml")
+	writeText(t, cfg, "url = \""+url+"\"\ncarpeta_resultados = \"salida\"\n\n[[obligados]]\nnombre = \"ACME\\u001b[2J\"\nnit = \"900111111\"\ntoken_env = \"TOK_ACME\"\narchivos = [\"entrada/*.csv\"]\n")
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", "--config", cfg, "--json"}, isolatedState(t, env(map[string]string{"TOK_ACME": secretTok})), &stdout, &stderr)
+	log := stderr.String() + stdout.String()
+	if code != exitSomeRows || strings.ContainsRune(log, '\x1b') || strings.ContainsRune(log, '\x07') || !strings.Contains(log, "z.csv no se leyó") {
+		t.Errorf("exit %d; the log:\n%q", code, log)
+	}
+	assertNoFormAnywhere(t, secretTok, log, out)
+}

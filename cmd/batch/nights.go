@@ -49,7 +49,7 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", terminalSafe(c.Label()), int(c.Verdict()), c.Summary.Rows, statusLine(c))
 		}
 		if rep.Summary != "" {
-			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", rep.Summary)
+			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", terminalSafe(rep.Summary))
 		}
 	}
 	if opts.json {
@@ -61,8 +61,13 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 // nightPlan is the configuration file's night, with each company's
 // secrets read from its own variables, and the words of its messages.
 func nightPlan(opts runFlags, getenv func(string) string) (night.Plan, map[string]*companyWords, error) {
-	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config)}
+	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config), Archivos: opts.nightFiles}
 	words := map[string]*companyWords{}
+	var names []string
+	for _, c := range opts.obligados {
+		names = append(names, c.TokenEnv, c.ClaveEnv)
+	}
+	knownSecrets(getenv, names...)
 	for _, c := range opts.obligados {
 		company, w, err := companyOf(plan.Settings, c, getenv)
 		if err != nil {

@@ -31,14 +31,15 @@ func TestSeveralCompaniesInOneRun(t *testing.T) {
 		}
 		writeCSV(t, filepath.Join(dir, f.name), c)
 	}
-	// A file both companies' rows are in, listed under ACME: the Obligado
-	// column says whose each row is.
-	writeText(t, filepath.Join(dir, "acme", "compartido.csv"), "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
+	// A file both companies' rows are in, listed for the whole night: the
+	// Obligado column says whose each row is.
+	writeText(t, filepath.Join(dir, "compartido.csv"), "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
 		testutil.CUFE(1400)+";900.111.111;13;1;Ana;Gómez\n"+testutil.CUFE(1401)+";900222222;13;1;Ana;Gómez\n")
 	cfg := filepath.Join(dir, "batch.toml")
 	writeText(t, cfg, `url = "`+url+`"
 rate = 60000
 carpeta_resultados = "`+filepath.Join(dir, "salida")+`"
+archivos = ["compartido.csv"]
 
 [[obligados]]
 nombre = "ACME"

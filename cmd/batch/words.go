@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"batch"
+	"batch/internal/secret"
 )
 
 // fail prints what went wrong, in the command line's words, and returns
@@ -20,13 +21,31 @@ func fail(stderr io.Writer, err error) int {
 // terminalSafe drops the control characters of text that may quote a
 // file (a header, a sheet's name), so that it cannot move the cursor,
 // rewrite the screen or ring the terminal of whoever reads the log.
+// It also masks every secret the command line knows (the tokens, the
+// claves, a workbook's password): whatever a file or an answer quotes,
+// none reaches the log.
 func terminalSafe(s string) string {
+	s = hidden.Text(s)
 	return strings.Map(func(r rune) rune {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
 			return -1
 		}
 		return r
 	}, s)
+}
+
+// hidden masks the secrets of this process's environment, and of each
+// company's variables once the configuration names them.
+var hidden = secret.New()
+
+// knownSecrets makes hidden mask the secrets of the environment and of
+// the variables named.
+func knownSecrets(getenv func(string) string, names ...string) {
+	values := []string{}
+	for _, n := range append([]string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}, names...) {
+		values = append(values, getenv(n))
+	}
+	hidden = secret.New(values...)
 }
 
 // explain is an error's text followed by what to change, named as this
