@@ -38,8 +38,9 @@ fuzz:
 	done
 
 ## units: the systemd service and timer of deploy/ checked with
-## systemd-analyze verify, where it is installed, against a binary built for
-## the check (verify wants ExecStart's program to exist).
+## systemd-analyze verify, and the service's exposure (systemd-analyze
+## security, at most 3.0), where it is installed, against a binary built
+## for the check (verify wants ExecStart's program to exist).
 units:
 	@if command -v systemd-analyze >/dev/null 2>&1; then \
 		d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
@@ -48,7 +49,8 @@ units:
 		cp deploy/batch-nocturno.timer "$$d/" && \
 		out=$$(systemd-analyze verify "$$d/batch-nocturno.service" "$$d/batch-nocturno.timer" 2>&1); \
 		status=$$?; [ -z "$$out" ] && [ $$status = 0 ] || { echo "$$out"; exit 1; }; \
-		echo "units: deploy/batch-nocturno.service y .timer verificadas con systemd-analyze"; \
+		score=$$(systemd-analyze security --offline=true --threshold=30 "$$d/batch-nocturno.service" 2>&1) || { echo "$$score" | grep -E '✗|Overall'; echo "units: la unidad expone más de 3,0 en systemd-analyze security"; exit 1; }; \
+		echo "units: deploy/batch-nocturno.service y .timer verificadas con systemd-analyze ($$(echo "$$score" | grep -o 'exposure level.*'))"; \
 	else echo "units: systemd-analyze no está instalado; no se verifican las unidades"; fi
 
 ## bench: pacing against a strict sliding window, and reading a million rows,
