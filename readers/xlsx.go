@@ -2,6 +2,7 @@ package readers
 
 import (
 	"archive/zip"
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -95,6 +96,9 @@ func openXLSX(path string, opt Options) (src source, err error) {
 	}()
 	bound, err := checkInflation(path)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkSharedStrings(path); err != nil {
 		return nil, err
 	}
 	f, err := excelize.OpenFile(path, excelize.Options{
@@ -225,6 +229,54 @@ func bounded(sheet *batch.Sheet, line int, cells []string) error {
 	for i, c := range cells {
 		if len(c) > MaxCell && utf8.RuneCountInString(c) > MaxCell {
 			return inputErr(sheet.File, "hoja «%s», fila %d, columna %d: una celda de más de %d caracteres, el límite de Excel: el libro no es una exportación de facturas", sheet.Name, line, i+1, MaxCell)
+		}
+	}
+	return nil
+}
+
+// maxTextBytes is the most a cell's text of MaxCell characters can take in
+// XML: each character escaped as a numeric reference.
+const maxTextBytes = 8 * MaxCell
+
+// checkSharedStrings looks through the shared strings table, a chunk at a
+// time, for a text longer than a cell can hold, before excelize decodes
+// the table whole: one 100 MB string would cost several times its size
+// there, and again in each cell that uses it.
+func checkSharedStrings(path string) error {
+	z, err := zip.OpenReader(path)
+	if err != nil {
+		return nil // excelize says what is wrong with it
+	}
+	defer z.Close()
+	for _, f := range z.File {
+		if !strings.EqualFold(f.Name, "xl/sharedStrings.xml") {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			return nil
+		}
+		defer r.Close()
+		buf, run := make([]byte, 64<<10), 0
+		for {
+			n, err := r.Read(buf)
+			for chunk := buf[:n]; ; {
+				i := bytes.IndexByte(chunk, '<')
+				if i < 0 {
+					run += len(chunk)
+					break
+				}
+				if run += i; run > maxTextBytes {
+					break
+				}
+				run, chunk = 0, chunk[i+1:]
+			}
+			if run > maxTextBytes {
+				return inputErr(path, "una celda de más de %d caracteres, el límite de Excel: el libro no es una exportación de facturas", MaxCell)
+			}
+			if err != nil {
+				return nil
+			}
 		}
 	}
 	return nil
