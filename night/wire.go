@@ -393,6 +393,11 @@ func (r *Run) operations() error {
 	if r.db != nil {
 		r.cfg.Journal = r.router()
 	}
+	if r.cfg.Keep == nil && r.rest.Obligado != "" {
+		// One obligado's run: a row whose Obligado column names another
+		// is not sent with this token.
+		r.cfg.Keep = keeps(Company{NIT: r.rest.Obligado}, r.s.Files)
+	}
 	r.cfg.RetryRejected = f.RetryRejected
 	r.cfg.DryRun = f.DryRun
 	r.cfg.Limit = f.Limit

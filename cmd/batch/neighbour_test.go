@@ -181,3 +181,18 @@ func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
 	}
 	assertNoFormAnywhere(t, secretTok, log, out)
 }
+
+// One obligado's run sends no row whose Obligado column names another.
+func TestOneRunSendsOnlyItsObligadosRows(t *testing.T) {
+	stand, url := newStandIn(t)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	theirs := testutil.CUFE(1601)
+	writeText(t, in, "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
+		testutil.CUFE(1600)+";900.123.456;13;1;Ana;Gómez\n"+theirs+";900222222;13;1;Ana;Gómez\n")
+	code, msg := runMain(t, full, "run", "--url", url, in)
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-resultados.xlsx"), "Resultados")
+	if code != exitSomeRows || stand.count(theirs) != 0 || rows[0]["acuse_estado"] != "OK" || rows[1]["acuse_estado"] != "INVALIDO" {
+		t.Errorf("exit %d, sent %d\n%s", code, stand.count(theirs), msg)
+	}
+}
