@@ -295,6 +295,9 @@ type Preview struct {
 	Journal   string // "" for a temporary one (a sandbox night)
 	Summary   string
 	Companies []CompanyPreview
+	// Night are the night's own patterns, and what each matches now.
+	Night   []string
+	Matches []int
 }
 
 // CompanyPreview is one company's part of a Preview.
@@ -319,6 +322,13 @@ func (n *Night) Preview() (Preview, error) {
 	}
 	books, summary := outputs(p, outDir, time.Now().Format("2006-01-02"))
 	pv := Preview{Journal: journalPath, Summary: summary}
+	for _, pattern := range p.Archivos {
+		m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}}, p.Dir)
+		if err != nil {
+			return Preview{}, err
+		}
+		pv.Night, pv.Matches = append(pv.Night, pattern), append(pv.Matches, len(m[0]))
+	}
 	if p.DryRun {
 		pv.Summary = ""
 	}

@@ -182,6 +182,9 @@ func showNight(f runFlags, getenv func(string) string, stdout, stderr io.Writer)
 	if pv.Summary != "" {
 		fmt.Fprintf(stdout, "resumen de la noche: %s\n", terminalSafe(pv.Summary))
 	}
+	for j, p := range pv.Night {
+		fmt.Fprintf(stdout, "archivos de la noche «%s»: %d ahora (la columna Obligado reparte sus filas)\n", terminalSafe(p), pv.Matches[j])
+	}
 	for i, c := range pv.Companies {
 		w := words[c.NIT]
 		fmt.Fprintf(stdout, "%s\n  token: variable %s, %s\n", terminalSafe(c.Label()), w.tokenEnv, defined(c.Token))
