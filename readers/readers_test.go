@@ -1,18 +1,14 @@
 package readers
 
 import (
-	"archive/zip"
 	"bytes"
 	"errors"
-	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 
-	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/charmap"
 
 	"batch"
@@ -297,34 +293,7 @@ func TestInputsStayInTheirFolder(t *testing.T) {
 // at the first, naming Excel's limit, without copying it into every row.
 func TestSharedStringBombIsRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "bomba.xlsx")
-	f := excelize.NewFile()
-	f.SetCellValue("Sheet1", "A1", "CUFE")
-	f.SetCellValue("Sheet1", "B1", "Nombres")
-	for r := 2; r <= 61; r++ {
-		f.SetCellValue("Sheet1", fmt.Sprintf("A%d", r), strings.Repeat("a", 96))
-		f.SetCellValue("Sheet1", fmt.Sprintf("B%d", r), "PLACEHOLDER")
-	}
-	var book bytes.Buffer
-	if err := f.Write(&book); err != nil {
-		t.Fatal(err)
-	}
-	f.Close()
-	// Excel (and excelize) never write a cell past 32767 characters; the
-	// attacker's file is written by hand.
-	zr, _ := zip.NewReader(bytes.NewReader(book.Bytes()), int64(book.Len()))
-	out, _ := os.Create(path)
-	zw := zip.NewWriter(out)
-	for _, e := range zr.File {
-		r, _ := e.Open()
-		b, _ := io.ReadAll(r)
-		if e.Name == "xl/sharedStrings.xml" {
-			b = bytes.Replace(b, []byte("PLACEHOLDER"), bytes.Repeat([]byte("A"), 10<<20), 1)
-		}
-		w, _ := zw.Create(e.Name)
-		w.Write(b)
-	}
-	zw.Close()
-	out.Close()
+	testutil.WriteBomb(t, path, 10<<20)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	_, err := Open(path, Options{})

@@ -3,10 +3,14 @@
 package testutil
 
 import (
+	"archive/zip"
+	"bytes"
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -88,4 +92,35 @@ func Mode(t testing.TB, path string) os.FileMode {
 		t.Fatal(err)
 	}
 	return st.Mode().Perm()
+}
+
+// WriteBomb writes a workbook whose shared string of size bytes stands in
+// sixty cells, by hand: Excel and excelize never write one.
+func WriteBomb(t testing.TB, path string, size int) {
+	t.Helper()
+	f := excelize.NewFile()
+	f.SetCellValue("Sheet1", "A1", "CUFE")
+	f.SetCellValue("Sheet1", "B1", "Nombres")
+	for r := 2; r <= 61; r++ {
+		f.SetCellValue("Sheet1", fmt.Sprintf("A%d", r), strings.Repeat("a", 96))
+		f.SetCellValue("Sheet1", fmt.Sprintf("B%d", r), "PLACEHOLDER")
+	}
+	var b bytes.Buffer
+	if err := f.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	zr, _ := zip.NewReader(bytes.NewReader(b.Bytes()), int64(b.Len()))
+	out, _ := os.Create(path)
+	defer out.Close()
+	zw := zip.NewWriter(out)
+	for _, e := range zr.File {
+		r, _ := e.Open()
+		data, _ := io.ReadAll(r)
+		if e.Name == "xl/sharedStrings.xml" {
+			data = bytes.Replace(data, []byte("PLACEHOLDER"), bytes.Repeat([]byte("A"), size), 1)
+		}
+		w, _ := zw.Create(e.Name)
+		w.Write(data)
+	}
+	zw.Close()
 }
