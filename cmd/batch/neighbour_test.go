@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -194,5 +196,36 @@ func TestOneRunSendsOnlyItsObligadosRows(t *testing.T) {
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-resultados.xlsx"), "Resultados")
 	if code != exitSomeRows || stand.count(theirs) != 0 || rows[0]["acuse_estado"] != "OK" || rows[1]["acuse_estado"] != "INVALIDO" {
 		t.Errorf("exit %d, sent %d\n%s", code, stand.count(theirs), msg)
+	}
+}
+
+// A process ended at once by a second signal leaves no temporary file:
+// not the sandbox's journal, not a library's copy of a sheet.
+func TestSecondSignalLeavesNoTemporaryFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := buildBinary(t)
+	dir, tmp := t.TempDir(), t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	writeCSV(t, in, cufes(30))
+	cmd := exec.Command(bin, "run", "--sandbox", "--rate", "6", "-o", filepath.Join(dir, "r.xlsx"), in)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	stderr := &lockedBuffer{}
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for !strings.Contains(stderr.String(), "se enviarán") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	for !strings.Contains(stderr.String(), "señal recibida") {
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(os.Interrupt)
+	cmd.Wait()
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("left in the temporary folder: %v\n%s", left, stderr.String())
 	}
 }

@@ -287,6 +287,8 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 	writeCSV(t, in, cufes)
 	cmd := command(bin, url, "--rate", "60000", "--concurrencia", "3", "--espera-cierre", "10m", "--timeout", "10m", "--journal", jr, "-o", out, in)
+	tmp := t.TempDir()
+	cmd.Env = append(cmd.Env, "TMPDIR="+tmp)
 	stderr := &lockedBuffer{}
 	cmd.Stderr = stderr
 	if err := cmd.Start(); err != nil {
@@ -319,6 +321,9 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(dir, ".*.tmp")); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
+	}
+	if left, _ := os.ReadDir(tmp); len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
 	}
 	hang.Store(false)
 	if output, err := command(bin, url, "--rate", "60000", "--journal", jr, "-o", out, in).CombinedOutput(); err != nil {

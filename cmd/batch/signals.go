@@ -34,6 +34,7 @@ func watchSignals(grace time.Duration, abandon func(), stderr io.Writer) (ctx co
 		case <-sigs:
 			abandon()
 			fmt.Fprintln(stderr, "batch: segunda señal: se termina ya, sin escribir el libro. El diario está completo: la próxima ejecución continúa donde quedó")
+			beforeExit()
 			os.Exit(exitSomeRows)
 		case <-finished:
 		}
