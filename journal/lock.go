@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"strings"
-	"syscall"
 	"time"
 
 	"batch"
@@ -12,27 +11,28 @@ import (
 
 // Lock makes this process the only run sending for scope (an obligado's
 // token, an invoicer's NIT) with this journal, waiting up to wait for
-// another run to finish. The lock is the operating system's (flock): it
-// dies with the process, whatever kills it, and leaves nothing to clean.
+// another run to finish. The lock is the operating system's (flock on
+// Unix, LockFileEx on Windows): it dies with the process, whatever kills
+// it; the empty file stays for the next night.
 // The lock file says who holds it, for the message of the run that waits.
 func (j *Journal) Lock(scope string, wait time.Duration) (unlock func(), err error) {
 	path := j.path + ".lock-" + lockName(scope)
 	// Never through a link planted at the lock's name: it would truncate
 	// whatever it points to.
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
+	f, err := openLockFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("no se puede crear el cerrojo del diario %s: %w", path, err)
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
+		busy, err := tryLock(f)
+		if err == nil && !busy {
 			break
 		}
-		if err != syscall.EWOULDBLOCK || !time.Now().Before(deadline) {
+		if err != nil || !time.Now().Before(deadline) {
 			holder, _ := os.ReadFile(path)
 			f.Close()
-			if err != syscall.EWOULDBLOCK {
+			if err != nil {
 				return nil, fmt.Errorf("no se pudo tomar el cerrojo del diario %s: %w", path, err)
 			}
 			return nil, &batch.Error{Kind: batch.KindBusy, Msg: fmt.Sprintf("otra ejecución de batch (%s) está enviando para %s con el mismo diario", holderText(holder), scope)}
@@ -45,7 +45,7 @@ func (j *Journal) Lock(scope string, wait time.Duration) (unlock func(), err err
 	f.Sync()
 	return func() {
 		f.Truncate(0)
-		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		unlockFile(f)
 		f.Close()
 	}, nil
 }

@@ -114,7 +114,7 @@ func (a *attachments) open(root, p string) (*os.File, fs.FileInfo, string) {
 		problem = fmt.Sprintf("Adjuntos: no se pudo leer «%s»: %v", p, err)
 	case !info.Mode().IsRegular():
 		problem = fmt.Sprintf("Adjuntos: «%s» no es un archivo", p)
-	case links(info) > 1:
+	case links(f, info) > 1:
 		problem = fmt.Sprintf("Adjuntos: «%s» tiene otros nombres (enlaces duros) y podría ser un archivo de fuera de la carpeta de adjuntos; adjunte una copia", p)
 	}
 	if problem != "" {
@@ -122,13 +122,6 @@ func (a *attachments) open(root, p string) (*os.File, fs.FileInfo, string) {
 		return nil, nil, problem
 	}
 	return f, info, ""
-}
-
-func links(info fs.FileInfo) uint64 {
-	if st, ok := info.Sys().(*syscall.Stat_t); ok {
-		return uint64(st.Nlink)
-	}
-	return 1
 }
 
 // rootOf opens (once) the root folder. The system's pseudo-filesystems

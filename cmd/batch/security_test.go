@@ -16,7 +16,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -112,9 +111,7 @@ func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 	writeText(t, filepath.Join(in, "orden.pdf"), "%PDF-1.4 orden")
 	os.Symlink(secretFile, filepath.Join(in, "enlace.txt"))
 	os.Link(secretFile, filepath.Join(in, "duro.txt"))
-	if err := syscall.Mkfifo(filepath.Join(in, "tubo"), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	mkfifo(t, filepath.Join(in, "tubo"))
 	sheet := filepath.Join(in, "emitidas.xlsx")
 	head := []any{"Prefijo", "NumeroFactura", "FechaFactura", "MailRecepcion", "Adjuntos"}
 	row := func(n int, adjuntos string) []any {

@@ -1,5 +1,3 @@
-//go:build unix
-
 package main
 
 import (
@@ -7,15 +5,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 
 	"batch/internal/testutil"
 )
 
 // A 100 KB workbook whose one 100 MB shared string stands in sixty cells
-// is refused by batch check in a few megabytes, and leaves no temporary
-// file behind.
+// is refused by batch check, naming the limit, and leaves no temporary
+// file behind. (What reading it costs is measured in the readers' test:
+// a child's peak memory, as the system reports it, carries this test
+// process's own.)
 func TestSharedStringBombStaysSmall(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
@@ -27,9 +26,8 @@ func TestSharedStringBombStaysSmall(t *testing.T) {
 	cmd := exec.Command(bin, "check", "-o", filepath.Join(dir, "r.xlsx"), book)
 	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
 	out, _ := cmd.CombinedOutput()
-	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss << 10 // kilobytes on Linux
-	if cmd.ProcessState.ExitCode() != exitNothing || !strings.Contains(string(out), "32767") || rss > 512<<20 {
-		t.Errorf("exit %d, %d MB resident\n%s", cmd.ProcessState.ExitCode(), rss>>20, out)
+	if cmd.ProcessState.ExitCode() != exitNothing || !strings.Contains(string(out), "32767") {
+		t.Errorf("exit %d\n%s", cmd.ProcessState.ExitCode(), out)
 	}
 	if left, _ := os.ReadDir(tmp); len(left) != 0 {
 		t.Errorf("left in the temporary folder: %v", left)
