@@ -67,7 +67,11 @@ func Load(path string) (*File, error) {
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		var perr toml.ParseError
 		if errors.As(err, &perr) {
-			return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido en la línea %d: revise comillas, el signo = y los corchetes de esa línea", path, perr.Position.Line)
+			hint := "revise comillas, el signo = y los corchetes de esa línea"
+			if lines := strings.Split(string(data), "\n"); perr.Position.Line <= len(lines) && strings.Contains(lines[perr.Position.Line-1], `\`) {
+				hint = `una ruta de Windows va entre comillas simples, que no leen \ como escape: 'C:\datos\*.csv'`
+			}
+			return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido en la línea %d: %s", path, perr.Position.Line, hint)
 		}
 		return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido: revise comillas, el signo = y los corchetes", path)
 	}

@@ -70,6 +70,9 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		return journalCmd(args[1:], getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "batch %s\n", batch.Version)
+		if batch.Commit != "" {
+			fmt.Fprintf(stdout, "commit %s del %s\n", batch.Commit, batch.Date)
+		}
 		return exitOK
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, usage)

@@ -41,7 +41,7 @@ type Display struct {
 // sent's, the requests let out so far.
 func Start(w io.Writer, total int, sent func() int) *Display {
 	p := &Display{total: total, sent: sent, start: time.Now(), w: w, done: make(chan struct{})}
-	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) {
+	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) && escapes(f) {
 		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
 		p.bar = p.bars.AddBar(int64(total),
 			mpb.PrependDecorators(decor.Name("filas "), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),

@@ -1,0 +1,34 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Windows paths, drive letter and backslashes, are read as written between
+// single quotes; between double ones, the error says to use single ones.
+func TestWindowsPaths(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "batch.toml")
+	os.WriteFile(path, []byte(`carpeta_resultados = 'C:\ProgramData\batch\resultados'
+journal = 'C:\ProgramData\batch\journal.db'
+
+[[obligados]]
+nit = "900111111"
+token_env = "TOK"
+archivos = ['C:\ProgramData\batch\entrada\acme\*.xlsx', '\\servidor\compartido\*.csv']
+`), 0o600)
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.OutDir != `C:\ProgramData\batch\resultados` || f.Values["journal"] != `C:\ProgramData\batch\journal.db` ||
+		f.Companies[0].Archivos[0] != `C:\ProgramData\batch\entrada\acme\*.xlsx` || f.Companies[0].Archivos[1] != `\\servidor\compartido\*.csv` {
+		t.Errorf("%+v %+v", f, f.Companies[0])
+	}
+	os.WriteFile(path, []byte("journal = \"C:\\datos\\journal.db\"\n"), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "comillas simples") {
+		t.Errorf("err = %v", err)
+	}
+}
