@@ -1,11 +1,14 @@
 package main
 
 import (
+	"encoding/xml"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 // deploy/instalar.sh installs the night into a folder as it would on the
@@ -62,5 +65,54 @@ func TestDeployInstallsItself(t *testing.T) {
 	}
 	if out, err := exec.Command(filepath.Join(root, "usr/local/bin/batch"), "version").Output(); err != nil || !strings.HasPrefix(string(out), "batch ") {
 		t.Errorf("installed program: %v %q", err, out)
+	}
+}
+
+// The Windows task runs daily at 2:00 whether anyone is logged on or not,
+// never twice at once, stopped at 6 hours, with no secret in it.
+func TestWindowsTaskIsWhatTheREADMESays(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "tarea-programada.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u16 := make([]uint16, 0, len(raw)/2)
+	for i := 2; i+1 < len(raw); i += 2 { // past the byte-order mark
+		u16 = append(u16, uint16(raw[i])|uint16(raw[i+1])<<8)
+	}
+	text := string(utf16.Decode(u16))
+	var task struct {
+		Start     string `xml:"Triggers>CalendarTrigger>StartBoundary"`
+		Days      int    `xml:"Triggers>CalendarTrigger>ScheduleByDay>DaysInterval"`
+		Logon     string `xml:"Principals>Principal>LogonType"`
+		Instances string `xml:"Settings>MultipleInstancesPolicy"`
+		Limit     string `xml:"Settings>ExecutionTimeLimit"`
+		Command   string `xml:"Actions>Exec>Command"`
+		Arguments string `xml:"Actions>Exec>Arguments"`
+	}
+	dec := xml.NewDecoder(strings.NewReader(text))
+	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	if err := dec.Decode(&task); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasSuffix(task.Start, "T02:00:00") || task.Days != 1 || task.Logon != "Password" || task.Instances != "IgnoreNew" ||
+		task.Limit != "PT6H" || !strings.HasSuffix(task.Command, `batch.exe"`) || !strings.HasPrefix(task.Arguments, "run --config ") ||
+		strings.Contains(strings.ToUpper(text), "TOKEN=") {
+		t.Errorf("%+v", task)
+	}
+}
+
+// A build stamped as make dist stamps it says its commit and date.
+func TestVersionSaysItsCommit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "batch")
+	ld := "-X batch.Version=v1.2.3 -X batch.Commit=abc123 -X batch.Date=2026-12-01T22:00:00Z"
+	if out, err := exec.Command("go", "build", "-ldflags", ld, "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, _ := exec.Command(bin, "version").Output()
+	if string(out) != "batch v1.2.3\ncommit abc123 del 2026-12-01T22:00:00Z\n" {
+		t.Errorf("%q", out)
 	}
 }

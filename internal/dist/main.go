@@ -50,6 +50,17 @@ func main() {
 		for _, f := range extras[t[0]] {
 			files[name+"/"+filepath.Base(f)] = f
 		}
+		// The samples, so that `batch run --sandbox` on them shows what
+		// `make run` does, on any system.
+		samples, err := filepath.Glob("samples/*.*")
+		check(err)
+		attached, err := filepath.Glob("samples/adjuntos/*")
+		check(err)
+		for _, f := range append(samples, attached...) {
+			if !strings.Contains(f, "resultados") {
+				files[name+"/"+filepath.ToSlash(f)] = f
+			}
+		}
 		archive := filepath.Join(out, name+".tar.gz")
 		if t[0] == "windows" {
 			archive = filepath.Join(out, name+".zip")
