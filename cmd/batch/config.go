@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"batch/config"
+	"batch/internal/options"
 	"batch/internal/text"
 	"batch/night"
 )
@@ -27,6 +28,8 @@ var envOf = map[string]string{
 
 // secretOptions are never written to a file nor printed.
 var secretOptions = map[string]bool{"clave-archivo": true}
+
+func isSecret(name string) bool { return secretOptions[name] }
 
 // configPath is --config from the arguments, or the user's
 // $XDG_CONFIG_HOME/batch/config.toml when it exists; "" when there is none.
@@ -94,7 +97,7 @@ func commandLine(args []string, getenv func(string) string) map[string]bool {
 	defineRunFlags(fs, &scratch, getenv)
 	fs.String("config", "", "")
 	given := map[string]bool{}
-	if _, err := parseOptions(fs, args, func() {}); err == nil {
+	if _, err := options.Parse(fs, args, func() {}); err == nil {
 		fs.Visit(func(fl *flag.Flag) { given[fl.Name] = true })
 	}
 	return given

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"batch/config"
+	"batch/internal/options"
 	"batch/night"
 )
 
@@ -112,9 +113,9 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		}
 		f.config, f.obligados, f.outDir, f.nightFiles = path, s.Companies, s.OutDir, s.Archivos
 	}
-	files, err := parseOptions(fs, args, func() {
+	files, err := options.Parse(fs, args, func() {
 		fmt.Fprint(stderr, runUsage)
-		printOptions(stderr, fs)
+		options.Print(stderr, fs, isSecret)
 	})
 	if err != nil {
 		return fs, f, nil, err
@@ -135,17 +136,17 @@ func defineRunFlags(fs *flag.FlagSet, f *runFlags, getenv func(string) string) (
 	fs.StringVar(&f.url, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
 	fs.StringVar(&f.obligado, "obligado", getenv("AFACTURAR_OBLIGADO"), "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
 	fs.IntVar(&f.rpm, "rate", 120, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
-	durationVar(fs, &f.window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
+	options.Duration(fs, &f.window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
 	fs.IntVar(&f.inFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
-	durationVar(fs, &f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
+	options.Duration(fs, &f.timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
 	fs.IntVar(&f.attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
 	fs.IntVar(&f.limit, "limite", 0, "enviar como máximo N solicitudes (por empresa en una noche de varias), para probar en producción con pocas; las demás quedan PENDIENTE sin intentar (0: sin límite)")
 	fs.StringVar(&f.journal, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
 	fs.BoolVar(&f.retryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
-	durationVar(fs, &f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
-	durationVar(fs, &f.outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
-	durationVar(fs, &f.waitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
-	durationVar(fs, &f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
+	options.Duration(fs, &f.retryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
+	options.Duration(fs, &f.outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
+	options.Duration(fs, &f.waitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
+	options.Duration(fs, &f.grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.StringVar(&f.ops, "ops", "", "operaciones para todas las filas, separadas por comas: acuse, recibo, reclamo, historico (columna CUFE), cuv (columna CUV), correo; por defecto, las de las columnas de cada hoja (y la columna Evento)")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
 	fs.BoolVar(&f.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")

@@ -12,6 +12,7 @@ import (
 
 	"batch"
 	"batch/config"
+	"batch/internal/options"
 	"batch/night"
 )
 
@@ -47,7 +48,7 @@ func journalFlags(name, usage string, args []string, getenv func(string) string,
 	if define != nil {
 		define(fs)
 	}
-	rest, err := parseOptions(fs, args, func() { fmt.Fprint(stderr, usage); printOptions(stderr, fs) })
+	rest, err := options.Parse(fs, args, func() { fmt.Fprint(stderr, usage); options.Print(stderr, fs, isSecret) })
 	if errors.Is(err, flag.ErrHelp) {
 		return night.JournalPlace{}, nil, exitOK
 	}

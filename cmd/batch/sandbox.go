@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"batch/internal/options"
 	"batch/sandbox"
 )
 
@@ -26,7 +27,7 @@ func sandboxCmd(args []string, stdout, stderr io.Writer) int {
 	clave := fs.String("clave", sandbox.DefaultClave, "clave de ese facturador")
 	rpm := fs.Int("rate", 120, "solicitudes por minuto por token antes de responder 429 (negativo: sin límite)")
 	var latency time.Duration
-	durationVar(fs, &latency, "latencia", 0, "demora de cada respuesta")
+	options.Duration(fs, &latency, "latencia", 0, "demora de cada respuesta")
 	chaos := fs.Bool("caos", false, "responder una de cada cinco solicitudes a Afacturar con una falla de las que muestran sus documentos (5xx, 28, 20, 15, 403, 409, 422, 429, conexión cortada), para probar a mano")
 	help := func() {
 		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
@@ -50,9 +51,9 @@ Ejemplo:
 
 Opciones:
 `)
-		printOptions(stderr, fs)
+		options.Print(stderr, fs, isSecret)
 	}
-	rest, err := parseOptions(fs, args, help)
+	rest, err := options.Parse(fs, args, help)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 		return exitOK

@@ -1,4 +1,8 @@
-package main
+// Package options reads a command line's options as people type them:
+// before or after the file names, durations as bare seconds too, every
+// mistake one Spanish line with a guess, and the help as the README writes
+// options (--opción VALOR, predeterminado: …).
+package options
 
 import (
 	"errors"
@@ -14,10 +18,10 @@ import (
 	"batch/internal/text"
 )
 
-// parseOptions parses args with fs, options and file names in any order
+// Parse parses args with fs, options and file names in any order
 // (everything after "--" is a file name), and words every mistake in
 // Spanish, on one line, with what to do. help is printed for -h.
-func parseOptions(fs *flag.FlagSet, args []string, help func()) (files []string, err error) {
+func Parse(fs *flag.FlagSet, args []string, help func()) (files []string, err error) {
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
 	var rest []string
@@ -89,9 +93,9 @@ func flagNames(fs *flag.FlagSet) []string {
 	return names
 }
 
-// printOptions lists fs's options as the README writes them: --opción
+// Print lists fs's options as the README writes them: --opción
 // VALOR, what it does, and its default.
-func printOptions(w io.Writer, fs *flag.FlagSet) {
+func Print(w io.Writer, fs *flag.FlagSet, secret func(name string) bool) {
 	var lines []string
 	fs.VisitAll(func(fl *flag.Flag) {
 		name, usage := flag.UnquoteUsage(fl)
@@ -103,7 +107,7 @@ func printOptions(w io.Writer, fs *flag.FlagSet) {
 		if word := valueWord(fl, name); word != "" {
 			head += " " + word
 		}
-		if fl.DefValue != "" && fl.DefValue != "false" && fl.DefValue != "0" && fl.DefValue != "0s" && !secretOptions[fl.Name] {
+		if fl.DefValue != "" && fl.DefValue != "false" && fl.DefValue != "0" && fl.DefValue != "0s" && !secret(fl.Name) {
 			usage += " (predeterminado: " + fl.DefValue + ")"
 		}
 		lines = append(lines, head+"\n      "+usage)
@@ -139,7 +143,8 @@ func orSee(guess string) string {
 // ("90"), as people write timeouts.
 type seconds time.Duration
 
-func durationVar(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
+// Duration defines a duration option that also takes bare seconds.
+func Duration(fs *flag.FlagSet, p *time.Duration, name string, value time.Duration, usage string) {
 	*p = value
 	fs.Var((*seconds)(p), name, usage)
 }
