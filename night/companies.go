@@ -1,6 +1,7 @@
 package night
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -102,10 +103,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	p := n.plan
 	p.Companies = slices.Clone(p.Companies)
 	started := time.Now()
-	outDir := p.OutDir
-	if outDir == "" {
-		outDir = p.Dir // beside the configuration file, whatever the working folder
-	}
+	outDir := resultsDir(p)
 	for i, c := range p.Companies {
 		if c.Resultados != "" && !filepath.IsAbs(c.Resultados) {
 			p.Companies[i].Resultados = filepath.Join(p.Dir, c.Resultados)
@@ -239,6 +237,16 @@ func keeps(c Company, own []string) func(batch.Row) (bool, string) {
 	}
 }
 
+// resultsDir is where the night's workbooks go: carpeta_resultados, read
+// like the file patterns relative to the configuration file's folder, or
+// that folder itself — whatever the working folder.
+func resultsDir(p Plan) string {
+	if p.OutDir == "" || filepath.IsAbs(p.OutDir) {
+		return cmp.Or(p.OutDir, p.Dir)
+	}
+	return filepath.Join(p.Dir, p.OutDir)
+}
+
 // companySettings are the night's settings for one company: its token,
 // the person who receives for it and its SS Integral account.
 func companySettings(base Settings, c Company) Settings {
@@ -312,10 +320,7 @@ type CompanyPreview struct {
 // Preview says what Run would do now, without reading a file or sending.
 func (n *Night) Preview() (Preview, error) {
 	p := n.plan
-	outDir := p.OutDir
-	if outDir == "" {
-		outDir = p.Dir
-	}
+	outDir := resultsDir(p)
 	journalPath, _, err := JournalPath(p.Journal, p.Sandbox, p.DryRun)
 	if err != nil {
 		return Preview{}, err

@@ -181,6 +181,10 @@ func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
 	if code != exitSomeRows || strings.ContainsRune(log, '\x1b') || strings.ContainsRune(log, '\x07') || !strings.Contains(log, "z.csv no se leyó") {
 		t.Errorf("exit %d; the log:\n%q", code, log)
 	}
+	// carpeta_resultados = "salida" is read from the configuration's folder.
+	if books, _ := filepath.Glob(filepath.Join(out, "900111111-resultados-*.xlsx")); len(books) != 1 {
+		t.Fatalf("no workbook in %s", out)
+	}
 	assertNoFormAnywhere(t, secretTok, log, out)
 }
 
