@@ -218,29 +218,40 @@ func (r *runner) own(i int, key string, id keyID, f first) part {
 	return part{res: res}
 }
 
+// after is the operation op i goes after (Sequenced), -1 when none in the
+// run.
+func (r *runner) after(i int) int {
+	s, ok := r.cfg.Ops[i].Operation.(Sequenced)
+	if !ok || s.After() == "" {
+		return -1
+	}
+	for _, j := range r.order.deps[i] {
+		if r.cfg.Ops[j].Name() == s.After() {
+			return j
+		}
+	}
+	return -1
+}
+
 // waits is what a request of op i on key waits for before it goes: the
 // jobs of the operations it follows, launched now if their rows are below.
 // why, once they are done, says why it must not go ("" when it may).
 func (r *runner) waits(i int, key string) (jobs []*job, why func() (reason string, missing bool)) {
 	op := r.cfg.Ops[i]
-	after := -1
-	if s, ok := op.Operation.(Sequenced); ok && s.After() != "" {
-		for _, j := range r.order.deps[i] {
-			if r.cfg.Ops[j].Name() == s.After() {
-				after = j
-			}
-		}
-	}
+	after := r.after(i)
+	var prior *job // the job of the operation it goes after, if the night asks it
 	for _, j := range r.order.deps[i] {
 		if jb := r.prior(j, key); jb != nil {
 			jobs = append(jobs, jb)
+			if j == after {
+				prior = jb
+			}
 		}
 	}
 	if after < 0 {
 		return jobs, func() (string, bool) { return "", false }
 	}
 	what := "el " + r.cfg.Ops[after].Name() + " de este " + strings.ToUpper(string(op.KeyField()))
-	prior := r.prior(after, key)
 	fail, failed := r.order.failed[after][r.order.ids.id(key)]
 	return jobs, func() (string, bool) {
 		switch {
@@ -264,20 +275,12 @@ func (r *runner) waits(i int, key string) (jobs []*job, why func() (reason strin
 // where its prerequisite is (above, below, in the journal), or why it would
 // not go (SIN_PREVIO).
 func (r *runner) planOrder(i int, key string) batch.Result {
-	s, ok := r.cfg.Ops[i].Operation.(Sequenced)
-	if !ok || s.After() == "" {
-		return wouldSend
-	}
-	after := -1
-	for _, j := range r.order.deps[i] {
-		if r.cfg.Ops[j].Name() == s.After() {
-			after = j
-		}
-	}
+	after := r.after(i)
 	if after < 0 {
 		return wouldSend
 	}
-	what := "el " + s.After() + " de este " + strings.ToUpper(string(r.cfg.Ops[i].KeyField()))
+	name := r.cfg.Ops[after].Name()
+	what := "el " + name + " de este " + strings.ToUpper(string(r.cfg.Ops[i].KeyField()))
 	res, sid := wouldSend, r.order.ids.id(key)
 	if f, ok := r.sets[after].first(r.sets[after].id(key)); ok {
 		res.Message = fmt.Sprintf("se enviaría después %s, pedido en %s (simulación: no se envió nada)", of(what), f.place())
@@ -292,7 +295,7 @@ func (r *runner) planOrder(i int, key string) batch.Result {
 			Message: fmt.Sprintf("no se enviaría: %s (%s) quedó INVALIDO: %s", what, fail.place, fail.problem)}
 	}
 	if r.cfg.Journal != nil {
-		if prev, _, found, err := r.cfg.Journal.Recorded(s.After(), key); err == nil && found && tookEffect(prev.Status) {
+		if prev, _, found, err := r.cfg.Journal.Recorded(name, key); err == nil && found && tookEffect(prev.Status) {
 			res.Message = "se enviaría: " + what + " ya está registrado (ejecución anterior) (simulación: no se envió nada)"
 			return res
 		}
