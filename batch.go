@@ -145,6 +145,36 @@ type Row struct {
 	Sheet *Sheet
 	Line  int      // 1-based row number in its sheet
 	Cells []string // aligned with Sheet.Columns (possibly shorter)
+	// Values are the same cells as the input typed them, for the result
+	// workbook to write back alike; nil when the reader gives only text.
+	Values []Value
+}
+
+// ValueType is what an input cell holds.
+type ValueType uint8
+
+const (
+	ValueEmpty  ValueType = iota // no value: written as no cell at all
+	ValueText                    // text, and every identifier whatever it looks like
+	ValueNumber                  // a number, with its format
+	ValueDate                    // a date or date-time, as a spreadsheet's serial number
+	ValueBool                    // TRUE or FALSE
+)
+
+// Value is one input cell as its file typed it. The cell's text is the
+// row's Cells entry; a number or a date also has its value and the number
+// format the input showed it with.
+type Value struct {
+	Type ValueType
+	// Number is the number, or the date as days since 1899-12-30 (a
+	// spreadsheet's serial, in the 1900 date system), or 1 for TRUE.
+	Number float64
+	// FormatID is one of the spreadsheet's built-in number formats (1 to
+	// 49: "0.00", "#,##0", the locale's short date...), or 0.
+	FormatID int
+	// Format is the format's code when it is not a built-in one
+	// ("#,##0.00 [$COP]", "dd/mm/yyyy hh:mm").
+	Format string
 }
 
 // Get returns the row's value for a field, or "" when the sheet lacks it.

@@ -261,6 +261,29 @@ func (s *csvSource) close() error { return nil }
 func (s *csvSource) found() string { return s.candidate }
 
 func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
+	// The file is read twice: once to type its columns, once to send.
+	var guesses []columnGuess
+	err := s.records(sheet, func(line int, cells []string) error {
+		for len(guesses) < len(cells) {
+			guesses = append(guesses, columnGuess{})
+		}
+		for i, c := range cells {
+			guesses[i].see(c)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	types := csvTypes(sheet, guesses, s.dialect.Comma)
+	return s.records(sheet, func(line int, cells []string) error {
+		return fn(batch.Row{Sheet: sheet, Line: line, Cells: cells, Values: typed(cells, types)})
+	})
+}
+
+// records calls fn with every non-blank record below the header, its cells
+// cleaned, and its row number as a spreadsheet shows it.
+func (s *csvSource) records(sheet *batch.Sheet, fn func(line int, cells []string) error) error {
 	f, err := openInput(s.path)
 	if err != nil {
 		return err
@@ -290,7 +313,7 @@ func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
 		if blank {
 			continue
 		}
-		if err := fn(batch.Row{Sheet: sheet, Line: line, Cells: cells}); err != nil {
+		if err := fn(line, cells); err != nil {
 			return err
 		}
 	}

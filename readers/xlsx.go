@@ -2,9 +2,11 @@ package readers
 
 import (
 	"archive/zip"
+	"batch/cells"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"unicode/utf8"
@@ -14,18 +16,16 @@ import (
 	"batch"
 )
 
-// Unzip limits, set on purpose. A worksheet larger than xmlInMemory is
-// unpacked to a temporary file instead of memory. A workbook is refused
-// before anything is unpacked when its parts add up to more than
-// unzipLimit, or to more than maxRatio times the file's size once past
-// unzipFloor: a real workbook's XML compresses 5 to 30 times, a zip bomb's
-// a thousand. (excelize enforces the same bound on what it unpacks, and Go's
-// zip reader refuses a part that inflates past the size it declares.)
+// Unzip limits, set on purpose. Sheets are read as they are unpacked,
+// never unpacked whole. A workbook is refused before anything is unpacked
+// when its parts add up to more than unzipLimit, or to more than maxRatio
+// times the file's size once past unzipFloor: a real workbook's XML
+// compresses 5 to 30 times, a zip bomb's a thousand. (Go's zip reader
+// refuses a part that inflates past the size it declares.)
 const (
-	unzipLimit  = 2 << 30
-	unzipFloor  = 256 << 20
-	maxRatio    = 200
-	xmlInMemory = 16 << 20
+	unzipLimit = 2 << 30
+	unzipFloor = 256 << 20
+	maxRatio   = 200
 )
 
 // unzipBound is how far a workbook of this size may inflate.
@@ -34,40 +34,31 @@ func unzipBound(size int64) int64 {
 }
 
 // checkInflation reads a zip's directory, not its content, and refuses a
-// workbook that would inflate past its bound, which it returns for
-// excelize to enforce on what it unpacks.
-func checkInflation(path string) (int64, error) {
-	bound := int64(unzipLimit)
-	st, err := os.Stat(path)
-	if err != nil {
-		return bound, nil // excelize says what is wrong with it
-	}
-	bound = unzipBound(st.Size())
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		return bound, nil
-	}
-	defer z.Close()
+// workbook that would inflate past its bound, or that is another format in
+// a zip. Go's zip reader refuses a part that inflates past the size it
+// declares, so the directory's sizes bound what is unpacked.
+func checkInflation(path string, z *zip.Reader, size int64) error {
+	bound := unzipBound(size)
 	names := map[string]bool{}
 	for _, f := range z.File {
 		names[f.Name] = true
 	}
 	switch {
 	case names["content.xml"] && names["mimetype"]:
-		return 0, inputErr(path, "es una hoja de OpenDocument (.ods), que no se lee. Ábrala en LibreOffice y guárdela como .xlsx")
+		return inputErr(path, "es una hoja de OpenDocument (.ods), que no se lee. Ábrala en LibreOffice y guárdela como .xlsx")
 	case names["xl/workbook.bin"]:
-		return 0, inputErr(path, "es un libro binario de Excel (.xlsb), que no se lee. Ábralo en Excel y guárdelo como .xlsx")
+		return inputErr(path, "es un libro binario de Excel (.xlsb), que no se lee. Ábralo en Excel y guárdelo como .xlsx")
 	case !names["xl/workbook.xml"] && !names["xl/workbook2.xml"] && names["[Content_Types].xml"] && (names["word/document.xml"] || names["ppt/presentation.xml"]):
-		return 0, inputErr(path, "no es un libro de Excel sino otro documento de Office (Word o PowerPoint)")
+		return inputErr(path, "no es un libro de Excel sino otro documento de Office (Word o PowerPoint)")
 	}
 	var total uint64
 	for _, f := range z.File {
 		total += f.UncompressedSize64
 	}
 	if total > uint64(bound) {
-		return 0, inputErr(path, "el libro se descomprime en %s, %d veces su tamaño: un libro real no crece así (parece una «bomba zip») y no se abre", sizeText(total), total/uint64(max(st.Size(), 1)))
+		return inputErr(path, "el libro se descomprime en %s, %d veces su tamaño: un libro real no crece así (parece una «bomba zip») y no se abre", sizeText(total), total/uint64(max(size, 1)))
 	}
-	return bound, nil
+	return nil
 }
 
 func sizeText(n uint64) string {
@@ -78,54 +69,98 @@ func sizeText(n uint64) string {
 }
 
 type xlsxSource struct {
-	f      *excelize.File
+	file   io.Closer
+	book   *book
 	list   []*batch.Sheet
-	seen   []string // each sheet's header-like row, for found
-	hidden []string // the hidden sheets left unread
+	parts  map[*batch.Sheet]string // where each sheet's XML is
+	seen   []string                // each sheet's header-like row, for found
+	hidden []string                // the hidden sheets left unread
 }
 
 func (s *xlsxSource) found() string { return strings.Join(s.seen, "; ") }
 
+// openXLSX reads the workbook with the tool's own reader of its parts
+// (ooxml.go), which gives each cell's type and number format; excelize
+// only decrypts a workbook with a password.
 func openXLSX(path string, opt Options) (src source, err error) {
 	// A workbook no program wrote right must be refused, never crash the
-	// run: excelize is trusted with well-formed parts, not with any bytes.
+	// run.
 	defer func() {
 		if p := recover(); p != nil {
 			src, err = nil, inputErr(path, "el libro tiene una estructura que no se puede leer (%v); ábralo y guárdelo de nuevo como .xlsx", p)
 		}
 	}()
-	bound, err := checkInflation(path)
+	f, err := openInput(path)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkSharedStrings(path); err != nil {
+	z, size, err := zipOf(path, f, opt.Password)
+	if err != nil {
+		f.Close()
 		return nil, err
 	}
-	f, err := excelize.OpenFile(path, excelize.Options{
-		Password:          opt.Password,
-		ShortDatePattern:  "yyyy-mm-dd",
-		UnzipSizeLimit:    bound,
-		UnzipXMLSizeLimit: min(xmlInMemory, bound),
-	})
-	if err != nil {
-		return nil, xlsxOpenError(path, err, opt.Password != "")
+	if err := checkInflation(path, z, size); err != nil {
+		f.Close()
+		return nil, err
 	}
-	s := &xlsxSource{f: f}
-	for _, name := range f.GetSheetList() {
-		if visible, _ := f.GetSheetVisible(name); !visible && !opt.HiddenSheets {
-			s.hidden = append(s.hidden, name)
+	b, err := openBook(z)
+	if err != nil {
+		f.Close()
+		return nil, partErr(path, "", 0, err)
+	}
+	s := &xlsxSource{file: f, book: b, parts: map[*batch.Sheet]string{}}
+	for _, sh := range b.sheets {
+		if sh.hidden && !opt.HiddenSheets {
+			s.hidden = append(s.hidden, sh.name)
 			continue
 		}
-		sheet, err := s.findHeader(path, name, opt.Keys)
+		sheet, err := s.findHeader(path, sh, opt.Keys)
 		if err != nil {
 			f.Close()
 			return nil, err
 		}
 		if sheet != nil {
 			s.list = append(s.list, sheet)
+			s.parts[sheet] = sh.part
 		}
 	}
 	return s, nil
+}
+
+// zipOf opens the workbook's zip: the file itself, or what a password
+// decrypts of Excel's encrypted container.
+func zipOf(path string, f *os.File, password string) (*zip.Reader, int64, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, 0, inputErr(path, "no se pudo leer: %v", err)
+	}
+	var r io.ReaderAt = f
+	size := st.Size()
+	head := make([]byte, len(oleMagic))
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	if password != "" && bytes.Equal(head, oleMagic) {
+		if size > unzipFloor {
+			return nil, 0, inputErr(path, "el libro cifrado pesa %s: más de lo que se descifra", sizeText(uint64(size)))
+		}
+		raw, err := io.ReadAll(f)
+		if err != nil {
+			return nil, 0, inputErr(path, "no se pudo leer: %v", err)
+		}
+		plain, err := excelize.Decrypt(raw, &excelize.Options{Password: password})
+		if err != nil {
+			return nil, 0, xlsxOpenError(path, err, true)
+		}
+		r, size = bytes.NewReader(plain), int64(len(plain))
+	}
+	z, err := zip.NewReader(r, size)
+	switch {
+	case errors.Is(err, zip.ErrFormat) && password == "" && !bytes.HasPrefix(head, zipMagic):
+		return nil, 0, passwordErr(path, "no es un libro .xlsx legible: puede estar protegido con contraseña, dañado o ser de otro formato")
+	case err != nil:
+		return nil, 0, inputErr(path, "el libro está dañado o incompleto (zip: %v); vuelva a exportarlo", err)
+	}
+	return z, size, nil
 }
 
 func xlsxOpenError(path string, err error, withPassword bool) error {
@@ -134,47 +169,69 @@ func xlsxOpenError(path string, err error, withPassword bool) error {
 		return passwordErr(path, "la contraseña dada no abre el libro")
 	case errors.Is(err, excelize.ErrWorkbookFileFormat) && !withPassword:
 		return passwordErr(path, "no es un libro .xlsx legible: puede estar protegido con contraseña, dañado o ser de otro formato")
-	case strings.Contains(err.Error(), "zip:"):
-		return inputErr(path, "el libro está dañado o incompleto (%v); vuelva a exportarlo", err)
-	case strings.Contains(err.Error(), "unzip size"):
-		return inputErr(path, "el libro se descomprime en más de lo que un libro real ocupa (parece una «bomba zip»); no se abre")
 	}
 	return inputErr(path, "no se pudo leer el libro: %v", err)
 }
 
+// partErr words a problem reading a part of the workbook.
+func partErr(path, sheet string, line int, err error) error {
+	where := ""
+	if sheet != "" {
+		where = fmt.Sprintf("hoja «%s», ", sheet)
+		if line > 0 {
+			where += fmt.Sprintf("fila %d: ", line)
+		}
+	}
+	switch {
+	case errors.Is(err, errTooLong), errors.Is(err, errWide):
+		return inputErr(path, "%s%v", where, err)
+	case errors.Is(err, errBadXML), errors.Is(err, errDoctype):
+		return inputErr(path, "%sel libro tiene una estructura que no se puede leer (%v); ábralo y guárdelo de nuevo como .xlsx", where, err)
+	case strings.Contains(err.Error(), "zip:"), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, zip.ErrChecksum):
+		return inputErr(path, "%sel libro está dañado o incompleto (%v); vuelva a exportarlo", where, err)
+	}
+	return inputErr(path, "%sno se pudo leer el libro: %v", where, err)
+}
+
 func (s *xlsxSource) sheets() []*batch.Sheet { return s.list }
 func (s *xlsxSource) skipped() []string      { return s.hidden }
-func (s *xlsxSource) close() error           { return s.f.Close() }
+func (s *xlsxSource) close() error           { return s.file.Close() }
 
 // findHeader looks for the header row in the sheet's first rows.
-func (s *xlsxSource) findHeader(path, name string, keys []batch.Field) (*batch.Sheet, error) {
-	rows, err := s.f.Rows(name)
+func (s *xlsxSource) findHeader(path string, sh bookSheet, keys []batch.Field) (*batch.Sheet, error) {
+	rows, err := s.book.rows(sh.part)
 	if err != nil {
-		return nil, inputErr(path, "no se pudo leer la hoja «%s»: %v", name, err)
+		return nil, partErr(path, sh.name, 0, err)
 	}
-	defer rows.Close()
+	defer rows.close()
 	var candidate headerCandidate
 	defer func() {
 		if candidate.n > 0 {
-			s.seen = append(s.seen, fmt.Sprintf("hoja «%s»: %s", name, &candidate))
+			s.seen = append(s.seen, fmt.Sprintf("hoja «%s»: %s", sh.name, &candidate))
 		}
 	}()
-	for line := 1; line <= headerScanRows && rows.Next(); line++ {
-		cells, err := rows.Columns()
+	for {
+		ok, err := rows.next()
 		if err != nil {
-			return nil, inputErr(path, "hoja «%s», fila %d: %v", name, line, err)
+			return nil, partErr(path, sh.name, rows.line, err)
+		}
+		if !ok || rows.line > headerScanRows {
+			return nil, nil
+		}
+		cells, _, err := s.book.cellsOf(rows, nil)
+		if err != nil {
+			return nil, partErr(path, sh.name, rows.line, err)
 		}
 		cells, _ = cleanAll(cells)
 		candidate.see(cells)
 		columns, index, ok, err := matchHeader(cells, keys)
 		if err != nil {
-			return nil, inputErr(path, "hoja «%s», fila %d: %v", name, line, err)
+			return nil, inputErr(path, "hoja «%s», fila %d: %v", sh.name, rows.line, err)
 		}
 		if ok {
-			return &batch.Sheet{File: path, Name: name, HeaderRow: line, Columns: columns, Index: index}, nil
+			return &batch.Sheet{File: path, Name: sh.name, HeaderRow: rows.line, Columns: columns, Index: index}, nil
 		}
 	}
-	return nil, rows.Error()
 }
 
 func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err error) {
@@ -183,36 +240,52 @@ func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err err
 			err = inputErr(sheet.File, "hoja «%s»: el libro tiene una estructura que no se puede leer (%v)", sheet.Name, p)
 		}
 	}()
-	rows, err := s.f.Rows(sheet.Name)
+	rows, err := s.book.rows(s.parts[sheet])
 	if err != nil {
-		return inputErr(sheet.File, "no se pudo leer la hoja «%s»: %v", sheet.Name, err)
+		return partErr(sheet.File, sheet.Name, 0, err)
 	}
-	defer rows.Close()
-	// Next also yields the rows a sparse sheet leaves out, so counting
-	// calls gives the row's number as the spreadsheet shows it.
-	for line := 1; rows.Next(); line++ {
-		if line <= sheet.HeaderRow {
+	defer rows.close()
+	identifier := identifiers(sheet)
+	for {
+		ok, err := rows.next()
+		if err != nil {
+			return partErr(sheet.File, sheet.Name, rows.line, err)
+		}
+		if !ok {
+			return nil
+		}
+		if rows.line <= sheet.HeaderRow {
 			continue
 		}
-		cells, err := rows.Columns()
+		cells, values, err := s.book.cellsOf(rows, identifier)
 		if err != nil {
-			return inputErr(sheet.File, "hoja «%s», fila %d: %v", sheet.Name, line, err)
+			return partErr(sheet.File, sheet.Name, rows.line, err)
 		}
-		if err := bounded(sheet, line, cells); err != nil {
+		if err := bounded(sheet, rows.line, cells); err != nil {
 			return err
 		}
 		cells, blank := cleanAll(cells)
 		if blank {
 			continue
 		}
-		if err := fn(batch.Row{Sheet: sheet, Line: line, Cells: cells}); err != nil {
+		for i, c := range cells {
+			if c == "" {
+				values[i] = batch.Value{}
+			}
+		}
+		if err := fn(batch.Row{Sheet: sheet, Line: rows.line, Cells: cells, Values: values}); err != nil {
 			return err
 		}
 	}
-	if err := rows.Error(); err != nil {
-		return inputErr(sheet.File, "hoja «%s»: %v", sheet.Name, err)
+}
+
+// identifiers marks the columns that hold identifiers (cells.Identifier).
+func identifiers(sheet *batch.Sheet) []bool {
+	id := make([]bool, len(sheet.Columns))
+	for i, h := range sheet.Columns {
+		id[i] = cells.Identifier(h)
 	}
-	return nil
+	return id
 }
 
 // MaxCell is Excel's own limit on a cell's text: a longer one was not
@@ -238,46 +311,4 @@ func bounded(sheet *batch.Sheet, line int, cells []string) error {
 // XML: each character escaped as a numeric reference.
 const maxTextBytes = 8 * MaxCell
 
-// checkSharedStrings looks through the shared strings table, a chunk at a
-// time, for a text longer than a cell can hold, before excelize decodes
-// the table whole: one 100 MB string would cost several times its size
-// there, and again in each cell that uses it.
-func checkSharedStrings(path string) error {
-	z, err := zip.OpenReader(path)
-	if err != nil {
-		return nil // excelize says what is wrong with it
-	}
-	defer z.Close()
-	for _, f := range z.File {
-		if !strings.EqualFold(f.Name, "xl/sharedStrings.xml") {
-			continue
-		}
-		r, err := f.Open()
-		if err != nil {
-			return nil
-		}
-		defer r.Close()
-		buf, run := make([]byte, 64<<10), 0
-		for {
-			n, err := r.Read(buf)
-			for chunk := buf[:n]; ; {
-				i := bytes.IndexByte(chunk, '<')
-				if i < 0 {
-					run += len(chunk)
-					break
-				}
-				if run += i; run > maxTextBytes {
-					break
-				}
-				run, chunk = 0, chunk[i+1:]
-			}
-			if run > maxTextBytes {
-				return inputErr(path, "una celda de más de %d caracteres, el límite de Excel: el libro no es una exportación de facturas", MaxCell)
-			}
-			if err != nil {
-				return nil
-			}
-		}
-	}
-	return nil
-}
+var errWide = fmt.Errorf("una fila de más de %d columnas", MaxColumns)
