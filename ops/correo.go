@@ -59,6 +59,9 @@ func (o *Correo) attachments() *attachments {
 
 func (*Correo) Name() string { return correoSpec.Name }
 
+// Statuses: an invoice already sent is YA_REGISTRADO.
+func (*Correo) Statuses() []batch.Status { return statuses(batch.StatusYaRegistrado) }
+
 // KeyField is the column that holds the operation's key.
 func (*Correo) KeyField() batch.Field { return correoSpec.Key }
 

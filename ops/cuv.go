@@ -32,6 +32,9 @@ type CUV struct {
 
 func (*CUV) Name() string { return cuvSpec.Name }
 
+// Statuses: a CUV whose answer disagrees with the row is REVISAR.
+func (*CUV) Statuses() []batch.Status { return statuses(batch.StatusRevisar) }
+
 // KeyField is the column that holds the operation's key.
 func (*CUV) KeyField() batch.Field { return cuvSpec.Key }
 

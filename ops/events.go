@@ -69,6 +69,9 @@ func (o *Event) code() string {
 
 func (o *Event) Name() string { return events[o.code()].op }
 
+// Statuses: an event DIAN already had (LGC01) is YA_REGISTRADO.
+func (*Event) Statuses() []batch.Status { return statuses(batch.StatusYaRegistrado) }
+
 // KeyField is the column that holds the operation's key.
 func (*Event) KeyField() batch.Field { return batch.FieldCUFE }
 

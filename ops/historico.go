@@ -28,6 +28,9 @@ type Historico struct {
 
 func (*Historico) Name() string { return historicoSpec.Name }
 
+// Statuses: a history is read, refused or pending.
+func (*Historico) Statuses() []batch.Status { return statuses() }
+
 // KeyField is the column that holds the operation's key.
 func (*Historico) KeyField() batch.Field { return batch.FieldCUFE }
 

@@ -74,6 +74,17 @@ type Operation interface {
 	Prepare(row batch.Row) (batch.Request, string)
 	Columns() []string
 	Cells(batch.Result) []any
+	// Statuses are the statuses a row of the operation can end in, in
+	// the order the Resumen sheet lists them.
+	Statuses() []batch.Status
+}
+
+// Every operation's rows end OK, refused by the provider, invalid before
+// sending, in an answer that could not be read, or pending; each adds its
+// own (YA_REGISTRADO, REVISAR).
+func statuses(own ...batch.Status) []batch.Status {
+	return append(append([]batch.Status{batch.StatusOK}, own...),
+		batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente)
 }
 
 // Lookup returns the operation named name.

@@ -3,6 +3,7 @@ package writers
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -384,14 +385,19 @@ type span struct {
 	first, end int
 }
 
-// statuses is the table of rows per status, one block per operation.
+// statuses is the table of rows per status, one block per operation that
+// had rows, with the statuses it can end in (and any other it had).
 func (s *resumenSheet) statuses() []span {
 	s.line(s.title, "Estados por operación")
 	s.line(s.w.bold, "Operación", "Estado", "Filas", "Qué significa")
 	var spans []span
-	for i, op := range s.w.ops {
+	for _, i := range s.w.asked() {
+		op := s.w.ops[i]
 		first := s.row
 		for _, st := range statusOrder {
+			if s.w.tally.status[i][st] == 0 && !possible(op, st) {
+				continue
+			}
 			s.set(1, op.Name(), 0)
 			s.set(2, string(st), s.w.status[st])
 			s.set(3, s.w.tally.status[i][st], s.number)
@@ -403,12 +409,39 @@ func (s *resumenSheet) statuses() []span {
 	return spans
 }
 
+// asked are the operations some row asked for; all of them when none was.
+func (w *Workbook) asked() []int {
+	var list, all []int
+	for i := range w.ops {
+		all = append(all, i)
+		n := 0
+		for _, c := range w.tally.status[i] {
+			n += c
+		}
+		if n > 0 {
+			list = append(list, i)
+		}
+	}
+	if len(list) == 0 {
+		return all
+	}
+	return list
+}
+
+// possible reports whether an operation's rows can end in a status; one
+// that does not say can end in any.
+func possible(op Columns, st batch.Status) bool {
+	s, ok := op.(interface{ Statuses() []batch.Status })
+	return !ok || slices.Contains(s.Statuses(), st)
+}
+
 // reasons lists the most frequent reasons of each operation.
 func (s *resumenSheet) reasons() {
 	s.line(s.title, "Motivos más frecuentes")
 	s.line(s.w.bold, "Operación", "Estado", "Código", "Motivo", "Filas")
 	listed := false
-	for i, op := range s.w.ops {
+	for _, i := range s.w.asked() {
+		op := s.w.ops[i]
 		for _, rc := range topReasons(s.w.tally.reasons[i], 10) {
 			s.set(1, op.Name(), 0)
 			s.set(2, string(rc.status), s.w.status[rc.status])

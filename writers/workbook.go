@@ -55,6 +55,7 @@ type Workbook struct {
 
 	withFile bool
 	inputs   []string               // the inputs' columns, merged by name
+	formats  map[numberFormat]int   // a style per input number format
 	position map[*batch.Sheet][]int // a sheet's column → its place in inputs
 	next     int                    // the next row to write
 }
@@ -70,7 +71,7 @@ func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error
 	if err != nil {
 		return nil, err
 	}
-	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, next: 2, attNext: 2, tally: newTally(ops)}
+	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, formats: map[numberFormat]int{}, next: 2, attNext: 2, tally: newTally(ops)}
 	files := map[string]bool{}
 	byName := map[string]int{}
 	for _, s := range sheets {
@@ -110,16 +111,16 @@ func columnKey(header string) string {
 }
 
 func (w *Workbook) header() []string {
-	var h []string
-	if w.withFile {
-		h = append(h, "archivo")
-	}
-	h = append(h, "hoja", "fila")
-	h = append(h, w.inputs...)
+	// The input's columns first, as the user knows them, then what the
+	// tool found, then where the row came from.
+	h := append([]string(nil), w.inputs...)
 	for _, op := range w.ops {
 		h = append(h, op.Columns()...)
 	}
-	h = append(h, "intentos")
+	if w.withFile {
+		h = append(h, "archivo")
+	}
+	h = append(h, "hoja", "fila", "intentos")
 	// A table's headers must differ, ignoring case: an input column named
 	// like one of ours gets a number.
 	seen := map[string]int{}
@@ -172,7 +173,14 @@ func (w *Workbook) pageSetup(sheet string) error {
 		return err
 	}
 	landscape, wide, tall, a4 := "landscape", 1, 0, 9
-	return w.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall, Size: &a4})
+	if err := w.f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Orientation: &landscape, FitToWidth: &wide, FitToHeight: &tall, Size: &a4}); err != nil {
+		return err
+	}
+	if sheet == SheetResumen {
+		return nil
+	}
+	// Every printed page of a table repeats its header row.
+	return w.f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: "'" + sheet + "'!$1:$1", Scope: sheet})
 }
 
 // styles makes the header's, the dates', the statuses' and the links'.
@@ -249,40 +257,22 @@ func width(name string) float64 {
 
 // Write adds one row with its results, one per operation.
 func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
-	var out []any
-	if w.withFile {
-		out = append(out, filepath.Base(row.Sheet.File))
-	}
-	out = append(out, row.Sheet.Name, row.Line)
-	inputs := make([]any, len(w.inputs))
-	for i := range inputs {
-		inputs[i] = ""
-	}
+	out := make([]any, len(w.inputs), len(w.inputs)+16)
 	pos := w.position[row.Sheet]
 	for i, c := range row.Cells {
 		if i < len(pos) {
-			inputs[pos[i]] = c
+			v := batch.Value{Type: batch.ValueText}
+			if i < len(row.Values) {
+				v = row.Values[i]
+			}
+			out[pos[i]] = w.input(c, v)
 		}
 	}
-	out = append(out, inputs...)
 	attempts := 0
-	decorate := map[int]any{}
 	for i, op := range w.ops {
 		cells := op.Cells(results[i])
 		for j, name := range op.Columns() {
-			v, _ := cells[j].(string)
-			switch {
-			case strings.HasSuffix(name, "_estado") && w.status[batch.Status(v)] != 0:
-				decorate[len(out)+j] = excelize.Cell{StyleID: w.status[batch.Status(v)], Value: v}
-			case strings.HasSuffix(name, "_url_xml"):
-				if link, ok := hyperlink(v); ok {
-					decorate[len(out)+j] = excelize.Cell{StyleID: w.link, Formula: link, Value: v}
-				}
-			case strings.HasSuffix(name, "_pdf") || strings.HasSuffix(name, "_xml"):
-				if link, ok := fileLink(v); ok {
-					decorate[len(out)+j] = excelize.Cell{StyleID: w.link, Formula: link, Value: v}
-				}
-			}
+			cells[j] = w.own(name, cells[j])
 		}
 		out = append(out, cells...)
 		attempts += results[i].Attempts
@@ -291,29 +281,90 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 			return err
 		}
 	}
-	out = append(out, attempts)
-	for i, v := range out {
-		if d, ok := decorate[i]; ok {
-			out[i] = d
-			continue
-		}
-		switch v := v.(type) {
-		case string:
-			out[i] = SafeText(v)
-		case time.Time:
-			style := w.dateTime
-			if v.Hour() == 0 && v.Minute() == 0 && v.Second() == 0 {
-				style = w.date
-			}
-			out[i] = excelize.Cell{StyleID: style, Value: v}
-		}
+	if w.withFile {
+		out = append(out, SafeText(filepath.Base(row.Sheet.File)))
 	}
+	out = append(out, SafeText(row.Sheet.Name), row.Line, attempts)
 	cell, _ := excelize.CoordinatesToCellName(1, w.next)
 	w.next++
 	if err := w.sw.SetRow(cell, out); err != nil {
 		return fmt.Errorf("no se pudo escribir la fila %d del libro de resultados: %w", w.next-1, err)
 	}
 	return nil
+}
+
+// input is an input cell written as the input typed it: a number with its
+// format, a date as a date, no cell for an empty one.
+func (w *Workbook) input(text string, v batch.Value) any {
+	switch {
+	case text == "" || v.Type == batch.ValueEmpty:
+		return nil
+	case v.Type == batch.ValueNumber || v.Type == batch.ValueDate:
+		return excelize.Cell{StyleID: w.numberStyle(v), Value: v.Number}
+	case v.Type == batch.ValueBool:
+		return v.Number == 1
+	}
+	return SafeText(text)
+}
+
+// numberStyle is the style that shows a number or date in its input's
+// format, made once per format.
+func (w *Workbook) numberStyle(v batch.Value) int {
+	key := numberFormat{v.FormatID, v.Format}
+	if v.Type == batch.ValueDate && key == (numberFormat{}) {
+		return w.date
+	}
+	if id, ok := w.formats[key]; ok {
+		return id
+	}
+	style := &excelize.Style{NumFmt: v.FormatID}
+	if v.Format != "" {
+		code := v.Format
+		style = &excelize.Style{CustomNumFmt: &code}
+	}
+	id, err := w.f.NewStyle(style)
+	if err != nil {
+		id = 0 // a format excelize refuses: the number in General
+	}
+	w.formats[key] = id
+	return id
+}
+
+type numberFormat struct {
+	id   int
+	code string
+}
+
+// own is one of the tool's cells: a status coloured, a link clickable, a
+// date as a date, an empty value as no cell.
+func (w *Workbook) own(column string, v any) any {
+	switch v := v.(type) {
+	case nil:
+		return nil
+	case string:
+		switch {
+		case v == "":
+			return nil
+		case strings.HasSuffix(column, "_estado") && w.status[batch.Status(v)] != 0:
+			return excelize.Cell{StyleID: w.status[batch.Status(v)], Value: v}
+		case strings.HasSuffix(column, "_url_xml"):
+			if link, ok := hyperlink(v); ok {
+				return excelize.Cell{StyleID: w.link, Formula: link, Value: v}
+			}
+		case strings.HasSuffix(column, "_pdf") || strings.HasSuffix(column, "_xml"):
+			if link, ok := fileLink(v); ok {
+				return excelize.Cell{StyleID: w.link, Formula: link, Value: v}
+			}
+		}
+		return SafeText(v)
+	case time.Time:
+		style := w.dateTime
+		if v.Hour() == 0 && v.Minute() == 0 && v.Second() == 0 {
+			style = w.date
+		}
+		return excelize.Cell{StyleID: style, Value: v}
+	}
+	return v
 }
 
 // hyperlink is the HYPERLINK formula that makes an event's address
