@@ -24,8 +24,9 @@ run:
 		samples/eventos-recibidas.csv samples/facturas-emitidas.csv
 
 ## test: a short run of every fuzz target, then every test with the race
-## detector (its summary comes last)
-test: cc
+## detector (its summary comes last). LibreOffice and openpyxl are
+## installed first: the tests have them read result workbooks back.
+test: cc office
 	$(GO) vet ./...
 	@$(MAKE) --no-print-directory cross
 	@$(MAKE) --no-print-directory units
@@ -105,10 +106,10 @@ build:
 	$(GO) build -o bin/batch ./cmd/batch
 
 # LibreOffice (headless), poppler's pdftoppm and Debian's openpyxl, for
-# make capturas.
+# make test (the three-reader check) and make capturas.
 office:
 	@command -v soffice >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 && /usr/bin/python3 -c 'import openpyxl' 2>/dev/null || { \
-		echo "instalando LibreOffice Calc, poppler-utils y python3-openpyxl (para make capturas)..."; \
+		echo "instalando LibreOffice Calc, poppler-utils y python3-openpyxl (para leer los libros de resultados como otros programas)..."; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libreoffice-calc-nogui poppler-utils python3-openpyxl >/dev/null; }
 

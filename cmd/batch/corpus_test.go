@@ -75,8 +75,10 @@ func TestCorpusCellsThroughCheck(t *testing.T) {
 			t.Errorf("row %d: fila %s %s %q, want fila %s %s %q", i, r["fila"], r["acuse_estado"], r["acuse_mensaje"], w.fila, w.estado, w.mensaje)
 		}
 	}
-	if rows[0]["Fecha documento"] != "2026-11-20" {
-		t.Errorf("a date serial shown as %q", rows[0]["Fecha documento"])
+	// The input's date (a serial with Excel's short date format) stays a
+	// date: the same serial, the same format.
+	if v, format := rawCell(t, out, "Fecha documento", 2); v != "46346" || format != 14 {
+		t.Errorf("the input's date written as %q with format %d, want the serial 46346 (2026-11-20) with format 14", v, format)
 	}
 
 	for _, file := range []string{"valores-hostiles.csv", "valores-hostiles.xlsx"} {

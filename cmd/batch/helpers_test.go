@@ -249,6 +249,32 @@ func assertDimensions(t *testing.T, path string) {
 	}
 }
 
+// rawCell is a Resultados cell's stored value and the built-in number
+// format of its style, by its column's header.
+func rawCell(t *testing.T, path, header string, row int) (string, int) {
+	t.Helper()
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	head, _ := f.GetRows("Resultados")
+	for i, h := range head[0] {
+		if h == header {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			v, _ := f.GetCellValue("Resultados", cell, excelize.Options{RawCellValue: true})
+			id, _ := f.GetCellStyle("Resultados", cell)
+			style, _ := f.GetStyle(id)
+			if style == nil {
+				return v, 0
+			}
+			return v, style.NumFmt
+		}
+	}
+	t.Fatalf("no column %s", header)
+	return "", 0
+}
+
 // cellType is how a column's cell is stored, by its header, at row.
 func cellType(t *testing.T, f *excelize.File, header string, row int) excelize.CellType {
 	t.Helper()
@@ -269,17 +295,22 @@ func cellType(t *testing.T, f *excelize.File, header string, row int) excelize.C
 }
 
 // readByOthers has LibreOffice and openpyxl's read-only mode read the
-// workbook and compare it cell by cell with what was written
-// (internal/lectores), where both are installed (make capturas installs
-// them).
+// workbook and compare it cell by cell, type and value, with what was
+// written (internal/lectores).
 func readByOthers(t *testing.T, path string) {
 	t.Helper()
+	// make test installs both; a plain go test elsewhere may not have them,
+	// but CI must: there a missing reader is a failure, not a skip.
+	missing := t.Logf
+	if os.Getenv("CI") != "" {
+		missing = t.Fatalf
+	}
 	if _, err := exec.LookPath("soffice"); err != nil {
-		t.Log("LibreOffice is not installed: the workbook is not read by it here (make capturas does)")
+		missing("LibreOffice is not installed: the workbook is not read by it here (make test installs it)")
 		return
 	}
 	if exec.Command("/usr/bin/python3", "-c", "import openpyxl").Run() != nil {
-		t.Log("openpyxl is not installed: the workbook is not read by it here (make capturas does)")
+		missing("openpyxl is not installed: the workbook is not read by it here (make test installs it)")
 		return
 	}
 	out, err := exec.Command("go", "run", "../../internal/lectores", path).CombinedOutput()

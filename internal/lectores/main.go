@@ -1,22 +1,40 @@
 // Command lectores reads a result workbook the way three other programs
-// would and says where they disagree with what batch wrote: excelize (the
-// cells as written), LibreOffice (converted headless to one CSV a sheet,
-// compared cell by cell), and openpyxl in read-only mode, which trusts each
-// sheet's declared dimension (as pandas and ETL jobs reading large
-// workbooks do). `make capturas` runs it; it exits 1 on any disagreement.
+// would and says where they disagree with what batch wrote, in type and in
+// value: excelize (the cells as written, each typed by its XML and its
+// number format), LibreOffice (converted headless to a flat OpenDocument
+// sheet, whose cells say their value type) and openpyxl in read-only mode,
+// which trusts each sheet's declared dimension (as pandas and ETL jobs
+// reading large workbooks do). A number must be a number in all three, a
+// date a date, an empty cell empty. `make test` (through cmd/batch's tests)
+// and `make capturas` run it; it exits 1 on any disagreement.
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"batch/readers"
 )
+
+// cell is a cell's type and its value, written the same way for every
+// reader: text as is, a number in Go's shortest form, a date as
+// AAAA-MM-DDTHH:MM:SS, a boolean as true or false.
+type cell struct {
+	kind  string // "" (no cell), "texto", "número", "fecha", "booleano"
+	value string
+}
+
+type book map[string][][]cell
 
 func main() {
 	if len(os.Args) != 2 {
@@ -32,7 +50,7 @@ func main() {
 	problems := 0
 	for _, check := range []struct {
 		name string
-		read func(string) (map[string][][]string, error)
+		read func(string) (book, error)
 	}{{"LibreOffice", libreOffice}, {"openpyxl (solo lectura)", openpyxl}} {
 		got, err := check.read(path)
 		if err != nil {
@@ -43,7 +61,7 @@ func main() {
 		n := compare(check.name, want, got)
 		problems += n
 		if n == 0 {
-			fmt.Printf("%s: las %d hojas coinciden celda por celda con lo escrito\n", check.name, len(want))
+			fmt.Printf("%s: las %d hojas coinciden celda por celda, en tipo y valor, con lo escrito (%s)\n", check.name, len(want), kinds(want))
 		}
 	}
 	if problems > 0 {
@@ -51,106 +69,193 @@ func main() {
 	}
 }
 
+// kinds counts the cells of each type, to show what was compared.
+func kinds(b book) string {
+	n := map[string]int{}
+	for _, rows := range b {
+		for _, r := range rows {
+			for _, c := range r {
+				if c.kind != "" {
+					n[c.kind]++
+				}
+			}
+		}
+	}
+	var parts []string
+	for k, v := range n {
+		parts = append(parts, fmt.Sprintf("%d de %s", v, k))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
 // written is every sheet's cells as batch wrote them, read by excelize.
-func written(path string) (map[string][][]string, error) {
+func written(path string) (book, error) {
 	f, err := excelize.OpenFile(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	out := map[string][][]string{}
+	out := book{}
 	for _, sheet := range f.GetSheetList() {
-		rows, err := f.GetRows(sheet)
+		rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, err
 		}
-		out[sheet] = rows
+		table := make([][]cell, len(rows))
+		for i, row := range rows {
+			table[i] = make([]cell, len(row))
+			for j, raw := range row {
+				ref, _ := excelize.CoordinatesToCellName(j+1, i+1)
+				table[i][j], err = excelizeCell(f, sheet, ref, raw)
+				if err != nil {
+					return nil, err
+				}
+			}
+		}
+		out[sheet] = table
 	}
 	return out, nil
 }
 
-// libreOffice converts the workbook headless, every sheet to its own CSV
-// (UTF-8, comma, as shown).
-func libreOffice(path string) (map[string][][]string, error) {
+func excelizeCell(f *excelize.File, sheet, ref, raw string) (cell, error) {
+	typ, err := f.GetCellType(sheet, ref)
+	if err != nil {
+		return cell{}, err
+	}
+	switch typ {
+	case excelize.CellTypeBool:
+		return cell{"booleano", strconv.FormatBool(raw == "1" || raw == "TRUE")}, nil
+	case excelize.CellTypeUnset, excelize.CellTypeNumber:
+		if raw == "" {
+			return cell{}, nil
+		}
+		n, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return cell{"texto", raw}, nil
+		}
+		id, _ := f.GetCellStyle(sheet, ref)
+		if style, _ := f.GetStyle(id); style != nil {
+			code := ""
+			if style.CustomNumFmt != nil {
+				code = *style.CustomNumFmt
+			}
+			if readers.DateFormat(style.NumFmt, code) {
+				return cell{"fecha", serialTime(n)}, nil
+			}
+		}
+		return cell{"número", number(n)}, nil
+	}
+	if raw == "" {
+		return cell{}, nil
+	}
+	return cell{"texto", raw}, nil
+}
+
+func number(n float64) string { return strconv.FormatFloat(n, 'g', 12, 64) }
+
+func serialTime(serial float64) string {
+	t := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Add(time.Duration(math.Round(serial*86400)) * time.Second)
+	return t.Format("2006-01-02T15:04:05")
+}
+
+// libreOffice converts the workbook headless to a flat OpenDocument sheet
+// (.fods) and reads each cell's value type and value from it.
+func libreOffice(path string) (book, error) {
 	dir, err := os.MkdirTemp("", "lectores-")
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	filter := `csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1`
-	cmd := exec.Command("soffice", "--headless", "-env:UserInstallation=file://"+dir+"/perfil", "--convert-to", filter, "--outdir", dir, path)
+	cmd := exec.Command("soffice", "--headless", "-env:UserInstallation=file://"+dir+"/perfil", "--convert-to", "fods", "--outdir", dir, path)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return nil, fmt.Errorf("%v: %s", err, out)
 	}
 	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	files, _ := filepath.Glob(filepath.Join(dir, base+"-*.csv"))
-	out := map[string][][]string{}
-	for _, file := range files {
-		f, err := os.Open(file)
-		if err != nil {
-			return nil, err
-		}
-		r := csv.NewReader(f)
-		r.FieldsPerRecord = -1
-		rows, err := r.ReadAll()
-		f.Close()
-		if err != nil {
-			return nil, err
-		}
-		out[strings.TrimSuffix(strings.TrimPrefix(filepath.Base(file), base+"-"), ".csv")] = rows
+	f, err := os.Open(filepath.Join(dir, base+".fods"))
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	defer f.Close()
+	return readFODS(f)
 }
 
 // openpyxlScript reads every sheet in read-only mode, which walks the rows
-// the sheet's dimension declares, and prints them as JSON.
+// the sheet's dimension declares, and prints each cell's type and value.
 const openpyxlScript = `
 import json, sys, datetime
 import openpyxl
 wb = openpyxl.load_workbook(sys.argv[1], read_only=True, data_only=True)
+def cell(v):
+    if v is None: return ["", ""]
+    if isinstance(v, bool): return ["booleano", "true" if v else "false"]
+    if isinstance(v, (int, float)): return ["número", repr(float(v))]
+    if isinstance(v, datetime.datetime): return ["fecha", v.replace(microsecond=0).isoformat()]
+    if isinstance(v, datetime.date): return ["fecha", v.isoformat() + "T00:00:00"]
+    if isinstance(v, datetime.time): return ["fecha", "1899-12-30T" + v.replace(microsecond=0).isoformat()]
+    return ["texto", str(v)]
 out = {}
 for ws in wb.worksheets:
-    rows = []
-    for row in ws.iter_rows(values_only=True):
-        rows.append(["" if v is None else (v.isoformat(sep=" ") if isinstance(v, datetime.datetime) else str(v)) for v in row])
-    out[ws.title] = rows
+    out[ws.title] = [[cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
 json.dump(out, sys.stdout)
 `
 
-func openpyxl(path string) (map[string][][]string, error) {
+func openpyxl(path string) (book, error) {
 	out, err := exec.Command("/usr/bin/python3", "-c", openpyxlScript, path).Output()
 	if err != nil {
 		return nil, fmt.Errorf("%v (¿está python3-openpyxl?)", err)
 	}
-	var rows map[string][][]string
-	return rows, json.Unmarshal(out, &rows)
+	var raw map[string][][][2]string
+	if err := json.Unmarshal(out, &raw); err != nil {
+		return nil, err
+	}
+	b := book{}
+	for sheet, rows := range raw {
+		table := make([][]cell, len(rows))
+		for i, r := range rows {
+			table[i] = make([]cell, len(r))
+			for j, c := range r {
+				table[i][j] = cell{c[0], c[1]}
+				if c[0] == "número" {
+					n, _ := strconv.ParseFloat(c[1], 64)
+					table[i][j].value = number(n)
+				}
+			}
+		}
+		b[sheet] = table
+	}
+	return b, nil
 }
 
-// compare counts the cells where a reader disagrees with what was written:
-// a text as written, a number or a date as its value. Trailing empty cells
-// are not cells.
-func compare(reader string, want, got map[string][][]string) int {
+// compare counts the cells where a reader disagrees with what was written,
+// in type or in value. Trailing empty cells are not cells.
+func compare(reader string, want, got book) int {
 	problems := 0
+	report := func(format string, args ...any) {
+		if problems < 20 {
+			fmt.Printf(reader+": "+format+"\n", args...)
+		}
+		problems++
+	}
 	for sheet, rows := range want {
 		other, ok := got[sheet]
 		if !ok {
-			fmt.Printf("%s: no ve la hoja %s\n", reader, sheet)
-			problems++
+			report("no ve la hoja %s", sheet)
 			continue
 		}
-		other = trim(other)
-		if len(other) != len(trim(rows)) {
-			fmt.Printf("%s: la hoja %s tiene %d filas; se escribieron %d\n", reader, sheet, len(other), len(trim(rows)))
-			problems++
+		rows, other = trim(rows), trim(other)
+		if len(other) != len(rows) {
+			report("la hoja %s tiene %d filas; se escribieron %d", sheet, len(other), len(rows))
 			continue
 		}
-		for i, row := range trim(rows) {
-			for j, cell := range row {
-				if v := at(other[i], j); !same(cell, v) {
-					if problems < 20 {
-						fmt.Printf("%s: %s!%s vale %q; se escribió %q\n", reader, sheet, name(j, i), v, cell)
-					}
-					problems++
+		for i := range rows {
+			for j := range max(len(rows[i]), len(other[i])) {
+				w, g := at(rows[i], j), at(other[i], j)
+				switch {
+				case w.kind != g.kind:
+					report("%s!%s es %s %q; se escribió %s %q", sheet, name(j, i), kindName(g.kind), g.value, kindName(w.kind), w.value)
+				case w.value != g.value:
+					report("%s!%s vale %q; se escribió %q", sheet, name(j, i), g.value, w.value)
 				}
 			}
 		}
@@ -158,10 +263,17 @@ func compare(reader string, want, got map[string][][]string) int {
 	return problems
 }
 
-func trim(rows [][]string) [][]string {
-	out := make([][]string, len(rows))
+func kindName(k string) string {
+	if k == "" {
+		return "vacía"
+	}
+	return k
+}
+
+func trim(rows [][]cell) [][]cell {
+	out := make([][]cell, len(rows))
 	for i, r := range rows {
-		for len(r) > 0 && r[len(r)-1] == "" {
+		for len(r) > 0 && r[len(r)-1].kind == "" {
 			r = r[:len(r)-1]
 		}
 		out[i] = r
@@ -172,26 +284,11 @@ func trim(rows [][]string) [][]string {
 	return out
 }
 
-func at(row []string, j int) string {
+func at(row []cell, j int) cell {
 	if j < len(row) {
 		return row[j]
 	}
-	return ""
-}
-
-// same compares a written cell with a reader's: equal, or the same number
-// or the same instant written another way.
-func same(a, b string) bool {
-	if a == b {
-		return true
-	}
-	var x, y float64
-	if _, err := fmt.Sscan(a, &x); err == nil {
-		if _, err := fmt.Sscan(b, &y); err == nil && x == y && !strings.ContainsAny(a+b, " -:") {
-			return true
-		}
-	}
-	return strings.TrimSuffix(strings.Replace(b, "T", " ", 1), " 00:00:00") == a
+	return cell{}
 }
 
 func name(col, row int) string {
