@@ -12,7 +12,7 @@ SAMPLE_PERSON = --tipo-identificacion CC --identificacion 52123456 --nombres "An
 # 3 to 15 s here) rather than seconds: a time limit that ends while a
 # worker minimizes a new input fails the run ("context deadline exceeded"),
 # and each new input is minimized in ten runs at most.
-FUZZ = readers:FuzzCSV readers:FuzzHeader readers:FuzzCleanCell afacturar:FuzzAnswer ssintegral:FuzzAnswer ops:FuzzAttachmentPath
+FUZZ = readers:FuzzCSV readers:FuzzHeader readers:FuzzSheetXML readers:FuzzCleanCell afacturar:FuzzAnswer ssintegral:FuzzAnswer ops:FuzzAttachmentPath
 FUZZTIME ?= 20000x
 
 .PHONY: run test fuzz bench capturas build cc office units cross dist

@@ -9,7 +9,9 @@ import (
 func main() {
 	cleanup := privateTemp()
 	beforeExit = cleanup
+	stop := profile()
 	code := Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
 	cleanup()
 	os.Exit(code)
 }
