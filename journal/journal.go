@@ -87,6 +87,7 @@ const (
 // Journal records one obligado's work in one environment.
 type Journal struct {
 	db       *sql.DB
+	w        *writer // the group committer of Begin and End, shared by For
 	ambiente string
 	obligado string
 	path     string
@@ -144,7 +145,12 @@ func Open(path, obligado string) (*Journal, error) {
 		db.Close()
 		return nil, fmt.Errorf("no se pudo poner al día el diario %s: %w", path, err)
 	}
-	return &Journal{db: db, obligado: obligado, path: path}, nil
+	w, err := newWriter(db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("el diario %s no se puede usar: %w", path, err)
+	}
+	return &Journal{db: db, w: w, obligado: obligado, path: path}, nil
 }
 
 // dsn is the driver's name for the file at path: a URI whose path is
@@ -159,14 +165,19 @@ func dsn(path string) string {
 // Integral invoicer's keys beside an Afacturar obligado's. Only the journal
 // Open returned is closed.
 func (j *Journal) For(ambiente, obligado string) *Journal {
-	return &Journal{db: j.db, ambiente: ambiente, obligado: obligado, path: j.path}
+	return &Journal{db: j.db, w: j.w, ambiente: ambiente, obligado: obligado, path: j.path}
 }
 
 // Path is where the journal lives.
 func (j *Journal) Path() string { return j.path }
 
-// Close closes the database.
-func (j *Journal) Close() error { return j.db.Close() }
+// Close closes the database, once every record given to it is written.
+func (j *Journal) Close() error {
+	if j.w != nil {
+		j.w.close()
+	}
+	return j.db.Close()
+}
 
 func now() string { return time.Now().UTC().Format(time.RFC3339Nano) }
 
@@ -193,37 +204,35 @@ func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error
 	return res, at, true, nil
 }
 
+const (
+	insertAttempt = `INSERT INTO attempts (ambiente, obligado, operation, key, started_at, request) VALUES (?,?,?,?,?,?)`
+	upsertRow     = `INSERT INTO rows (ambiente, obligado, operation, key, status, attempts, source, created_at, updated_at)
+		VALUES (?,?,?,?,?,1,?,?,?)
+		ON CONFLICT (ambiente, obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`
+	endAttempt = `UPDATE attempts SET ended_at=?, http_status=?, code=?, outcome=?, message=?, response=? WHERE id=?`
+	endRow     = `UPDATE rows SET status=?, code=?, message=?, vals=?, updated_at=? WHERE ambiente=? AND obligado=? AND operation=? AND key=?`
+)
+
 // Begin records that an attempt is about to be sent, with what it sends
 // (never the token), and marks the key in flight. It is on disk when Begin
 // returns.
 func (j *Journal) Begin(op, key, source, request string) (int64, error) {
-	tx, err := j.db.Begin()
-	if err != nil {
-		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	defer tx.Rollback()
-	t := now()
-	res, err := tx.Exec(`INSERT INTO attempts (ambiente, obligado, operation, key, started_at, request) VALUES (?,?,?,?,?,?)`,
-		j.ambiente, j.obligado, op, key, t, request)
-	if err != nil {
-		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	id, _ := res.LastInsertId()
-	_, err = tx.Exec(`INSERT INTO rows (ambiente, obligado, operation, key, status, attempts, source, created_at, updated_at)
-		VALUES (?,?,?,?,?,1,?,?,?)
-		ON CONFLICT (ambiente, obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`,
-		j.ambiente, j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
-	if err != nil {
-		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	return id, nil
+	var id int64
+	err := j.w.do(func(tx *sql.Tx) error {
+		t := now()
+		res, err := j.w.stmt(tx, insertAttempt).Exec(j.ambiente, j.obligado, op, key, t, request)
+		if err != nil {
+			return err
+		}
+		id, _ = res.LastInsertId()
+		_, err = j.w.stmt(tx, upsertRow).Exec(j.ambiente, j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
+		return err
+	})
+	return id, err
 }
 
-// End records an attempt's answer and the key's state after it, in one
-// transaction.
+// End records an attempt's answer and the key's state after it, together.
+// It is on disk when End returns.
 func (j *Journal) End(id int64, op, key string, ans batch.Answer, state batch.Result) error {
 	vals, _ := json.Marshal(state.Values)
 	if state.Values == nil {
@@ -233,24 +242,14 @@ func (j *Journal) End(id int64, op, key string, ans batch.Answer, state batch.Re
 	if len(resp) > maxResponse {
 		resp = resp[:maxResponse]
 	}
-	tx, err := j.db.Begin()
-	if err != nil {
-		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	defer tx.Rollback()
-	t := now()
-	if _, err := tx.Exec(`UPDATE attempts SET ended_at=?, http_status=?, code=?, outcome=?, message=?, response=? WHERE id=?`,
-		t, ans.HTTPStatus, ans.Code, string(state.Status), ans.Message, resp, id); err != nil {
-		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	if _, err := tx.Exec(`UPDATE rows SET status=?, code=?, message=?, vals=?, updated_at=? WHERE ambiente=? AND obligado=? AND operation=? AND key=?`,
-		string(state.Status), state.Code, state.Message, string(vals), t, j.ambiente, j.obligado, op, key); err != nil {
-		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	return nil
+	return j.w.do(func(tx *sql.Tx) error {
+		t := now()
+		if _, err := j.w.stmt(tx, endAttempt).Exec(t, ans.HTTPStatus, ans.Code, string(state.Status), ans.Message, resp, id); err != nil {
+			return err
+		}
+		_, err := j.w.stmt(tx, endRow).Exec(string(state.Status), state.Code, state.Message, string(vals), t, j.ambiente, j.obligado, op, key)
+		return err
+	})
 }
 
 // Router sends each operation's records to its party's scope in one
