@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -444,9 +445,7 @@ func (w *Workbook) Close(run Run) error {
 	}
 	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w.tmp)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
+		zw.RegisterCompressor(zip.Deflate, pooledDeflate)
 		return dimensionZip{Writer: zw, refs: refs}
 	})
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
@@ -471,6 +470,34 @@ func (w *Workbook) Close(run Run) error {
 		d.Close()
 	}
 	return nil
+}
+
+// deflaters keeps compressors between a workbook's parts and between
+// workbooks: each costs about a megabyte to make, and a night of fifty
+// companies writes a few hundred parts.
+var deflaters sync.Pool
+
+// pooledDeflate compresses one zip part with a compressor from the pool,
+// given back when the part is closed.
+func pooledDeflate(out io.Writer) (io.WriteCloser, error) {
+	if fw, ok := deflaters.Get().(*flate.Writer); ok {
+		fw.Reset(out)
+		return &pooledWriter{fw}, nil
+	}
+	fw, err := flate.NewWriter(out, flate.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	return &pooledWriter{fw}, nil
+}
+
+type pooledWriter struct{ *flate.Writer }
+
+func (p *pooledWriter) Close() error {
+	err := p.Writer.Close()
+	deflaters.Put(p.Writer)
+	p.Writer = nil
+	return err
 }
 
 // TempPath is where the unfinished workbook is being written.
