@@ -20,16 +20,23 @@ func Interval(n int, window time.Duration) time.Duration {
 	return (window + window/marginDivisor) / time.Duration(n)
 }
 
+// catchUpDivisor sets how much time lost to a pause the pacer makes up:
+// n/20 requests (3 s at 120 a minute), sent at once when the process comes
+// back from a pause (a garbage collection, a busy CPU, a slow disk).
+const catchUpDivisor = 20
+
 // WindowPacer keeps one token's requests within the provider's limit of n
 // in any sliding window. Two gates:
 //
-//   - an x/time/rate limiter with burst 1 spaces requests evenly, so that
-//     after an idle moment no burst goes out that a sliding-window server
-//     would count against the next minute;
-//   - a log of when the last n requests actually went out. A request that
-//     left late (the journal's fsync, a busy CPU) is followed by the next
-//     n-th one at least a window (and the margin) later, so the delay
-//     cannot put n+1 in the server's window.
+//   - an x/time/rate limiter spaces requests evenly at n per window and
+//     the margin, with a burst of n/20: a request that could not go at its
+//     time (the process was paused) is made up as soon as it can go, up to
+//     that many, instead of being lost for good;
+//   - a log of when the last n requests actually went out, which decides:
+//     a request goes only when fewer than n went out in the last window
+//     and the margin. The burst can never put n+1 in the server's window,
+//     and a request that left late (the journal's fsync, a busy CPU) is
+//     followed by the next n-th one at least a window later.
 type WindowPacer struct {
 	limiter *rate.Limiter
 	// turn lets one request at a time wait for the limiter, the others
@@ -61,7 +68,7 @@ func NewPacer(perMinute int) *WindowPacer { return NewWindowPacer(perMinute, tim
 // the same margin in proportion (1/60). Benchmarks use it to scale time.
 func NewWindowPacer(n int, window time.Duration) *WindowPacer {
 	return &WindowPacer{
-		limiter: rate.NewLimiter(rate.Every(Interval(n, window)), 1),
+		limiter: rate.NewLimiter(rate.Every(Interval(n, window)), max(1, n/catchUpDivisor)),
 		turn:    make(chan struct{}, 1),
 		n:       n,
 		window:  window + window/marginDivisor,
