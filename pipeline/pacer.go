@@ -44,6 +44,7 @@ type WindowPacer struct {
 	// its service, stopped) leaves no reservation behind that would delay
 	// the ones after it.
 	turn   chan struct{}
+	begun  bool // the first request was asked for (under turn)
 	n      int
 	window time.Duration // the provider's window plus the margin
 
@@ -91,6 +92,7 @@ func (p *WindowPacer) Wait(ctx context.Context) (Ticket, error) {
 		return nil, ctx.Err()
 	}
 	defer func() { <-p.turn }()
+	p.begin(time.Now())
 	if err := p.limiter.Wait(ctx); err != nil {
 		return nil, err
 	}
@@ -126,6 +128,19 @@ func (p *WindowPacer) Wait(ctx context.Context) (Ticket, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+	}
+}
+
+// begin empties the limiter of all but one request's worth the first time
+// the pacer is asked: the burst is for time lost to a pause, not a head
+// start from the time the night spent before its first request.
+func (p *WindowPacer) begin(now time.Time) {
+	if p.begun {
+		return
+	}
+	p.begun = true
+	if extra := int(p.limiter.TokensAt(now)) - 1; extra > 0 {
+		p.limiter.ReserveN(now, extra)
 	}
 }
 

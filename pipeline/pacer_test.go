@@ -99,6 +99,7 @@ func TestPacerWaitKeepsWindowOfActualSends(t *testing.T) {
 // records it as sent then: the two gates of Wait, on a clock the test
 // keeps.
 func (p *WindowPacer) sendAt(now time.Time) time.Time {
+	p.begin(now)
 	r := p.limiter.ReserveN(now, 1)
 	now = now.Add(r.DelayFrom(now))
 	for {
@@ -145,4 +146,21 @@ func TestPacerMakesUpPauses(t *testing.T) {
 		t.Errorf("with a 2 s pause every 40 requests the pacer reached %.4f of the limit; want at least 0.98", ratio)
 	}
 	t.Logf("%.4f of the limit", ratio)
+}
+
+// The burst is for time lost, not a head start: a pacer first asked long
+// after it was made (the night read its files first) spaces its first
+// requests evenly.
+func TestPacerBurstIsNoHeadStart(t *testing.T) {
+	p := NewPacer(120)
+	now := time.Now().Add(30 * time.Second)
+	first := p.sendAt(now)
+	prev := first
+	for i := 1; i < 10; i++ {
+		at := p.sendAt(prev)
+		if gap := at.Sub(prev); gap < Interval(120, time.Minute)-time.Millisecond {
+			t.Fatalf("request %d went %s after the one before; want the even spacing, %s", i, gap, Interval(120, time.Minute))
+		}
+		prev = at
+	}
 }
