@@ -42,7 +42,7 @@ type writer struct {
 	finished chan struct{} // closed once the writer has stopped
 	once     sync.Once
 
-	stmts map[string]*sql.Stmt // prepared once, used in every group
+	stmts map[string]*sql.Stmt // prepared once: the writes of every group, and Recorded
 
 	// Counted for make bench: transactions committed and records in them.
 	mu              sync.Mutex
@@ -51,7 +51,7 @@ type writer struct {
 
 func newWriter(db *sql.DB) (*writer, error) {
 	w := &writer{db: db, records: make(chan record, maxGroup), stop: make(chan struct{}), finished: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{insertAttempt, upsertRow, endAttempt, endRow} {
+	for _, q := range []string{selectRow, insertAttempt, upsertRow, endAttempt, endRow} {
 		s, err := db.Prepare(q)
 		if err != nil {
 			return nil, err

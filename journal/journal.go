@@ -188,8 +188,13 @@ func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error
 		res             batch.Result
 		status, vals, u string
 	)
-	err := j.db.QueryRow(`SELECT status, code, message, vals, attempts, updated_at FROM rows WHERE ambiente=? AND obligado=? AND operation=? AND key=?`,
-		j.ambiente, j.obligado, op, key).Scan(&status, &res.Code, &res.Message, &vals, &res.Attempts, &u)
+	var row *sql.Row
+	if j.w != nil {
+		row = j.w.stmts[selectRow].QueryRow(j.ambiente, j.obligado, op, key)
+	} else {
+		row = j.db.QueryRow(selectRow, j.ambiente, j.obligado, op, key)
+	}
+	err := row.Scan(&status, &res.Code, &res.Message, &vals, &res.Attempts, &u)
 	if errors.Is(err, sql.ErrNoRows) {
 		return res, time.Time{}, false, nil
 	}
@@ -205,6 +210,7 @@ func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error
 }
 
 const (
+	selectRow     = `SELECT status, code, message, vals, attempts, updated_at FROM rows WHERE ambiente=? AND obligado=? AND operation=? AND key=?`
 	insertAttempt = `INSERT INTO attempts (ambiente, obligado, operation, key, started_at, request) VALUES (?,?,?,?,?,?)`
 	upsertRow     = `INSERT INTO rows (ambiente, obligado, operation, key, status, attempts, source, created_at, updated_at)
 		VALUES (?,?,?,?,?,1,?,?,?)

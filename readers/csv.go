@@ -39,7 +39,8 @@ type csvSource struct {
 	enc       encoding.Encoding
 	bom       int
 	sheet     *batch.Sheet
-	candidate string // the header-like row seen, for found
+	candidate string       // the header-like row seen, for found
+	types     []columnType // each column's type, once the file was read
 }
 
 func openCSV(path string, opt Options) (source, error) {
@@ -261,7 +262,22 @@ func (s *csvSource) close() error { return nil }
 func (s *csvSource) found() string { return s.candidate }
 
 func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
-	// The file is read twice: once to type its columns, once to send.
+	// The file is read twice the first time: once to type its columns,
+	// once to send.
+	if s.types == nil {
+		types, err := s.columnTypes(sheet)
+		if err != nil {
+			return err
+		}
+		s.types = types
+	}
+	return s.records(sheet, func(line int, cells []string) error {
+		return fn(batch.Row{Sheet: sheet, Line: line, Cells: cells, Values: typed(cells, s.types)})
+	})
+}
+
+// columnTypes reads the whole file to decide each column's type.
+func (s *csvSource) columnTypes(sheet *batch.Sheet) ([]columnType, error) {
 	var guesses []columnGuess
 	err := s.records(sheet, func(line int, cells []string) error {
 		for len(guesses) < len(cells) {
@@ -273,12 +289,9 @@ func (s *csvSource) each(sheet *batch.Sheet, fn func(batch.Row) error) error {
 		return nil
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	types := csvTypes(sheet, guesses, s.dialect.Comma)
-	return s.records(sheet, func(line int, cells []string) error {
-		return fn(batch.Row{Sheet: sheet, Line: line, Cells: cells, Values: typed(cells, types)})
-	})
+	return csvTypes(sheet, guesses, s.dialect.Comma), nil
 }
 
 // records calls fn with every non-blank record below the header, its cells
