@@ -23,13 +23,7 @@ func TestPacerKeepsStrictSlidingWindow(t *testing.T) {
 		jitter := time.Duration(rng.Int64N(int64(700*time.Millisecond))) - 350*time.Millisecond
 		arrivals = append(arrivals, now.Add(jitter))
 	}
-	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].Before(arrivals[j]) })
-	for i := range arrivals {
-		j := sort.Search(len(arrivals), func(k int) bool { return !arrivals[k].Before(arrivals[i].Add(time.Minute)) })
-		if n := j - i; n > perMinute {
-			t.Fatalf("%d requests arrived within 60 s of %s", n, arrivals[i].Sub(start))
-		}
-	}
+	assertMinutes(t, arrivals, perMinute, start)
 	elapsed := now.Sub(start)
 	achieved := float64(sends-1) / elapsed.Minutes()
 	if ratio := achieved / perMinute; ratio < 0.98 {
@@ -134,13 +128,7 @@ func TestPacerMakesUpPauses(t *testing.T) {
 		jitter := time.Duration(rng.Int64N(int64(700*time.Millisecond))) - 350*time.Millisecond
 		arrivals = append(arrivals, now.Add(jitter))
 	}
-	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].Before(arrivals[j]) })
-	for i := range arrivals {
-		j := sort.Search(len(arrivals), func(k int) bool { return !arrivals[k].Before(arrivals[i].Add(time.Minute)) })
-		if n := j - i; n > perMinute {
-			t.Fatalf("%d requests arrived within 60 s of %s", n, arrivals[i].Sub(start))
-		}
-	}
+	assertMinutes(t, arrivals, perMinute, start)
 	ratio := float64(sends-1) / now.Sub(start).Minutes() / perMinute
 	if ratio < 0.98 {
 		t.Errorf("with a 2 s pause every 40 requests the pacer reached %.4f of the limit; want at least 0.98", ratio)
@@ -162,5 +150,18 @@ func TestPacerBurstIsNoHeadStart(t *testing.T) {
 			t.Fatalf("request %d went %s after the one before; want the even spacing, %s", i, gap, Interval(120, time.Minute))
 		}
 		prev = at
+	}
+}
+
+// assertMinutes fails when more than perMinute arrivals fall within any
+// 60 s.
+func assertMinutes(t *testing.T, arrivals []time.Time, perMinute int, start time.Time) {
+	t.Helper()
+	sort.Slice(arrivals, func(i, j int) bool { return arrivals[i].Before(arrivals[j]) })
+	for i := range arrivals {
+		j := sort.Search(len(arrivals), func(k int) bool { return !arrivals[k].Before(arrivals[i].Add(time.Minute)) })
+		if n := j - i; n > perMinute {
+			t.Fatalf("%d requests arrived within 60 s of %s", n, arrivals[i].Sub(start))
+		}
 	}
 }
