@@ -22,7 +22,7 @@ import (
 // group waits for more when writers are concurrent.
 const (
 	maxGroup  = 256
-	lingerFor = 20 * time.Millisecond
+	lingerFor = 10 * time.Millisecond
 )
 
 var (

@@ -64,6 +64,7 @@ func main() {
 		tokRows  = flag.Int("filas-token", 120, "filas de cada token en la medición 4")
 	)
 	flag.StringVar(&profileNight, "perfil-noche", "", "escribir el perfil de CPU de batch en la primera noche de la medición 4 en este archivo")
+	other := flag.String("binario", "", "medir este binario de batch (otra versión) en lugar del que se compila del árbol")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "batch-bench-")
 	check(err)
@@ -72,6 +73,9 @@ func main() {
 	}
 	fmt.Printf("bench: %s\n", machine())
 	bin := build(dir)
+	if *other != "" {
+		bin = *other
+	}
 
 	if *only == "" || *only == "ritmo" {
 		pacing(bin, dir, *scale, *rateRows, *seqFor)

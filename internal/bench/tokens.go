@@ -289,11 +289,11 @@ func below(r []float64, x float64) int {
 	return n
 }
 
-// commits measures the journal on this disk: n writers through one
-// journal as a night of n companies writes, for 3 s, each Begin and End
-// on disk before it returns; the records per second and the transactions
-// (with their fsync) the group committer made of them, beside what n
-// tokens need: two records (Begin, End) per request.
+// commits measures the journal on this disk: ten writers a token (the
+// requests a night of n companies has in flight) through one journal, for
+// 3 s, each Begin and End on disk before it returns; the records per
+// second and the transactions (with their fsync) the group committer made
+// of them, beside what n tokens need: two records (Begin, End) per request.
 func commits(dir string, n int, each float64, scale int, _ nightRun) {
 	j, err := journal.Open(filepath.Join(dir, "commits.db"), "")
 	check(err)
@@ -304,13 +304,13 @@ func commits(dir string, n int, each float64, scale int, _ nightRun) {
 		count int
 	)
 	deadline := time.Now().Add(3 * time.Second)
-	for w := 0; w < n; w++ {
+	for w := 0; w < 10*n; w++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := j.For(journal.Pruebas, fmt.Sprintf("9001%05d", w))
+			p := j.For(journal.Pruebas, fmt.Sprintf("9001%05d", w/10))
 			for k := 0; time.Now().Before(deadline); k++ {
-				key := fmt.Sprintf("k%d", k)
+				key := fmt.Sprintf("k%d-%d", w%10, k)
 				id, err := p.Begin(batch.OpAcuse, key, "fila", "data")
 				check(err)
 				check(p.End(id, batch.OpAcuse, key, batch.Answer{Class: batch.ClassOK}, batch.Result{Status: batch.StatusOK}))
@@ -325,6 +325,6 @@ func commits(dir string, n int, each float64, scale int, _ nightRun) {
 	rate := float64(count) / 3
 	need := 2 * each * float64(n)
 	fmt.Printf("\n   diario: %.0f registros/s en este disco con %d escritores, en %.0f transacciones/s (%.1f registros por commit, fsync en cada commit); %d tokens a esta escala necesitan %.0f registros/s, en tiempo real %.0f/s: margen %.1f× en tiempo real\n",
-		rate, n, float64(txs)/3, float64(records)/float64(max(txs, 1)), n, need, need/float64(scale), rate/(need/float64(scale)))
+		rate, 10*n, float64(txs)/3, float64(records)/float64(max(txs, 1)), n, need, need/float64(scale), rate/(need/float64(scale)))
 	fmt.Printf("   tokens que este diario sostiene en tiempo real al límite: unos %.0f\n", rate/(2*each/float64(scale)))
 }
