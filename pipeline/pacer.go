@@ -21,15 +21,16 @@ func Interval(n int, window time.Duration) time.Duration {
 }
 
 // catchUpDivisor sets how much time lost to a pause the pacer makes up:
-// n/20 requests (3 s at 120 a minute), sent at once when the process comes
-// back from a pause (a garbage collection, a busy CPU, a slow disk).
-const catchUpDivisor = 20
+// n/10 requests (6 s at 120 a minute), sent as soon as they can go when
+// the process comes back from a pause (a garbage collection, a busy CPU, a
+// slow disk).
+const catchUpDivisor = 10
 
 // WindowPacer keeps one token's requests within the provider's limit of n
 // in any sliding window. Two gates:
 //
 //   - an x/time/rate limiter spaces requests evenly at n per window and
-//     the margin, with a burst of n/20: a request that could not go at its
+//     the margin, with a burst of n/10: a request that could not go at its
 //     time (the process was paused) is made up as soon as it can go, up to
 //     that many, instead of being lost for good;
 //   - a log of when the last n requests actually went out, which decides:

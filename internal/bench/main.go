@@ -64,6 +64,7 @@ func main() {
 		tokRows  = flag.Int("filas-token", 120, "filas de cada token en la medición 4")
 	)
 	flag.StringVar(&profileNight, "perfil-noche", "", "escribir el perfil de CPU de batch en la primera noche de la medición 4 en este archivo")
+	flag.BoolVar(&withCeiling, "techo", true, "buscar el techo de tokens en la medición 4 (varios minutos)")
 	other := flag.String("binario", "", "medir este binario de batch (otra versión) en lugar del que se compila del árbol")
 	flag.Parse()
 	dir, err := os.MkdirTemp("", "batch-bench-")
