@@ -281,6 +281,7 @@ type sheetRows struct {
 	line  int // the row's number as the spreadsheet shows it
 	cells []rawCell
 	arena []byte
+	in    rowState
 }
 
 // rawCell is a cell as its XML gives it.
@@ -308,8 +309,7 @@ func (s *sheetRows) close() error { return s.rc.Close() }
 // next reads the next row; false at the end of the sheet's data.
 func (s *sheetRows) next() (bool, error) {
 	s.cells, s.arena = s.cells[:0], s.arena[:0]
-	var cell rawCell
-	inCell, inValue, inInline, phonetic, col := false, false, false, false, -1
+	s.in = rowState{col: -1}
 	for {
 		k, err := s.x.next()
 		if err != nil {
@@ -319,79 +319,100 @@ func (s *sheetRows) next() (bool, error) {
 		case tokEOF:
 			return false, nil
 		case tokStart:
-			switch string(s.x.name) {
-			case "row":
-				if r, ok := attr(s.x.attrs, "r"); ok {
-					n, err := strconv.Atoi(string(r))
-					if err != nil || n < 1 {
-						return false, errBadXML
-					}
-					s.line = n
-				} else {
-					s.line++
-				}
-				if s.x.empty {
-					return true, nil
-				}
-			case "c":
-				if col, err = cellColumn(s.x.attrs, col); err != nil {
-					return false, err
-				}
-				if s.x.empty {
-					continue
-				}
-				cell, inCell = rawCell{col: col, kind: 'n', start: len(s.arena), end: -1}, true
-				if t, ok := attr(s.x.attrs, "t"); ok && len(t) > 0 {
-					cell.kind = t[0]
-					if string(t) == "str" {
-						cell.kind = 'f'
-					}
-				}
-				if st, ok := attr(s.x.attrs, "s"); ok {
-					cell.style, _ = strconv.Atoi(string(st))
-				}
-			case "v":
-				inValue = inCell && !s.x.empty
-				if inCell {
-					cell.end = len(s.arena)
-				}
-			case "is":
-				inInline = inCell && !s.x.empty
-				if inCell {
-					cell.end = len(s.arena)
-				}
-			case "t":
-				inValue = inInline && !phonetic && !s.x.empty
-			case "rPh":
-				phonetic = !s.x.empty
+			if row, err := s.start(); err != nil || row {
+				return row, err
 			}
 		case tokText:
-			if inValue {
-				if s.arena = s.x.appendText(s.arena); len(s.arena)-cell.start > maxTextBytes {
+			if s.in.value {
+				if s.arena = s.x.appendText(s.arena); len(s.arena)-s.in.cell.start > maxTextBytes {
 					return false, errTooLong
 				}
-				cell.end = len(s.arena)
+				s.in.cell.end = len(s.arena)
 			}
 		case tokEnd:
-			switch string(s.x.name) {
-			case "v", "t":
-				inValue = false
-			case "is":
-				inInline = false
-			case "rPh":
-				phonetic = false
-			case "c":
-				if inCell && cell.end >= 0 {
-					s.cells = append(s.cells, cell)
-				}
-				inCell = false
-			case "row":
-				return true, nil
-			case "sheetData":
-				return false, nil
+			if done, row := s.end(); done {
+				return row, nil
 			}
 		}
 	}
+}
+
+// rowState is where the reading of a row stands.
+type rowState struct {
+	cell                            rawCell
+	inCell, value, inline, phonetic bool
+	col                             int // the last cell's column
+}
+
+// start takes a start tag; row is true for an empty row (<row r="5"/>).
+func (s *sheetRows) start() (row bool, err error) {
+	in := &s.in
+	switch string(s.x.name) {
+	case "row":
+		if r, ok := attr(s.x.attrs, "r"); ok {
+			n, err := strconv.Atoi(string(r))
+			if err != nil || n < 1 {
+				return false, errBadXML
+			}
+			s.line = n
+		} else {
+			s.line++
+		}
+		return s.x.empty, nil
+	case "c":
+		if in.col, err = cellColumn(s.x.attrs, in.col); err != nil || s.x.empty {
+			return false, err
+		}
+		in.cell, in.inCell = rawCell{col: in.col, kind: 'n', start: len(s.arena), end: -1}, true
+		if t, ok := attr(s.x.attrs, "t"); ok && len(t) > 0 {
+			in.cell.kind = t[0]
+			if string(t) == "str" {
+				in.cell.kind = 'f'
+			}
+		}
+		if st, ok := attr(s.x.attrs, "s"); ok {
+			in.cell.style, _ = strconv.Atoi(string(st))
+		}
+	case "v":
+		in.value = in.inCell && !s.x.empty
+		if in.inCell {
+			in.cell.end = len(s.arena)
+		}
+	case "is":
+		in.inline = in.inCell && !s.x.empty
+		if in.inCell {
+			in.cell.end = len(s.arena)
+		}
+	case "t":
+		in.value = in.inline && !in.phonetic && !s.x.empty
+	case "rPh":
+		in.phonetic = !s.x.empty
+	}
+	return false, nil
+}
+
+// end takes an end tag: done at the end of a row (row true) or of the
+// sheet's data (row false).
+func (s *sheetRows) end() (done, row bool) {
+	in := &s.in
+	switch string(s.x.name) {
+	case "v", "t":
+		in.value = false
+	case "is":
+		in.inline = false
+	case "rPh":
+		in.phonetic = false
+	case "c":
+		if in.inCell && in.cell.end >= 0 {
+			s.cells = append(s.cells, in.cell)
+		}
+		in.inCell = false
+	case "row":
+		return true, true
+	case "sheetData":
+		return true, false
+	}
+	return false, false
 }
 
 // cellColumn is a cell's 0-based column, from its reference (r="AB12") or
@@ -574,69 +595,17 @@ func dateText(serial float64) string {
 // 19/11/2026), for the formats made of days, months, years, hours,
 // minutes, seconds and literal text; any other is shown as dateText.
 func dateShown(serial float64, code string) string {
-	if i := strings.IndexByte(code, ';'); i >= 0 {
-		code = code[:i]
+	toks, ok := dateTokens(code)
+	if !ok {
+		return dateText(serial)
 	}
 	t := cells.FromSerial(serial)
-	type token struct {
-		letter byte
-		n      int
-		lit    string
-	}
-	var toks []token
-	for i := 0; i < len(code); i++ {
-		c := code[i]
-		switch {
-		case c == '"':
-			j := strings.IndexByte(code[i+1:], '"')
-			if j < 0 {
-				return dateText(serial)
-			}
-			toks, i = append(toks, token{lit: code[i+1 : i+1+j]}), i+1+j
-		case c == '\\' && i+1 < len(code):
-			toks, i = append(toks, token{lit: code[i+1 : i+2]}), i+1
-		case c == '[':
-			j := strings.IndexByte(code[i:], ']')
-			if j < 0 {
-				return dateText(serial)
-			}
-			i += j
-		case strings.IndexByte("dmyhsDMYHS", c) >= 0:
-			l := c | 0x20
-			n := 1
-			for i+1 < len(code) && code[i+1]|0x20 == l {
-				n, i = n+1, i+1
-			}
-			toks = append(toks, token{letter: l, n: n})
-		case strings.IndexByte(" /-.,:", c) >= 0:
-			toks = append(toks, token{lit: string(c)})
-		default:
-			return dateText(serial) // AM/PM, eras, fractions: shown the tool's way
-		}
-	}
 	var b strings.Builder
 	for i, tk := range toks {
-		if tk.letter == 0 {
-			b.WriteString(tk.lit)
-			continue
-		}
-		minute := false
-		if tk.letter == 'm' && tk.n <= 2 {
-			for j := i - 1; j >= 0; j-- {
-				if toks[j].letter != 0 {
-					minute = toks[j].letter == 'h'
-					break
-				}
-			}
-			for j := i + 1; j < len(toks) && !minute; j++ {
-				if toks[j].letter != 0 {
-					minute = toks[j].letter == 's'
-					break
-				}
-			}
-		}
 		pad := func(v int) { fmt.Fprintf(&b, "%0*d", min(tk.n, 2), v) }
 		switch {
+		case tk.letter == 0:
+			b.WriteString(tk.lit)
 		case tk.letter == 'y' && tk.n <= 2:
 			fmt.Fprintf(&b, "%02d", t.Year()%100)
 		case tk.letter == 'y':
@@ -644,21 +613,13 @@ func dateShown(serial float64, code string) string {
 		case tk.letter == 'd' && tk.n <= 2:
 			pad(t.Day())
 		case tk.letter == 'd':
-			name := []rune(spanishDays[t.Weekday()])
-			if tk.n == 3 {
-				name = name[:3]
-			}
-			b.WriteString(string(name))
-		case minute:
+			b.WriteString(abbreviated(spanishDays[t.Weekday()], tk.n))
+		case tk.letter == 'm' && tk.n <= 2 && minute(toks, i):
 			pad(t.Minute())
 		case tk.letter == 'm' && tk.n <= 2:
 			pad(int(t.Month()))
 		case tk.letter == 'm':
-			name := spanishMonths[t.Month()-1]
-			if tk.n == 3 {
-				name = name[:3]
-			}
-			b.WriteString(name)
+			b.WriteString(abbreviated(spanishMonths[t.Month()-1], tk.n))
 		case tk.letter == 'h':
 			pad(t.Hour())
 		case tk.letter == 's':
@@ -666,6 +627,80 @@ func dateShown(serial float64, code string) string {
 		}
 	}
 	return b.String()
+}
+
+// dateToken is a run of one date letter (dd, mmm, yyyy) or literal text.
+type dateToken struct {
+	letter byte
+	n      int
+	lit    string
+}
+
+// dateTokens splits a format's first section; false for what dateShown
+// does not show (AM/PM, eras, fractions of a second).
+func dateTokens(code string) ([]dateToken, bool) {
+	if i := strings.IndexByte(code, ';'); i >= 0 {
+		code = code[:i]
+	}
+	var toks []dateToken
+	for i := 0; i < len(code); i++ {
+		c := code[i]
+		switch {
+		case c == '"':
+			j := strings.IndexByte(code[i+1:], '"')
+			if j < 0 {
+				return nil, false
+			}
+			toks, i = append(toks, dateToken{lit: code[i+1 : i+1+j]}), i+1+j
+		case c == '\\' && i+1 < len(code):
+			toks, i = append(toks, dateToken{lit: code[i+1 : i+2]}), i+1
+		case c == '[':
+			j := strings.IndexByte(code[i:], ']')
+			if j < 0 {
+				return nil, false
+			}
+			i += j
+		case strings.IndexByte("dmyhsDMYHS", c) >= 0:
+			l, n := c|0x20, 1
+			for i+1 < len(code) && code[i+1]|0x20 == l {
+				n, i = n+1, i+1
+			}
+			toks = append(toks, dateToken{letter: l, n: n})
+		case strings.IndexByte(" /-.,:", c) >= 0:
+			toks = append(toks, dateToken{lit: string(c)})
+		default:
+			return nil, false
+		}
+	}
+	return toks, true
+}
+
+// minute reports whether the m or mm at i is minutes: after an hour or
+// before a second, as spreadsheets read it.
+func minute(toks []dateToken, i int) bool {
+	for j := i - 1; j >= 0; j-- {
+		if toks[j].letter != 0 {
+			if toks[j].letter == 'h' {
+				return true
+			}
+			break
+		}
+	}
+	for j := i + 1; j < len(toks); j++ {
+		if toks[j].letter != 0 {
+			return toks[j].letter == 's'
+		}
+	}
+	return false
+}
+
+// abbreviated is a day's or month's name, its first three letters for
+// ddd or mmm.
+func abbreviated(name string, n int) string {
+	if n == 3 {
+		return string([]rune(name)[:3])
+	}
+	return name
 }
 
 var (

@@ -18,107 +18,121 @@ const tableNS = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
 // cell's office:value-type and value, and its text for strings.
 func readFODS(r io.Reader) (book, error) {
 	d := xml.NewDecoder(r)
-	b := book{}
-	var (
-		sheet   string
-		row     []cell
-		c       cell
-		repeatC int
-		repeatR int
-		text    []string
-		inP     bool
-		p       strings.Builder
-		depth   int // tables within tables: a chart's data inside a sheet
-	)
-	attr := func(e xml.StartElement, local string) string {
-		for _, a := range e.Attr {
-			if a.Name.Local == local {
-				return a.Value
-			}
-		}
-		return ""
-	}
-	repeat := func(e xml.StartElement, local string) int {
-		n, err := strconv.Atoi(attr(e, local))
-		if err != nil || n < 1 {
-			return 1
-		}
-		return n
-	}
+	f := &fods{b: book{}}
 	for {
 		tok, err := d.Token()
 		if err == io.EOF {
-			return b, nil
+			return f.b, nil
 		}
 		if err != nil {
 			return nil, err
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			if t.Name.Local == "table" && t.Name.Space == tableNS {
-				if depth++; depth == 1 {
-					sheet = attr(t, "name")
-					b[sheet] = nil
-				}
-			}
-			if depth != 1 {
-				continue
-			}
-			switch t.Name.Local {
-			case "table-row":
-				row, repeatR = nil, repeat(t, "number-rows-repeated")
-			case "table-cell", "covered-table-cell":
-				c, repeatC, text = odsCell(t, attr), repeat(t, "number-columns-repeated"), nil
-			case "p":
-				inP = true
-				p.Reset()
-			case "s":
-				if inP {
-					p.WriteString(strings.Repeat(" ", repeat(t, "c")))
-				}
-			case "tab":
-				p.WriteString("\t")
-			case "line-break":
-				p.WriteString("\n")
-			}
+			f.start(t)
 		case xml.CharData:
-			if inP && depth == 1 {
-				p.Write(t)
+			if f.inP && f.depth == 1 {
+				f.p.Write(t)
 			}
 		case xml.EndElement:
-			if t.Name.Local == "table" && t.Name.Space == tableNS {
-				depth--
-				continue
-			}
-			if depth != 1 {
-				continue
-			}
-			switch t.Name.Local {
-			case "p":
-				inP = false
-				text = append(text, p.String())
-			case "table-cell", "covered-table-cell":
-				if c.kind == "texto" {
-					c.value = strings.Join(text, "\n")
-				}
-				if c.kind == "número" && (c.value == "0" || c.value == "1") && len(text) == 1 && booleanWords[strings.ToUpper(text[0])] {
-					// LibreOffice keeps a boolean as 0 or 1 shown TRUE or FALSE.
-					c = cell{"booleano", strconv.FormatBool(c.value == "1")}
-				}
-				if c.kind == "" && repeatC > maxRepeat {
-					repeatC = 1
-				}
-				for range repeatC {
-					row = append(row, c)
-				}
-			case "table-row":
-				if len(trim([][]cell{row})) == 0 && repeatR > maxRepeat {
-					repeatR = 1
-				}
-				for range repeatR {
-					b[sheet] = append(b[sheet], row)
-				}
-			}
+			f.end(t)
+		}
+	}
+}
+
+// fods is where the reading of a flat OpenDocument sheet stands.
+type fods struct {
+	b       book
+	sheet   string
+	row     []cell
+	c       cell
+	repeatC int
+	repeatR int
+	text    []string
+	inP     bool
+	p       strings.Builder
+	depth   int // tables within tables: a chart's data inside a sheet
+}
+
+func attrOf(e xml.StartElement, local string) string {
+	for _, a := range e.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func repeatOf(e xml.StartElement, local string) int {
+	n, err := strconv.Atoi(attrOf(e, local))
+	if err != nil || n < 1 {
+		return 1
+	}
+	return n
+}
+
+func (f *fods) start(t xml.StartElement) {
+	if t.Name.Local == "table" && t.Name.Space == tableNS {
+		if f.depth++; f.depth == 1 {
+			f.sheet = attrOf(t, "name")
+			f.b[f.sheet] = nil
+		}
+	}
+	if f.depth != 1 {
+		return
+	}
+	switch t.Name.Local {
+	case "table-row":
+		f.row, f.repeatR = nil, repeatOf(t, "number-rows-repeated")
+	case "table-cell", "covered-table-cell":
+		f.c, f.repeatC, f.text = odsCell(t), repeatOf(t, "number-columns-repeated"), nil
+	case "p":
+		f.inP = true
+		f.p.Reset()
+	case "s":
+		if f.inP {
+			f.p.WriteString(strings.Repeat(" ", repeatOf(t, "c")))
+		}
+	case "tab":
+		f.p.WriteString("\t")
+	case "line-break":
+		f.p.WriteString("\n")
+	}
+}
+
+func (f *fods) end(t xml.EndElement) {
+	if t.Name.Local == "table" && t.Name.Space == tableNS {
+		f.depth--
+		return
+	}
+	if f.depth != 1 {
+		return
+	}
+	switch t.Name.Local {
+	case "p":
+		f.inP = false
+		f.text = append(f.text, f.p.String())
+	case "table-cell", "covered-table-cell":
+		c := f.c
+		if c.kind == "texto" {
+			c.value = strings.Join(f.text, "\n")
+		}
+		if c.kind == "número" && (c.value == "0" || c.value == "1") && len(f.text) == 1 && booleanWords[strings.ToUpper(f.text[0])] {
+			// LibreOffice keeps a boolean as 0 or 1 shown TRUE or FALSE.
+			c = cell{"booleano", strconv.FormatBool(c.value == "1")}
+		}
+		if c.kind == "" && f.repeatC > maxRepeat {
+			f.repeatC = 1
+		}
+		for range f.repeatC {
+			f.row = append(f.row, c)
+		}
+	case "table-row":
+		if len(trim([][]cell{f.row})) == 0 && f.repeatR > maxRepeat {
+			f.repeatR = 1
+		}
+		for range f.repeatR {
+			f.b[f.sheet] = append(f.b[f.sheet], f.row)
 		}
 	}
 }
@@ -126,7 +140,8 @@ func readFODS(r io.Reader) (book, error) {
 var booleanWords = map[string]bool{"TRUE": true, "FALSE": true, "VERDADERO": true, "FALSO": true}
 
 // odsCell is a cell's type and value as its attributes give them.
-func odsCell(e xml.StartElement, attr func(xml.StartElement, string) string) cell {
+func odsCell(e xml.StartElement) cell {
+	attr := attrOf
 	switch attr(e, "value-type") {
 	case "float", "percentage", "currency":
 		n, _ := strconv.ParseFloat(attr(e, "value"), 64)
