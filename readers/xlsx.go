@@ -149,7 +149,7 @@ func zipOf(path string, f *os.File, password string) (*zip.Reader, int64, error)
 		}
 		plain, err := excelize.Decrypt(raw, &excelize.Options{Password: password})
 		if err != nil {
-			return nil, 0, xlsxOpenError(path, err, true)
+			return nil, 0, decryptError(path, err)
 		}
 		r, size = bytes.NewReader(plain), int64(len(plain))
 	}
@@ -163,12 +163,9 @@ func zipOf(path string, f *os.File, password string) (*zip.Reader, int64, error)
 	return z, size, nil
 }
 
-func xlsxOpenError(path string, err error, withPassword bool) error {
-	switch {
-	case errors.Is(err, excelize.ErrWorkbookPassword):
+func decryptError(path string, err error) error {
+	if errors.Is(err, excelize.ErrWorkbookPassword) {
 		return passwordErr(path, "la contraseña dada no abre el libro")
-	case errors.Is(err, excelize.ErrWorkbookFileFormat) && !withPassword:
-		return passwordErr(path, "no es un libro .xlsx legible: puede estar protegido con contraseña, dañado o ser de otro formato")
 	}
 	return inputErr(path, "no se pudo leer el libro: %v", err)
 }

@@ -77,8 +77,13 @@ func TestCorpusCellsThroughCheck(t *testing.T) {
 	}
 	// The input's date (a serial with Excel's short date format) stays a
 	// date: the same serial, the same format.
-	if v, format := rawCell(t, out, "Fecha documento", 2); v != "46346" || format != 14 {
-		t.Errorf("the input's date written as %q with format %d, want the serial 46346 (2026-11-20) with format 14", v, format)
+	book, err := excelize.OpenFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer book.Close()
+	if got := typedCell(t, book, "Fecha documento", 2); got != (typed{"número", "46346", "14"}) {
+		t.Errorf("the input's date written as %+v, want the serial 46346 (2026-11-20) with format 14", got)
 	}
 
 	for _, file := range []string{"valores-hostiles.csv", "valores-hostiles.xlsx"} {

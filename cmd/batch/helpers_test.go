@@ -249,32 +249,6 @@ func assertDimensions(t *testing.T, path string) {
 	}
 }
 
-// rawCell is a Resultados cell's stored value and the built-in number
-// format of its style, by its column's header.
-func rawCell(t *testing.T, path, header string, row int) (string, int) {
-	t.Helper()
-	f, err := excelize.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	head, _ := f.GetRows("Resultados")
-	for i, h := range head[0] {
-		if h == header {
-			cell, _ := excelize.CoordinatesToCellName(i+1, row)
-			v, _ := f.GetCellValue("Resultados", cell, excelize.Options{RawCellValue: true})
-			id, _ := f.GetCellStyle("Resultados", cell)
-			style, _ := f.GetStyle(id)
-			if style == nil {
-				return v, 0
-			}
-			return v, style.NumFmt
-		}
-	}
-	t.Fatalf("no column %s", header)
-	return "", 0
-}
-
 // cellType is how a column's cell is stored, by its header, at row.
 func cellType(t *testing.T, f *excelize.File, header string, row int) excelize.CellType {
 	t.Helper()
