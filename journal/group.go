@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -17,12 +18,18 @@ import (
 // way to disk the next group gathers, and while writers are concurrent a
 // group waits a few milliseconds for more; a lone writer waits no longer
 // than before, and a busy night commits far less often.
+//
+// The writer keeps a connection of its own, with its statements prepared
+// on it, and writes a group without savepoints: should one record fail,
+// the group is undone and each of its records written again alone, so
+// that the failure is its record's only. Reads (Recorded) use another
+// connection and see only what is committed.
 
 // maxGroup bounds the records committed together; lingerFor is how long a
 // group waits for more when writers are concurrent.
 const (
 	maxGroup  = 256
-	lingerFor = 10 * time.Millisecond
+	lingerFor = 20 * time.Millisecond
 )
 
 var (
@@ -31,39 +38,72 @@ var (
 )
 
 type record struct {
-	write func(tx *sql.Tx) error
+	write func(tx txn) error
 	done  chan error
+}
+
+// txn is the writer's open transaction, as a record sees it.
+type txn struct{ w *writer }
+
+// Exec runs q in the transaction: one of the prepared writes, or any
+// other statement.
+func (t txn) Exec(q string, args ...any) (sql.Result, error) {
+	if s, ok := t.w.writes[q]; ok {
+		return s.Exec(args...)
+	}
+	return t.w.conn.ExecContext(context.Background(), q, args...)
 }
 
 type writer struct {
 	db       *sql.DB
+	conn     *sql.Conn // the writer's own: groups are written on it alone
 	records  chan record
 	stop     chan struct{}
 	finished chan struct{} // closed once the writer has stopped
 	once     sync.Once
 
-	stmts map[string]*sql.Stmt // prepared once: the writes of every group, and Recorded
+	writes map[string]*sql.Stmt // prepared once on conn: the writes of every group
+	reads  map[string]*sql.Stmt // prepared once on the pool: Recorded
 
 	// Counted for make bench: transactions committed and records in them.
 	mu              sync.Mutex
-	commits, writes int
+	commits, written int
 }
 
 func newWriter(db *sql.DB) (*writer, error) {
-	w := &writer{db: db, records: make(chan record, maxGroup), stop: make(chan struct{}), finished: make(chan struct{}), stmts: map[string]*sql.Stmt{}}
-	for _, q := range []string{selectRow, insertAttempt, upsertRow, endAttempt, endRow} {
-		s, err := db.Prepare(q)
-		if err != nil {
+	ctx := context.Background()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w := &writer{db: db, conn: conn, records: make(chan record, maxGroup), stop: make(chan struct{}), finished: make(chan struct{}),
+		writes: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
+	for _, q := range []string{insertAttempt, upsertRow, endAttempt, endRow} {
+		if w.writes[q], err = conn.PrepareContext(ctx, q); err != nil {
+			w.closeStmts()
 			return nil, err
 		}
-		w.stmts[q] = s
+	}
+	if w.reads[selectRow], err = db.Prepare(selectRow); err != nil {
+		w.closeStmts()
+		return nil, err
 	}
 	go w.run()
 	return w, nil
 }
 
+func (w *writer) closeStmts() {
+	for _, s := range w.writes {
+		s.Close()
+	}
+	for _, s := range w.reads {
+		s.Close()
+	}
+	w.conn.Close()
+}
+
 // do writes one record through the writer and returns once it is durable.
-func (w *writer) do(write func(tx *sql.Tx) error) error {
+func (w *writer) do(write func(tx txn) error) error {
 	if w == nil {
 		return errReadOnly
 	}
@@ -91,9 +131,6 @@ func (w *writer) do(write func(tx *sql.Tx) error) error {
 		}
 	}
 }
-
-// stmt is a prepared statement within tx.
-func (w *writer) stmt(tx *sql.Tx, q string) *sql.Stmt { return tx.Stmt(w.stmts[q]) }
 
 func (w *writer) run() {
 	defer close(w.finished)
@@ -156,33 +193,31 @@ func (w *writer) drain() {
 
 func (w *writer) commit(group []record) {
 	errs := make([]error, len(group))
-	err := func() error {
-		tx, err := w.db.Begin()
-		if err != nil {
-			return err
-		}
-		defer tx.Rollback()
+	failed := -1
+	err := w.inTx(func() error {
 		for i, r := range group {
-			if _, err := tx.Exec(`SAVEPOINT record`); err != nil {
-				return err
-			}
-			if errs[i] = r.write(tx); errs[i] != nil {
-				if _, err := tx.Exec(`ROLLBACK TO record`); err != nil {
-					return err
-				}
-			}
-			if _, err := tx.Exec(`RELEASE record`); err != nil {
-				return err
+			if errs[i] = r.write(txn{w}); errs[i] != nil {
+				failed = i
+				return errs[i]
 			}
 		}
-		return tx.Commit()
-	}()
-	w.mu.Lock()
-	w.commits++
-	w.writes += len(group)
-	w.mu.Unlock()
+		return nil
+	})
+	if err == nil {
+		w.count(1, len(group))
+	}
+	if failed >= 0 && len(group) > 1 {
+		// One record failed: the group was undone. Each is written again
+		// alone, so that only the failing one fails.
+		for i, r := range group {
+			if errs[i] = w.inTx(func() error { return r.write(txn{w}) }); errs[i] == nil {
+				w.count(1, 1)
+			}
+		}
+		err = nil
+	}
 	for i, r := range group {
-		if err != nil {
+		if errs[i] == nil {
 			errs[i] = err
 		}
 		if errs[i] != nil {
@@ -192,13 +227,39 @@ func (w *writer) commit(group []record) {
 	}
 }
 
+// inTx runs write in a transaction of the writer's connection and commits
+// it; any failure undoes it whole.
+func (w *writer) inTx(write func() error) error {
+	ctx := context.Background()
+	// IMMEDIATE takes the write lock at once, waiting (busy_timeout) for
+	// another connection's write to end instead of failing midway.
+	if _, err := w.conn.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return err
+	}
+	if err := write(); err != nil {
+		w.conn.ExecContext(ctx, `ROLLBACK`)
+		return err
+	}
+	if _, err := w.conn.ExecContext(ctx, `COMMIT`); err != nil {
+		w.conn.ExecContext(ctx, `ROLLBACK`)
+		return err
+	}
+	return nil
+}
+
+// count adds transactions and records to the figures of Commits.
+func (w *writer) count(commits, records int) {
+	w.mu.Lock()
+	w.commits += commits
+	w.written += records
+	w.mu.Unlock()
+}
+
 func (w *writer) close() {
 	w.once.Do(func() {
 		close(w.stop)
 		<-w.finished
-		for _, s := range w.stmts {
-			s.Close()
-		}
+		w.closeStmts()
 	})
 }
 
@@ -210,5 +271,5 @@ func (j *Journal) Commits() (commits, records int) {
 	}
 	j.w.mu.Lock()
 	defer j.w.mu.Unlock()
-	return j.w.commits, j.w.writes
+	return j.w.commits, j.w.written
 }

@@ -134,9 +134,10 @@ func Open(path, obligado string) (*Journal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("no se puede abrir el diario %s: %w", path, err)
 	}
-	// One connection: writes are few (two per request) and SQLite
-	// serialises them anyway; this keeps transactions from contending.
-	db.SetMaxOpenConns(1)
+	// Two connections: the group writer's own, and one for everything
+	// else (reads see only what is committed; the rare other writes wait
+	// for the writer's lock through busy_timeout).
+	db.SetMaxOpenConns(2)
 	if _, err := db.Exec(schema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("el diario %s no se puede usar (¿está dañado o no es un diario de batch?): %w", path, err)
@@ -190,7 +191,7 @@ func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error
 	)
 	var row *sql.Row
 	if j.w != nil {
-		row = j.w.stmts[selectRow].QueryRow(j.ambiente, j.obligado, op, key)
+		row = j.w.reads[selectRow].QueryRow(j.ambiente, j.obligado, op, key)
 	} else {
 		row = j.db.QueryRow(selectRow, j.ambiente, j.obligado, op, key)
 	}
@@ -224,14 +225,14 @@ const (
 // returns.
 func (j *Journal) Begin(op, key, source, request string) (int64, error) {
 	var id int64
-	err := j.w.do(func(tx *sql.Tx) error {
+	err := j.w.do(func(tx txn) error {
 		t := now()
-		res, err := j.w.stmt(tx, insertAttempt).Exec(j.ambiente, j.obligado, op, key, t, request)
+		res, err := tx.Exec(insertAttempt, j.ambiente, j.obligado, op, key, t, request)
 		if err != nil {
 			return err
 		}
 		id, _ = res.LastInsertId()
-		_, err = j.w.stmt(tx, upsertRow).Exec(j.ambiente, j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
+		_, err = tx.Exec(upsertRow, j.ambiente, j.obligado, op, key, batch.StatusEnVuelo, source, t, t)
 		return err
 	})
 	return id, err
@@ -248,12 +249,12 @@ func (j *Journal) End(id int64, op, key string, ans batch.Answer, state batch.Re
 	if len(resp) > maxResponse {
 		resp = resp[:maxResponse]
 	}
-	return j.w.do(func(tx *sql.Tx) error {
+	return j.w.do(func(tx txn) error {
 		t := now()
-		if _, err := j.w.stmt(tx, endAttempt).Exec(t, ans.HTTPStatus, ans.Code, string(state.Status), ans.Message, resp, id); err != nil {
+		if _, err := tx.Exec(endAttempt, t, ans.HTTPStatus, ans.Code, string(state.Status), ans.Message, resp, id); err != nil {
 			return err
 		}
-		_, err := j.w.stmt(tx, endRow).Exec(string(state.Status), state.Code, state.Message, string(vals), t, j.ambiente, j.obligado, op, key)
+		_, err := tx.Exec(endRow, string(state.Status), state.Code, state.Message, string(vals), t, j.ambiente, j.obligado, op, key)
 		return err
 	})
 }
