@@ -167,7 +167,7 @@ func Run(ctx context.Context, cfg Config) (batch.Summary, error) {
 		readErr = r.readAll()
 	}
 	r.waiting.Wait() // before the group's: a waiting request may still join it
-	runErr := r.group.Wait()
+	runErr := r.group.wait()
 	close(r.slots)
 	t := <-tallied
 	sum := r.summary(t)

@@ -397,26 +397,37 @@ func TestInterruptedFiguresAddUp(t *testing.T) {
 	for i := 0; i < 60; i++ {
 		in = append(in, fmt.Sprintf("k%02d", i))
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	var started atomic.Int32
-	op := &fakeOp{answer: func(string, int) batch.Answer {
-		if started.Add(1) == 5 {
-			cancel()
+	// Whether a request was counted and not yet begun when the stop came
+	// depends on where the reader was: the figures must add up every
+	// time, and some run must have one not attempted.
+	unattempted := 0
+	for run := 0; run < 50 && unattempted == 0; run++ {
+		ctx, cancel := context.WithCancel(context.Background())
+		var started atomic.Int32
+		op := &fakeOp{answer: func(string, int) batch.Answer {
+			if started.Add(1) == 5 {
+				cancel()
+			}
+			return batch.Answer{Class: batch.ClassOK, Code: "0"}
+		}, delay: func(string) time.Duration { return time.Millisecond }}
+		sum, err := Run(ctx, Config{Inputs: []Source{in}, Ops: []Op{{Operation: op, Pacer: NewWindowPacer(600000, time.Minute)}}, Sink: &sink{}, Retry: fast, InFlight: 2, Window: 60})
+		cancel()
+		if err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatal(err)
 		}
-		return batch.Answer{Class: batch.ClassOK, Code: "0"}
-	}, delay: func(string) time.Duration { return time.Millisecond }}
-	sum, err := Run(ctx, Config{Inputs: []Source{in}, Ops: []Op{{Operation: op, Pacer: NewWindowPacer(600000, time.Minute)}}, Sink: &sink{}, Retry: fast, InFlight: 2, Window: 60})
-	if err != nil && !errors.Is(err, context.Canceled) {
-		t.Fatal(err)
-	}
-	attempted := 0
-	for k := range in {
-		if op.sent(in[k]) > 0 {
-			attempted++
+		attempted := 0
+		for k := range in {
+			if op.sent(in[k]) > 0 {
+				attempted++
+			}
 		}
+		if sum.Requests != attempted+sum.Unattempted || sum.Attempts < attempted {
+			t.Fatalf("%d requests, %d attempted (%d attempts), %d not attempted", sum.Requests, attempted, sum.Attempts, sum.Unattempted)
+		}
+		unattempted = sum.Unattempted
 	}
-	if sum.Unattempted == 0 || sum.Requests != attempted+sum.Unattempted || sum.Attempts < attempted {
-		t.Errorf("%d requests, %d attempted (%d attempts), %d not attempted", sum.Requests, attempted, sum.Attempts, sum.Unattempted)
+	if unattempted == 0 {
+		t.Error("in 50 runs no request was counted and left unattempted by the stop")
 	}
 }
 

@@ -20,7 +20,7 @@ type runner struct {
 	stop   context.CancelCauseFunc
 	start  context.Context // ends when no new request may start
 	flight context.Context // the context of requests already sent
-	group  *errgroup.Group
+	group  *workers
 	// waiting are the workers waiting for the requests theirs follows,
 	// outside the group: a waiting request holds no place in flight.
 	waiting sync.WaitGroup
@@ -85,8 +85,9 @@ func newRun(ctx context.Context, cfg Config) *runner {
 	// or the caller. Requests already under way use flight and are not
 	// cut short by another row's failure.
 	r.base, r.stop = context.WithCancelCause(ctx)
-	r.group, r.start = errgroup.WithContext(r.base)
-	r.group.SetLimit(cfg.InFlight)
+	var g *errgroup.Group
+	g, r.start = errgroup.WithContext(r.base)
+	r.group = &workers{group: g, stop: r.stop, jobs: make(chan func() error), most: cfg.InFlight}
 	sheets := &sheetList{index: map[*batch.Sheet]uint64{}}
 	r.sets = make([]*keySet, len(cfg.Ops))
 	for i := range r.sets {
