@@ -12,6 +12,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"strings"
+	"sync"
 
 	"batch"
 	"batch/internal/secret"
@@ -170,18 +171,12 @@ func (c *Client) post(ctx context.Context, path string, data []byte) (r reply, a
 
 // postForm sends one multipart request with the fields in order.
 func (c *Client) postForm(ctx context.Context, path string, fields [][2]string) (r reply, ans batch.Answer, ok bool) {
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	for _, f := range fields {
-		mw.WriteField(f[0], f[1])
-	}
-	mw.Close()
-
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, &body)
+	body, contentType := form(fields)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.BaseURL+path, bytes.NewReader(body))
 	if err != nil {
 		return r, transport.BadAddress(batch.ServiceAfacturar, c.BaseURL), false
 	}
-	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Authorization", "Bearer "+c.Token)
 	resp, ans, ok := transport.Do(ctx, c.HTTP, req, maxBody, batch.ServiceAfacturar)
@@ -190,6 +185,49 @@ func (c *Client) postForm(ctx context.Context, path string, fields [][2]string) 
 	}
 	return readReply(resp), batch.Answer{}, true
 }
+
+// boundary is the process's multipart boundary, drawn once: a random one
+// per request cost more than the rest of the body.
+var boundary = sync.OnceValue(func() string { return multipart.NewWriter(nil).Boundary() })
+
+// form is fields as a multipart/form-data body, byte for byte as
+// mime/multipart writes them, and its Content-Type. A value that holds the
+// boundary (none the tool builds does, but a spreadsheet's text goes in
+// data) gets a boundary of its own.
+func form(fields [][2]string) ([]byte, string) {
+	b := boundary()
+	for contains(fields, b) {
+		b = multipart.NewWriter(nil).Boundary()
+	}
+	size := len(b) + 8
+	for _, f := range fields {
+		size += len(b) + len(f[0]) + len(f[1]) + 64
+	}
+	body := make([]byte, 0, size)
+	for i, f := range fields {
+		if i > 0 {
+			body = append(body, "\r\n"...)
+		}
+		body = append(body, "--"+b+"\r\nContent-Disposition: form-data; name=\""...)
+		body = append(body, quoteEscaper.Replace(f[0])...)
+		body = append(body, "\"\r\n\r\n"...)
+		body = append(body, f[1]...)
+	}
+	body = append(body, "\r\n--"+b+"--\r\n"...)
+	return body, "multipart/form-data; boundary=" + b
+}
+
+func contains(fields [][2]string, b string) bool {
+	for _, f := range fields {
+		if strings.Contains(f[0], b) || strings.Contains(f[1], b) {
+			return true
+		}
+	}
+	return false
+}
+
+// quoteEscaper escapes a field's name as mime/multipart does.
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"")
 
 // Request describes what a request sends, minus the token, for the journal.
 func (c *Client) Request(path string, data []byte) string {
