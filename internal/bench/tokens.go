@@ -16,6 +16,7 @@ import (
 
 	"batch"
 	"batch/journal"
+	"batch/pipeline"
 	"batch/sandbox"
 )
 
@@ -30,10 +31,10 @@ func tokens(bin, dir string, scale, n, rows int) {
 	window := time.Minute / time.Duration(scale)
 	fmt.Printf("\n4. %d tokens a la vez en un proceso (%d filas cada uno), límite estricto de %d por ventana de %s por token\n", n, rows, limit, window)
 	quiet := night(bin, dir, scale, n, rows, 0)
-	quiet.print(n)
+	quiet.print(n, night(bare(dir), dir, scale, n, rows, 0))
 	fmt.Printf("\n4b. lo mismo con %d procesos que ocupan la CPU a la vez (prioridad normal; el servidor del banco, con prioridad alta, queda fuera de la contienda%s)\n", hogs, quiet.serverNote)
 	loaded := night(bin, dir, scale, n, rows, hogs)
-	loaded.print(n)
+	loaded.print(n, night(bare(dir), dir, scale, n, rows, hogs))
 	if withCeiling {
 		ceiling(bin, dir, scale, rows, n)
 	}
@@ -83,7 +84,11 @@ func shortOf(out string) string {
 	return strings.Join(bad, " | ")
 }
 
-func (r nightRun) print(n int) {
+// bare is the floor's client (barehttp) in place of batch: for night, a
+// path ending in barehttp runs it instead.
+func bare(dir string) string { return filepath.Join(dir, "barehttp") }
+
+func (r nightRun) print(n int, floor nightRun) {
 	fmt.Printf("   %d solicitudes en %.1f s de proceso (arranque, revisión previa y últimas respuestas incluidos); configurado %.2f/s por token (%.0f/s los %d)\n", r.total, r.wall.Seconds(), r.each, r.each*float64(n), n)
 	fmt.Printf("   logrado ÷ configurado por token: mínimo %.4f, mediana %.4f, máximo %.4f   (objetivo ≥ 0,98 cada uno)   %s\n",
 		r.ratios[0], r.ratios[len(r.ratios)/2], r.ratios[len(r.ratios)-1], verdict(r.ratios[0] >= 0.98))
@@ -94,6 +99,8 @@ func (r nightRun) print(n int) {
 	}
 	fmt.Printf("   CPU de batch: %.1f s para %d solicitudes, %.2f ms por solicitud   (objetivo ≤ 0,5 ms)   %s\n",
 		r.cpu.Seconds(), r.total, 1000*r.perRequest().Seconds(), verdict(r.perRequest() <= 500*time.Microsecond))
+	fmt.Printf("   piso: un cliente net/http desnudo (barehttp: la misma noche, sin hoja, diario, reintentos ni libro) gasta %.2f ms por solicitud; batch ÷ piso = %.2f\n",
+		1000*floor.perRequest().Seconds(), r.perRequest().Seconds()/floor.perRequest().Seconds())
 }
 
 // night runs one night of n tokens against a fresh sandbox, with hogs
@@ -104,7 +111,7 @@ func night(bin, dir string, scale, n, rows, hogs int) nightRun {
 	sub, err := os.MkdirTemp(dir, "noche-")
 	check(err)
 	defer os.RemoveAll(sub)
-	toks, env, cfg := companies(sub, n, rows)
+	toks, env, cfg, list := companies(sub, n, rows)
 	s := time.Second / time.Duration(scale)
 	rng := rand.New(rand.NewPCG(20261121, 4))
 	var rngMu sync.Mutex
@@ -133,8 +140,12 @@ func night(bin, dir string, scale, n, rows, hogs int) nightRun {
 	cmd := normalPriority(exec.Command(bin, "run", "--config", cfg, "--url", "http://"+ln.Addr().String(), "--rate", fmt.Sprint(limit),
 		"--ventana", window.String(), "--timeout", (90 * s).String(), "--espera-reintento", (2 * s).String(),
 		"--journal", filepath.Join(sub, "tokens.db")))
+	if filepath.Base(bin) == "barehttp" {
+		// At batch's own pace: the limit over the window and its margin.
+		cmd = normalPriority(exec.Command(bin, "http://"+ln.Addr().String(), list, fmt.Sprint(1/pipeline.Interval(limit, window).Seconds())))
+	}
 	cmd.Env = append(os.Environ(), env...)
-	if profileNight != "" {
+	if profileNight != "" && filepath.Base(bin) != "barehttp" {
 		cmd.Env = append(cmd.Env, "BATCH_PERFIL_CPU="+profileNight)
 		defer func() { profileNight = "" }()
 	}
@@ -204,11 +215,12 @@ func loadName(load int) string {
 }
 
 // companies writes n companies' files and the configuration file naming
-// them; it returns the sandbox's tokens and the environment with each.
-func companies(dir string, n, rows int) (map[string]string, []string, string) {
+// them; it returns the sandbox's tokens, the environment with each, and
+// the list of companies for barehttp ("token nit file" a line).
+func companies(dir string, n, rows int) (map[string]string, []string, string, string) {
 	toks := map[string]string{}
 	var env []string
-	var cfg strings.Builder
+	var cfg, list strings.Builder
 	fmt.Fprintf(&cfg, "carpeta_resultados = %q\n\n", dir)
 	for i := 0; i < n; i++ {
 		tok, nit := fmt.Sprintf("token-%02d", i), fmt.Sprintf("9001%05d", i)
@@ -217,10 +229,13 @@ func companies(dir string, n, rows int) (map[string]string, []string, string) {
 		file := filepath.Join(dir, fmt.Sprintf("empresa-%02d.csv", i))
 		writeCSVFrom(file, 10_000_000+i*rows, rows)
 		fmt.Fprintf(&cfg, "[[obligados]]\nnit = %q\ntoken_env = \"TOKEN_%02d\"\narchivos = [%q]\n\n", nit, i, file)
+		fmt.Fprintf(&list, "%s %s %s\n", tok, nit, file)
 	}
 	path := filepath.Join(dir, "empresas.toml")
 	check(os.WriteFile(path, []byte(cfg.String()), 0o600))
-	return toks, env, path
+	listPath := filepath.Join(dir, "empresas.txt")
+	check(os.WriteFile(listPath, []byte(list.String()), 0o600))
+	return toks, env, path, listPath
 }
 
 // perToken counts each token's arrivals and the 429s.
