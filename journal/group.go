@@ -66,7 +66,7 @@ type writer struct {
 	reads  map[string]*sql.Stmt // prepared once on the pool: Recorded
 
 	// Counted for make bench: transactions committed and records in them.
-	mu              sync.Mutex
+	mu               sync.Mutex
 	commits, written int
 }
 
