@@ -94,3 +94,20 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 		t.Error("a closed journal took a record")
 	}
 }
+
+// The writer's connection and the readers' checkpoint the WAL every 8192
+// pages, not every 1000.
+func TestCheckpointsAreSpaced(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.db"), "900123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	var pages int
+	if err := j.w.conn.QueryRowContext(t.Context(), `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8192 {
+		t.Errorf("the writer checkpoints every %d pages (%v), want 8192", pages, err)
+	}
+	if err := j.db.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8192 {
+		t.Errorf("the pool checkpoints every %d pages (%v), want 8192", pages, err)
+	}
+}
