@@ -58,7 +58,7 @@ func main() {
 		seqFor   = flag.Duration("secuencial", 40*time.Second, "cuánto medir el envío de a una solicitud")
 		sizes    = flag.String("filas-lectura", "100000,1000000", "filas de los libros de la medición de lectura")
 		keep     = flag.Bool("conservar", false, "no borrar la carpeta de trabajo")
-		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3), tokens (medición 4) u orden (medición 5)")
+		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3), tokens (medición 4), diario (4d: el diario solo) u orden (medición 5)")
 		orderN   = flag.Int("cufes-orden", 600, "CUFE de la medición 5 (tres eventos cada uno)")
 		nTokens  = flag.Int("tokens", 50, "tokens (empresas) de la medición 4")
 		tokRows  = flag.Int("filas-token", 120, "filas de cada token en la medición 4")
@@ -73,6 +73,10 @@ func main() {
 		defer os.RemoveAll(dir)
 	}
 	fmt.Printf("bench: %s\n", machine())
+	if *only == "diario" {
+		nightJournal(dir, *scale, *nTokens, *tokRows)
+		return
+	}
 	bin := build(dir)
 	if *other != "" {
 		bin = *other

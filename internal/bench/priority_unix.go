@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 )
 
 // raisePriority gives every thread of the bench (the stand-in server) a
@@ -43,4 +44,14 @@ func normalPriority(cmd *exec.Cmd) *exec.Cmd {
 		return c
 	}
 	return cmd
+}
+
+// processCPU is the CPU the bench's process has used so far, user and
+// system.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

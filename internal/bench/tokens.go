@@ -39,6 +39,7 @@ func tokens(bin, dir string, scale, n, rows int) {
 		ceiling(bin, dir, scale, rows, n)
 	}
 	commits(dir, n, limit/window.Seconds(), scale, quiet)
+	nightJournal(dir, scale, n, rows)
 }
 
 // withCeiling searches the ceiling of tokens (measurement 4c).
@@ -113,15 +114,7 @@ func night(bin, dir string, scale, n, rows, hogs int) nightRun {
 	defer os.RemoveAll(sub)
 	toks, env, cfg, list := companies(sub, n, rows)
 	s := time.Second / time.Duration(scale)
-	rng := rand.New(rand.NewPCG(20261121, 4))
-	var rngMu sync.Mutex
-	latency := func() time.Duration {
-		rngMu.Lock()
-		z := rng.NormFloat64()
-		rngMu.Unlock()
-		return min(time.Duration(3*math.Exp(0.8*z)*float64(s)), 45*s)
-	}
-	c := &perToken{next: sandbox.New(sandbox.Config{Tokens: toks, RatePerMinute: limit, Window: window, Latency: latency}), arrivals: map[string][]time.Time{}}
+	c := &perToken{next: sandbox.New(sandbox.Config{Tokens: toks, RatePerMinute: limit, Window: window, Latency: heavyTail(scale)}), arrivals: map[string][]time.Time{}}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	check(err)
 	srv := &http.Server{Handler: c}
@@ -164,6 +157,20 @@ func night(bin, dir string, scale, n, rows, hogs int) nightRun {
 	r.maxSliding, r.maxFixed = c.most(window)
 	r.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return r
+}
+
+// heavyTail is the night's latency: log-normal around 3 s (at scale 1),
+// at most 45 s, the same sequence every run.
+func heavyTail(scale int) func() time.Duration {
+	s := time.Second / time.Duration(scale)
+	rng := rand.New(rand.NewPCG(20261121, 4))
+	var mu sync.Mutex
+	return func() time.Duration {
+		mu.Lock()
+		z := rng.NormFloat64()
+		mu.Unlock()
+		return min(time.Duration(3*math.Exp(0.8*z)*float64(s)), 45*s)
+	}
 }
 
 // ceiling finds the most tokens one process keeps at 0.98 of their limit
