@@ -17,8 +17,13 @@ const schemaVersion = 2
 // date, in one transaction.
 func migrate(db *sql.DB) error {
 	var v int
-	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v >= schemaVersion {
+	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v == schemaVersion {
 		return err
+	}
+	if v > schemaVersion {
+		// Its tables are laid out as this batch does not know: writing
+		// them could lose what the newer one records.
+		return fmt.Errorf("lo escribió una versión más nueva de batch (esquema %d; esta conoce hasta el %d): use esa versión o una más nueva", v, schemaVersion)
 	}
 	tx, err := db.Begin()
 	if err != nil {
