@@ -12,18 +12,17 @@ import (
 // Group commit. Every Begin and End must be on disk before it returns, and
 // a commit costs an fsync: fifty companies at their limits ask for 800 a
 // second. The writer takes every record waiting when it is free and
-// commits them in one transaction, each in a savepoint of its own (one
-// record's failure undoes only its own); each caller still returns only
-// once its record's transaction is committed. While one commit is on its
-// way to disk the next group gathers, and while writers are concurrent a
-// group waits a few milliseconds for more; a lone writer waits no longer
-// than before, and a busy night commits far less often.
+// commits them in one transaction; each caller still returns only once its
+// record's transaction is committed. Should one record fail, the group is
+// undone and each of its records written again alone, so that the failure
+// is its record's only. While one commit is on its way to disk the next
+// group gathers, and while writers are concurrent a group waits a few
+// milliseconds for more; a lone writer waits no longer than before, and a
+// busy night commits far less often.
 //
 // The writer keeps a connection of its own, with its statements prepared
-// on it, and writes a group without savepoints: should one record fail,
-// the group is undone and each of its records written again alone, so
-// that the failure is its record's only. Reads (Recorded) use another
-// connection and see only what is committed.
+// on it. Reads (Recorded) use another connection and see only what is
+// committed.
 
 // maxGroup bounds the records committed together; lingerFor is how long a
 // group waits for more when writers are concurrent.
