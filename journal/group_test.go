@@ -111,3 +111,34 @@ func TestCheckpointsAreSpaced(t *testing.T) {
 		t.Errorf("the pool checkpoints every %d pages (%v), want 8192", pages, err)
 	}
 }
+
+// A group with a failing record in the middle: the others are written,
+// each alone once the group was undone, and the failing one is not.
+func TestFailingRecordUndoesOnlyItself(t *testing.T) {
+	j, err := Open(filepath.Join(t.TempDir(), "journal.db"), "900123456")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	bad := errors.New("falla a propósito")
+	insert := func(tx txn, name string) error {
+		_, err := tx.Exec(`INSERT INTO pauses (ambiente, obligado, service, started_at, ended_at, probes, recovered) VALUES ('pruebas',?,'afacturar','a','b',0,0)`, name)
+		return err
+	}
+	group := []record{
+		{write: func(tx txn) error { return insert(tx, "primero") }, done: make(chan error, 1)},
+		{write: func(tx txn) error { insert(tx, "medio"); return bad }, done: make(chan error, 1)},
+		{write: func(tx txn) error { return insert(tx, "último") }, done: make(chan error, 1)},
+	}
+	j.w.commit(group)
+	for i, want := range []error{nil, bad, nil} {
+		if err := <-group[i].done; !errors.Is(err, want) || (want == nil) != (err == nil) {
+			t.Errorf("record %d: %v, want %v", i, err, want)
+		}
+	}
+	var names string
+	j.db.QueryRow(`SELECT group_concat(obligado, ' ') FROM (SELECT obligado FROM pauses ORDER BY id)`).Scan(&names)
+	if names != "primero último" {
+		t.Errorf("pauses written: %q", names)
+	}
+}
