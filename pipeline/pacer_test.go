@@ -165,3 +165,21 @@ func assertMinutes(t *testing.T, arrivals []time.Time, perMinute int, start time
 		}
 	}
 }
+
+// A run told to stop starts nothing more, even when the pacer has room and
+// would let the attempt through at once; the place it took is given back.
+func TestStoppedRunGetsNoLeave(t *testing.T) {
+	p := NewWindowPacer(600000, time.Minute)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if ticket, ok := wait(ctx, p); ok {
+		ticket.Sent()
+		t.Fatal("a stopped run got the pacer's leave")
+	}
+	if n := p.SentCount(); n != 0 {
+		t.Errorf("the pacer counts %d sent", n)
+	}
+	if _, ok := wait(context.Background(), p); !ok {
+		t.Error("a running run got no leave")
+	}
+}
