@@ -166,8 +166,8 @@ func assertMinutes(t *testing.T, arrivals []time.Time, perMinute int, start time
 	}
 }
 
-// A run told to stop starts nothing more, even when the pacer has room and
-// would let the attempt through at once; the place it took is given back.
+// A run told to stop starts nothing more, even when the pacer has room:
+// its Wait looks at the context before anything else.
 func TestStoppedRunGetsNoLeave(t *testing.T) {
 	p := NewWindowPacer(600000, time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -173,12 +173,6 @@ func wait(start context.Context, p Pacer) (Ticket, bool) {
 		return noTicket{}, start.Err() == nil
 	}
 	t, err := p.Wait(start)
-	if err == nil && start.Err() != nil {
-		// A pacer with room lets the attempt through without looking at
-		// start: a run told to stop starts nothing more.
-		t.Cancel()
-		return nil, false
-	}
 	return t, err == nil
 }
 
