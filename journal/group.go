@@ -61,8 +61,8 @@ type writer struct {
 	finished chan struct{} // closed once the writer has stopped
 	once     sync.Once
 
-	writes map[string]*sql.Stmt // prepared once on conn: the writes of every group
-	reads  map[string]*sql.Stmt // prepared once on the pool: Recorded
+	writes   map[string]*sql.Stmt // prepared once on conn: the writes of every group
+	recorded *sql.Stmt            // Recorded's query, prepared once on the pool
 
 	// Counted for make bench: transactions committed and records in them.
 	mu               sync.Mutex
@@ -76,14 +76,14 @@ func newWriter(db *sql.DB) (*writer, error) {
 		return nil, err
 	}
 	w := &writer{db: db, conn: conn, records: make(chan record, maxGroup), stop: make(chan struct{}), finished: make(chan struct{}),
-		writes: map[string]*sql.Stmt{}, reads: map[string]*sql.Stmt{}}
+		writes: map[string]*sql.Stmt{}}
 	for _, q := range []string{insertAttempt, upsertRow, endAttempt, endRow} {
 		if w.writes[q], err = conn.PrepareContext(ctx, q); err != nil {
 			w.closeStmts()
 			return nil, err
 		}
 	}
-	if w.reads[selectRow], err = db.Prepare(selectRow); err != nil {
+	if w.recorded, err = db.Prepare(selectRow); err != nil {
 		w.closeStmts()
 		return nil, err
 	}
@@ -95,8 +95,8 @@ func (w *writer) closeStmts() {
 	for _, s := range w.writes {
 		s.Close()
 	}
-	for _, s := range w.reads {
-		s.Close()
+	if w.recorded != nil {
+		w.recorded.Close()
 	}
 	w.conn.Close()
 }

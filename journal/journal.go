@@ -194,7 +194,7 @@ func (j *Journal) Recorded(op, key string) (batch.Result, time.Time, bool, error
 	)
 	var row *sql.Row
 	if j.w != nil {
-		row = j.w.reads[selectRow].QueryRow(j.ambiente, j.obligado, op, key)
+		row = j.w.recorded.QueryRow(j.ambiente, j.obligado, op, key)
 	} else {
 		row = j.db.QueryRow(selectRow, j.ambiente, j.obligado, op, key)
 	}
