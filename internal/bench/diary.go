@@ -17,8 +17,9 @@ import (
 // request is what batch asks of the journal: the key's last state
 // (Recorded), Begin before sending, End once the answer came (after the
 // night's latency), with a request and an answer the size of an acuse's.
-// It prints the CPU the journal costs per request and the commits it made.
-func nightJournal(dir string, scale, n, rows int) {
+// It prints the CPU the journal costs per request and the commits it made,
+// and returns that CPU (0 where it is not measured).
+func nightJournal(dir string, scale, n, rows int) time.Duration {
 	j, err := journal.Open(filepath.Join(dir, "noche-diario.db"), "")
 	check(err)
 	window := time.Minute / time.Duration(scale)
@@ -61,8 +62,9 @@ func nightJournal(dir string, scale, n, rows int) {
 	fmt.Printf("\n4d. el diario solo, en una noche de %d empresas (%d solicitudes a %.0f/s: consulta, Begin y End por solicitud; sin HTTP, hoja ni libro)\n", n, n*rows, float64(n)/pipeline.Interval(limit, window).Seconds())
 	if cpu <= 0 {
 		fmt.Printf("   %d anotaciones en %d commits en %.1f s; la CPU no se mide en este sistema\n", records, txs, wall.Seconds())
-		return
+		return 0
 	}
 	fmt.Printf("   CPU del diario: %.2f ms por solicitud (%.1f s en %.1f s); %d anotaciones en %d commits (%.1f cada uno, un fsync por commit)\n",
 		1000*cpu.Seconds()/float64(n*rows), cpu.Seconds(), wall.Seconds(), records, txs, float64(records)/float64(max(txs, 1)))
+	return cpu / time.Duration(n*rows)
 }
