@@ -39,7 +39,7 @@ func tokens(bin, dir string, scale, n, rows int) {
 	if withCeiling {
 		ceiling(bin, dir, scale, rows, n)
 	}
-	commits(dir, n, limit/window.Seconds(), scale, quiet)
+	commits(dir, n, limit/window.Seconds(), scale)
 	alone := nightJournal(dir, scale, n, rows)
 	fixedPart(bin, dir, scale, n, quiet, floor, alone)
 }
@@ -356,7 +356,7 @@ func below(r []float64, x float64) int {
 // 3 s, each Begin and End on disk before it returns; the records per
 // second and the transactions (with their fsync) the group committer made
 // of them, beside what n tokens need: two records (Begin, End) per request.
-func commits(dir string, n int, each float64, scale int, _ nightRun) {
+func commits(dir string, n int, each float64, scale int) {
 	j, err := journal.Open(filepath.Join(dir, "commits.db"), "")
 	check(err)
 	defer j.Close()
