@@ -164,18 +164,20 @@ func night(bin, dir string, scale, n, rows, hogs int) nightRun {
 		}
 	}
 	start := time.Now()
-	cmd := normalPriority(exec.Command(bin, "run", "--config", cfg, "--url", "http://"+ln.Addr().String(), "--rate", fmt.Sprint(limit),
-		"--ventana", window.String(), "--timeout", (90 * s).String(), "--espera-reintento", (2 * s).String(),
-		"--journal", filepath.Join(sub, "tokens.db")))
+	var cmd *exec.Cmd
 	if filepath.Base(bin) == "barehttp" {
 		// At batch's own pace: the limit over the window and its margin.
 		cmd = normalPriority(exec.Command(bin, "http://"+ln.Addr().String(), list, fmt.Sprint(1/pipeline.Interval(limit, window).Seconds())))
+	} else {
+		cmd = normalPriority(exec.Command(bin, "run", "--config", cfg, "--url", "http://"+ln.Addr().String(), "--rate", fmt.Sprint(limit),
+			"--ventana", window.String(), "--timeout", (90 * s).String(), "--espera-reintento", (2 * s).String(),
+			"--journal", filepath.Join(sub, "tokens.db")))
+		if profileNight != "" {
+			env = append(env, "BATCH_PERFIL_CPU="+profileNight)
+			defer func() { profileNight = "" }()
+		}
 	}
 	cmd.Env = append(os.Environ(), env...)
-	if profileNight != "" && filepath.Base(bin) != "barehttp" {
-		cmd.Env = append(cmd.Env, "BATCH_PERFIL_CPU="+profileNight)
-		defer func() { profileNight = "" }()
-	}
 	out, err := cmd.CombinedOutput()
 	r := nightRun{wall: time.Since(start), each: each, scale: scale, serverNote: note}
 	if err != nil && cmd.ProcessState.ExitCode() != 1 {
