@@ -9,8 +9,10 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -19,26 +21,31 @@ import (
 )
 
 // File is what a configuration file gives: option values by option name,
-// and the companies of a night of several.
+// and the companies of a night of several. Every path in it is absolute:
+// one written relative is read from the file's own folder, whatever folder
+// batch starts in.
 type File struct {
-	Path      string
+	Path      string // absolute
 	Values    map[string]string
 	Companies []Company
 	// Archivos are the night's own files, read for every company, whose
 	// Obligado column says whose each row is.
 	Archivos []string
-	OutDir   string // carpeta_resultados: where each company's workbook and the night's summary go
+	// OutDir is carpeta_resultados, where each company's workbook and the
+	// night's summary go: by default the file's own folder.
+	OutDir string
+	// written are the path options as the file writes them, for
+	// MovedJournal.
+	written map[string]string
 }
 
 // Company is one obligado of a night of several: its NIT, the name of the
 // variable that holds its token, and its input files (globs).
 type Company struct {
 	// Persona and SSIntegral are the company's own [obligados.persona] and
-	// [obligados.ssintegral], by key; ClaveEnv names the variable holding
-	// its SS Integral clave.
-	Persona    map[string]string
-	SSIntegral map[string]string
-	ClaveEnv   string
+	// [obligados.ssintegral]: what they set, over the file's defaults.
+	Persona    Persona
+	SSIntegral SSIntegral
 
 	Nombre     string
 	NIT        string
@@ -47,12 +54,29 @@ type Company struct {
 	Resultados string // its workbook; by default NIT-resultados.xlsx in carpeta_resultados
 }
 
+// Persona is a company's [obligados.persona]: nil where it says nothing.
+type Persona struct {
+	TipoIdentificacion, Identificacion, Nombres, Apellidos, Cargo, Area *string
+}
+
+// SSIntegral is a company's [obligados.ssintegral]: nil where it says
+// nothing. ClaveEnv names the variable holding its clave.
+type SSIntegral struct {
+	Set                                                               bool // the table is there
+	ClaveEnv                                                          string
+	NIT, Server, MailFacturacion, RazonSocial, DV, TipoIdentificacion *string
+	CodigoEmpresa, TipoAmbiente                                       *int
+}
+
 // Load reads a TOML file: top-level keys are batch run's options
 // (espera_reintento or espera-reintento); [persona] holds the person who
 // receives (nombres, apellidos…) and [ssintegral] the invoicer (nit,
 // codigo_empresa…, url, soap12, rate). A key that holds a secret refuses
 // the file: secrets only come from the environment.
 func Load(path string) (*File, error) {
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
 	if err := trusted(path); err != nil {
 		return nil, err
 	}
@@ -101,12 +125,87 @@ func Load(path string) (*File, error) {
 			}
 		}
 	}
+	s.resolvePaths()
 	return s, nil
+}
+
+// pathOptions are the options that name a file or a folder.
+var pathOptions = []string{"o", "journal", "adjuntos-dir", "adjuntos-raiz"}
+
+// resolvePaths makes every path of the file absolute, a relative one read
+// from the file's own folder: a night started by cron or the Task
+// Scheduler in another folder uses the same journal, files and outputs.
+func (s *File) resolvePaths() {
+	dir := filepath.Dir(s.Path)
+	s.written = map[string]string{}
+	for _, name := range pathOptions {
+		if v, ok := s.Values[name]; ok && v != "" {
+			s.written[name] = v
+			s.Values[name] = resolve(dir, v)
+		}
+	}
+	s.OutDir = resolve(dir, s.OutDir)
+	for i, p := range s.Archivos {
+		s.Archivos[i] = resolve(dir, p)
+	}
+	for i := range s.Companies {
+		c := &s.Companies[i]
+		for j, p := range c.Archivos {
+			c.Archivos[j] = resolve(dir, p)
+		}
+		if c.Resultados != "" {
+			c.Resultados = resolve(dir, c.Resultados)
+		}
+	}
+}
+
+// resolve is path read from dir. A Windows path with its drive or server
+// is absolute on any system, as the file was written for one.
+func resolve(dir, path string) string {
+	if absolute(path) {
+		return path
+	}
+	return filepath.Join(dir, path)
+}
+
+func absolute(path string) bool { return filepath.IsAbs(path) || windowsAbs.MatchString(path) }
+
+var windowsAbs = regexp.MustCompile(`^([A-Za-z]:[\\/]|\\\\)`)
+
+// MovedJournal refuses the journal the file names where an earlier batch
+// kept it somewhere else: a relative journal was once read from the folder
+// the night started in, and a night that found none there would have
+// started an empty one and sent everything again. nil when the file names
+// no journal, names it absolute, or no other is found.
+func (s *File) MovedJournal() error {
+	written := s.written["journal"]
+	if written == "" || absolute(written) {
+		return nil
+	}
+	old, err := filepath.Abs(written)
+	if err != nil || old == s.Values["journal"] {
+		return nil
+	}
+	oldSt, err := os.Stat(old)
+	if err != nil {
+		return nil
+	}
+	now := s.Values["journal"]
+	newSt, err := os.Stat(now)
+	switch {
+	case err != nil:
+		return fmt.Errorf("el archivo de configuración %s dice journal = %q, que se lee junto a él: %s. Allí no hay diario, pero hay uno en %s, donde lo dejaba una versión anterior de batch al arrancar en esa carpeta. Muévalo a %s (con sus archivos -wal y -shm, si los tiene) o escriba en journal su ruta completa; batch no empieza un diario vacío mientras haya otro",
+			s.Path, written, now, old, now)
+	case !os.SameFile(oldSt, newSt):
+		return fmt.Errorf("el archivo de configuración %s dice journal = %q, que se lee junto a él (%s), pero hay otro diario en %s, donde lo dejaba una versión anterior de batch al arrancar en esa carpeta. Quédese con uno: mueva o borre el otro, o escriba en journal la ruta completa del que corresponde",
+			s.Path, written, now, old)
+	}
+	return nil
 }
 
 // takeCompanies reads [[obligados]] and carpeta_resultados out of raw.
 func (s *File) takeCompanies(raw map[string]any) error {
-	if dir, ok := raw["carpeta_resultados"].(string); ok {
+	if dir, ok := raw["carpeta_resultados"].(string); ok && dir != "" {
 		s.OutDir = dir
 		delete(raw, "carpeta_resultados")
 	}
@@ -242,48 +341,110 @@ func (s *File) secretVariables() error {
 		}
 	}
 	for _, c := range s.Companies {
-		if c.ClaveEnv == "" {
+		if c.SSIntegral.ClaveEnv == "" {
 			continue
 		}
-		nit := c.SSIntegral["nit"]
-		if err := claim(c.ClaveEnv, "clave", nit); err != nil {
+		nit := ""
+		if c.SSIntegral.NIT != nil {
+			nit = *c.SSIntegral.NIT
+		}
+		if err := claim(c.SSIntegral.ClaveEnv, "clave", nit); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// The keys of a company's own tables.
-var (
-	PersonaKeys    = []string{"tipo_identificacion", "identificacion", "nombres", "apellidos", "cargo", "area"}
-	SSIntegralKeys = []string{"nit", "clave_env", "codigo_empresa", "tipo_ambiente", "server", "mail_facturacion", "razon_social", "dv", "tipo_identificacion"}
-)
-
 // companyTable reads a company's [obligados.persona] or
-// [obligados.ssintegral]: its values, and clave_env, the name of the
-// variable that holds its SS Integral clave.
+// [obligados.ssintegral] into its typed fields, and clave_env, the name of
+// the variable that holds its SS Integral clave.
 func (s *File) companyTable(c *Company, n int, name string, t map[string]any) error {
-	keys, values := PersonaKeys, map[string]string{}
+	keys := keysOf(personaFields)
 	if name == "ssintegral" {
-		keys = SSIntegralKeys
+		keys = append(keysOf(ssintegralFields), "clave_env", "codigo_empresa", "tipo_ambiente")
+		c.SSIntegral.Set = true
 	}
 	for k, v := range t {
 		if _, nested := v.(map[string]any); nested || !slices.Contains(keys, k) {
 			return fmt.Errorf("el archivo de configuración %s: [obligados.%s] del obligado %d tiene «%s»%s; use %s", s.Path, name, n, k,
 				text.DidYouMean(k, keys, ""), strings.Join(keys, ", "))
 		}
-		values[k] = strings.TrimSpace(fmt.Sprint(v))
+		value := strings.TrimSpace(fmt.Sprint(v))
+		if name == "persona" {
+			*fieldOf(personaFields, k)(&c.Persona) = &value
+			continue
+		}
+		if err := c.SSIntegral.set(k, value); err != nil {
+			return fmt.Errorf("el archivo de configuración %s, obligado %d: [obligados.ssintegral] %w", s.Path, n, err)
+		}
 	}
-	if name == "persona" {
-		c.Persona = values
-		return nil
+	return nil
+}
+
+// A table's text keys, each with its field: the one list of what the
+// table may say.
+type field[T any] struct {
+	key string
+	of  func(*T) **string
+}
+
+var (
+	personaFields = []field[Persona]{
+		{"tipo_identificacion", func(p *Persona) **string { return &p.TipoIdentificacion }},
+		{"identificacion", func(p *Persona) **string { return &p.Identificacion }},
+		{"nombres", func(p *Persona) **string { return &p.Nombres }},
+		{"apellidos", func(p *Persona) **string { return &p.Apellidos }},
+		{"cargo", func(p *Persona) **string { return &p.Cargo }},
+		{"area", func(p *Persona) **string { return &p.Area }},
 	}
-	if env, ok := values["clave_env"]; ok && !envName.MatchString(env) {
-		return fmt.Errorf("el archivo de configuración %s: clave_env del obligado %d debe ser el nombre de una variable de entorno (p. ej. SSINTEGRAL_CLAVE_BETA)", s.Path, n)
+	ssintegralFields = []field[SSIntegral]{
+		{"nit", func(a *SSIntegral) **string { return &a.NIT }},
+		{"server", func(a *SSIntegral) **string { return &a.Server }},
+		{"mail_facturacion", func(a *SSIntegral) **string { return &a.MailFacturacion }},
+		{"razon_social", func(a *SSIntegral) **string { return &a.RazonSocial }},
+		{"dv", func(a *SSIntegral) **string { return &a.DV }},
+		{"tipo_identificacion", func(a *SSIntegral) **string { return &a.TipoIdentificacion }},
 	}
-	c.ClaveEnv = values["clave_env"]
-	delete(values, "clave_env")
-	c.SSIntegral = values
+)
+
+func keysOf[T any](fields []field[T]) []string {
+	keys := make([]string, len(fields))
+	for i, f := range fields {
+		keys[i] = f.key
+	}
+	return keys
+}
+
+func fieldOf[T any](fields []field[T], key string) func(*T) **string {
+	for _, f := range fields {
+		if f.key == key {
+			return f.of
+		}
+	}
+	return nil
+}
+
+// set gives a [obligados.ssintegral] key its value, numbers read once here.
+func (a *SSIntegral) set(key, value string) error {
+	switch key {
+	case "clave_env":
+		if !envName.MatchString(value) {
+			return fmt.Errorf("clave_env debe ser el nombre de una variable de entorno (p. ej. SSINTEGRAL_CLAVE_BETA)")
+		}
+		a.ClaveEnv = value
+	case "codigo_empresa", "tipo_ambiente":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 0 || (key == "tipo_ambiente" && n != 1 && n != 2) {
+			return fmt.Errorf("%s = %q no es válido: use un número entero (tipo_ambiente: 1 producción, 2 pruebas)", key, value)
+		}
+		if key == "codigo_empresa" {
+			a.CodigoEmpresa = &n
+		} else {
+			a.TipoAmbiente = &n
+		}
+	default:
+		*fieldOf(ssintegralFields, key)(a) = &value
+	}
 	return nil
 }
 

@@ -1,10 +1,8 @@
 package night
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -29,7 +27,7 @@ type Company struct {
 	NIT        string
 	Token      string
 	Archivos   []string
-	Resultados string // its workbook, relative to Plan.Dir; "" for NIT-resultados.xlsx in Plan.OutDir. The night's date is added to its name
+	Resultados string // its workbook; "" for NIT-resultados.xlsx in Plan.OutDir. The night's date is added to its name
 }
 
 // Label names a company in the log.
@@ -45,11 +43,10 @@ func (c Company) Label() string {
 type Plan struct {
 	Settings  // every company's, but its obligado, token, files and workbook
 	Companies []Company
-	OutDir    string // where each company's workbook and the night's summary go ("" for Dir)
+	OutDir    string // where each company's workbook and the night's summary go ("" for the working folder)
 	// Archivos are the night's own files (patterns), read for every
 	// company: their Obligado column says whose each row is.
 	Archivos []string
-	Dir      string // the folder the file patterns are relative to (the configuration file's)
 }
 
 // CompanyOutcome is one company's night.
@@ -101,21 +98,14 @@ func NewNight(p Plan) *Night { return &Night{plan: p} }
 // what kept the whole night from starting: nothing was sent.
 func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, error) {
 	p := n.plan
-	p.Companies = slices.Clone(p.Companies)
 	started := time.Now()
-	outDir := resultsDir(p)
-	for i, c := range p.Companies {
-		if c.Resultados != "" && !filepath.IsAbs(c.Resultados) {
-			p.Companies[i].Resultados = filepath.Join(p.Dir, c.Resultados)
-		}
-	}
 	// The night's own files are matched as one more company's, last.
-	matches, unmatched, err := companyMatches(append(slices.Clone(p.Companies), Company{Nombre: "la noche", Archivos: p.Archivos}), p.Dir)
+	matches, unmatched, err := companyMatches(append(slices.Clone(p.Companies), Company{Nombre: "la noche", Archivos: p.Archivos}))
 	if err != nil {
 		return Report{}, err
 	}
 	nightFiles := matches[len(p.Companies)]
-	books, summary := outputs(p, outDir, started.Format("2006-01-02"))
+	books, summary := outputs(p, started.Format("2006-01-02"))
 	if err := collisions(p, books, summary, matches); err != nil {
 		return Report{}, err
 	}
@@ -237,16 +227,6 @@ func keeps(c Company, own []string) func(batch.Row) (bool, string) {
 	}
 }
 
-// resultsDir is where the night's workbooks go: carpeta_resultados, read
-// like the file patterns relative to the configuration file's folder, or
-// that folder itself — whatever the working folder.
-func resultsDir(p Plan) string {
-	if p.OutDir == "" || filepath.IsAbs(p.OutDir) {
-		return cmp.Or(p.OutDir, p.Dir)
-	}
-	return filepath.Join(p.Dir, p.OutDir)
-}
-
 // companySettings are the night's settings for one company: its token,
 // the person who receives for it and its SS Integral account.
 func companySettings(base Settings, c Company) Settings {
@@ -320,15 +300,14 @@ type CompanyPreview struct {
 // Preview says what Run would do now, without reading a file or sending.
 func (n *Night) Preview() (Preview, error) {
 	p := n.plan
-	outDir := resultsDir(p)
 	journalPath, _, err := JournalPath(p.Journal, p.Sandbox, p.DryRun)
 	if err != nil {
 		return Preview{}, err
 	}
-	books, summary := outputs(p, outDir, time.Now().Format("2006-01-02"))
+	books, summary := outputs(p, time.Now().Format("2006-01-02"))
 	pv := Preview{Journal: journalPath, Summary: summary}
 	for _, pattern := range p.Archivos {
-		m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}}, p.Dir)
+		m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}})
 		if err != nil {
 			return Preview{}, err
 		}
@@ -340,7 +319,7 @@ func (n *Night) Preview() (Preview, error) {
 	for i, c := range p.Companies {
 		cp := CompanyPreview{Company: c, Workbook: books[i], NoInvoicer: noInvoicer(c)}
 		for _, pattern := range c.Archivos {
-			m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}}, p.Dir)
+			m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}})
 			if err != nil {
 				return Preview{}, err
 			}

@@ -23,16 +23,13 @@ type nightFiles struct {
 	skippedWhy map[string]string // left alone, and why
 }
 
-// companyMatches expands every company's patterns, relative to dir; a
-// pattern that matches nothing is noted, not an error.
-func companyMatches(companies []Company, dir string) (matches [][]string, unmatched map[int][]string, err error) {
+// companyMatches expands every company's patterns; a pattern that matches
+// nothing is noted, not an error.
+func companyMatches(companies []Company) (matches [][]string, unmatched map[int][]string, err error) {
 	matches = make([][]string, len(companies))
 	unmatched = map[int][]string{}
 	for i, c := range companies {
 		for _, p := range c.Archivos {
-			if !filepath.IsAbs(p) {
-				p = filepath.Join(dir, p)
-			}
 			found, err := filepath.Glob(p)
 			if err != nil {
 				return nil, nil, fmt.Errorf("el patrón de archivos «%s» de %s no es válido: %v", p, c.Label(), err)
@@ -120,7 +117,8 @@ func readable(path string, s Settings) string {
 // night's summary: dated, and numbered after the first night of the day,
 // so that no night replaces an earlier one. A dry run's revisions are not
 // kept: each replaces the last.
-func outputs(p Plan, outDir, date string) (books []string, summary string) {
+func outputs(p Plan, date string) (books []string, summary string) {
+	outDir := p.OutDir
 	for n := 1; ; n++ {
 		suffix := "-" + date
 		if n > 1 {

@@ -24,7 +24,8 @@ type JournalPlace struct {
 func JournalPath(place JournalPlace, sandbox, dryRun bool) (path string, temporary bool, err error) {
 	switch {
 	case place.Path != "":
-		return place.Path, false, nil
+		path, err := filepath.Abs(place.Path)
+		return path, false, err
 	case sandbox && !dryRun:
 		return "", true, nil
 	}

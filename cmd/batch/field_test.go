@@ -416,7 +416,7 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 	vars := env(map[string]string{"TOK_ACME": token})
 	_, show := runMain(t, vars, "config", "--config", cfg)
 	for _, want := range []string{"diario: " + jr, "ACME 900111111\n  token: variable TOK_ACME, definido", "token: variable TOK_Delta, falta",
-		"archivos «acme.csv»: 1 ahora", "archivos «otros/*.csv»: 0 ahora", "libro de resultados: " + filepath.Join(dir, "900111111-resultados-"),
+		"archivos «" + filepath.Join(dir, "acme.csv") + "»: 1 ahora", "archivos «" + filepath.Join(dir, "otros/*.csv") + "»: 0 ahora", "libro de resultados: " + filepath.Join(dir, "900111111-resultados-"),
 		"resumen de la noche: " + filepath.Join(dir, "noche-")} {
 		if !strings.Contains(show, want) {
 			t.Errorf("config lacks %q:\n%s", want, show)

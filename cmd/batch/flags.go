@@ -52,6 +52,7 @@ type runFlags struct {
 	config        string            // the configuration file read, if any
 	codigoEmpresa string            // as written, for verifyRunFlags to read
 	tipoAmbiente  string
+	file          *config.File     // the configuration file read, if any
 	obligados     []config.Company // a night of several companies, from the file
 	outDir        string           // where their workbooks go
 	nightFiles    []string         // the night's own files, read for every company
@@ -111,7 +112,7 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 		if err := applyFile(s, fs, getenv, from); err != nil {
 			return fs, f, nil, err
 		}
-		f.config, f.obligados, f.outDir, f.nightFiles = path, s.Companies, s.OutDir, s.Archivos
+		f.file, f.config, f.obligados, f.outDir, f.nightFiles = s, s.Path, s.Companies, s.OutDir, s.Archivos
 	}
 	files, err := options.Parse(fs, args, func() {
 		fmt.Fprint(stderr, runUsage)
@@ -124,6 +125,11 @@ func parseSettings(args []string, getenv func(string) string, stderr io.Writer) 
 	f.sources = map[string]string{}
 	fs.VisitAll(func(fl *flag.Flag) { f.sources[fl.Name] = sourceOf(fl.Name, f.given, from, getenv) })
 	f.codigoEmpresa, f.tipoAmbiente = *codigoEmpresa, *tipoAmbiente
+	if f.file != nil && f.runJournal() != "" && !f.given["journal"] {
+		if err := f.file.MovedJournal(); err != nil {
+			return fs, f, nil, err
+		}
+	}
 	return fs, f, files, nil
 }
 

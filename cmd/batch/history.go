@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -61,10 +60,10 @@ func journalFlags(name, usage string, args []string, getenv func(string) string,
 			if err != nil {
 				return night.JournalPlace{}, nil, fail(stderr, err)
 			}
-			*path = file.Values["journal"]
-			if *path != "" && !filepath.IsAbs(*path) {
-				*path = filepath.Join(filepath.Dir(cfg), *path)
+			if err := file.MovedJournal(); err != nil {
+				return night.JournalPlace{}, nil, fail(stderr, err)
 			}
+			*path = file.Values["journal"]
 		}
 	}
 	return journalPlace(*path, getenv), rest, -1

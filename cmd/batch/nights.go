@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -61,11 +59,11 @@ func nightCmd(opts runFlags, getenv func(string) string, stdout, stderr io.Write
 // nightPlan is the configuration file's night, with each company's
 // secrets read from its own variables, and the words of its messages.
 func nightPlan(opts runFlags, getenv func(string) string) (night.Plan, map[string]*companyWords, error) {
-	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Dir: filepath.Dir(opts.config), Archivos: opts.nightFiles}
+	plan := night.Plan{Settings: opts.settings(nil, getenv), OutDir: opts.outDir, Archivos: opts.nightFiles}
 	words := map[string]*companyWords{}
 	var names []string
 	for _, c := range opts.obligados {
-		names = append(names, c.TokenEnv, c.ClaveEnv)
+		names = append(names, c.TokenEnv, c.SSIntegral.ClaveEnv)
 	}
 	knownSecrets(getenv, names...)
 	for _, c := range opts.obligados {
@@ -183,37 +181,38 @@ func companyOf(base night.Settings, c config.Company, getenv func(string) string
 		Person: base.Person, Facturador: base.Facturador}
 	label := company.Label()
 	w := &companyWords{label: label, tokenEnv: c.TokenEnv, claveEnv: "SSINTEGRAL_CLAVE"}
-	p := &company.Person
-	for k, v := range c.Persona {
-		*map[string]*string{"tipo_identificacion": &p.TipoIdentificacion, "identificacion": &p.Identificacion, "nombres": &p.Nombres,
-			"apellidos": &p.Apellidos, "cargo": &p.Cargo, "area": &p.Area}[k] = v
+	p, pc := &company.Person, c.Persona
+	for _, o := range []struct{ to, from *string }{{&p.TipoIdentificacion, pc.TipoIdentificacion}, {&p.Identificacion, pc.Identificacion},
+		{&p.Nombres, pc.Nombres}, {&p.Apellidos, pc.Apellidos}, {&p.Cargo, pc.Cargo}, {&p.Area, pc.Area}} {
+		overlay(o.to, o.from)
 	}
 	if err := verifyPerson(*p); err != nil {
 		return company, w, err
 	}
-	if c.SSIntegral == nil {
+	a := c.SSIntegral
+	if !a.Set {
 		return company, w, nil
 	}
 	f := &company.Facturador
-	for k, v := range c.SSIntegral {
-		switch k {
-		case "codigo_empresa", "tipo_ambiente":
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 0 || (k == "tipo_ambiente" && n != 1 && n != 2) {
-				return company, w, fmt.Errorf("[obligados.ssintegral] %s = %q no es válido: use un número entero (tipo_ambiente: 1 producción, 2 pruebas)", k, v)
-			}
-			*map[string]*int{"codigo_empresa": &f.CodigoEmpresa, "tipo_ambiente": &f.TipoAmbiente}[k] = n
-		default:
-			*map[string]*string{"nit": &f.NIT, "server": &f.Server, "mail_facturacion": &f.MailAreaFacturacion, "razon_social": &f.RazonSocial,
-				"dv": &f.DigitoVerificacion, "tipo_identificacion": &f.TipoIdentificacion}[k] = v
-		}
+	for _, o := range []struct{ to, from *string }{{&f.NIT, a.NIT}, {&f.Server, a.Server}, {&f.MailAreaFacturacion, a.MailFacturacion},
+		{&f.RazonSocial, a.RazonSocial}, {&f.DigitoVerificacion, a.DV}, {&f.TipoIdentificacion, a.TipoIdentificacion}} {
+		overlay(o.to, o.from)
 	}
+	overlay(&f.CodigoEmpresa, a.CodigoEmpresa)
+	overlay(&f.TipoAmbiente, a.TipoAmbiente)
 	switch {
-	case c.ClaveEnv != "":
-		f.Clave, w.claveEnv = getenv(c.ClaveEnv), c.ClaveEnv
+	case a.ClaveEnv != "":
+		f.Clave, w.claveEnv = getenv(a.ClaveEnv), a.ClaveEnv
 	case f.NIT != base.Facturador.NIT:
 		// Another account's clave is never this one's.
 		f.Clave, w.claveEnv = "", "de clave_env en [obligados.ssintegral]"
 	}
 	return company, w, nil
+}
+
+// overlay sets *to to what the configuration says, where it says it.
+func overlay[T any](to *T, from *T) {
+	if from != nil {
+		*to = *from
+	}
 }
