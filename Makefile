@@ -61,11 +61,11 @@ units:
 ## bench: pacing against a strict sliding window, and reading a million rows,
 ## each figure as a ratio against a baseline measured in the same run
 bench:
-	$(GO) run ./internal/bench
+	$(GO) run ./tools/bench
 
 ## capturas: the result workbook of the samples read by LibreOffice and by
 ## openpyxl's read-only mode and compared cell by cell with what batch wrote
-## (internal/lectores), then as LibreOffice shows it, converted headless to
+## (tools/lectores), then as LibreOffice shows it, converted headless to
 ## PDF and then to one PNG a sheet, in docs/capturas/.
 ## The sample CSV has no person columns, so its rows show INVALIDO and the
 ## Atención sheet has something to show.
@@ -73,7 +73,7 @@ capturas: office
 	rm -f docs/capturas/resultados*.png
 	$(GO) run ./cmd/batch run --sandbox -o docs/capturas/resultados.xlsx \
 		samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv; test $$? -le 1
-	$(GO) run ./internal/lectores docs/capturas/resultados.xlsx
+	$(GO) run ./tools/lectores docs/capturas/resultados.xlsx
 	cd docs/capturas && soffice --headless --convert-to pdf resultados.xlsx >/dev/null
 	pdftoppm -png -r 90 docs/capturas/resultados.pdf docs/capturas/resultados
 	rm -f docs/capturas/resultados.pdf docs/capturas/resultados.xlsx
@@ -99,11 +99,11 @@ cross:
 ## the README and that system's deploy examples, and dist/SHA256SUMS. The
 ## same commit gives the same bytes.
 dist:
-	$(GO) run ./internal/dist
+	$(GO) run ./tools/dist
 
 ## build: the binary in bin/
 build:
-	$(GO) build -o bin/batch ./cmd/batch
+	$(GO) build -buildvcs=true -o bin/batch ./cmd/batch
 
 # LibreOffice (headless), poppler's pdftoppm and Debian's openpyxl, for
 # make test (the three-reader check) and make capturas.

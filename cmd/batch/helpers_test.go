@@ -270,7 +270,7 @@ func cellType(t *testing.T, f *excelize.File, header string, row int) excelize.C
 
 // readByOthers has LibreOffice and openpyxl's read-only mode read the
 // workbook and compare it cell by cell, type and value, with what was
-// written (internal/lectores).
+// written (tools/lectores).
 func readByOthers(t *testing.T, path string) {
 	t.Helper()
 	// make test installs both; a plain go test elsewhere may not have them,
@@ -287,7 +287,7 @@ func readByOthers(t *testing.T, path string) {
 		missing("openpyxl is not installed: the workbook is not read by it here (make test installs it)")
 		return
 	}
-	out, err := exec.Command("go", "run", "../../internal/lectores", path).CombinedOutput()
+	out, err := exec.Command("go", "run", "../../tools/lectores", path).CombinedOutput()
 	if err != nil {
 		t.Errorf("other readers disagree with the workbook: %v\n%s", err, out)
 	}

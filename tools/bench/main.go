@@ -223,7 +223,7 @@ func machine() string {
 }
 
 func build(dir string) string {
-	for _, b := range [][2]string{{"batch", "./cmd/batch"}, {"bareloop", "./internal/bench/bareloop"}, {"barehttp", "./internal/bench/barehttp"}} {
+	for _, b := range [][2]string{{"batch", "./cmd/batch"}, {"bareloop", "./tools/bench/bareloop"}, {"barehttp", "./tools/bench/barehttp"}} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, b[0]), b[1])
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		check(cmd.Run())
