@@ -20,14 +20,19 @@ import (
 // progress while sending, the providers' events, and the report at the
 // end, in the command line's words.
 type console struct {
-	opts   runFlags
+	opts   *runOptions
 	stderr io.Writer
 	prog   *progress.Display // while sending
-	who    *companyWords     // in a night of several companies, whose run it is
+	names  *names            // what its messages call the variables of its secrets
 }
 
-func newConsole(opts runFlags, stderr io.Writer) *console {
-	return &console{opts: opts, stderr: stderr}
+// newConsole is the console of a single run (who nil) or of a company of a
+// night.
+func newConsole(opts *runOptions, stderr io.Writer, who *names) *console {
+	if who == nil {
+		who = single
+	}
+	return &console{opts: opts, stderr: stderr, names: who}
 }
 
 func (c *console) Estimated(e night.Estimate) {
@@ -65,15 +70,7 @@ func (c *console) Sent() {
 	c.prog = nil
 }
 
-func (c *console) Explain(err error) string {
-	var be *batch.Error
-	if c.who != nil && errors.As(err, &be) {
-		if h, ok := c.who.hint(be); ok {
-			return hidden.Text(err.Error() + h)
-		}
-	}
-	return hidden.Text(explain(err))
-}
+func (c *console) Explain(err error) string { return hidden.Text(explain(err, c.names)) }
 
 // fail prints what went wrong in this run's words.
 func (c *console) fail(err error) {
@@ -147,15 +144,15 @@ func (c *console) estimate(e night.Estimate) {
 	}
 	correos := sum.OpRequests[batch.OpCorreo]
 	per := "por minuto"
-	if f.window != time.Minute {
-		per = "cada " + f.window.String()
+	if f.Window != time.Minute {
+		per = "cada " + f.Window.String()
 	}
-	pace := fmt.Sprintf("A %d %s", f.rpm, per)
+	pace := fmt.Sprintf("A %d %s", f.Rate, per)
 	if correos > 0 {
 		if sum.Requests > correos {
-			pace += fmt.Sprintf(" (correos: %d por minuto)", f.rateCorreo)
+			pace += fmt.Sprintf(" (correos: %d por minuto)", f.RateCorreo)
 		} else {
-			pace = fmt.Sprintf("A %d correos por minuto", f.rateCorreo)
+			pace = fmt.Sprintf("A %d correos por minuto", f.RateCorreo)
 		}
 	}
 	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
@@ -228,4 +225,31 @@ func report(w io.Writer, sum batch.Summary, out string) {
 		fmt.Fprintf(w, "  %s: %s\n", name, strings.Join(parts, " · "))
 	}
 	fmt.Fprintf(w, "  resultados: %s\n", terminalSafe(out))
+}
+func writeNightJSON(w io.Writer, rep night.Report, worst int) {
+	type one struct {
+		Obligado     string         `json:"obligado"`
+		Nombre       string         `json:"nombre,omitempty"`
+		Resultados   string         `json:"resultados"`
+		CodigoSalida int            `json:"codigo_salida"`
+		Detenido     string         `json:"detenido,omitempty"`
+		Filas        int            `json:"filas"`
+		Estados      map[string]int `json:"estados"`
+	}
+	out := struct {
+		Resumen      string `json:"resumen"`
+		CodigoSalida int    `json:"codigo_salida"`
+		Obligados    []one  `json:"obligados"`
+	}{Resumen: rep.Summary, CodigoSalida: worst}
+	for _, c := range rep.Companies {
+		e := one{Obligado: c.NIT, Nombre: c.Nombre, Resultados: c.Out, CodigoSalida: int(c.Verdict()), Detenido: c.Stopped,
+			Filas: c.Summary.Rows, Estados: map[string]int{}}
+		for st, n := range c.Summary.ByStatus() {
+			e.Estados[string(st)] = n
+		}
+		out.Obligados = append(out.Obligados, e)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(out)
 }

@@ -3,36 +3,191 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io"
+	"strings"
+	"sync"
 
+	"batch/config"
+	"batch/internal/progress"
 	"batch/night"
 )
+
+const runUsage = `Uso: batch run [opciones] ARCHIVO...
+
+Lee cada ARCHIVO (.xlsx o .csv) y, según sus columnas:
+  acuse   registra en Afacturar el acuse de recibo (evento 030 de RADIAN) de
+          cada CUFE de las facturas recibidas;
+  cuv     consulta en Afacturar cada CUV de los RIPS;
+  correo  envía al comprador cada factura emitida con EnvioCorreo de SS
+          Integral (hojas con NumeroFactura, MailRecepcion y FechaFactura) y
+          guarda el PDF y el XML que devuelve.
+Luego escribe el libro de resultados.
+
+Los secretos se toman solo de variables de entorno (nunca de una opción, para
+que no queden en el historial ni en la lista de procesos): AFACTURAR_TOKEN y
+SSINTEGRAL_CLAVE. Nunca se escriben en el libro, el diario ni los mensajes.
+
+Ejemplos:
+  batch run --sandbox samples/facturas-recibidas.xlsx
+  batch run --obligado 900123456 --nombres "Ana María" --apellidos "Gómez Ruiz" \
+            --tipo-identificacion CC --identificacion 52123456 recibidas.xlsx
+  batch run --ambiente produccion --rate 100 -o acuses-noviembre.xlsx recibidas.csv
+  batch run --ops cuv rips-noviembre.xlsx     # solo la consulta de CUV
+  SSINTEGRAL_NIT=900123456 SSINTEGRAL_CLAVE=... batch run --ssintegral-codigo-empresa 12 emitidas.xlsx
+
+Opciones:
+`
 
 // runCmd is a run's story: parse, open, send, report, and the exit code.
 // A configuration file that lists obligados makes it a night of several
 // companies (nightCmd).
 func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	opts, files, err := parseRun(args, getenv, stderr)
+	o, files, err := parseRun(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitOK
 	}
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if len(opts.obligados) > 0 {
-		return nightCmd(opts, getenv, stdout, stderr)
+	if o.file != nil && len(o.file.Companies) > 0 {
+		return nightCmd(o, getenv, stdout, stderr)
 	}
-	r, err := night.Open(opts.settings(files, getenv))
+	r, err := night.Open(o.settings(files, getenv))
 	if err != nil {
 		return fail(stderr, err)
 	}
 	defer r.Close()
-	ctx, stopWatching := watchSignals(opts.grace, r.Abandon, stderr)
+	ctx, stopWatching := watchSignals(o.Grace, r.Abandon, stderr)
 	defer stopWatching()
-	o := r.Send(ctx, newConsole(opts, stderr))
-	code := int(o.Verdict())
-	if opts.json && o.Failed == nil {
-		writeJSON(stdout, o, code)
+	out := r.Send(ctx, newConsole(o, stderr, nil))
+	code := int(out.Verdict())
+	if o.json && out.Failed == nil {
+		writeJSON(stdout, out, code)
 	}
 	return code
+}
+
+// nightCmd runs every obligado of the configuration file at once, each
+// with its token read from its own variable, and prints a line per company
+// and the night's summary. Its exit code is the worst company's.
+func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
+	plan, words, err := nightPlan(o, getenv)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	n := night.NewNight(plan)
+	ctx, stopWatching := watchSignals(o.Grace, n.Abandon, stderr)
+	defer stopWatching()
+	var lines sync.Mutex // one line at a time on stderr
+	rep, err := n.Run(ctx, func(c night.Company) night.Watcher {
+		return newConsole(o, progress.Prefixed("["+terminalSafe(c.Label())+"] ", stderr, &lines), words[c.NIT])
+	})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if rep.Failed != nil {
+		fail(stderr, rep.Failed)
+	}
+	for _, w := range rep.Warnings {
+		fmt.Fprintf(stderr, "batch: %v\n", w)
+	}
+	worst := int(rep.Verdict())
+	if !o.quiet {
+		for _, c := range rep.Companies {
+			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", terminalSafe(c.Label()), int(c.Verdict()), c.Summary.Rows, statusLine(c))
+		}
+		if rep.Summary != "" {
+			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", terminalSafe(rep.Summary))
+		}
+	}
+	if o.json {
+		writeNightJSON(stdout, rep, worst)
+	}
+	return worst
+}
+
+// nightPlan is the configuration file's night, with each company's
+// secrets read from its own variables, and the words of its messages.
+func nightPlan(o *runOptions, getenv func(string) string) (night.Plan, map[string]*names, error) {
+	file := o.file
+	plan := night.Plan{Settings: o.settings(nil, getenv), OutDir: file.OutDir, Archivos: file.Archivos}
+	words := map[string]*names{}
+	var vars []string
+	for _, c := range file.Companies {
+		vars = append(vars, c.TokenEnv, c.SSIntegral.ClaveEnv)
+	}
+	knownSecrets(getenv, vars...)
+	for _, c := range file.Companies {
+		company, w, err := companyOf(plan.Settings, c, getenv)
+		if err != nil {
+			return plan, nil, fmt.Errorf("el archivo de configuración %s, obligado %s: %w", file.Path, c.NIT, err)
+		}
+		plan.Companies = append(plan.Companies, company)
+		words[c.NIT] = w
+	}
+	return plan, words, nil
+}
+
+// companyOf is a company of the configuration file as the night runs it:
+// its token read from its variable, the person who receives for it and its
+// own SS Integral account over the file's defaults.
+func companyOf(base night.Settings, c config.Company, getenv func(string) string) (night.Company, *names, error) {
+	company := night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv), Archivos: c.Archivos, Resultados: c.Resultados,
+		Person: base.Person, Facturador: base.Facturador}
+	w := &names{company: company.Label(), token: c.TokenEnv, clave: "SSINTEGRAL_CLAVE"}
+	p, pc := &company.Person, c.Persona
+	for _, o := range []struct{ to, from *string }{{&p.TipoIdentificacion, pc.TipoIdentificacion}, {&p.Identificacion, pc.Identificacion},
+		{&p.Nombres, pc.Nombres}, {&p.Apellidos, pc.Apellidos}, {&p.Cargo, pc.Cargo}, {&p.Area, pc.Area}} {
+		overlay(o.to, o.from)
+	}
+	if err := verifyPerson(*p); err != nil {
+		return company, w, err
+	}
+	a := c.SSIntegral
+	if !a.Set {
+		return company, w, nil
+	}
+	f := &company.Facturador
+	for _, o := range []struct{ to, from *string }{{&f.NIT, a.NIT}, {&f.Server, a.Server}, {&f.MailAreaFacturacion, a.MailFacturacion},
+		{&f.RazonSocial, a.RazonSocial}, {&f.DigitoVerificacion, a.DV}, {&f.TipoIdentificacion, a.TipoIdentificacion}} {
+		overlay(o.to, o.from)
+	}
+	overlay(&f.CodigoEmpresa, a.CodigoEmpresa)
+	overlay(&f.TipoAmbiente, a.TipoAmbiente)
+	switch {
+	case a.ClaveEnv != "":
+		f.Clave, w.clave = getenv(a.ClaveEnv), a.ClaveEnv
+	case f.NIT != base.Facturador.NIT:
+		// Another account's clave is never this one's.
+		f.Clave, w.clave = "", "de clave_env en [obligados.ssintegral]"
+	}
+	return company, w, nil
+}
+
+// overlay sets *to to what the configuration says, where it says it.
+func overlay[T any](to, from *T) {
+	if from != nil {
+		*to = *from
+	}
+}
+
+// statusLine says in words whether a company's night is clean.
+func statusLine(c night.CompanyOutcome) string {
+	var parts []string
+	switch {
+	case c.NoFiles:
+		return "sin archivos"
+	case c.Failed != nil:
+		parts = append(parts, "no se ejecutó")
+	case c.Out != "" && !c.Summary.Complete():
+		parts = append(parts, "hay filas que atender")
+	}
+	if n := len(c.Unread); n > 0 {
+		parts = append(parts, fmt.Sprintf("%d archivos sin leer", n))
+	}
+	if len(parts) == 0 {
+		return "todo OK"
+	}
+	return strings.Join(parts, "; ")
 }

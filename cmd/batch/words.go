@@ -14,7 +14,7 @@ import (
 // fail prints what went wrong, in the command line's words, and returns
 // the exit code of a run that could do nothing.
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err)))
+	fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err, single)))
 	return exitNothing
 }
 
@@ -51,44 +51,62 @@ func knownSecrets(getenv func(string) string, names ...string) {
 // explain is an error's text followed by what to change, named as this
 // command line names it: the packages say what kind of problem it is,
 // only here does it become a flag or a variable.
-func explain(err error) string {
+func explain(err error, n *names) string {
 	var be *batch.Error
 	if errors.As(err, &be) {
-		return err.Error() + hint(be)
+		return err.Error() + n.hint(be)
 	}
 	return err.Error()
 }
 
+// names are what a run's messages call the variables a person sets: the
+// tool's own in a single run, a company's own in a night of several.
+type names struct {
+	company      string // "" in a single run
+	token, clave string // the variables of the Afacturar token and the SS Integral clave
+}
+
+// single are a single run's names.
+var single = &names{token: "AFACTURAR_TOKEN", clave: "SSINTEGRAL_CLAVE"}
+
+// hints say what to change for each kind of problem, by service ("" for
+// any): in a single run, and, where it differs, for a company of a night.
+var hints = []struct {
+	kind            batch.Kind
+	service         batch.Service
+	single, company string
+}{
+	{batch.KindNoSecret, batch.ServiceSSIntegral, ": defina la variable de entorno {clave} (o use --sandbox para probar)", ": defina la variable de entorno {clave} (la clave de SS Integral de {empresa})"},
+	{batch.KindNoSecret, batch.ServiceAfacturar, ": defina la variable de entorno {token} (o use --sandbox para probar)", ": defina la variable de entorno {token} (token_env de {empresa})"},
+	{batch.KindNoParty, batch.ServiceSSIntegral, ": use --ssintegral-nit o la variable SSINTEGRAL_NIT", ""},
+	{batch.KindNoParty, batch.ServiceAfacturar, ": use --obligado o la variable AFACTURAR_OBLIGADO", ""},
+	{batch.KindNoAddress, "", ". Use --url con la que le haya dado {servicio}, o deje la operación {op} fuera con --ops", ""},
+	{batch.KindOutput, "", " (opción -o)", ""},
+	{batch.KindCredentials, batch.ServiceSSIntegral, ": revise el NIT (--ssintegral-nit o SSINTEGRAL_NIT) y la clave (variable {clave})", ": revise el nit de [obligados.ssintegral] de {empresa} y la clave en la variable {clave}"},
+	{batch.KindCredentials, batch.ServiceAfacturar, ": revise la variable {token} y que el token corresponda al obligado (--obligado o AFACTURAR_OBLIGADO)", ": revise la variable {token} (token_env de {empresa}) y que su token sea el de ese obligado"},
+	{batch.KindAddress, batch.ServiceSSIntegral, ": revise --soap-url y --soap12", ""},
+	{batch.KindAddress, batch.ServiceAfacturar, ": revise --url y --ambiente", ""},
+	{batch.KindPassword, "", ": dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)", ""},
+	{batch.KindBusy, "", ". Espere a que termine, o use --esperar DURACION para esperarla y enviar luego solo lo que quede", ""},
+	{batch.KindJournal, "", ": defina HOME o use --journal", ""},
+}
+
 // hint names what to change for a kind of problem with a service.
-func hint(e *batch.Error) string {
-	kind, ss := e.Kind, e.Service == batch.ServiceSSIntegral
-	switch {
-	case kind == batch.KindNoSecret && ss:
-		return ": defina la variable de entorno SSINTEGRAL_CLAVE (o use --sandbox para probar)"
-	case kind == batch.KindNoSecret:
-		return ": defina la variable de entorno AFACTURAR_TOKEN (o use --sandbox para probar)"
-	case kind == batch.KindNoParty && ss:
-		return ": use --ssintegral-nit o la variable SSINTEGRAL_NIT"
-	case kind == batch.KindNoParty:
-		return ": use --obligado o la variable AFACTURAR_OBLIGADO"
-	case kind == batch.KindNoAddress:
-		return fmt.Sprintf(". Use --url con la que le haya dado %s, o deje la operación %s fuera con --ops", e.Service, e.Op)
-	case kind == batch.KindOutput:
-		return " (opción -o)"
-	case kind == batch.KindCredentials && ss:
-		return ": revise el NIT (--ssintegral-nit o SSINTEGRAL_NIT) y la clave (variable SSINTEGRAL_CLAVE)"
-	case kind == batch.KindCredentials:
-		return ": revise la variable AFACTURAR_TOKEN y que el token corresponda al obligado (--obligado o AFACTURAR_OBLIGADO)"
-	case kind == batch.KindAddress && ss:
-		return ": revise --soap-url y --soap12"
-	case kind == batch.KindAddress:
-		return ": revise --url y --ambiente"
-	case kind == batch.KindPassword:
-		return ": dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)"
-	case kind == batch.KindBusy:
-		return ". Espere a que termine, o use --esperar DURACION para esperarla y enviar luego solo lo que quede"
-	case kind == batch.KindJournal:
-		return ": defina HOME o use --journal"
+func (n *names) hint(e *batch.Error) string {
+	service := e.Service
+	if service == "" {
+		service = batch.ServiceAfacturar
+	}
+	for _, h := range hints {
+		if h.kind != e.Kind || (h.service != "" && h.service != service) {
+			continue
+		}
+		text := h.single
+		if n.company != "" && h.company != "" {
+			text = h.company
+		}
+		return strings.NewReplacer("{token}", n.token, "{clave}", n.clave, "{empresa}", n.company,
+			"{servicio}", string(e.Service), "{op}", e.Op).Replace(text)
 	}
 	return ""
 }

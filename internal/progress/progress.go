@@ -4,6 +4,7 @@
 package progress
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -142,3 +143,32 @@ func (p *Display) Stop() {
 
 // Row counts one row done.
 func (p *Display) Row() { p.rows.Add(1) }
+
+// Prefixed is a writer that writes each whole line with prefix, one
+// writer of those sharing mu at a time: several runs share one log.
+func Prefixed(prefix string, w io.Writer, mu *sync.Mutex) io.Writer {
+	return &prefixed{prefix: prefix, w: w, mu: mu}
+}
+
+type prefixed struct {
+	prefix string
+	w      io.Writer
+	mu     *sync.Mutex
+	buf    bytes.Buffer
+}
+
+func (p *prefixed) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.buf.Write(b)
+	for {
+		i := bytes.IndexByte(p.buf.Bytes(), '\n')
+		if i < 0 {
+			return len(b), nil
+		}
+		line := p.buf.Next(i + 1)
+		if _, err := io.WriteString(p.w, p.prefix+string(line)); err != nil {
+			return 0, err
+		}
+	}
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"batch/night"
+)
+
+const historialUsage = `Uso: batch historial [--journal ARCHIVO | --config ARCHIVO] CLAVE...
+
+Muestra, para cada CUFE, CUV o factura (PREFIJO NUMERO), todo lo que el
+diario sabe de ella en todas las noches: su estado y CUDE por obligado y
+operación, y cada intento (fecha, respuesta, código, mensaje). Solo lee el
+diario; no envía nada.
+
+Ejemplo:
+  batch historial f461119...a4 "SETP 990000001"
+
+Opciones:
+`
+
+// historialCmd prints what the journal knows of each key.
+func historialCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	place, keys, code := journalFlags("historial", historialUsage, args, getenv, stderr, nil)
+	if code >= 0 {
+		return code
+	}
+	if len(keys) == 0 {
+		return fail(stderr, errors.New("falta la clave: batch historial CUFE..."))
+	}
+	normal := make([]string, len(keys))
+	for i, k := range keys {
+		normal[i] = normalKey(k)
+	}
+	histories, err := night.History(place, normal)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	found := true
+	for i, key := range keys {
+		entries := histories[i]
+		fmt.Fprintf(stdout, "%s\n", terminalSafe(key))
+		if len(entries) == 0 {
+			fmt.Fprintln(stdout, "  el diario no tiene nada de esta clave")
+			found = false
+		}
+		for _, e := range entries {
+			printEntry(stdout, e)
+			for _, a := range e.Attempts {
+				fmt.Fprintf(stdout, "    %s  %-13s %-8s %s\n", a.Started.Local().Format("2006-01-02 15:04:05"), a.Outcome, a.Code, terminalSafe(a.Message))
+			}
+		}
+	}
+	if !found {
+		return exitSomeRows
+	}
+	return exitOK
+}
+
+// normalKey is a key as the journal keeps it: a CUFE or CUV (or the
+// beginning of one) in lowercase, an invoice (PREFIJO NUMERO) in uppercase.
+func normalKey(k string) string {
+	k = strings.TrimSpace(k)
+	if hexKey.MatchString(k) {
+		return strings.ToLower(k)
+	}
+	return strings.ToUpper(k)
+}
+
+var hexKey = regexp.MustCompile(`^[0-9A-Fa-f]+$`)
+
+func printEntry(w io.Writer, e night.Entry) {
+	cude := ""
+	if v, ok := e.Result.Values["cude"].(string); ok && v != "" {
+		cude = ", CUDE " + v
+	} else if v, ok := e.Result.Values["cufe"].(string); ok && v != "" {
+		cude = ", CUFE " + v
+	}
+	fmt.Fprintf(w, "  %s · %s de %s: %s%s (%d intentos; %s; %s)\n", e.Ambiente, e.Operation, e.Party, e.Result.Status, cude, e.Result.Attempts,
+		e.Updated.Local().Format("2006-01-02 15:04"), terminalSafe(e.Source))
+}

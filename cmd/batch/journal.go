@@ -1,0 +1,83 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"batch/config"
+	"batch/internal/options"
+	"batch/night"
+)
+
+const journalUsage = `Uso: batch journal --asignar-ambiente AMBIENTE [--journal ARCHIVO | --config ARCHIVO]
+
+El diario guarda cada respuesta con el ambiente que la dio (sandbox, pruebas,
+produccion): una respuesta de un ambiente nunca sirve para otro. Lo que un
+diario guardó antes de que batch anotara el ambiente queda en "desconocido" y
+ninguna ejecución lo reutiliza; si usted sabe de qué ambiente vino, dígalo:
+
+  batch journal --asignar-ambiente produccion --journal /var/lib/batch/journal.db
+
+Opciones:
+`
+
+// journalCmd looks after the journal: it assigns the environment the
+// operator names to what was recorded before environments were.
+func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var ambiente string
+	place, rest, code := journalFlags("journal", journalUsage, args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&ambiente, "asignar-ambiente", "", "ambiente de lo que el diario guardó sin ambiente: "+strings.Join(night.Environments, ", "))
+	})
+	if code >= 0 {
+		return code
+	}
+	switch {
+	case len(rest) > 0:
+		return fail(stderr, fmt.Errorf("batch journal no recibe archivos (%s): use --journal o --config", strings.Join(rest, " ")))
+	case !slices.Contains(night.Environments, ambiente):
+		return fail(stderr, fmt.Errorf("use --asignar-ambiente con uno de %s", strings.Join(night.Environments, ", ")))
+	}
+	moved, err := night.AssignEnvironment(place, ambiente)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	fmt.Fprintf(stdout, "%d claves sin ambiente quedaron en %s\n", moved, ambiente)
+	return exitOK
+}
+
+// journalFlags parses a journal-reading command's flags: where the
+// journal is (--journal, or the journal of the configuration file), and
+// the arguments left. code is -1 when the command goes on.
+func journalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, define func(*flag.FlagSet)) (night.JournalPlace, []string, int) {
+	fs := flag.NewFlagSet("batch "+name, flag.ContinueOnError)
+	path := fs.String("journal", "", "el diario; por defecto el del archivo de configuración, o $XDG_STATE_HOME/batch/journal.db, o ~/.local/state/batch/journal.db")
+	cfg := fs.String("config", "", "archivo de configuración de batch run, para usar su diario")
+	if define != nil {
+		define(fs)
+	}
+	rest, err := options.Parse(fs, args, func() { fmt.Fprint(stderr, usage); options.Print(stderr, fs, isSecret) })
+	if errors.Is(err, flag.ErrHelp) {
+		return night.JournalPlace{}, nil, exitOK
+	}
+	if err != nil {
+		return night.JournalPlace{}, nil, fail(stderr, err)
+	}
+	if *cfg == "" {
+		*cfg = userConfig(getenv)
+	}
+	if *path == "" && *cfg != "" {
+		file, err := config.Load(*cfg)
+		if err == nil {
+			err = file.MovedJournal()
+		}
+		if err != nil {
+			return night.JournalPlace{}, nil, fail(stderr, err)
+		}
+		*path = file.Values["journal"]
+	}
+	return journalPlace(*path, getenv), rest, -1
+}

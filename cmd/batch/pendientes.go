@@ -1,0 +1,60 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"batch"
+	"batch/night"
+)
+
+const pendientesUsage = `Uso: batch pendientes [--journal ARCHIVO | --config ARCHIVO] [-o ARCHIVO.xlsx]
+
+Lista, agrupado por obligado, lo que en todas las noches quedó necesitando a
+una persona o a otra ejecución: RECHAZADO, ERROR, PENDIENTE y lo que quedó en
+vuelo. Con -o lo escribe además en un libro. Solo lee el diario.
+
+Opciones:
+`
+
+// pendientesCmd lists what needs a person across all nights.
+func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	var out string
+	place, _, code := journalFlags("pendientes", pendientesUsage, args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&out, "o", "", "libro .xlsx donde escribir la lista")
+	})
+	if code >= 0 {
+		return code
+	}
+	entries, runs, err := night.Pending(place)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	for _, r := range runs {
+		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s\n", terminalSafe(r.Party), r.Ambiente,
+			r.Ended.Local().Format("2006-01-02 15:04"), r.Verdict, terminalSafe(r.Problem))
+	}
+	party := ""
+	for _, e := range entries {
+		if e.Party != party {
+			party = e.Party
+			fmt.Fprintf(stdout, "%s\n", terminalSafe(party))
+		}
+		msg := e.Result.Message
+		if e.Result.Status == batch.StatusPendiente && e.Result.Code != "" {
+			msg = "(" + e.Result.Code + ") " + msg
+		}
+		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, terminalSafe(e.Key), terminalSafe(msg), e.Ambiente)
+	}
+	fmt.Fprintf(stdout, "%d claves necesitan atención\n", len(entries))
+	if out != "" {
+		if err := night.WritePending(out, entries); err != nil {
+			return fail(stderr, err)
+		}
+	}
+	if len(entries)+len(runs) > 0 {
+		return exitSomeRows
+	}
+	return exitOK
+}
