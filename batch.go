@@ -29,6 +29,10 @@ const (
 	StatusEnVuelo Status = "EN_VUELO"
 )
 
+// Statuses are the statuses a workbook shows, in the order they are
+// listed wherever they are counted.
+var Statuses = []Status{StatusOK, StatusYaRegistrado, StatusRevisar, StatusRechazado, StatusInvalido, StatusError, StatusPendiente}
+
 // Final reports whether a later run must not send the row again.
 func (s Status) Final() bool {
 	switch s {

@@ -68,6 +68,24 @@ type SSIntegral struct {
 	CodigoEmpresa, TipoAmbiente                                       *int
 }
 
+// UserPath is the user's own configuration file,
+// $XDG_CONFIG_HOME/batch/config.toml (~/.config/batch/config.toml), when
+// it exists; "" when there is none.
+func UserPath(getenv func(string) string) string {
+	dir := getenv("XDG_CONFIG_HOME")
+	if home := getenv("HOME"); dir == "" && home != "" {
+		dir = filepath.Join(home, ".config")
+	}
+	if dir == "" {
+		return ""
+	}
+	p := filepath.Join(dir, "batch", "config.toml")
+	if _, err := os.Stat(p); err != nil {
+		return ""
+	}
+	return p
+}
+
 // Load reads a TOML file: top-level keys are batch run's options
 // (espera_reintento or espera-reintento); [persona] holds the person who
 // receives (nombres, apellidos…) and [ssintegral] the invoicer (nit,

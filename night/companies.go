@@ -3,6 +3,7 @@ package night
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -328,4 +329,9 @@ func (n *Night) Preview() (Preview, error) {
 		pv.Companies = append(pv.Companies, cp)
 	}
 	return pv, nil
+}
+
+// WriteJSON writes the night's figures for automation, a line per company.
+func (r Report) WriteJSON(w io.Writer) error {
+	return writers.WriteNightJSON(w, r.Summary, int(r.Verdict()), nightRows(r.Companies))
 }

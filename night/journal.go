@@ -3,6 +3,8 @@ package night
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 
 	"batch/journal"
 	"batch/writers"
@@ -68,7 +70,9 @@ func openJournal(place JournalPlace, sandbox, dryRun bool) (j *journal.Journal, 
 // Entry is what the journal knows of one key for one party and operation.
 type Entry = journal.Entry
 
-// History is what the journal at place knows of each key, read-only.
+// History is what the journal at place knows of each key, read-only: a
+// CUFE or CUV (or the beginning of one) in any case, an invoice as
+// PREFIJO NUMERO.
 func History(place JournalPlace, keys []string) ([][]Entry, error) {
 	j, err := openReadOnly(place)
 	if err != nil {
@@ -77,7 +81,7 @@ func History(place JournalPlace, keys []string) ([][]Entry, error) {
 	defer j.Close()
 	out := make([][]Entry, len(keys))
 	for i, k := range keys {
-		if out[i], err = j.History(k); err != nil {
+		if out[i], err = j.History(normalKey(k)); err != nil {
 			return nil, err
 		}
 	}
@@ -140,3 +144,15 @@ func AssignEnvironment(place JournalPlace, ambiente string) (int64, error) {
 	defer j.Close()
 	return j.Assign(ambiente)
 }
+
+// normalKey is a key as the journal keeps it: a CUFE or CUV (or the
+// beginning of one) in lowercase, an invoice (PREFIJO NUMERO) in uppercase.
+func normalKey(k string) string {
+	k = strings.TrimSpace(k)
+	if hexKey.MatchString(k) {
+		return strings.ToLower(k)
+	}
+	return strings.ToUpper(k)
+}
+
+var hexKey = regexp.MustCompile(`^[0-9A-Fa-f]+$`)

@@ -9,6 +9,7 @@ package night
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"batch"
@@ -203,4 +204,9 @@ func (o Outcome) Verdict() Verdict {
 		return Attention
 	}
 	return Clean
+}
+
+// WriteJSON writes the outcome's figures for automation.
+func (o Outcome) WriteJSON(w io.Writer) error {
+	return writers.WriteRunJSON(w, o.Out, o.DryRun, int(o.Verdict()), o.Stopped, o.Summary)
 }

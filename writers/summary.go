@@ -33,9 +33,6 @@ type Run struct {
 	Pauses  []batch.Pause // the providers' outages waited out
 }
 
-// statusOrder is the order statuses are listed in.
-var statusOrder = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
-
 // meaning is what each status means, for the Resumen sheet.
 var meaning = map[batch.Status]string{
 	batch.StatusOK:           "hecho; el CUDE (o el CUFE del correo) lo prueba",
@@ -394,7 +391,7 @@ func (s *resumenSheet) statuses() []span {
 	for _, i := range s.w.asked() {
 		op := s.w.ops[i]
 		first := s.row
-		for _, st := range statusOrder {
+		for _, st := range batch.Statuses {
 			if s.w.tally.status[i][st] == 0 && !possible(op, st) {
 				continue
 			}

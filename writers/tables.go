@@ -21,16 +21,12 @@ type NightRow struct {
 	NoFiles     bool     // its patterns matched no file tonight
 }
 
-// nightStatuses are the summary's status columns.
-var nightStatuses = []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado,
-	batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
-
 // WriteNight writes a night of several companies' one-page summary: a row
 // per company with its rows, its requests and its results by status (a
 // row asks one result per operation), its workbook and how it ended.
 func WriteNight(path string, companies []NightRow) error {
 	head := []string{"obligado", "nombre", "archivos leídos", "archivos sin leer", "libro de resultados", "filas", "solicitudes", "intentos", "sin intentar"}
-	for _, st := range nightStatuses {
+	for _, st := range batch.Statuses {
 		head = append(head, "resultados "+string(st))
 	}
 	head = append(head, "código de salida", "detenido", "sin leer")
@@ -45,7 +41,7 @@ func WriteNight(path string, companies []NightRow) error {
 			note = join(note, "sin archivos")
 		}
 		row := []any{r.NIT, r.Nombre, r.Files, len(r.Unread), r.Workbook, r.Summary.Rows, r.Summary.Requests, r.Summary.Attempts, r.Summary.Unattempted}
-		for _, st := range nightStatuses {
+		for _, st := range batch.Statuses {
 			row = append(row, c[st])
 		}
 		rows = append(rows, append(row, r.Code, r.Stopped, note))

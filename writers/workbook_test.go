@@ -126,7 +126,7 @@ func TestWorkbookSheetsTableChartAndCounts(t *testing.T) {
 			inStatuses = false
 		}
 	}
-	for _, st := range statusOrder {
+	for _, st := range batch.Statuses {
 		if listed[string(st)] != counted[string(st)] {
 			t.Errorf("Resumen says %s %d, Resultados has %d", st, listed[string(st)], counted[string(st)])
 		}

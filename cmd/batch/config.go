@@ -25,7 +25,7 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 			return exitOK
 		}
 	}
-	fs, o, _, err := parseOptions(args, getenv, stderr)
+	o, _, err := parseOptions(args, getenv, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -34,7 +34,7 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 	} else {
 		fmt.Fprintln(stdout, "archivo de configuración: ninguno")
 	}
-	fs.VisitAll(func(fl *flag.Flag) {
+	o.flags.VisitAll(func(fl *flag.Flag) {
 		if fl.Name == "config" {
 			return
 		}

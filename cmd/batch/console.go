@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strings"
 	"time"
 
@@ -122,7 +120,7 @@ func (c *console) report(o night.Outcome) {
 		c.estimate(o.Estimate())
 		fmt.Fprintf(w, "  revisión (no se envió nada): %s\n", terminalSafe(o.Out))
 	} else {
-		report(w, o.Summary, o.Out)
+		c.figures(o.Summary, o.Out)
 	}
 	if o.Summary.Rows == 0 && o.Err == nil {
 		var where []string
@@ -162,59 +160,22 @@ func (c *console) estimate(e night.Estimate) {
 	}
 }
 
-// jsonSummary is --json's output: the run's figures for automation.
-type jsonSummary struct {
-	Resultados   string                    `json:"resultados"`
-	Simulacion   bool                      `json:"simulacion"`
-	CodigoSalida int                       `json:"codigo_salida"`
-	Detenido     string                    `json:"detenido,omitempty"`
-	Inicio       time.Time                 `json:"inicio"`
-	Fin          time.Time                 `json:"fin"`
-	DuracionS    float64                   `json:"duracion_s"`
-	Filas        int                       `json:"filas"`
-	Solicitudes  int                       `json:"solicitudes"`
-	Intentos     int                       `json:"intentos"`
-	SinIntentar  int                       `json:"sin_intentar"`
-	YaResueltas  int                       `json:"ya_resueltas"`
-	Repetidas    int                       `json:"repetidas"`
-	Estados      map[string]map[string]int `json:"estados"`
-}
-
-func writeJSON(w io.Writer, o night.Outcome, code int) {
-	sum := o.Summary
-	s := jsonSummary{
-		Resultados: o.Out, Simulacion: o.DryRun, CodigoSalida: code, Detenido: o.Stopped,
-		Inicio: sum.Started, Fin: sum.Ended, DuracionS: math.Round(sum.Ended.Sub(sum.Started).Seconds()*10) / 10,
-		Filas: sum.Rows, Solicitudes: sum.Requests, Intentos: sum.Attempts, SinIntentar: sum.Unattempted, YaResueltas: sum.Reused, Repetidas: sum.Duplicates,
-		Estados: map[string]map[string]int{},
-	}
-	for op, counts := range sum.Statuses {
-		s.Estados[op] = map[string]int{}
-		for st, n := range counts {
-			s.Estados[op][string(st)] = n
-		}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(s)
-}
-
-// report prints the run's summary for whoever watches the job.
-func report(w io.Writer, sum batch.Summary, out string) {
+// figures prints the run's counts for whoever watches the job.
+func (c *console) figures(sum batch.Summary, out string) {
+	w := c.stderr
 	unattempted := ""
 	if sum.Unattempted > 0 {
 		unattempted = fmt.Sprintf("; %d sin intentar", sum.Unattempted)
 	}
 	fmt.Fprintf(w, "batch: %d filas leídas, %d solicitudes distintas (%d intentos%s), %d ya resueltas en ejecuciones anteriores, en %s\n",
 		sum.Rows, sum.Requests, sum.Attempts, unattempted, sum.Reused, sum.Ended.Sub(sum.Started).Round(100*time.Millisecond))
-	order := []batch.Status{batch.StatusOK, batch.StatusYaRegistrado, batch.StatusRevisar, batch.StatusRechazado, batch.StatusInvalido, batch.StatusError, batch.StatusPendiente}
 	for _, name := range night.Operations() {
 		counts := sum.Statuses[name]
 		if counts == nil {
 			continue
 		}
 		var parts []string
-		for _, st := range order {
+		for _, st := range batch.Statuses {
 			if n := counts[st]; n > 0 {
 				parts = append(parts, fmt.Sprintf("%s %d", st, n))
 			}
@@ -225,31 +186,4 @@ func report(w io.Writer, sum batch.Summary, out string) {
 		fmt.Fprintf(w, "  %s: %s\n", name, strings.Join(parts, " · "))
 	}
 	fmt.Fprintf(w, "  resultados: %s\n", terminalSafe(out))
-}
-func writeNightJSON(w io.Writer, rep night.Report, worst int) {
-	type one struct {
-		Obligado     string         `json:"obligado"`
-		Nombre       string         `json:"nombre,omitempty"`
-		Resultados   string         `json:"resultados"`
-		CodigoSalida int            `json:"codigo_salida"`
-		Detenido     string         `json:"detenido,omitempty"`
-		Filas        int            `json:"filas"`
-		Estados      map[string]int `json:"estados"`
-	}
-	out := struct {
-		Resumen      string `json:"resumen"`
-		CodigoSalida int    `json:"codigo_salida"`
-		Obligados    []one  `json:"obligados"`
-	}{Resumen: rep.Summary, CodigoSalida: worst}
-	for _, c := range rep.Companies {
-		e := one{Obligado: c.NIT, Nombre: c.Nombre, Resultados: c.Out, CodigoSalida: int(c.Verdict()), Detenido: c.Stopped,
-			Filas: c.Summary.Rows, Estados: map[string]int{}}
-		for st, n := range c.Summary.ByStatus() {
-			e.Estados[string(st)] = n
-		}
-		out.Obligados = append(out.Obligados, e)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(out)
 }

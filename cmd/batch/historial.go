@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
-	"strings"
 
 	"batch/night"
 )
@@ -32,11 +30,7 @@ func historialCmd(args []string, getenv func(string) string, stdout, stderr io.W
 	if len(keys) == 0 {
 		return fail(stderr, errors.New("falta la clave: batch historial CUFE..."))
 	}
-	normal := make([]string, len(keys))
-	for i, k := range keys {
-		normal[i] = normalKey(k)
-	}
-	histories, err := night.History(place, normal)
+	histories, err := night.History(place, keys)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -60,18 +54,6 @@ func historialCmd(args []string, getenv func(string) string, stdout, stderr io.W
 	}
 	return exitOK
 }
-
-// normalKey is a key as the journal keeps it: a CUFE or CUV (or the
-// beginning of one) in lowercase, an invoice (PREFIJO NUMERO) in uppercase.
-func normalKey(k string) string {
-	k = strings.TrimSpace(k)
-	if hexKey.MatchString(k) {
-		return strings.ToLower(k)
-	}
-	return strings.ToUpper(k)
-}
-
-var hexKey = regexp.MustCompile(`^[0-9A-Fa-f]+$`)
 
 func printEntry(w io.Writer, e night.Entry) {
 	cude := ""

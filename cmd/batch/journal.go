@@ -67,7 +67,7 @@ func journalFlags(name, usage string, args []string, getenv func(string) string,
 		return night.JournalPlace{}, nil, fail(stderr, err)
 	}
 	if *cfg == "" {
-		*cfg = userConfig(getenv)
+		*cfg = config.UserPath(getenv)
 	}
 	if *path == "" && *cfg != "" {
 		file, err := config.Load(*cfg)

@@ -6,15 +6,17 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"batch"
+	"batch/internal/process"
 	"batch/internal/text"
 )
 
 func main() {
-	cleanup := privateTemp()
+	cleanup := process.PrivateTemp()
 	beforeExit = cleanup
-	stop := profile()
+	stop := process.Profile()
 	code := Main(os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	cleanup()
@@ -23,21 +25,6 @@ func main() {
 
 // beforeExit runs before the process ends at once (a second signal).
 var beforeExit = func() {}
-
-// privateTemp gives the process a temporary folder of its own, for every
-// temporary file it and its libraries make (excelize's copies of large
-// sheets, the sandbox's journal), and removes it however the process ends
-// short of being killed.
-func privateTemp() (cleanup func()) {
-	dir, err := os.MkdirTemp("", "batch-")
-	if err != nil {
-		return func() {}
-	}
-	for _, v := range []string{"TMPDIR", "TMP", "TEMP"} {
-		os.Setenv(v, dir)
-	}
-	return func() { os.RemoveAll(dir) }
-}
 
 // Exit codes.
 const (
@@ -77,6 +64,14 @@ Ejemplos:
 Use "batch run --help" para ver todas las opciones.
 `
 
+// commands are batch's commands, in the order the help lists them: each
+// reads its arguments and the environment, and returns the exit code.
+var commands = []struct {
+	name string
+	run  func(args []string, getenv func(string) string, stdout, stderr io.Writer) int
+}{{"run", runCmd}, {"check", checkCmd}, {"config", configCmd}, {"historial", historialCmd},
+	{"pendientes", pendientesCmd}, {"journal", journalCmd}, {"sandbox", sandboxCmd}, {"version", versionCmd}}
+
 // Main runs the command line and returns the exit code.
 func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -84,32 +79,28 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		return exitNothing
 	}
 	knownSecrets(getenv)
-	switch args[0] {
-	case "run":
-		return runCmd(args[1:], getenv, stdout, stderr)
-	case "check":
-		return checkCmd(args[1:], getenv, stdout, stderr)
-	case "sandbox":
-		return sandboxCmd(args[1:], stdout, stderr)
-	case "config":
-		return configCmd(args[1:], getenv, stdout, stderr)
-	case "historial":
-		return historialCmd(args[1:], getenv, stdout, stderr)
-	case "pendientes":
-		return pendientesCmd(args[1:], getenv, stdout, stderr)
-	case "journal":
-		return journalCmd(args[1:], getenv, stdout, stderr)
-	case "version", "--version", "-version":
-		fmt.Fprintf(stdout, "batch %s\n", batch.Version)
-		if batch.Commit != "" {
-			fmt.Fprintf(stdout, "commit %s del %s\n", batch.Commit, batch.Date)
+	var names []string
+	for _, c := range commands {
+		if args[0] == c.name || (c.name == "version" && strings.TrimLeft(args[0], "-") == c.name) {
+			return c.run(args[1:], getenv, stdout, stderr)
 		}
-		return exitOK
+		names = append(names, c.name)
+	}
+	switch args[0] {
 	case "help", "--help", "-help", "-h":
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	fmt.Fprintf(stderr, "batch: orden desconocida %q%s. Las órdenes son run, check, config, historial, pendientes, journal, sandbox y version (batch --help)\n", args[0],
-		text.DidYouMean(args[0], []string{"run", "check", "config", "historial", "pendientes", "journal", "sandbox", "version"}, ""))
+	fmt.Fprintf(stderr, "batch: orden desconocida %q%s. Las órdenes son %s y version (batch --help)\n", args[0],
+		text.DidYouMean(args[0], names, ""), strings.Join(names[:len(names)-1], ", "))
 	return exitNothing
+}
+
+// versionCmd prints the build's version and commit.
+func versionCmd(_ []string, _ func(string) string, stdout, _ io.Writer) int {
+	fmt.Fprintf(stdout, "batch %s\n", batch.Version)
+	if batch.Commit != "" {
+		fmt.Fprintf(stdout, "commit %s del %s\n", batch.Commit, batch.Date)
+	}
+	return exitOK
 }

@@ -5,8 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -21,6 +19,7 @@ import (
 // run opens with; the rest are the command line's own.
 type runOptions struct {
 	night.Settings
+	flags       *flag.FlagSet
 	config      string // --config
 	quiet, json bool
 	file        *config.File      // the configuration file read, if any
@@ -96,51 +95,56 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 
 // parseOptions reads the command line once, then gives every option it
 // did not set its value from the environment, or else from the
-// configuration file, and records where each value came from.
-func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *runOptions, []string, error) {
-	o := &runOptions{sources: map[string]string{}}
-	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
-	bindRun(fs, o)
-	files, err := options.Parse(fs, args, func() {
+// configuration file.
+func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (*runOptions, []string, error) {
+	o := &runOptions{flags: flag.NewFlagSet("batch run", flag.ContinueOnError), sources: map[string]string{}}
+	bindRun(o.flags, o)
+	files, err := options.Parse(o.flags, args, func() {
 		fmt.Fprint(stderr, runUsage)
-		options.Print(stderr, fs, isSecret)
+		options.Print(stderr, o.flags, isSecret)
 	})
-	if err != nil {
-		return fs, o, nil, err
+	if err == nil {
+		err = o.fill(getenv)
 	}
-	fs.Visit(func(fl *flag.Flag) { o.sources[fl.Name] = "opción" })
+	return o, files, err
+}
+
+// fill gives the options the command line did not set their values from
+// the environment or the configuration file, and records where each value
+// came from.
+func (o *runOptions) fill(getenv func(string) string) error {
+	o.flags.Visit(func(fl *flag.Flag) { o.sources[fl.Name] = "opción" })
 	if o.config == "" {
-		o.config = userConfig(getenv)
+		o.config = config.UserPath(getenv)
 	}
 	if o.config != "" {
-		if o.file, err = config.Load(o.config); err != nil {
-			return fs, o, nil, err
+		file, err := config.Load(o.config)
+		if err != nil {
+			return err
 		}
-		o.config = o.file.Path
-		if err := o.applyFile(fs); err != nil {
-			return fs, o, nil, err
+		o.file, o.config = file, file.Path
+		if err := o.applyFile(); err != nil {
+			return err
 		}
 	}
-	if err := o.applyEnv(fs, getenv); err != nil {
-		return fs, o, nil, err
+	if err := o.applyEnv(getenv); err != nil {
+		return err
 	}
-	fs.VisitAll(func(fl *flag.Flag) {
+	o.flags.VisitAll(func(fl *flag.Flag) {
 		if o.sources[fl.Name] == "" {
 			o.sources[fl.Name] = "predeterminado"
 		}
 	})
-	if o.file != nil && o.runJournal() != "" && o.sources["journal"] != "opción" {
-		if err := o.file.MovedJournal(); err != nil {
-			return fs, o, nil, err
-		}
+	if o.file != nil && o.runJournal() != "" && !o.given("journal") {
+		return o.file.MovedJournal()
 	}
-	return fs, o, files, nil
+	return nil
 }
 
 // applyFile gives the file's values to the options the command line did
 // not set.
-func (o *runOptions) applyFile(fs *flag.FlagSet) error {
-	s := o.file
+func (o *runOptions) applyFile() error {
+	s, fs := o.file, o.flags
 	names := make([]string, 0, len(s.Values))
 	for name := range s.Values {
 		names = append(names, name)
@@ -166,13 +170,13 @@ func (o *runOptions) applyFile(fs *flag.FlagSet) error {
 
 // applyEnv gives the variables' values to the options the command line
 // did not set.
-func (o *runOptions) applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
+func (o *runOptions) applyEnv(getenv func(string) string) error {
 	for name, variable := range envOf {
 		v := getenv(variable)
 		if v == "" || o.given(name) {
 			continue
 		}
-		if err := fs.Set(name, v); err != nil {
+		if err := o.flags.Set(name, v); err != nil {
 			return fmt.Errorf("la variable %s = %q no es válida: %s", variable, v, strings.TrimPrefix(err.Error(), "parse error"))
 		}
 		o.sources[name] = "variable " + variable
@@ -180,29 +184,10 @@ func (o *runOptions) applyEnv(fs *flag.FlagSet, getenv func(string) string) erro
 	return nil
 }
 
-// userConfig is the user's $XDG_CONFIG_HOME/batch/config.toml when it
-// exists; "" when there is none.
-func userConfig(getenv func(string) string) string {
-	dir := getenv("XDG_CONFIG_HOME")
-	if dir == "" {
-		if home := getenv("HOME"); home != "" {
-			dir = filepath.Join(home, ".config")
-		}
-	}
-	if dir == "" {
-		return ""
-	}
-	p := filepath.Join(dir, "batch", "config.toml")
-	if _, err := os.Stat(p); err != nil {
-		return ""
-	}
-	return p
-}
-
 // parseRun reads batch run's options and refuses those that cannot make a
 // run, before anything is read.
 func parseRun(args []string, getenv func(string) string, stderr io.Writer) (*runOptions, []string, error) {
-	_, o, files, err := parseOptions(args, getenv, stderr)
+	o, files, err := parseOptions(args, getenv, stderr)
 	if err != nil {
 		return o, nil, err
 	}

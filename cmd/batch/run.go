@@ -63,7 +63,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	out := r.Send(ctx, newConsole(o, stderr, nil))
 	code := int(out.Verdict())
 	if o.json && out.Failed == nil {
-		writeJSON(stdout, out, code)
+		out.WriteJSON(stdout)
 	}
 	return code
 }
@@ -102,7 +102,7 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 		}
 	}
 	if o.json {
-		writeNightJSON(stdout, rep, worst)
+		rep.WriteJSON(stdout)
 	}
 	return worst
 }

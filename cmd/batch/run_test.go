@@ -17,6 +17,7 @@ import (
 	"batch/internal/testutil"
 	"batch/internal/transport"
 	"batch/sandbox"
+	"batch/writers"
 )
 
 // A spreadsheet with every kind of row, sent to the sandbox; the workbook
@@ -303,7 +304,7 @@ func TestProgressJSONAndQuiet(t *testing.T) {
 	if !strings.Contains(stderr.String(), "de 41 filas") {
 		t.Errorf("no progress line:\n%s", stderr.String())
 	}
-	var sum jsonSummary
+	var sum writers.RunJSON
 	if err := json.Unmarshal([]byte(stdout.String()), &sum); err != nil {
 		t.Fatalf("--json output %q: %v", stdout.String(), err)
 	}

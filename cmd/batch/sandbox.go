@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,7 +17,7 @@ import (
 	"batch/sandbox"
 )
 
-func sandboxCmd(args []string, stdout, stderr io.Writer) int {
+func sandboxCmd(args []string, _ func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("batch sandbox", flag.ContinueOnError)
 	addr := fs.String("addr", "127.0.0.1:8080", "dirección donde escuchar")
 	token := fs.String("token", sandbox.DefaultToken, "token que acepta")
@@ -71,23 +70,14 @@ Opciones:
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "batch: no se puede escuchar en %s: %v\n", *addr, err)
-		return exitNothing
+		return fail(stderr, fmt.Errorf("no se puede escuchar en %s: %v", *addr, err))
 	}
-	srv := &http.Server{Handler: sandbox.New(cfg), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "Sandbox de Afacturar en http://%s (token %q, obligado %s) y de SS Integral en http://%s%s (NIT %s). Ctrl+C para terminar.\n",
 		ln.Addr(), *token, *obligado, ln.Addr(), sandbox.SOAPPath, *nit)
 	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer cancel()
-	go func() {
-		<-ctx.Done()
-		shut, done := context.WithTimeout(context.Background(), 5*time.Second)
-		defer done()
-		srv.Shutdown(shut)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		fmt.Fprintf(stderr, "batch: %v\n", err)
-		return exitNothing
+	if err := sandbox.Serve(ctx, ln, cfg); err != nil {
+		return fail(stderr, err)
 	}
 	return exitOK
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"batch"
 	"batch/internal/secret"
+	"batch/internal/text"
 )
 
 // fail prints what went wrong, in the command line's words, and returns
@@ -18,21 +18,10 @@ func fail(stderr io.Writer, err error) int {
 	return exitNothing
 }
 
-// terminalSafe drops the control characters of text that may quote a
-// file (a header, a sheet's name), so that it cannot move the cursor,
-// rewrite the screen or ring the terminal of whoever reads the log.
-// It also masks every secret the command line knows (the tokens, the
-// claves, a workbook's password): whatever a file or an answer quotes,
-// none reaches the log.
-func terminalSafe(s string) string {
-	s = hidden.Text(s)
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
-			return -1
-		}
-		return r
-	}, s)
-}
+// terminalSafe is text for the log: without control characters, and with
+// every secret the command line knows masked (the tokens, the claves, a
+// workbook's password), whatever a file or an answer quotes.
+func terminalSafe(s string) string { return text.Printable(hidden.Text(s)) }
 
 // hidden masks the secrets of this process's environment, and of each
 // company's variables once the configuration names them.

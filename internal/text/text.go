@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // FirstNonEmpty returns the first value that is not blank, trimmed.
@@ -73,4 +74,16 @@ func distance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(rb)]
+}
+
+// Printable drops the control characters of text that may quote a file (a
+// header, a sheet's name), so that it cannot move the cursor, rewrite the
+// screen or ring the terminal of whoever reads the log.
+func Printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' || unicode.Is(unicode.Bidi_Control, r) {
+			return -1
+		}
+		return r
+	}, s)
 }
