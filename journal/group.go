@@ -264,11 +264,11 @@ func (w *writer) close() {
 
 // Commits are the transactions the journal's writer committed and the
 // records they held, since it was opened.
-func (j *Journal) Commits() (commits, records int) {
-	if j.w == nil {
+func (d *DB) Commits() (commits, records int) {
+	if d.w == nil {
 		return 0, 0
 	}
-	j.w.mu.Lock()
-	defer j.w.mu.Unlock()
-	return j.w.commits, j.w.written
+	d.w.mu.Lock()
+	defer d.w.mu.Unlock()
+	return d.w.commits, d.w.written
 }

@@ -16,7 +16,7 @@ import (
 // alone.
 func TestConcurrentWritesShareCommits(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := Open(path, "900123456")
+	j, err := openLedger(t, path, "900123456")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +27,7 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := j.For(Pruebas, fmt.Sprintf("9001%05d", w))
+			p := j.d.Ledger(Pruebas, fmt.Sprintf("9001%05d", w))
 			for k := 0; k < each; k++ {
 				key := fmt.Sprintf("k%d", k)
 				id, err := p.Begin(batch.OpAcuse, key, "fila", "data")
@@ -55,7 +55,7 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 	bad := errors.New("falla a propósito")
 	failed := make(chan error, 1)
 	go func() {
-		failed <- j.w.do(func(tx txn) error {
+		failed <- j.d.w.do(func(tx txn) error {
 			if _, err := tx.Exec(`INSERT INTO pauses (ambiente, obligado, service, started_at, ended_at, probes, recovered) VALUES ('pruebas','x','afacturar','a','b',0,0)`); err != nil {
 				return err
 			}
@@ -70,8 +70,8 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 	if err := <-failed; !errors.Is(err, bad) {
 		t.Errorf("the failing record returned %v", err)
 	}
-	commits, records := j.Commits()
-	j.Close()
+	commits, records := j.d.Commits()
+	j.d.Close()
 	// The failed record is in no commit.
 	if records != 2*writers*each || commits >= records {
 		t.Errorf("%d records in %d commits: want %d records sharing commits", records, commits, 2*writers*each)
@@ -98,16 +98,16 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 // The writer's connection and the readers' checkpoint the WAL every 8192
 // pages, not every 1000.
 func TestCheckpointsAreSpaced(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.db"), "900123456")
+	j, err := openLedger(t, filepath.Join(t.TempDir(), "journal.db"), "900123456")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer j.d.Close()
 	var pages int
-	if err := j.w.conn.QueryRowContext(t.Context(), `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8192 {
+	if err := j.d.w.conn.QueryRowContext(t.Context(), `PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8192 {
 		t.Errorf("the writer checkpoints every %d pages (%v), want 8192", pages, err)
 	}
-	if err := j.db.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8192 {
+	if err := j.d.db.QueryRow(`PRAGMA wal_autocheckpoint`).Scan(&pages); err != nil || pages != 8192 {
 		t.Errorf("the pool checkpoints every %d pages (%v), want 8192", pages, err)
 	}
 }
@@ -115,11 +115,11 @@ func TestCheckpointsAreSpaced(t *testing.T) {
 // A group with a failing record in the middle: the others are written,
 // each alone once the group was undone, and the failing one is not.
 func TestFailingRecordUndoesOnlyItself(t *testing.T) {
-	j, err := Open(filepath.Join(t.TempDir(), "journal.db"), "900123456")
+	j, err := openLedger(t, filepath.Join(t.TempDir(), "journal.db"), "900123456")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer j.d.Close()
 	bad := errors.New("falla a propósito")
 	insert := func(tx txn, name string) error {
 		_, err := tx.Exec(`INSERT INTO pauses (ambiente, obligado, service, started_at, ended_at, probes, recovered) VALUES ('pruebas',?,'afacturar','a','b',0,0)`, name)
@@ -130,14 +130,14 @@ func TestFailingRecordUndoesOnlyItself(t *testing.T) {
 		{write: func(tx txn) error { insert(tx, "medio"); return bad }, done: make(chan error, 1)},
 		{write: func(tx txn) error { return insert(tx, "último") }, done: make(chan error, 1)},
 	}
-	j.w.commit(group)
+	j.d.w.commit(group)
 	for i, want := range []error{nil, bad, nil} {
 		if err := <-group[i].done; !errors.Is(err, want) || (want == nil) != (err == nil) {
 			t.Errorf("record %d: %v, want %v", i, err, want)
 		}
 	}
 	var names string
-	j.db.QueryRow(`SELECT group_concat(obligado, ' ') FROM (SELECT obligado FROM pauses ORDER BY id)`).Scan(&names)
+	j.d.db.QueryRow(`SELECT group_concat(obligado, ' ') FROM (SELECT obligado FROM pauses ORDER BY id)`).Scan(&names)
 	if names != "primero último" {
 		t.Errorf("pauses written: %q", names)
 	}

@@ -36,13 +36,13 @@ type Entry struct {
 // operation's, with their attempts in order. A key of at least MinPrefix
 // characters that is no whole key finds the one key it begins; one that
 // begins several is refused, naming how many.
-func (j *Journal) History(key string) ([]Entry, error) {
-	entries, err := j.entries(true, `WHERE key = ?`, key)
+func (d *DB) History(key string) ([]Entry, error) {
+	entries, err := d.entries(true, `WHERE key = ?`, key)
 	if err != nil || len(entries) > 0 || len([]rune(key)) < MinPrefix {
 		return entries, err
 	}
 	var keys []string
-	rows, err := j.db.Query(`SELECT DISTINCT key FROM rows WHERE substr(key, 1, ?) = ? LIMIT 10`, len(key), key)
+	rows, err := d.db.Query(`SELECT DISTINCT key FROM rows WHERE substr(key, 1, ?) = ? LIMIT 10`, len(key), key)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -58,7 +58,7 @@ func (j *Journal) History(key string) ([]Entry, error) {
 	case len(keys) > 1:
 		return nil, &batch.Error{Kind: batch.KindOther, Msg: fmt.Sprintf("«%s» es el comienzo de %d claves del diario: escriba más caracteres", key, len(keys))}
 	case len(keys) == 1:
-		return j.entries(true, `WHERE key = ?`, keys[0])
+		return d.entries(true, `WHERE key = ?`, keys[0])
 	}
 	return nil, rows.Err()
 }
@@ -75,8 +75,8 @@ type Run struct {
 }
 
 // Runs are the last nights that did not run or left files unread.
-func (j *Journal) Runs() ([]Run, error) {
-	rows, err := j.db.Query(`SELECT ambiente, obligado, ended_at, verdict, problem FROM runs WHERE problem != '' ORDER BY obligado, ambiente`)
+func (d *DB) Runs() ([]Run, error) {
+	rows, err := d.db.Query(`SELECT ambiente, obligado, ended_at, verdict, problem FROM runs WHERE problem != '' ORDER BY obligado, ambiente`)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -99,13 +99,13 @@ func (j *Journal) Runs() ([]Run, error) {
 // Pending returns what needs a person or another night: the keys left
 // RECHAZADO, ERROR, PENDIENTE or in flight, and the last night's rows left
 // INVALIDO or REVISAR; by party.
-func (j *Journal) Pending() ([]Entry, error) {
-	keys, err := j.entries(false, `WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
+func (d *DB) Pending() ([]Entry, error) {
+	keys, err := d.entries(false, `WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
 		string(batch.StatusPendiente), string(batch.StatusEnVuelo))
 	if err != nil {
 		return nil, err
 	}
-	notes, err := j.noted()
+	notes, err := d.noted()
 	if err != nil {
 		return nil, err
 	}
@@ -125,8 +125,8 @@ func (j *Journal) Pending() ([]Entry, error) {
 
 // entries reads the rows matching where; with attempts, each one's
 // attempts too (one query per key: only for the few keys asked about).
-func (j *Journal) entries(attempts bool, where string, args ...any) ([]Entry, error) {
-	rows, err := j.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, vals, attempts, source, updated_at FROM rows `+where+
+func (d *DB) entries(attempts bool, where string, args ...any) ([]Entry, error) {
+	rows, err := d.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, vals, attempts, source, updated_at FROM rows `+where+
 		` ORDER BY obligado, ambiente, updated_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
@@ -155,15 +155,15 @@ func (j *Journal) entries(attempts bool, where string, args ...any) ([]Entry, er
 		if !attempts {
 			break
 		}
-		if out[i].Attempts, err = j.attempts(out[i]); err != nil {
+		if out[i].Attempts, err = d.attempts(out[i]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (j *Journal) attempts(e Entry) ([]Attempt, error) {
-	rows, err := j.db.Query(`SELECT started_at, COALESCE(outcome, ''), COALESCE(code, ''), COALESCE(message, '') FROM attempts
+func (d *DB) attempts(e Entry) ([]Attempt, error) {
+	rows, err := d.db.Query(`SELECT started_at, COALESCE(outcome, ''), COALESCE(code, ''), COALESCE(message, '') FROM attempts
 		WHERE ambiente = ? AND obligado = ? AND operation = ? AND key = ? ORDER BY id`, e.Ambiente, e.Party, e.Operation, e.Key)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
@@ -189,7 +189,7 @@ func (j *Journal) attempts(e Entry) ([]Attempt, error) {
 
 // OpenReadOnly opens an existing journal to read it, changing nothing:
 // the commands that answer questions about past nights.
-func OpenReadOnly(path string) (*Journal, error) {
+func OpenReadOnly(path string) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, &batch.Error{Kind: batch.KindJournal, Path: path, Msg: "no hay diario en esa ruta: ninguna ejecución lo ha creado"}
 	}
@@ -207,46 +207,19 @@ func OpenReadOnly(path string) (*Journal, error) {
 		// A journal of an earlier batch is brought up to date once, the
 		// first time a newer one opens it, then read.
 		db.Close()
-		j, err := Open(path, "")
+		d, err := Open(path)
 		if err != nil {
 			return nil, err
 		}
-		j.Close()
+		d.Close()
 		return OpenReadOnly(path)
 	}
-	return &Journal{db: db, path: path}, nil
-}
-
-// ReplaceNotes records the night's notes of the operations it ran, in
-// place of the previous night's: what is still wrong shows, what was
-// fixed does not.
-func (j *Journal) ReplaceNotes(ops []string, notes []batch.Note) error {
-	tx, err := j.db.Begin()
-	if err != nil {
-		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	defer tx.Rollback()
-	for _, op := range ops {
-		if _, err := tx.Exec(`DELETE FROM notes WHERE ambiente = ? AND obligado = ? AND operation = ?`, j.ambiente, j.obligado, op); err != nil {
-			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-		}
-	}
-	t := now()
-	for _, n := range notes {
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes (ambiente, obligado, operation, source, key, status, code, message, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)`, j.ambiente, j.obligado, n.Op, n.Source, n.Key,
-			string(n.Result.Status), n.Result.Code, n.Result.Message, t); err != nil {
-			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
-	}
-	return nil
+	return &DB{db: db, path: path}, nil
 }
 
 // noted are the last night's notes, as entries without attempts.
-func (j *Journal) noted() ([]Entry, error) {
-	rows, err := j.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, source, recorded_at FROM notes ORDER BY obligado, ambiente, source`)
+func (d *DB) noted() ([]Entry, error) {
+	rows, err := d.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, source, recorded_at FROM notes ORDER BY obligado, ambiente, source`)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}

@@ -10,7 +10,7 @@ import (
 
 func TestRecordsAttemptsAndState(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "sub", "journal.db")
-	j, err := Open(path, "900123456")
+	j, err := openLedger(t, path, "900123456")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,20 +26,20 @@ func TestRecordsAttemptsAndState(t *testing.T) {
 	if err := j.End(id, "acuse", "k1", batch.Answer{Class: batch.ClassOK, HTTPStatus: 200, Response: `{"codigo_error":0}`}, state); err != nil {
 		t.Fatal(err)
 	}
-	j.Close()
+	j.d.Close()
 
 	// Another process, another obligado, the same file.
-	j2, err := Open(path, "900123456")
+	j2, err := openLedger(t, path, "900123456")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j2.Close()
+	defer j2.d.Close()
 	res, at, found, err := j2.Recorded("acuse", "k1")
 	if err != nil || !found || res.Status != batch.StatusOK || res.Values["cude"] != "abc" || res.Attempts != 1 || at.IsZero() {
 		t.Errorf("reopened: %+v %v %v %v", res, at, found, err)
 	}
-	other, _ := Open(path, "800000000")
-	defer other.Close()
+	other, _ := openLedger(t, path, "800000000")
+	defer other.d.Close()
 	if _, _, found, _ := other.Recorded("acuse", "k1"); found {
 		t.Error("another obligado sees this obligado's key")
 	}
@@ -47,7 +47,7 @@ func TestRecordsAttemptsAndState(t *testing.T) {
 		t.Error("another operation sees the acuse's key")
 	}
 	var n int
-	j2.db.QueryRow(`SELECT count(*) FROM attempts WHERE key='k1' AND ended_at IS NOT NULL AND request='data={...}' AND response LIKE '%codigo_error%'`).Scan(&n)
+	j2.d.db.QueryRow(`SELECT count(*) FROM attempts WHERE key='k1' AND ended_at IS NOT NULL AND request='data={...}' AND response LIKE '%codigo_error%'`).Scan(&n)
 	if n != 1 {
 		t.Errorf("%d complete attempt records, want 1", n)
 	}
@@ -69,7 +69,7 @@ func TestNotAJournal(t *testing.T) {
 	if err := writeFile(path, "esto no es sqlite, es un texto cualquiera que ocupa espacio"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(path, "1"); err == nil {
+	if _, err := Open(path); err == nil {
 		t.Error("a text file opened as a journal")
 	}
 }
@@ -79,11 +79,11 @@ func TestNotAJournal(t *testing.T) {
 func TestJournalFilesArePrivateAndPathIsAName(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "carpeta?modo=memory#x%41")
 	path := filepath.Join(dir, "diario?_pragma=journal_mode(DELETE).db")
-	j, err := Open(path, "900123456")
+	j, err := openLedger(t, path, "900123456")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer j.d.Close()
 	if _, err := j.Begin("acuse", "k1", "fila 2", "data"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,14 +9,15 @@ import (
 	"batch"
 )
 
-// Lock makes this process the only run sending for scope (an obligado's
-// token, an invoicer's NIT) with this journal, waiting up to wait for
-// another run to finish. The lock is the operating system's (flock on
+// Lock makes this process the only run sending for one party in one
+// environment with this journal, waiting up to wait for another run to
+// finish: code names the lock file (journal.db.lock-afacturar-900123456-
+// pruebas), who says whose it is in the message of a run that waits. The lock is the operating system's (flock on
 // Unix, LockFileEx on Windows): it dies with the process, whatever kills
 // it; the empty file stays for the next night.
 // The lock file says who holds it, for the message of the run that waits.
-func (j *Journal) Lock(scope string, wait time.Duration) (unlock func(), err error) {
-	path := j.path + ".lock-" + lockName(scope)
+func (d *DB) Lock(code, who string, wait time.Duration) (unlock func(), err error) {
+	path := d.path + ".lock-" + lockName(code)
 	// Never through a link planted at the lock's name: it would truncate
 	// whatever it points to.
 	f, err := openLockFile(path)
@@ -35,7 +36,7 @@ func (j *Journal) Lock(scope string, wait time.Duration) (unlock func(), err err
 			if err != nil {
 				return nil, fmt.Errorf("no se pudo tomar el cerrojo del diario %s: %w", path, err)
 			}
-			return nil, &batch.Error{Kind: batch.KindBusy, Msg: fmt.Sprintf("otra ejecución de batch (%s) está enviando para %s con el mismo diario", holderText(holder), scope)}
+			return nil, &batch.Error{Kind: batch.KindBusy, Msg: fmt.Sprintf("otra ejecución de batch (%s) está enviando para %s con el mismo diario", holderText(holder), who)}
 		}
 		time.Sleep(min(200*time.Millisecond, time.Until(deadline)))
 	}
@@ -57,12 +58,12 @@ func holderText(b []byte) string {
 	return "sin datos de quién"
 }
 
-// lockName keeps a scope's letters and digits for the lock file's name.
-func lockName(scope string) string {
+// lockName keeps a code's letters and digits for the lock file's name.
+func lockName(code string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' {
 			return r
 		}
 		return '_'
-	}, scope)
+	}, code)
 }

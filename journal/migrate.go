@@ -10,26 +10,72 @@ import (
 	"batch"
 )
 
-// schemaVersion is the journal's version, in SQLite's user_version.
-const schemaVersion = 2
+// schemaV1 is the layout of versions 0 and 1, before environments were
+// recorded: an old journal may lack a table its batch did not have yet,
+// which is made here before migrating.
+const schemaV1 = `
+CREATE TABLE IF NOT EXISTS rows (
+	obligado   TEXT NOT NULL,
+	operation  TEXT NOT NULL,
+	key        TEXT NOT NULL,
+	status     TEXT NOT NULL,
+	code       TEXT NOT NULL DEFAULT '',
+	message    TEXT NOT NULL DEFAULT '',
+	vals       TEXT NOT NULL DEFAULT '{}',
+	attempts   INTEGER NOT NULL DEFAULT 0,
+	source     TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (obligado, operation, key)
+);
+CREATE TABLE IF NOT EXISTS attempts (
+	id          INTEGER PRIMARY KEY,
+	obligado    TEXT NOT NULL,
+	operation   TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	started_at  TEXT NOT NULL,
+	ended_at    TEXT,
+	request     TEXT NOT NULL,
+	http_status INTEGER,
+	code        TEXT,
+	outcome     TEXT,
+	message     TEXT,
+	response    TEXT
+);
+CREATE INDEX IF NOT EXISTS attempts_by_key ON attempts (obligado, operation, key);
+CREATE TABLE IF NOT EXISTS notes (
+	obligado    TEXT NOT NULL,
+	operation   TEXT NOT NULL,
+	source      TEXT NOT NULL,
+	key         TEXT NOT NULL,
+	status      TEXT NOT NULL,
+	code        TEXT NOT NULL,
+	message     TEXT NOT NULL,
+	recorded_at TEXT NOT NULL,
+	PRIMARY KEY (obligado, operation, source)
+);
+CREATE TABLE IF NOT EXISTS pauses (
+	id         INTEGER PRIMARY KEY,
+	obligado   TEXT NOT NULL,
+	service    TEXT NOT NULL,
+	started_at TEXT NOT NULL,
+	ended_at   TEXT NOT NULL,
+	probes     INTEGER NOT NULL,
+	recovered  INTEGER NOT NULL
+);
+`
 
-// migrate brings a journal written by an earlier version of batch up to
-// date, in one transaction.
-func migrate(db *sql.DB) error {
-	var v int
-	if err := db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil || v == schemaVersion {
-		return err
-	}
-	if v > schemaVersion {
-		// Its tables are laid out as this batch does not know: writing
-		// them could lose what the newer one records.
-		return fmt.Errorf("lo escribió una versión más nueva de batch (esquema %d; esta conoce hasta el %d): use esa versión o una más nueva", v, schemaVersion)
-	}
+// migrate brings a journal of version v, written by an earlier batch, up
+// to date in one transaction.
+func migrate(db *sql.DB, v int) error {
 	tx, err := db.Begin()
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if _, err := tx.Exec(schemaV1); err != nil {
+		return err
+	}
 	if v < 1 {
 		if err := separateInvoiceKeys(tx); err != nil {
 			return err

@@ -110,7 +110,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	if err := collisions(p, books, summary, matches); err != nil {
 		return Report{}, err
 	}
-	var journalOf *journal.Journal
+	var journalOf *journal.DB
 	if !p.DryRun {
 		j, closeJournal, err := openJournal(p.Journal, p.Sandbox, false)
 		if err != nil {
@@ -260,7 +260,7 @@ func nightRows(results []CompanyOutcome) []writers.NightRow {
 
 // recordRuns keeps in the journal how each company's night ended, for
 // batch pendientes to name the ones that did not run or left files unread.
-func recordRuns(j *journal.Journal, p Plan, results []CompanyOutcome, started time.Time) []error {
+func recordRuns(j *journal.DB, p Plan, results []CompanyOutcome, started time.Time) []error {
 	var errs []error
 	ambiente := environment(p.Settings)
 	for _, r := range results {
@@ -271,7 +271,7 @@ func recordRuns(j *journal.Journal, p Plan, results []CompanyOutcome, started ti
 		for _, u := range r.Unread {
 			problems = append(problems, "sin leer "+u.Path+": "+u.Reason)
 		}
-		if err := j.For(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; ")); err != nil {
+		if err := j.Ledger(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; ")); err != nil {
 			errs = append(errs, err)
 		}
 	}

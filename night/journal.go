@@ -38,7 +38,7 @@ func JournalPath(place JournalPlace, sandbox, dryRun bool) (path string, tempora
 // openJournal opens the journal a run or a night records in, once for the
 // process: a temporary one for the sandbox, removed by close. A dry run
 // only reads a journal, and only one that exists: without one it has none.
-func openJournal(place JournalPlace, sandbox, dryRun bool) (j *journal.Journal, close func(), err error) {
+func openJournal(place JournalPlace, sandbox, dryRun bool) (j *journal.DB, close func(), err error) {
 	path, temporary, err := JournalPath(place, sandbox, dryRun)
 	if err != nil {
 		return nil, nil, err
@@ -53,7 +53,7 @@ func openJournal(place JournalPlace, sandbox, dryRun bool) (j *journal.Journal, 
 		}
 		path = filepath.Join(dir, "journal.db")
 	}
-	if j, err = journal.Open(path, ""); err != nil {
+	if j, err = journal.Open(path); err != nil {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
@@ -108,7 +108,7 @@ func Pending(place JournalPlace) ([]Entry, []RunRecord, error) {
 	return entries, runs, err
 }
 
-func openReadOnly(place JournalPlace) (*journal.Journal, error) {
+func openReadOnly(place JournalPlace) (*journal.DB, error) {
 	path, _, err := JournalPath(place, false, false)
 	if err != nil {
 		return nil, err
@@ -137,7 +137,7 @@ func AssignEnvironment(place JournalPlace, ambiente string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	j, err := journal.Open(path, "")
+	j, err := journal.Open(path)
 	if err != nil {
 		return 0, err
 	}

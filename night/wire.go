@@ -36,7 +36,8 @@ type Run struct {
 	hidden   []string // the hidden sheets left unread, for the person to know
 	rest     *afacturar.Client
 	soap     *ssintegral.Client
-	db       *journal.Journal // the process's journal, as this run's obligado; nil for a dry run without one
+	journal  *journal.DB     // the process's journal; nil for a dry run without one
+	db       *journal.Ledger // the journal as this run's obligado's, in its environment
 	pacers   map[batch.Service]*pipeline.WindowPacer
 	gates    map[batch.Service]*pipeline.Gate
 	watch    Watcher
@@ -56,7 +57,7 @@ func Open(s Settings) (*Run, error) { return open(s, companyRun{}) }
 // run: the journal opened once for all, which rows are the company's, its
 // files that could not be read, and why its e-mails may not be sent.
 type companyRun struct {
-	shared     *journal.Journal
+	shared     *journal.DB
 	keep       func(batch.Row) (bool, string)
 	unread     []writers.Unread
 	noInvoicer string
@@ -276,7 +277,7 @@ func neededInFlight(n int, window, timeout time.Duration) int {
 // openJournal takes the journal of a night of several companies, or opens
 // the run's own: a dry run only reads one that exists, and only for a
 // party it knows.
-func (r *Run) openJournal(shared *journal.Journal) error {
+func (r *Run) openJournal(shared *journal.DB) error {
 	j := shared
 	if j == nil {
 		known := (r.uses(batch.ServiceAfacturar) && r.rest.Obligado != "") || (r.uses(batch.ServiceSSIntegral) && r.soap.Facturador.NIT != "")
@@ -292,7 +293,7 @@ func (r *Run) openJournal(shared *journal.Journal) error {
 			return nil
 		}
 	}
-	r.db = j.For(r.ambiente(), r.rest.Obligado)
+	r.journal, r.db = j, j.Ledger(r.ambiente(), r.rest.Obligado)
 	return nil
 }
 
@@ -335,12 +336,11 @@ func (r *Run) lock() error {
 		if !r.sends(s) {
 			continue
 		}
-		name := "el obligado " + r.rest.Obligado
+		code, who := "afacturar-"+r.rest.Obligado, "el obligado "+r.rest.Obligado
 		if s == batch.ServiceSSIntegral {
-			name = "el facturador " + r.soap.Facturador.NIT + " en SS Integral"
+			code, who = "ssintegral-"+r.soap.Facturador.NIT, "el facturador "+r.soap.Facturador.NIT+" en SS Integral"
 		}
-		name += " (" + r.ambiente() + ")"
-		unlock, err := r.db.Lock(name, r.s.WaitLock)
+		unlock, err := r.journal.Lock(code+"-"+r.ambiente(), who+" ("+r.ambiente()+")", r.s.WaitLock)
 		if err != nil {
 			return err
 		}

@@ -256,11 +256,12 @@ func TestSinkFailureStopsSending(t *testing.T) {
 // The journal makes a second run send nothing for keys already final, and
 // resend what was pending, in flight or (on request) rejected.
 func TestResumeFromJournal(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	db, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer db.Close()
+	j := db.Ledger(journal.Pruebas, "900")
 	first := &fakeOp{answer: func(k string, n int) batch.Answer {
 		switch k {
 		case "ok":
@@ -319,11 +320,12 @@ func TestResumeFromJournal(t *testing.T) {
 // a run would send, and answers from the journal what an earlier run
 // finished.
 func TestDryRunSendsNothing(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	db, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer db.Close()
+	j := db.Ledger(journal.Pruebas, "900")
 	earlier := &fakeOp{answer: ok}
 	if _, err := Run(context.Background(), Config{Inputs: []Source{rows{"done"}}, Ops: []Op{{Operation: earlier}}, Sink: &sink{}, Retry: fast, Journal: j}); err != nil {
 		t.Fatal(err)
@@ -361,11 +363,12 @@ func TestDryRunSendsNothing(t *testing.T) {
 // journal: the run does not keep every result in memory, and the repeated
 // row still gets the first row's result, sent once.
 func TestRepeatedKeyAfterItsJobWasLetGo(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	db, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer db.Close()
+	j := db.Ledger(journal.Pruebas, "900")
 	op := &fakeOp{answer: func(k string, n int) batch.Answer {
 		return batch.Answer{Class: batch.ClassOK, Values: map[string]any{"cude": "cude-" + k}}
 	}}
@@ -459,11 +462,12 @@ func TestLimitSendsAtMostN(t *testing.T) {
 // does: paced, journalled and counted; what it finds completes the row,
 // and when it fails for good the row keeps its first answer with a note.
 func TestFollowUpIsARequestOfItsOwn(t *testing.T) {
-	j, err := journal.Open(filepath.Join(t.TempDir(), "j.db"), "900")
+	db, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer j.Close()
+	defer db.Close()
+	j := db.Ledger(journal.Pruebas, "900")
 	var history atomic.Int32
 	follow := func(fails bool) *batch.Request {
 		return &batch.Request{Key: "k", Describe: func() string { return "historico" }, Send: func(context.Context) batch.Answer {
@@ -494,7 +498,7 @@ func TestFollowUpIsARequestOfItsOwn(t *testing.T) {
 	if sum.Attempts != good.Attempts+bad.Attempts || pacer.SentCount() != sum.Attempts || int(history.Load()) != 1+fast.MaxAttempts {
 		t.Errorf("attempts %d, paced %d, history asked %d", sum.Attempts, pacer.SentCount(), history.Load())
 	}
-	entries, _ := j.History("buena")
+	entries, _ := db.History("buena")
 	if len(entries) != 1 || len(entries[0].Attempts) != 2 || entries[0].Result.Status != batch.StatusYaRegistrado {
 		t.Errorf("journal: %+v", entries)
 	}

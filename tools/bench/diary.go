@@ -20,7 +20,7 @@ import (
 // It prints the CPU the journal costs per request and the commits it made,
 // and returns that CPU (0 where it is not measured).
 func nightJournal(dir string, scale, n, rows int) time.Duration {
-	j, err := journal.Open(filepath.Join(dir, "noche-diario.db"), "")
+	j, err := journal.Open(filepath.Join(dir, "noche-diario.db"))
 	check(err)
 	window := time.Minute / time.Duration(scale)
 	latency := heavyTail(scale)
@@ -32,7 +32,7 @@ func nightJournal(dir string, scale, n, rows int) time.Duration {
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < n; c++ {
-		p := j.For(journal.Pruebas, fmt.Sprintf("9001%05d", c))
+		p := j.Ledger(journal.Pruebas, fmt.Sprintf("9001%05d", c))
 		tick := time.NewTicker(pipeline.Interval(limit, window))
 		wg.Add(1)
 		go func() {

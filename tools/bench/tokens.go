@@ -359,7 +359,7 @@ func below(r []float64, x float64) int {
 // second and the transactions (with their fsync) the group committer made
 // of them, beside what n tokens need: two records (Begin, End) per request.
 func commits(dir string, n int, each float64, scale int) {
-	j, err := journal.Open(filepath.Join(dir, "commits.db"), "")
+	j, err := journal.Open(filepath.Join(dir, "commits.db"))
 	check(err)
 	defer j.Close()
 	var (
@@ -372,7 +372,7 @@ func commits(dir string, n int, each float64, scale int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			p := j.For(journal.Pruebas, fmt.Sprintf("9001%05d", w/10))
+			p := j.Ledger(journal.Pruebas, fmt.Sprintf("9001%05d", w/10))
 			for k := 0; time.Now().Before(deadline); k++ {
 				key := fmt.Sprintf("k%d-%d", w%10, k)
 				id, err := p.Begin(batch.OpAcuse, key, "fila", "data")
