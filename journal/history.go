@@ -187,8 +187,10 @@ func (d *DB) attempts(e Entry) ([]Attempt, error) {
 	return out, rows.Err()
 }
 
-// OpenReadOnly opens an existing journal to read it, changing nothing:
-// the commands that answer questions about past nights.
+// OpenReadOnly opens an existing journal to read it, for the commands that
+// answer questions about past nights. A journal of an earlier version is
+// first brought up to date (the one write it makes); one that does not
+// exist is not created.
 func OpenReadOnly(path string) (*DB, error) {
 	if _, err := os.Stat(path); err != nil {
 		return nil, &batch.Error{Kind: batch.KindJournal, Path: path, Msg: "no hay diario en esa ruta: ninguna ejecución lo ha creado"}

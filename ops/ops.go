@@ -74,8 +74,9 @@ type Operation interface {
 	Prepare(row batch.Row) (batch.Request, string)
 	Columns() []string
 	Cells(batch.Result) []any
-	// Statuses are the statuses a row of the operation can end in, in
-	// the order the Resumen sheet lists them.
+	// Statuses are the statuses a row of the operation can end in: the
+	// Resumen sheet lists those (in batch.Statuses' order) and any other
+	// that happened anyway.
 	Statuses() []batch.Status
 }
 
