@@ -1,6 +1,6 @@
 // Package options reads a command line's options as people type them:
 // before or after the file names, durations as bare seconds too, every
-// mistake one Spanish line with a guess, and the help as the README writes
+// mistake one Spanish line with a guess, and the help as the manual writes
 // options (--opción VALOR, predeterminado: …).
 package options
 
@@ -93,7 +93,7 @@ func flagNames(fs *flag.FlagSet) []string {
 	return names
 }
 
-// Print lists fs's options as the README writes them: --opción
+// Print lists fs's options as the manual writes them: --opción
 // VALOR, what it does, and its default.
 func Print(w io.Writer, fs *flag.FlagSet, secret func(name string) bool) {
 	var lines []string

@@ -30,6 +30,10 @@ var extras = map[string][]string{
 	"windows": {"README.md", "deploy/tarea-programada.xml", "deploy/instalar-windows.ps1", "deploy/config.toml.ejemplo"},
 }
 
+// manual is the README's manual, carried by every archive.
+var manual = []string{"docs/CONFIGURACION.md", "docs/ENTRADA.md", "docs/RESULTADOS.md", "docs/DIARIO.md", "docs/OPERACION.md", "docs/SEGURIDAD.md",
+	"docs/capturas/resultados-1.png", "docs/capturas/resultados-2.png", "docs/capturas/resultados-3.png"}
+
 func main() {
 	version, commit, date := git("describe", "--tags", "--always", "--dirty"), git("rev-parse", "HEAD"), git("log", "-1", "--format=%cI")
 	when, err := time.Parse(time.RFC3339, date)
@@ -49,6 +53,10 @@ func main() {
 		files := map[string]string{name + "/" + exe: bin}
 		for _, f := range extras[t[0]] {
 			files[name+"/"+filepath.Base(f)] = f
+		}
+		// The manual, where the README's links find it.
+		for _, f := range manual {
+			files[name+"/"+filepath.ToSlash(f)] = f
 		}
 		// The samples, so that `batch run --sandbox` on them shows what
 		// `make run` does, on any system.
