@@ -13,6 +13,7 @@ import (
 	"batch/cells"
 	"batch/internal/secret"
 	"batch/journal"
+	"batch/pipeline"
 	"batch/writers"
 )
 
@@ -131,6 +132,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	files.tell(matches, unmatched, append(watchers, watchers[:min(1, len(watchers))]...))
 	shared, sharedUnread := files.of(nightFiles)
 	results := make([]CompanyOutcome, len(p.Companies))
+	night := &pacers{all: map[[2]string]*pipeline.WindowPacer{}}
 	var wg sync.WaitGroup
 	for i, c := range p.Companies {
 		own, unread := files.of(matches[i])
@@ -143,7 +145,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		}
 		s := companySettings(p.Settings, c)
 		s.Out, s.Files = books[i], allBut(shared, own)
-		run := companyRun{shared: journalOf, keep: keeps(c, own), unread: unread, noInvoicer: noInvoicer(c)}
+		run := companyRun{shared: journalOf, pacers: night, keep: keeps(c, own), unread: unread, noInvoicer: noInvoicer(c)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -7,6 +7,7 @@
 package night
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -23,9 +24,6 @@ type Person = ops.Person
 
 // Facturador is the invoicer on SS Integral, its Clave included.
 type Facturador = ssintegral.Facturador
-
-// DefaultSOAPURL is SS Integral's address when none is given.
-const DefaultSOAPURL = ssintegral.DefaultURL
 
 // TiposValidos are the identification codes Afacturar's acuse takes, for
 // messages.
@@ -60,19 +58,19 @@ type Settings struct {
 	Files    []string
 	Out      string // the result workbook; "" for NOMBRE-resultados.xlsx beside the first file
 	Ambiente string // "pruebas" or "produccion"
-	URL      string // Afacturar's address, in place of the ambiente's
 	Obligado string // the Afacturar client (documento_obligado)
 	Token    string // Afacturar's token
 	// Facturador is the invoicer on SS Integral, with its Clave.
 	Facturador Facturador
-	SOAPURL    string // SS Integral's address ("" for DefaultSOAPURL)
 	SOAP12     bool
-	Sandbox    bool // the built-in simulated providers, with their own credentials
+	// Sandbox: the providers are the simulator the front end started on
+	// this machine; the journal keeps its answers apart from any real one.
+	Sandbox bool
+	// Reach is how each provider is reached where it differs from what it
+	// says of itself (batch.Provider): an address, a limit.
+	Reach map[batch.Service]*Reach
 
-	Rate       int           // Afacturar's requests per Window
-	Window     time.Duration // the limit's window
-	RateCorreo int           // SS Integral's requests per minute
-	InFlight   int           // requests under way at most; 0 for what the limits need
+	InFlight   int // requests under way at most; 0 for what the limits need
 	Timeout    time.Duration
 	Attempts   int
 	Limit      int // requests sent at most (per company in a night); 0 for no limit
@@ -92,6 +90,26 @@ type Settings struct {
 	AdjuntosDir   string // where the e-mailed invoices' files are saved
 	AdjuntosRaiz  string // the folder attachments may come from
 
+}
+
+// Reach is how a run reaches a provider: each zero value is the
+// provider's own.
+type Reach struct {
+	URL    string // in place of the provider's address in the Ambiente
+	Rate   int    // requests per Window
+	Window time.Duration
+}
+
+// ReachOf is how s reaches a provider: the provider's own address and
+// limit, or what s gives in their place.
+func (s Settings) ReachOf(p batch.Provider) Reach {
+	r := Reach{URL: p.Addresses[s.Ambiente], Rate: p.Rate, Window: p.Window}
+	if given := s.Reach[p.Service]; given != nil {
+		r.URL = cmp.Or(given.URL, r.URL)
+		r.Rate = cmp.Or(given.Rate, r.Rate)
+		r.Window = cmp.Or(given.Window, r.Window)
+	}
+	return r
 }
 
 // Watcher is what a front end shows of a run while it goes. Wrote and

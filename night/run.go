@@ -130,10 +130,13 @@ func (r *Run) stopped(err error) error {
 // atLimit is how long a run's requests take at the providers' limits,
 // spent side by side.
 func (r *Run) atLimit(sum batch.Summary) time.Duration {
-	correos := sum.OpRequests[batch.OpCorreo]
-	d := time.Duration(sum.Requests-correos) * pipeline.Interval(r.s.Rate, r.s.Window)
-	if correos > 0 {
-		d = max(d, time.Duration(correos)*pipeline.Interval(r.s.RateCorreo, time.Minute))
+	requests := map[batch.Service]int{}
+	for _, spec := range r.specs {
+		requests[spec.Service] += sum.OpRequests[spec.Name]
+	}
+	var d time.Duration
+	for s, n := range requests {
+		d = max(d, time.Duration(n)*pipeline.Interval(r.reach[s].Rate, r.reach[s].Window))
 	}
 	return d
 }
@@ -157,9 +160,15 @@ func (r *Run) resumen(o Outcome) writers.Run {
 	f := r.s
 	return writers.Run{
 		Summary: o.Summary, Inputs: f.Files, Unread: r.unread,
-		Limit:  int(math.Round(float64(f.Rate) * time.Minute.Seconds() / f.Window.Seconds())),
+		Limit:  r.perMinute(batch.ServiceAfacturar),
 		DryRun: f.DryRun, Stopped: o.Stopped, Hidden: r.hidden, Pauses: r.pauses(o.Summary.Ended),
 	}
+}
+
+// perMinute is a provider's limit, per minute, for the Resumen sheet.
+func (r *Run) perMinute(s batch.Service) int {
+	p := r.reach[s]
+	return int(math.Round(float64(p.Rate) * time.Minute.Seconds() / p.Window.Seconds()))
 }
 
 // discard is the sink of the estimate before a run.

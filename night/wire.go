@@ -7,7 +7,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"batch"
@@ -17,7 +19,6 @@ import (
 	"batch/ops"
 	"batch/pipeline"
 	"batch/readers"
-	"batch/sandbox"
 	"batch/ssintegral"
 	"batch/writers"
 )
@@ -36,8 +37,10 @@ type Run struct {
 	hidden   []string // the hidden sheets left unread, for the person to know
 	rest     *afacturar.Client
 	soap     *ssintegral.Client
-	journal  *journal.DB     // the process's journal; nil for a dry run without one
-	db       *journal.Ledger // the journal as this run's obligado's, in its environment
+	reach    map[batch.Service]*reach // how the run reaches each provider
+	pool     *pacers                  // a night's pacers; nil for a run of its own
+	journal  *journal.DB              // the process's journal; nil for a dry run without one
+	db       *journal.Ledger          // the journal as this run's obligado's, in its environment
 	pacers   map[batch.Service]*pipeline.WindowPacer
 	gates    map[batch.Service]*pipeline.Gate
 	watch    Watcher
@@ -58,6 +61,7 @@ func Open(s Settings) (*Run, error) { return open(s, companyRun{}) }
 // files that could not be read, and why its e-mails may not be sent.
 type companyRun struct {
 	shared     *journal.DB
+	pacers     *pacers // the night's, shared by the companies that share a key
 	keep       func(batch.Row) (bool, string)
 	unread     []writers.Unread
 	noInvoicer string
@@ -65,7 +69,7 @@ type companyRun struct {
 
 // open wires a run step by step.
 func open(s Settings, c companyRun) (*Run, error) {
-	r := &Run{s: s, watch: quiet{}, unread: c.unread, noInvoicer: c.noInvoicer}
+	r := &Run{s: s, watch: quiet{}, unread: c.unread, noInvoicer: c.noInvoicer, pool: c.pacers}
 	r.cfg.Keep = c.keep
 	shared := c.shared
 	steps := []func() error{
@@ -118,10 +122,30 @@ func (r *Run) openInputs() error {
 	return nil
 }
 
+// reach is how a run reaches one provider: what the provider says of
+// itself, and the address, party, secret and pace the settings give it.
+type reach struct {
+	batch.Provider // its Rate and Window the ones this run keeps
+	URL            string
+	party, secret  string
+}
+
+// used are the providers the run's operations use, in registration order.
+func (r *Run) used() []*reach {
+	var out []*reach
+	for _, p := range batch.Providers() {
+		if r.uses(p.Service) {
+			out = append(out, r.reach[p.Service])
+		}
+	}
+	return out
+}
+
 // sends reports whether the run may send to service: an operation uses it,
-// and (for SS Integral) the account is the company's own.
+// and the account is the company's own where the provider asks it.
 func (r *Run) sends(service batch.Service) bool {
-	return r.uses(service) && (service != batch.ServiceSSIntegral || r.noInvoicer == "")
+	p, _ := batch.ProviderOf(service)
+	return r.uses(service) && (!p.OwnAccount || r.noInvoicer == "")
 }
 
 // uses reports whether an operation of the run spends service's limit.
@@ -159,22 +183,32 @@ func (r *Run) outputPath() error {
 }
 
 // clients builds both providers' clients with their addresses and
-// credentials, sized for the requests that may be in flight.
+// credentials, sized for the requests that may be in flight. This is the
+// one place that knows each provider's client; the rest loops over
+// batch.Providers().
 func (r *Run) clients() error {
 	f := r.s
-	r.rest = &afacturar.Client{BaseURL: afacturar.HostPruebas, Ambiente: afacturar.AmbientePruebas, Obligado: strings.TrimSpace(f.Obligado)}
+	r.rest = &afacturar.Client{Ambiente: afacturar.AmbientePruebas, Obligado: strings.TrimSpace(f.Obligado), Token: strings.TrimSpace(f.Token)}
 	if f.Ambiente == "produccion" {
-		r.rest.BaseURL, r.rest.Ambiente = afacturar.HostProduccion, afacturar.AmbienteProduccion
+		r.rest.Ambiente = afacturar.AmbienteProduccion
 	}
-	r.soap = &ssintegral.Client{URL: ssintegral.DefaultURL, SOAP12: f.SOAP12, Facturador: f.Facturador}
+	r.soap = &ssintegral.Client{SOAP12: f.SOAP12, Facturador: f.Facturador}
 	r.soap.Facturador.NIT = strings.TrimSpace(r.soap.Facturador.NIT)
 	if r.soap.Facturador.TipoAmbiente == 0 {
 		r.soap.Facturador.TipoAmbiente = r.rest.Ambiente
 	}
-	if err := r.credentials(); err != nil {
-		return err
+	r.reach = map[batch.Service]*reach{
+		batch.ServiceAfacturar:  {party: r.rest.Obligado, secret: r.rest.Token},
+		batch.ServiceSSIntegral: {party: r.soap.Facturador.NIT, secret: r.soap.Facturador.Clave},
 	}
-	if err := r.addresses(); err != nil {
+	for _, p := range batch.Providers() {
+		at := f.ReachOf(p)
+		p.Rate, p.Window = at.Rate, at.Window
+		r.reach[p.Service].Provider, r.reach[p.Service].URL = p, at.URL
+	}
+	r.rest.BaseURL = strings.TrimRight(r.reach[batch.ServiceAfacturar].URL, "/")
+	r.soap.URL = r.reach[batch.ServiceSSIntegral].URL
+	if err := r.credentials(); err != nil {
 		return err
 	}
 	r.cfg.InFlight = r.inFlight()
@@ -183,67 +217,25 @@ func (r *Run) clients() error {
 	return nil
 }
 
-// credentials are the settings', or the sandbox's own when it starts one.
-// A dry run sends nothing: it needs no token and starts no sandbox.
+// credentials checks that the run has, for each provider it sends to, a
+// party, a secret and an address they may travel to: https, or plain http
+// to this machine (the simulator's, a test's). A dry run sends nothing and
+// needs none.
 func (r *Run) credentials() error {
-	rest, soap := r.rest, &r.soap.Facturador
-	switch {
-	case r.s.DryRun:
-		return nil
-	case r.s.Sandbox:
-		if rest.Obligado == "" {
-			rest.Obligado = sandbox.DefaultObligado
-		}
-		if soap.NIT == "" {
-			soap.NIT = sandbox.DefaultNIT
-		}
-		rest.Token, soap.Clave = sandbox.DefaultToken, sandbox.DefaultClave
-		url, stop, err := startSandbox(rest.Token, rest.Obligado, soap.NIT, soap.Clave)
-		if err != nil {
-			return fmt.Errorf("no se pudo iniciar el sandbox: %w", err)
-		}
-		r.cleanup = append(r.cleanup, stop)
-		rest.BaseURL, r.soap.URL = url, url+sandbox.SOAPPath
+	if r.s.DryRun {
 		return nil
 	}
-	rest.Token = strings.TrimSpace(r.s.Token)
-	afacturarOps, correo := r.sends(batch.ServiceAfacturar), r.sends(batch.ServiceSSIntegral)
-	switch {
-	case afacturarOps && rest.Token == "":
-		return &batch.Error{Kind: batch.KindNoSecret, Service: batch.ServiceAfacturar, Msg: "falta el token de Afacturar"}
-	case afacturarOps && rest.Obligado == "":
-		return &batch.Error{Kind: batch.KindNoParty, Service: batch.ServiceAfacturar, Msg: "falta el NIT del obligado"}
-	case correo && soap.NIT == "":
-		return &batch.Error{Kind: batch.KindNoParty, Service: batch.ServiceSSIntegral, Msg: "falta el NIT del facturador en SS Integral"}
-	case correo && soap.Clave == "":
-		return &batch.Error{Kind: batch.KindNoSecret, Service: batch.ServiceSSIntegral, Msg: "falta la clave de SS Integral"}
-	}
-	return nil
-}
-
-// addresses applies the addresses given. The sandbox is only ever its own
-// loopback server, whatever the settings say, and real credentials only
-// travel over https (plain http only to this machine).
-func (r *Run) addresses() error {
-	f := r.s
-	if f.Sandbox {
-		return nil
-	}
-	if f.URL != "" {
-		r.rest.BaseURL = strings.TrimRight(f.URL, "/")
-	}
-	if f.SOAPURL != "" {
-		r.soap.URL = f.SOAPURL
-	}
-	if f.DryRun {
-		return nil
-	}
-	for _, a := range []struct {
-		service batch.Service
-		url     string
-	}{{batch.ServiceAfacturar, r.rest.BaseURL}, {batch.ServiceSSIntegral, r.soap.URL}} {
-		if r.sends(a.service) && !transport.Secure(a.url) {
-			return fmt.Errorf("la dirección de %s «%s» no usa https: el token o la clave viajarían sin cifrar. Use https (http solo se admite hacia esta máquina, 127.0.0.1, para pruebas)", a.service, a.url)
+	for _, p := range r.used() {
+		switch {
+		case !r.sends(p.Service):
+		case p.secret == "":
+			return &batch.Error{Kind: batch.KindNoSecret, Service: p.Service, Msg: "falta " + p.Secret}
+		case p.party == "":
+			return &batch.Error{Kind: batch.KindNoParty, Service: p.Service, Msg: "falta " + p.Party}
+		case r.s.Sandbox && !transport.Loopback(p.URL):
+			return fmt.Errorf("el simulador de %s debe estar en esta máquina, no en «%s»", p.Service, p.URL)
+		case !transport.Secure(p.URL):
+			return fmt.Errorf("la dirección de %s «%s» no usa https: %s viajaría sin cifrar. Use https (http solo se admite hacia esta máquina, 127.0.0.1, para pruebas)", p.Service, p.URL, p.Secret)
 		}
 	}
 	return nil
@@ -252,16 +244,12 @@ func (r *Run) addresses() error {
 // inFlight is the ceiling given, or what every provider's limit needs at
 // the worst latency.
 func (r *Run) inFlight() int {
-	f := r.s
-	if f.InFlight > 0 {
-		return f.InFlight
+	if r.s.InFlight > 0 {
+		return r.s.InFlight
 	}
 	v := 0
-	if r.uses(batch.ServiceAfacturar) {
-		v = neededInFlight(f.Rate, f.Window, f.Timeout)
-	}
-	if r.uses(batch.ServiceSSIntegral) {
-		v += neededInFlight(f.RateCorreo, time.Minute, f.Timeout)
+	for _, p := range r.used() {
+		v += neededInFlight(p.Rate, p.Window, r.s.Timeout)
 	}
 	return v
 }
@@ -280,7 +268,7 @@ func neededInFlight(n int, window, timeout time.Duration) int {
 func (r *Run) openJournal(shared *journal.DB) error {
 	j := shared
 	if j == nil {
-		known := (r.uses(batch.ServiceAfacturar) && r.rest.Obligado != "") || (r.uses(batch.ServiceSSIntegral) && r.soap.Facturador.NIT != "")
+		known := slices.ContainsFunc(r.used(), func(p *reach) bool { return p.party != "" })
 		if r.s.DryRun && !known {
 			return nil
 		}
@@ -311,36 +299,31 @@ func environment(s Settings) string {
 	return journal.Pruebas
 }
 
-// router records each operation's keys under its party: e-mails under the
-// invoicer's NIT, the rest under the obligado.
+// router records each operation's keys under its provider's party: an
+// invoicer's e-mails under its NIT, the rest under the obligado.
 func (r *Run) router() journal.Router {
-	return r.db.Route(map[string]string{batch.OpCorreo: r.scope(batch.ServiceSSIntegral)})
-}
-
-// scope is the party whose keys a service's operations record: the
-// obligado's token, or the invoicer's NIT.
-func (r *Run) scope(s batch.Service) string {
-	if s == batch.ServiceSSIntegral {
-		return "ssintegral:" + r.soap.Facturador.NIT
+	scopes := map[string]string{}
+	for _, spec := range r.specs {
+		if p := r.reach[spec.Service]; p.Scope != "" {
+			scopes[spec.Name] = p.Scope + p.party
+		}
 	}
-	return r.rest.Obligado
+	return r.db.Route(scopes)
 }
 
-// lock makes this the only run sending with this journal for each
-// party the run sends for; a dry run sends nothing and takes no lock.
+// lock makes this the only run sending for each provider's party in this
+// environment on this machine's journal; a dry run sends nothing and takes
+// no lock.
 func (r *Run) lock() error {
 	if r.s.DryRun || r.db == nil {
 		return nil
 	}
-	for _, s := range []batch.Service{batch.ServiceAfacturar, batch.ServiceSSIntegral} {
-		if !r.sends(s) {
+	for _, p := range r.used() {
+		if !r.sends(p.Service) {
 			continue
 		}
-		code, who := "afacturar-"+r.rest.Obligado, "el obligado "+r.rest.Obligado
-		if s == batch.ServiceSSIntegral {
-			code, who = "ssintegral-"+r.soap.Facturador.NIT, "el facturador "+r.soap.Facturador.NIT+" en SS Integral"
-		}
-		unlock, err := r.journal.Lock(code+"-"+r.ambiente(), who+" ("+r.ambiente()+")", r.s.WaitLock)
+		code := p.Code + "-" + p.party + "-" + r.ambiente()
+		unlock, err := r.journal.Lock(code, fmt.Sprintf(p.Holder, p.party)+" ("+r.ambiente()+")", r.s.WaitLock)
 		if err != nil {
 			return err
 		}
@@ -349,18 +332,45 @@ func (r *Run) lock() error {
 	return nil
 }
 
+// pace is the pacer of a provider's limit for this run. In a night there
+// is one per provider and key (what the provider counts its limit by: the
+// token, the NIT), shared by every company that has it.
+func (r *Run) pace(p *reach) *pipeline.WindowPacer {
+	if r.pool == nil {
+		return pipeline.NewWindowPacer(p.Rate, p.Window)
+	}
+	key := p.party
+	if p.KeyedBy == "token" {
+		key = p.secret
+	}
+	return r.pool.get(p.Service, key, p.Rate, p.Window)
+}
+
+// pacers are a night's pacers, by provider and key.
+type pacers struct {
+	mu  sync.Mutex
+	all map[[2]string]*pipeline.WindowPacer
+}
+
+func (ps *pacers) get(s batch.Service, key string, rate int, window time.Duration) *pipeline.WindowPacer {
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	k := [2]string{string(s), key}
+	if ps.all[k] == nil {
+		ps.all[k] = pipeline.NewWindowPacer(rate, window)
+	}
+	return ps.all[k]
+}
+
 // operations builds the chosen operations, each with the pacer of the
 // limit it spends (every Afacturar operation spends the same token's),
 // the workbook and the pipeline's Config.
 func (r *Run) operations() error {
 	f := r.s
-	r.pacers = map[batch.Service]*pipeline.WindowPacer{
-		batch.ServiceAfacturar:  pipeline.NewWindowPacer(f.Rate, f.Window),
-		batch.ServiceSSIntegral: pipeline.NewWindowPacer(f.RateCorreo, time.Minute),
-	}
-	r.gates = map[batch.Service]*pipeline.Gate{}
-	for _, s := range []batch.Service{batch.ServiceAfacturar, batch.ServiceSSIntegral} {
-		r.gates[s] = &pipeline.Gate{Name: string(s), FirstProbe: f.RetryDelay, GiveUp: f.Outage, OnEvent: r.onGate}
+	r.pacers, r.gates = map[batch.Service]*pipeline.WindowPacer{}, map[batch.Service]*pipeline.Gate{}
+	for _, p := range batch.Providers() {
+		r.pacers[p.Service] = r.pace(r.reach[p.Service])
+		r.gates[p.Service] = &pipeline.Gate{Name: string(p.Service), FirstProbe: f.RetryDelay, GiveUp: f.Outage, OnEvent: r.onGate}
 	}
 	env, err := r.opsEnv()
 	if err != nil {
@@ -368,7 +378,7 @@ func (r *Run) operations() error {
 	}
 	var columns []writers.Columns
 	for _, spec := range r.specs {
-		if spec.PruebasOnly && f.Ambiente == "produccion" && f.URL == "" && !f.Sandbox {
+		if given := f.Reach[spec.Service]; spec.PruebasOnly && f.Ambiente == "produccion" && (given == nil || given.URL == "") && !f.Sandbox {
 			return &batch.Error{Kind: batch.KindNoAddress, Service: spec.Service, Op: spec.Name,
 				Msg: fmt.Sprintf("%s aún no publica la dirección de producción de %s", spec.Service, spec.Endpoint)}
 		}

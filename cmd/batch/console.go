@@ -135,22 +135,23 @@ func (c *console) report(o night.Outcome) {
 // how long they take at the providers' limits, and which hidden sheets it
 // does not read.
 func (c *console) estimate(e night.Estimate) {
-	f, sum := c.opts, e.Summary
+	sum := e.Summary
+	rest, soap := c.opts.rate(batch.ServiceAfacturar), c.opts.rate(batch.ServiceSSIntegral)
 	invalid := 0
 	for _, counts := range sum.Statuses {
 		invalid += counts[batch.StatusInvalido]
 	}
 	correos := sum.OpRequests[batch.OpCorreo]
 	per := "por minuto"
-	if f.Window != time.Minute {
-		per = "cada " + f.Window.String()
+	if rest.Window != time.Minute {
+		per = "cada " + rest.Window.String()
 	}
-	pace := fmt.Sprintf("A %d %s", f.Rate, per)
+	pace := fmt.Sprintf("A %d %s", rest.Rate, per)
 	if correos > 0 {
 		if sum.Requests > correos {
-			pace += fmt.Sprintf(" (correos: %d por minuto)", f.RateCorreo)
+			pace += fmt.Sprintf(" (correos: %d por minuto)", soap.Rate)
 		} else {
-			pace = fmt.Sprintf("A %d correos por minuto", f.RateCorreo)
+			pace = fmt.Sprintf("A %d correos por minuto", soap.Rate)
 		}
 	}
 	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",

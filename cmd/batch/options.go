@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"batch"
 	"batch/config"
 	"batch/internal/options"
 	"batch/internal/text"
@@ -25,6 +26,9 @@ type runOptions struct {
 	file        *config.File      // the configuration file read, if any
 	sources     map[string]string // where each option's value came from
 }
+
+// rate is how the options reach a provider.
+func (o *runOptions) rate(s batch.Service) night.Reach { return *o.Reach[s] }
 
 // given reports whether an option was given on the command line itself.
 func (o *runOptions) given(name string) bool { return o.sources[name] == "opción" }
@@ -47,13 +51,19 @@ func isSecret(name string) bool { return name == "clave-archivo" }
 // sets.
 func bindRun(fs *flag.FlagSet, o *runOptions) {
 	s, p, f := &o.Settings, &o.Person, &o.Facturador
+	s.Reach = map[batch.Service]*night.Reach{}
+	for _, p := range batch.Providers() {
+		s.Reach[p.Service] = &night.Reach{Rate: p.Rate, Window: p.Window}
+	}
+	rest, soap := s.Reach[batch.ServiceAfacturar], s.Reach[batch.ServiceSSIntegral]
+	soapURL, _ := batch.ProviderOf(batch.ServiceSSIntegral)
 	fs.StringVar(&o.config, "config", "", "archivo de configuración TOML con las opciones (no los secretos); por defecto $XDG_CONFIG_HOME/batch/config.toml si existe")
 	fs.StringVar(&s.Out, "o", "", "libro de resultados `.xlsx` (por defecto NOMBRE-resultados.xlsx junto al primer archivo)")
 	fs.StringVar(&s.Ambiente, "ambiente", "pruebas", "ambiente de la DIAN: `pruebas` o produccion")
-	fs.StringVar(&s.URL, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
+	fs.StringVar(&rest.URL, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
 	fs.StringVar(&s.Obligado, "obligado", "", "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
-	fs.IntVar(&s.Rate, "rate", 120, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
-	options.Duration(fs, &s.Window, "ventana", time.Minute, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
+	fs.IntVar(&rest.Rate, "rate", rest.Rate, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
+	options.Duration(fs, &rest.Window, "ventana", rest.Window, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
 	fs.IntVar(&s.InFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
 	options.Duration(fs, &s.Timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
 	fs.IntVar(&s.Attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
@@ -70,9 +80,9 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.BoolVar(&o.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")
 	fs.BoolVar(&s.Sandbox, "sandbox", false, "usar el Afacturar simulado incorporado (no envía nada a internet)")
 	fs.StringVar(&s.FilePassword, "clave-archivo", "", "contraseña de un .xlsx protegido; por defecto $BATCH_CLAVE_ARCHIVO")
-	fs.StringVar(&s.SOAPURL, "soap-url", "", "dirección del servicio EnvioCorreo de SS Integral (por defecto "+night.DefaultSOAPURL+"); por defecto $SSINTEGRAL_URL")
+	fs.StringVar(&soap.URL, "soap-url", "", "dirección del servicio EnvioCorreo de SS Integral (por defecto "+soapURL.Addresses["produccion"]+"); por defecto $SSINTEGRAL_URL")
 	fs.BoolVar(&s.SOAP12, "soap12", false, "hablar SOAP 1.2 con SS Integral (por defecto SOAP 1.1)")
-	fs.IntVar(&s.RateCorreo, "rate-correo", 30, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
+	fs.IntVar(&soap.Rate, "rate-correo", soap.Rate, "envíos por minuto a SS Integral, que no publica su límite: 30 deja margen; súbalo solo si SS Integral le confirma otro")
 	fs.StringVar(&s.AdjuntosRaiz, "adjuntos-raiz", "", "carpeta de la que se pueden tomar los archivos de la columna Adjuntos; nada fuera de ella se envía (por defecto, la carpeta de cada archivo de entrada)")
 	fs.BoolVar(&s.NoHistory, "sin-historico", false, "no consultar el histórico de eventos para el CUDE de un evento que ya estaba registrado (YA_REGISTRADO)")
 	fs.BoolVar(&s.HiddenSheets, "hojas-ocultas", false, "leer también las hojas ocultas del libro (por defecto se omiten y se dice cuáles)")
@@ -201,7 +211,7 @@ func (o *runOptions) verify(files []string) error {
 		return errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
 	case len(files) > 0 && several:
 		return errors.New("el archivo de configuración lista obligados, cada uno con sus archivos: no dé archivos en la línea de órdenes")
-	case o.Rate <= 0 || o.Window <= 0 || o.RateCorreo <= 0:
+	case o.rate(batch.ServiceAfacturar).Rate <= 0 || o.rate(batch.ServiceAfacturar).Window <= 0 || o.rate(batch.ServiceSSIntegral).Rate <= 0:
 		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
 	case o.Timeout <= 0:
 		return errors.New("--timeout debe ser mayor que 0")

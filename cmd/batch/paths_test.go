@@ -81,6 +81,10 @@ func TestPathsAreTheConfigurationFiles(t *testing.T) {
 		if _, err := os.Stat(journal); err != nil {
 			t.Errorf("night %v: no journal beside the configuration: %v", night, err)
 		}
+		// Its lock is named from the provider, the NIT and the environment.
+		if locks, _ := filepath.Glob(journal + ".lock-*"); len(locks) != 1 || filepath.Base(locks[0]) != "diario.db.lock-afacturar-900123456-pruebas" {
+			t.Errorf("night %v: lock files %v", night, locks)
+		}
 	}
 }
 

@@ -53,7 +53,15 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	if o.file != nil && len(o.file.Companies) > 0 {
 		return nightCmd(o, getenv, stdout, stderr)
 	}
-	r, err := night.Open(o.settings(files, getenv))
+	s := o.settings(files, getenv)
+	if s.Sandbox && !s.DryRun {
+		stop, err := rehearse(&s, nil)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer stop()
+	}
+	r, err := night.Open(s)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -75,6 +83,13 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 	plan, words, err := nightPlan(o, getenv)
 	if err != nil {
 		return fail(stderr, err)
+	}
+	if plan.Sandbox && !plan.DryRun {
+		stop, err := rehearse(&plan.Settings, plan.Companies)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer stop()
 	}
 	n := night.NewNight(plan)
 	ctx, stopWatching := watchSignals(o.Grace, n.Abandon, stderr)

@@ -84,21 +84,20 @@ func redirected(resp *http.Response, service batch.Service) batch.Answer {
 // or over plain http only to this machine (tests, a local proxy).
 func Secure(address string) bool {
 	u, err := url.Parse(address)
-	if err != nil {
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http" && Loopback(address))
+}
+
+// Loopback reports whether an address is on this machine.
+func Loopback(address string) bool {
+	u, err := url.Parse(address)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
 		return false
 	}
-	switch u.Scheme {
-	case "https":
+	if u.Hostname() == "localhost" {
 		return true
-	case "http":
-		host := u.Hostname()
-		if host == "localhost" {
-			return true
-		}
-		ip := net.ParseIP(host)
-		return ip != nil && ip.IsLoopback()
 	}
-	return false
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
 }
 
 // maxRetryAfter bounds a Retry-After read in seconds: a week.
