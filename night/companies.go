@@ -100,6 +100,9 @@ func NewNight(p Plan) *Night { return &Night{plan: p} }
 // what kept the whole night from starting: nothing was sent.
 func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, error) {
 	p := n.plan
+	if err := n.check(); err != nil {
+		return Report{}, err
+	}
 	started := time.Now()
 	// The night's own files are matched as one more company's, last.
 	matches, unmatched, err := companyMatches(append(slices.Clone(p.Companies), Company{Nombre: "la noche", Archivos: p.Archivos}))
@@ -160,6 +163,17 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		r.Warnings = recordRuns(journalOf, p, results, started)
 	}
 	return r, nil
+}
+
+// check refuses a night whose settings, or a company's, no run can be
+// made of: nothing is sent for any company.
+func (n *Night) check() error {
+	for _, c := range n.plan.Companies {
+		if err := companySettings(n.plan.Settings, c).Check(); err != nil {
+			return fmt.Errorf("%s: %w", c.Label(), err)
+		}
+	}
+	return n.plan.Settings.Check()
 }
 
 // company wires and sends one company's run.
@@ -303,6 +317,9 @@ type CompanyPreview struct {
 // Preview says what Run would do now, without reading a file or sending.
 func (n *Night) Preview() (Preview, error) {
 	p := n.plan
+	if err := n.check(); err != nil {
+		return Preview{}, err
+	}
 	journalPath, _, err := JournalPath(p.Journal, p.Sandbox, p.DryRun)
 	if err != nil {
 		return Preview{}, err

@@ -10,7 +10,9 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"batch"
@@ -24,23 +26,6 @@ type Person = ops.Person
 
 // Facturador is the invoicer on SS Integral, its Clave included.
 type Facturador = ssintegral.Facturador
-
-// TiposValidos are the identification codes Afacturar's acuse takes, for
-// messages.
-const TiposValidos = ops.TiposValidos
-
-// ValidTipoIdentificacion reports whether Afacturar's acuse takes an
-// identification type (a DIAN code or its letters).
-func ValidTipoIdentificacion(s string) bool {
-	_, ok := ops.ParseTipoIdentificacion(s)
-	return ok
-}
-
-// CheckOps checks a list of operation names, as --ops gives them.
-func CheckOps(list string) error {
-	_, err := ops.Parse(list)
-	return err
-}
 
 // Operations are every operation's name, in the order of the workbook's
 // columns.
@@ -90,6 +75,42 @@ type Settings struct {
 	AdjuntosDir   string // where the e-mailed invoices' files are saved
 	AdjuntosRaiz  string // the folder attachments may come from
 
+}
+
+// Defaults are a run's settings where nobody says otherwise: DIAN's
+// pruebas, answers awaited 90 s (Afacturar waits up to 60 s for the DIAN),
+// eight attempts two seconds apart and doubling, half a minute of grace
+// for answers under way when stopped, and half an hour for a provider that
+// is down.
+func Defaults() Settings {
+	return Settings{Ambiente: "pruebas", Timeout: 90 * time.Second, Attempts: 8, RetryDelay: 2 * time.Second,
+		Grace: 30 * time.Second, Outage: 30 * time.Minute}
+}
+
+// Check refuses settings no run can be made of: operations that do not
+// exist, a person who receives that Afacturar would refuse. Open and a
+// night check them first; a front end may check them before anything
+// else.
+func (s Settings) Check() error {
+	if _, err := ops.Parse(s.Ops); err != nil {
+		return fmt.Errorf("las operaciones (--ops, ops): %w", err)
+	}
+	return CheckPerson(s.Person)
+}
+
+// CheckPerson refuses what is given of the person who receives the
+// invoices where Afacturar would refuse it; what is missing may come from
+// each row.
+func CheckPerson(p Person) error {
+	if _, ok := ops.ParseTipoIdentificacion(p.TipoIdentificacion); p.TipoIdentificacion != "" && !ok {
+		return fmt.Errorf("tipo_identificacion (--tipo-identificacion) %q de quien recibe no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, ops.TiposValidos)
+	}
+	for _, f := range []struct{ name, value string }{{"nombres", p.Nombres}, {"apellidos", p.Apellidos}, {"cargo", p.Cargo}, {"area", p.Area}} {
+		if f.value != "" && len([]rune(strings.TrimSpace(f.value))) < 3 {
+			return fmt.Errorf("%s (--%s) %q de quien recibe debe tener al menos 3 caracteres", f.name, f.name, f.value)
+		}
+	}
+	return nil
 }
 
 // Reach is how a run reaches a provider: each zero value is the

@@ -73,6 +73,7 @@ func open(s Settings, c companyRun) (*Run, error) {
 	r.cfg.Keep = c.keep
 	shared := c.shared
 	steps := []func() error{
+		s.Check,
 		r.openInputs,
 		r.outputPath,
 		r.clients,

@@ -83,17 +83,17 @@ func TestSandboxKeepsOutOfTheConfiguredJournal(t *testing.T) {
 // A journal from before environments were recorded: its dispatch of FE 123
 // is not reused for producción until the operator says where it came from.
 func TestOldJournalIsNotReusedWithoutTheOperatorsWord(t *testing.T) {
-	server, soapURL := newASMX(t, false)
+	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	jr, in := filepath.Join(dir, "j.db"), filepath.Join(dir, "e.csv")
 	writeOldJournal(t, jr)
 	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;123;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave})
+	vars := env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
 	if code, msg := runMain(t, vars, "run", "--ambiente", "produccion", "--soap-url", soapURL, "--rate-correo", "6000", "--journal", jr, in); code != exitOK {
 		t.Fatalf("exit %d\n%s", code, msg)
 	}
-	if server.calls["FE123"] != 1 {
-		t.Errorf("FE 123 sent %d times to production; want 1 (the old journal's answer is in no known environment)", server.calls["FE123"])
+	if server.Calls["FE123"] != 1 {
+		t.Errorf("FE 123 sent %d times to production; want 1 (the old journal's answer is in no known environment)", server.Calls["FE123"])
 	}
 	if code, msg := runMain(t, env(nil), "journal", "--asignar-ambiente", "producción", "--journal", jr); code != exitNothing || !strings.Contains(msg, "produccion") {
 		t.Errorf("a misspelt environment: exit %d\n%s", code, msg)
@@ -311,7 +311,7 @@ func isolatedState(t *testing.T, getenv func(string) string) func(string) string
 // the company and its variable.
 func TestEachCompanyItsOwnAccounts(t *testing.T) {
 	stand, url := newStandIn(t)
-	asmx, soapURL := newASMX(t, false)
+	asmx, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	issued := "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;%d;2026-11-20;a@b.co\n"
 	writeText(t, filepath.Join(dir, "acme.csv"), fmt.Sprintf(issued, 1))
@@ -325,12 +325,12 @@ rate = 60000
 
 [ssintegral]
 url = "`+soapURL+`"
-nit = "`+soapNIT+`"
+nit = "`+testutil.SoapNIT+`"
 rate = 6000
 
 [[obligados]]
 nombre = "ACME"
-nit = "`+soapNIT+`"
+nit = "`+testutil.SoapNIT+`"
 token_env = "TOK_ACME"
 archivos = ["acme.csv"]
 
@@ -360,15 +360,15 @@ nit = "900444444"
 token_env = "TOK_DELTA"
 archivos = ["delta.csv"]
 `)
-	vars := env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "TOK_Gama": token, "SSINTEGRAL_CLAVE": soapClave})
+	vars := env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "TOK_Gama": token, "SSINTEGRAL_CLAVE": testutil.SoapClave})
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"run", "--config", cfg, "--json"}, isolatedState(t, vars), &stdout, &stderr)
 	log := stderr.String()
 	if code != exitNothing {
 		t.Fatalf("exit %d, want 2 (Gama and Delta lack a secret)\n%s", code, log)
 	}
-	if asmx.calls["FE1"] != 1 || asmx.calls["FE2"] != 0 || asmx.calls["FE3"] != 0 {
-		t.Errorf("SS Integral calls %v; want FE1 only", asmx.calls)
+	if asmx.Calls["FE1"] != 1 || asmx.Calls["FE2"] != 0 || asmx.Calls["FE3"] != 0 {
+		t.Errorf("SS Integral calls %v; want FE1 only", asmx.Calls)
 	}
 	var night nightJSON
 	json.Unmarshal(stdout.Bytes(), &night)

@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"database/sql"
 	"io"
-	"io/fs"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -148,59 +147,6 @@ func writeText(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
-	}
-}
-
-// cellOf finds a column by its header in Resultados.
-func cellOf(t *testing.T, f *excelize.File, header string, row int) string {
-	t.Helper()
-	cols, err := f.GetRows("Resultados")
-	if err != nil || len(cols) == 0 {
-		t.Fatal(err)
-	}
-	for i, h := range cols[0] {
-		if h == header {
-			c, _ := excelize.CoordinatesToCellName(i+1, row)
-			return c
-		}
-	}
-	t.Fatalf("no column %s", header)
-	return ""
-}
-
-// assertNoSecretOnDisk looks for a secret in every file under dir, the
-// workbooks' compressed parts included.
-func assertNoSecretOnDisk(t *testing.T, dir, secret string) {
-	t.Helper()
-	checked := 0
-	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		checked++
-		b, _ := os.ReadFile(path)
-		if bytes.Contains(b, []byte(secret)) {
-			t.Errorf("%s holds the secret", path)
-		}
-		if strings.HasSuffix(path, ".xlsx") {
-			f, err := excelize.OpenFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			for _, sheet := range f.GetSheetList() {
-				rows, _ := f.GetRows(sheet)
-				for _, r := range rows {
-					if strings.Contains(strings.Join(r, "\x00"), secret) {
-						t.Errorf("%s, sheet %s, holds the secret", path, sheet)
-					}
-				}
-			}
-		}
-		return nil
-	})
-	if checked < 4 {
-		t.Errorf("only %d files under %s: the journal and the workbook should be there", checked, dir)
 	}
 }
 

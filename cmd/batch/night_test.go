@@ -139,7 +139,7 @@ func TestOneRowsAnswerDoesNotStopTheNight(t *testing.T) {
 // A refused Clave ends the e-mail operation at its first answer; the
 // acuses of the same run all go.
 func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
-	server, soapURL := newASMX(t, false)
+	server, soapURL := testutil.NewASMX(t, false)
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	received := filepath.Join(dir, "recibidas.csv")
@@ -152,12 +152,12 @@ func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
 	}(), "\n")+"\n")
 	issued := filepath.Join(dir, "emitidas.csv")
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\nFE;3;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": "clave-equivocada"})
+	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": "clave-equivocada"})
 	code, msg := runMain(t, vars, "run", "--url", url, "--soap-url", soapURL, "--rate", "60000", "--rate-correo", "6000", "--concurrencia", "1",
 		"--journal", filepath.Join(dir, "j.db"), "-o", filepath.Join(dir, "r.xlsx"), received, issued)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
 	calls := 0
-	for _, n := range server.calls {
+	for _, n := range server.Calls {
 		calls += n
 	}
 	if code != exitNothing || sb.Requests() != 10 || len(rows) != 13 || !strings.Contains(msg, "SSINTEGRAL_CLAVE") {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"time"
 
 	"batch"
 	"batch/config"
@@ -50,7 +49,7 @@ func isSecret(name string) bool { return name == "clave-archivo" }
 // bindRun declares batch run's options on fs, each bound to the field it
 // sets.
 func bindRun(fs *flag.FlagSet, o *runOptions) {
-	s, p, f := &o.Settings, &o.Person, &o.Facturador
+	s, p, f, d := &o.Settings, &o.Person, &o.Facturador, night.Defaults()
 	s.Reach = map[batch.Service]*night.Reach{}
 	for _, p := range batch.Providers() {
 		s.Reach[p.Service] = &night.Reach{Rate: p.Rate, Window: p.Window}
@@ -59,21 +58,21 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	soapURL, _ := batch.ProviderOf(batch.ServiceSSIntegral)
 	fs.StringVar(&o.config, "config", "", "archivo de configuración TOML con las opciones (no los secretos); por defecto $XDG_CONFIG_HOME/batch/config.toml si existe")
 	fs.StringVar(&s.Out, "o", "", "libro de resultados `.xlsx` (por defecto NOMBRE-resultados.xlsx junto al primer archivo)")
-	fs.StringVar(&s.Ambiente, "ambiente", "pruebas", "ambiente de la DIAN: `pruebas` o produccion")
+	fs.StringVar(&s.Ambiente, "ambiente", d.Ambiente, "ambiente de la DIAN: `pruebas` o produccion")
 	fs.StringVar(&rest.URL, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
 	fs.StringVar(&s.Obligado, "obligado", "", "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
 	fs.IntVar(&rest.Rate, "rate", rest.Rate, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
 	options.Duration(fs, &rest.Window, "ventana", rest.Window, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
 	fs.IntVar(&s.InFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
-	options.Duration(fs, &s.Timeout, "timeout", 90*time.Second, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
-	fs.IntVar(&s.Attempts, "reintentos", 8, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
+	options.Duration(fs, &s.Timeout, "timeout", d.Timeout, "espera máxima por respuesta; Afacturar espera a la DIAN hasta 60 s")
+	fs.IntVar(&s.Attempts, "reintentos", d.Attempts, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
 	fs.IntVar(&s.Limit, "limite", 0, "enviar como máximo N solicitudes (por empresa en una noche de varias), para probar en producción con pocas; las demás quedan PENDIENTE sin intentar (0: sin límite)")
 	fs.StringVar(&s.Journal.Path, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
 	fs.BoolVar(&s.RetryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
-	options.Duration(fs, &s.RetryDelay, "espera-reintento", 2*time.Second, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
-	options.Duration(fs, &s.Outage, "espera-caida", 30*time.Minute, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
+	options.Duration(fs, &s.RetryDelay, "espera-reintento", d.RetryDelay, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
+	options.Duration(fs, &s.Outage, "espera-caida", d.Outage, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
 	options.Duration(fs, &s.WaitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
-	options.Duration(fs, &s.Grace, "espera-cierre", 30*time.Second, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
+	options.Duration(fs, &s.Grace, "espera-cierre", d.Grace, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
 	fs.StringVar(&s.Ops, "ops", "", "operaciones para todas las filas, separadas por comas: acuse, recibo, reclamo, historico (columna CUFE), cuv (columna CUV), correo; por defecto, las de las columnas de cada hoja (y la columna Evento)")
 	fs.BoolVar(&s.DryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")
@@ -228,23 +227,7 @@ func (o *runOptions) verify(files []string) error {
 	case o.Facturador.TipoAmbiente < 0 || o.Facturador.TipoAmbiente > 2:
 		return fmt.Errorf("--ssintegral-tipo-ambiente %d no existe: use 1 (producción) o 2 (pruebas)", o.Facturador.TipoAmbiente)
 	}
-	if err := night.CheckOps(o.Ops); err != nil {
-		return fmt.Errorf("--ops: %w", err)
-	}
-	return verifyPerson(o.Person)
-}
-
-// verifyPerson checks the person who received the invoices.
-func verifyPerson(p night.Person) error {
-	if p.TipoIdentificacion != "" && !night.ValidTipoIdentificacion(p.TipoIdentificacion) {
-		return fmt.Errorf("--tipo-identificacion %q no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, night.TiposValidos)
-	}
-	for name, v := range map[string]string{"nombres": p.Nombres, "apellidos": p.Apellidos, "cargo": p.Cargo, "area": p.Area} {
-		if v != "" && len([]rune(strings.TrimSpace(v))) < 3 {
-			return fmt.Errorf("--%s %q debe tener al menos 3 caracteres", name, v)
-		}
-	}
-	return nil
+	return o.Settings.Check()
 }
 
 // settings are the options as a run's settings, with its files, the

@@ -156,9 +156,6 @@ func companyOf(base night.Settings, c config.Company, getenv func(string) string
 		{&p.Nombres, pc.Nombres}, {&p.Apellidos, pc.Apellidos}, {&p.Cargo, pc.Cargo}, {&p.Area, pc.Area}} {
 		overlay(o.to, o.from)
 	}
-	if err := verifyPerson(*p); err != nil {
-		return company, w, err
-	}
 	a := c.SSIntegral
 	if !a.Set {
 		return company, w, nil

@@ -101,7 +101,7 @@ func assertNoFormAnywhere(t *testing.T, secret, output, dir string) {
 // them leaves it, the check says so before any request, and a very hidden
 // sheet is not read unless asked for.
 func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
-	server, soapURL := newASMX(t, false)
+	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	in, outside := filepath.Join(dir, "entrada"), filepath.Join(dir, "fuera")
 	os.MkdirAll(in, 0o755)
@@ -130,7 +130,7 @@ func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 	f.Save()
 	f.Close()
 
-	vars := env(map[string]string{"SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave, "AFACTURAR_TOKEN": "token-en-el-entorno"})
+	vars := env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave, "AFACTURAR_TOKEN": "token-en-el-entorno"})
 	reasons := map[string]string{"1": "ruta absoluta", "2": "fuera de la carpeta", "3": "enlace que sale", "4": "enlaces duros",
 		"5": "no es un archivo", "6": "ruta absoluta", "7": "fuera de la carpeta"}
 	for _, cmd := range []string{"check", "run"} {
@@ -153,8 +153,8 @@ func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 			t.Errorf("the attachment inside the folder: %s %q", last["correo_estado"], last["correo_mensaje"])
 		}
 	}
-	if len(server.calls) != 1 || server.calls["FE8"] != 1 || server.files["FE8"] != "orden.pdf:14" {
-		t.Errorf("the service received %v with files %v; want FE8 alone, with orden.pdf", server.calls, server.files)
+	if len(server.Calls) != 1 || server.Calls["FE8"] != 1 || server.Files["FE8"] != "orden.pdf:14" {
+		t.Errorf("the service received %v with files %v; want FE8 alone, with orden.pdf", server.Calls, server.Files)
 	}
 	// Asked for, the hidden sheet is read; a pseudo-filesystem is never a root.
 	out := filepath.Join(dir, "ocultas.xlsx")
@@ -179,7 +179,7 @@ func TestNoRedirectIsFollowed(t *testing.T) {
 	writeCSV(t, received, cufes(3))
 	issued := filepath.Join(dir, "emitidas.csv")
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave})
+	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
 	for name, args := range map[string][]string{
 		"afacturar":  {"run", "--url", redirect.URL, received},
 		"ssintegral": {"run", "--soap-url", redirect.URL + "/ServicioSSIntegral.asmx", "--rate-correo", "6000", issued},
@@ -203,7 +203,7 @@ func TestSandboxAndPlainHTTPSendNothingOut(t *testing.T) {
 	target, targetURL := newCapture(t)
 	dir := t.TempDir()
 	samples := filepath.Join("..", "..", "samples")
-	code, msg := runMain(t, env(map[string]string{"SSINTEGRAL_URL": targetURL + "/ServicioSSIntegral.asmx", "SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave}),
+	code, msg := runMain(t, env(map[string]string{"SSINTEGRAL_URL": targetURL + "/ServicioSSIntegral.asmx", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave}),
 		"run", "--sandbox", "--quiet", "-o", filepath.Join(dir, "r.xlsx"), filepath.Join(samples, "facturas-emitidas.csv"))
 	if code != exitOK || target.count() != 0 {
 		t.Errorf("--sandbox with SSINTEGRAL_URL set: exit %d, %d requests left the sandbox\n%s", code, target.count(), msg)
@@ -215,7 +215,7 @@ func TestSandboxAndPlainHTTPSendNothingOut(t *testing.T) {
 	writeCSV(t, received, cufes(1))
 	issued := filepath.Join(dir, "e.csv")
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave})
+	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
 	for _, args := range [][]string{{"--url", "http://afacturar.example", received}, {"--soap-url", "http://ssintegral.example/ServicioSSIntegral.asmx", issued}} {
 		code, msg := runMain(t, vars, append([]string{"run"}, args...)...)
 		if code != exitNothing || !strings.Contains(msg, "no usa https") {
@@ -264,7 +264,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 	issued := filepath.Join(dir, "emitidas", "e.csv")
 	os.MkdirAll(filepath.Dir(issued), 0o755)
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\n")
-	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": clave}),
+	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": clave}),
 		"run", "--soap-url", soap.URL, "--rate-correo", "6000", "--journal", filepath.Join(dir, "emitidas", "j.db"), issued)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "emitidas", "e-resultados.xlsx"), "Resultados")
 	if code != exitSomeRows || rows[0]["correo_estado"] != "ERROR" || !strings.Contains(rows[0]["correo_mensaje"], "********") {
@@ -272,7 +272,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 	}
 	assertNoFormAnywhere(t, clave, msg, filepath.Join(dir, "emitidas"))
 	// A numeric Clave of four digits: the CUFE that holds them is intact.
-	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": "1234"}),
+	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": "1234"}),
 		"run", "--soap-url", soap.URL, "--rate-correo", "6000", "--journal", filepath.Join(dir, "corta.db"), "-o", filepath.Join(dir, "corta.xlsx"), issued)
 	rows = testutil.ReadSheet(t, filepath.Join(dir, "corta.xlsx"), "Resultados")
 	if rows[1]["correo_cufe"] != cufe || rows[1]["correo_descripcion"] != "enviada con la clave ********" {
@@ -306,7 +306,7 @@ func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
 // operator says which environment it recorded, the invoice it had sent is
 // not sent again.
 func TestInvoiceKeysKeepPrefixAndNumberApart(t *testing.T) {
-	server, soapURL := newASMX(t, false)
+	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "j.db")
 	writeOldJournal(t, jr)
@@ -315,15 +315,15 @@ func TestInvoiceKeysKeepPrefixAndNumberApart(t *testing.T) {
 	}
 	in := filepath.Join(dir, "e.csv")
 	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE1;23;2026-11-20;a@b.co\nFE;123;2026-11-20;a@b.co\nFE;77;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"SSINTEGRAL_NIT": soapNIT, "SSINTEGRAL_CLAVE": soapClave})
+	vars := env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
 	code, msg := runMain(t, vars, "run", "--soap-url", soapURL, "--rate-correo", "6000", "--journal", jr, in)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "e-resultados.xlsx"), "Resultados")
 	if code != exitOK || len(rows) != 3 {
 		t.Fatalf("exit %d, %d rows\n%s", code, len(rows), msg)
 	}
 	// The service names both FE1+23 and FE+123 "FE123": one call is FE1 23.
-	if server.calls["FE123"] != 1 || server.calls["FE77"] != 1 || rows[1]["intentos"] != "0" || !strings.Contains(rows[1]["correo_mensaje"], "ejecución anterior") {
-		t.Errorf("calls %v; FE 123: %s intentos, %q", server.calls, rows[1]["intentos"], rows[1]["correo_mensaje"])
+	if server.Calls["FE123"] != 1 || server.Calls["FE77"] != 1 || rows[1]["intentos"] != "0" || !strings.Contains(rows[1]["correo_mensaje"], "ejecución anterior") {
+		t.Errorf("calls %v; FE 123: %s intentos, %q", server.Calls, rows[1]["intentos"], rows[1]["correo_mensaje"])
 	}
 	if rows[0]["correo_pdf"] == rows[2]["correo_pdf"] || !strings.HasSuffix(rows[0]["correo_pdf"], "FE1-23.pdf") {
 		t.Errorf("files %q and %q", rows[0]["correo_pdf"], rows[2]["correo_pdf"])
@@ -339,13 +339,13 @@ func writeOldJournal(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	scope := "ssintegral:" + soapNIT
+	scope := "ssintegral:" + testutil.SoapNIT
 	for _, q := range []string{
 		`CREATE TABLE rows (obligado TEXT NOT NULL, operation TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '', vals TEXT NOT NULL DEFAULT '{}', attempts INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (obligado, operation, key))`,
 		`CREATE TABLE attempts (id INTEGER PRIMARY KEY, obligado TEXT NOT NULL, operation TEXT NOT NULL, key TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, request TEXT NOT NULL, http_status INTEGER, code TEXT, outcome TEXT, message TEXT, response TEXT)`,
 		`INSERT INTO rows VALUES ('` + scope + `', 'correo', 'FE123', 'OK', '00', '', '{}', 1, 'e.csv fila 3', '2026-11-20T01:00:00Z', '2026-11-20T01:00:01Z')`,
 		`INSERT INTO attempts (obligado, operation, key, started_at, ended_at, request, outcome) VALUES ('` + scope + `', 'correo', 'FE123', '2026-11-20T01:00:00Z', '2026-11-20T01:00:01Z', 'POST x
-<correo><NIT>` + soapNIT + `</NIT><Clave>********</Clave><NumeroFactura>123</NumeroFactura><Prefijo>FE</Prefijo></correo>', 'OK')`,
+<correo><NIT>` + testutil.SoapNIT + `</NIT><Clave>********</Clave><NumeroFactura>123</NumeroFactura><Prefijo>FE</Prefijo></correo>', 'OK')`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)

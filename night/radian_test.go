@@ -1,4 +1,4 @@
-package main
+package night
 
 import (
 	"context"
@@ -26,7 +26,8 @@ import (
 // its events allow, a reclamo without its reason is never sent, a 032 for
 // a CUFE whose acuse is missing says so, and the second run sends nothing.
 func TestRadianEventsThroughTheSandbox(t *testing.T) {
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	t.Parallel()
+	sb, url := standIn(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "eventos.csv"), filepath.Join(dir, "j.db")
 	c := func(n int) string { return testutil.CUFE(700 + n) }
@@ -40,11 +41,11 @@ func TestRadianEventsThroughTheSandbox(t *testing.T) {
 		c(6) + ";;;13;52123456;Ana;Gómez",
 		c(7) + ";033;;13;52123456;Ana;Gómez",
 	}, "\n")+"\n")
-	args := []string{"run", "--url", url, "--rate", "60000", "--journal", jr, "-o", filepath.Join(dir, "r.xlsx"), in}
-	code, msg := runMain(t, full, args...)
+	s := settingsFor(url, jr, filepath.Join(dir, "r.xlsx"), in)
+	o := send(t, s)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
-	if code != exitSomeRows || len(rows) != 7 {
-		t.Fatalf("exit %d, %d rows\n%s", code, len(rows), msg)
+	if o.Verdict() != Attention || len(rows) != 7 {
+		t.Fatalf("verdict %d, %d rows: %v %v", o.Verdict(), len(rows), o.Failed, o.Err)
 	}
 	want := []struct{ acuse, recibo, reclamo, historico, why string }{
 		{"OK", "OK", "", "", ""},
@@ -75,14 +76,14 @@ func TestRadianEventsThroughTheSandbox(t *testing.T) {
 		t.Errorf("history of a CUFE with none: %q", rows[4]["radian_eventos"])
 	}
 	before := sb.Requests()
-	_, msg = runMain(t, full, args...)
+	send(t, s)
 	rows = testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
 	// The second run: events final in the journal are not sent again, the
 	// 032 without its acuse is still not sent; the history is asked again
 	// (it is the night's report), and so is the provider's history for
 	// the 032's acuse, which may have been registered by other means.
 	if got := sb.Requests() - before; got != 2 {
-		t.Errorf("second run made %d requests, want 2 (the history row and the 032's check)\n%s", got, msg)
+		t.Errorf("second run made %d requests, want 2 (the history row and the 032's check)", got)
 	}
 	if rows[4]["radian_eventos"] != "sin eventos registrados" || rows[1]["recibo_estado"] != "OK" || !strings.Contains(rows[1]["recibo_mensaje"], "ejecución anterior") {
 		t.Errorf("second run: %v", rows[1])
@@ -94,6 +95,7 @@ func TestRadianEventsThroughTheSandbox(t *testing.T) {
 // no CUFE's 032 reaches the server before its 030 was answered, nor its
 // 031 before its 032.
 func TestEventOrderUnderConcurrency(t *testing.T) {
+	t.Parallel()
 	stand := newRadianStandIn(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "eventos.csv")
@@ -102,10 +104,10 @@ func TestEventOrderUnderConcurrency(t *testing.T) {
 		lines = append(lines, testutil.CUFE(800+i)+";030,032,031;01")
 	}
 	writeText(t, in, strings.Join(lines, "\n")+"\n")
-	code, msg := runMain(t, full, "run", "--url", stand.url, "--rate", "60000", "--tipo-identificacion", "13", "--identificacion", "1",
-		"--nombres", "Ana", "--apellidos", "Gómez", "--journal", filepath.Join(dir, "j.db"), "-o", filepath.Join(dir, "r.xlsx"), in)
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s", code, msg)
+	s := settingsFor(stand.url, filepath.Join(dir, "j.db"), filepath.Join(dir, "r.xlsx"), in)
+	s.Person = testPerson
+	if o := send(t, s); o.Verdict() != Clean {
+		t.Fatalf("verdict %d: %v %v", o.Verdict(), o.Failed, o.Err)
 	}
 	stand.mu.Lock()
 	defer stand.mu.Unlock()
@@ -171,25 +173,25 @@ func newRadianStandIn(t *testing.T) *radianStand {
 // the CUDE of the registered event, from the history, on the sandbox and
 // on the client's own; with --sin-historico the cell stays empty.
 func TestHistoryFillsTheCUDE(t *testing.T) {
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	t.Parallel()
+	sb, url := standIn(t, sandbox.Config{RatePerMinute: -1})
 	cufe := testutil.CUFE(901)
-	pre := &afacturar.Client{BaseURL: url, Token: token, Obligado: "900123456", Ambiente: 2, HTTP: transport.NewHTTPClient(5*time.Second, 1)}
+	pre := &afacturar.Client{BaseURL: url, Token: testToken, Obligado: "900123456", Ambiente: 2, HTTP: transport.NewHTTPClient(5*time.Second, 1)}
 	pre.AcuseRecibo(context.Background(), afacturar.Acuse{CUFE: cufe, Recibio: afacturar.Persona{TipoIdentificacion: 13, Identificacion: "1", Nombres: "Ana", Apellidos: "Gómez"}})
 	registered, _ := sb.RegisteredEvent("030", cufe)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	writeText(t, in, "CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+cufe+";13;1;Ana;Gómez\n")
 	for _, v := range []struct {
-		flag, cude string
-	}{{"", registered}, {"--sin-historico", ""}} {
-		args := []string{"run", "--url", url, "--journal", filepath.Join(dir, "j"+v.flag+".db"), "-o", filepath.Join(dir, "r.xlsx")}
-		if v.flag != "" {
-			args = append(args, v.flag)
-		}
-		runMain(t, full, append(args, in)...)
+		noHistory bool
+		cude      string
+	}{{false, registered}, {true, ""}} {
+		s := settingsFor(url, filepath.Join(dir, fmt.Sprintf("j%v.db", v.noHistory)), filepath.Join(dir, "r.xlsx"), in)
+		s.NoHistory = v.noHistory
+		send(t, s)
 		r := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")[0]
 		if r["acuse_estado"] != "YA_REGISTRADO" || r["acuse_cude"] != v.cude || registered == "" {
-			t.Errorf("%s: %s %q (%s); registered %q", v.flag, r["acuse_estado"], r["acuse_cude"], r["acuse_mensaje"], registered)
+			t.Errorf("sin histórico %v: %s %q (%s); registered %q", v.noHistory, r["acuse_estado"], r["acuse_cude"], r["acuse_mensaje"], registered)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package night
 
 // RADIAN in any order, against a provider written apart from the sandbox:
 // it keeps DIAN's rule (030 → 032 → 031, each once), answers after a random
@@ -94,18 +94,20 @@ func cude(code, cufe string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-var person = []string{"--tipo-identificacion", "13", "--identificacion", "1", "--nombres", "Ana", "--apellidos", "Gómez"}
-
-func (w *radianWorld) run(t *testing.T, dir string, files ...string) (int, string) {
+// run sends files to the world, with the test's person, its journal in
+// dir and its workbook dir/r.xlsx.
+func (w *radianWorld) run(t *testing.T, dir string, files ...string) Outcome {
 	t.Helper()
-	args := append([]string{"run", "--url", w.url, "--rate", "60000", "--journal", filepath.Join(dir, "j.db"), "-o", filepath.Join(dir, "r.xlsx")}, person...)
-	return runMain(t, full, append(args, files...)...)
+	s := settingsFor(w.url, filepath.Join(dir, "j.db"), filepath.Join(dir, "r.xlsx"), files...)
+	s.Person = testPerson
+	return send(t, s)
 }
 
 // Rows in reverse of DIAN's order, one CUFE's events split across two
 // files, a history row above its events: every event goes once, in DIAN's
 // order, and the history shows the night's events.
 func TestEventsInAnyOrder(t *testing.T) {
+	t.Parallel()
 	w := newRadianWorld(t)
 	dir := t.TempDir()
 	var reverse, later []string
@@ -119,9 +121,8 @@ func TestEventsInAnyOrder(t *testing.T) {
 	first, second := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
 	writeText(t, first, "CUFE;Evento;Tipo reclamo\n"+strings.Join(reverse, "\n")+"\n")
 	writeText(t, second, "CUFE;Evento\n"+strings.Join(later, "\n")+"\n")
-	code, msg := w.run(t, dir, first, second)
-	if code != exitOK {
-		t.Fatalf("exit %d\n%s", code, msg)
+	if o := w.run(t, dir, first, second); o.Verdict() != Clean {
+		t.Fatalf("verdict %d: %v %v", o.Verdict(), o.Failed, o.Err)
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -155,23 +156,24 @@ func TestEventsInAnyOrder(t *testing.T) {
 // CUDE and event number from the history, and that history request is
 // counted, journalled and paced like any other.
 func TestAlreadyRegisteredEventAsksItsHistoryAsARequest(t *testing.T) {
+	t.Parallel()
 	w := newRadianWorld(t)
 	dir := t.TempDir()
 	c := testutil.CUFE(650)
 	w.registered[c] = []string{"030"}
 	in := filepath.Join(dir, "r.csv")
 	writeText(t, in, "CUFE\n"+c+"\n")
-	code, msg := w.run(t, dir, in)
+	o := w.run(t, dir, in)
 	r := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")[0]
-	if code != exitOK || r["acuse_estado"] != "YA_REGISTRADO" || r["acuse_cude"] != cude("030", c) || r["acuse_numero_evento"] != "STD030"+c[:4] || r["intentos"] != "2" {
-		t.Fatalf("exit %d, %v\n%s", code, r, msg)
+	if o.Verdict() != Clean || r["acuse_estado"] != "YA_REGISTRADO" || r["acuse_cude"] != cude("030", c) || r["acuse_numero_evento"] != "STD030"+c[:4] || r["intentos"] != "2" {
+		t.Fatalf("verdict %d, %v", o.Verdict(), r)
 	}
-	if !strings.Contains(msg, "1 solicitudes distintas (2 intentos)") || w.sent["historico|"+c] != 1 {
-		t.Errorf("history asked %d times\n%s", w.sent["historico|"+c], msg)
+	if o.Summary.Requests != 1 || o.Summary.Attempts != 2 || w.sent["historico|"+c] != 1 {
+		t.Errorf("%d requests, %d attempts; history asked %d times", o.Summary.Requests, o.Summary.Attempts, w.sent["historico|"+c])
 	}
-	_, text := runMain(t, env(nil), "historial", "--journal", filepath.Join(dir, "j.db"), c)
-	if strings.Count(text, "  20") != 2 {
-		t.Errorf("journal: want 2 attempts\n%s", text)
+	history, err := History(JournalPlace{Path: filepath.Join(dir, "j.db")}, []string{c})
+	if err != nil || len(history[0]) != 1 || len(history[0][0].Attempts) != 2 {
+		t.Errorf("journal: want 2 attempts: %+v %v", history, err)
 	}
 }
 
@@ -179,6 +181,7 @@ func TestAlreadyRegisteredEventAsksItsHistoryAsARequest(t *testing.T) {
 // sent and says which prerequisite and why; batch check says where each
 // dependant's prerequisite is.
 func TestAFailedPrerequisiteIsNamed(t *testing.T) {
+	t.Parallel()
 	w := newRadianWorld(t)
 	dir := t.TempDir()
 	refused, invalid, missing, below := testutil.CUFE(660), testutil.CUFE(661), testutil.CUFE(662), testutil.CUFE(663)
@@ -186,11 +189,13 @@ func TestAFailedPrerequisiteIsNamed(t *testing.T) {
 	in := filepath.Join(dir, "r.csv")
 	writeText(t, in, "CUFE;Evento;Tipo identificacion\n"+refused+";032;13\n"+refused+";030;13\n"+invalid+";032;13\n"+invalid+";030;47\n"+
 		missing+";032;13\n"+below+";032;13\n"+below+";030;13\n")
-	_, plan := runMain(t, env(nil), append([]string{"check", "--quiet", "-o", filepath.Join(dir, "rev.xlsx")}, append(person, in)...)...)
+	check := settingsFor(w.url, filepath.Join(dir, "j.db"), filepath.Join(dir, "rev.xlsx"), in)
+	check.Person, check.DryRun, check.Token, check.Obligado = testPerson, true, "", ""
+	send(t, check)
 	rev := testutil.ReadSheet(t, filepath.Join(dir, "rev.xlsx"), "Resultados")
 	if !strings.Contains(rev[0]["recibo_mensaje"], "más abajo") || !strings.Contains(rev[2]["recibo_mensaje"], "INVALIDO") ||
 		rev[4]["recibo_codigo"] != "SIN_PREVIO" {
-		t.Errorf("check: %q / %q / %q %q\n%s", rev[0]["recibo_mensaje"], rev[2]["recibo_mensaje"], rev[4]["recibo_codigo"], rev[4]["recibo_mensaje"], plan)
+		t.Errorf("check: %q / %q / %q %q", rev[0]["recibo_mensaje"], rev[2]["recibo_mensaje"], rev[4]["recibo_codigo"], rev[4]["recibo_mensaje"])
 	}
 	w.run(t, dir, in)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
@@ -215,17 +220,18 @@ func TestAFailedPrerequisiteIsNamed(t *testing.T) {
 // goes; not there, it is SIN_PREVIO. Either way the history is a counted
 // attempt and the recibo is never sent out of order.
 func TestAPrerequisiteRegisteredElsewhere(t *testing.T) {
+	t.Parallel()
 	w := newRadianWorld(t)
 	dir := t.TempDir()
 	elsewhere, nowhere := testutil.CUFE(670), testutil.CUFE(671)
 	w.registered[elsewhere] = []string{"030"}
 	in := filepath.Join(dir, "r.csv")
 	writeText(t, in, "CUFE;Evento\n"+elsewhere+";032\n"+nowhere+";032\n")
-	code, msg := w.run(t, dir, in)
+	o := w.run(t, dir, in)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
-	if code != exitSomeRows || rows[0]["recibo_estado"] != "OK" || rows[0]["intentos"] != "2" ||
+	if o.Verdict() != Attention || rows[0]["recibo_estado"] != "OK" || rows[0]["intentos"] != "2" ||
 		rows[1]["recibo_codigo"] != "SIN_PREVIO" || !strings.Contains(rows[1]["recibo_mensaje"], "tampoco") || rows[1]["intentos"] != "1" {
-		t.Fatalf("exit %d\n%v\n%v\n%s", code, rows[0], rows[1], msg)
+		t.Fatalf("verdict %d\n%v\n%v", o.Verdict(), rows[0], rows[1])
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -237,6 +243,7 @@ func TestAPrerequisiteRegisteredElsewhere(t *testing.T) {
 // A row waiting for its CUFE's earlier event tells the person what fixes
 // it, not to run the same file again.
 func TestWaitingRowSaysWhatFixesIt(t *testing.T) {
+	t.Parallel()
 	w := newRadianWorld(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
