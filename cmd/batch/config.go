@@ -9,19 +9,11 @@ import (
 	"batch/night"
 )
 
-const configUsage = `Uso: batch config [--config ARCHIVO] [opciones de batch run]
-
-Muestra la configuración que usaría batch run y de dónde sale cada valor:
-la opción de la línea de órdenes, una variable de entorno, el archivo de
-configuración (--config, o $XDG_CONFIG_HOME/batch/config.toml si existe) o
-el valor predeterminado. Los secretos solo dicen "definido" o "falta".
-`
-
 // configCmd prints the effective settings and where each came from.
 func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	for _, a := range args {
 		if a == "-h" || a == "-help" || a == "--help" {
-			io.WriteString(stdout, configUsage)
+			io.WriteString(stdout, help("config"))
 			return exitOK
 		}
 	}

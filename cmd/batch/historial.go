@@ -8,22 +8,9 @@ import (
 	"batch/night"
 )
 
-const historialUsage = `Uso: batch historial [--journal ARCHIVO | --config ARCHIVO] CLAVE...
-
-Muestra, para cada CUFE, CUV o factura (PREFIJO NUMERO), todo lo que el
-diario sabe de ella en todas las noches: su estado y CUDE por obligado y
-operación, y cada intento (fecha, respuesta, código, mensaje). Solo lee el
-diario; no envía nada.
-
-Ejemplo:
-  batch historial f461119...a4 "SETP 990000001"
-
-Opciones:
-`
-
 // historialCmd prints what the journal knows of each key.
 func historialCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	place, keys, code := journalFlags("historial", historialUsage, args, getenv, stderr, nil)
+	place, keys, code := journalFlags("historial", help("historial"), args, getenv, stderr, nil)
 	if code >= 0 {
 		return code
 	}

@@ -13,23 +13,11 @@ import (
 	"batch/night"
 )
 
-const journalUsage = `Uso: batch journal --asignar-ambiente AMBIENTE [--journal ARCHIVO | --config ARCHIVO]
-
-El diario guarda cada respuesta con el ambiente que la dio (sandbox, pruebas,
-produccion): una respuesta de un ambiente nunca sirve para otro. Lo que un
-diario guardó antes de que batch anotara el ambiente queda en "desconocido" y
-ninguna ejecución lo reutiliza; si usted sabe de qué ambiente vino, dígalo:
-
-  batch journal --asignar-ambiente produccion --journal /var/lib/batch/journal.db
-
-Opciones:
-`
-
 // journalCmd looks after the journal: it assigns the environment the
 // operator names to what was recorded before environments were.
 func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var ambiente string
-	place, rest, code := journalFlags("journal", journalUsage, args, getenv, stderr, func(fs *flag.FlagSet) {
+	place, rest, code := journalFlags("journal", help("journal"), args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&ambiente, "asignar-ambiente", "", "ambiente de lo que el diario guardó sin ambiente: "+strings.Join(night.Environments, ", "))
 	})
 	if code >= 0 {

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"embed"
 	"fmt"
 	"io"
 	"os"
@@ -33,37 +34,6 @@ const (
 	exitNothing  = 2 // nothing could be done: bad flags, unreadable input, refused token
 )
 
-const usage = `batch: envía cada fila de una hoja de facturas a Afacturar y escribe un
-libro de resultados con el CUDE, el estado y los errores de cada fila.
-
-Uso:
-  batch run [opciones] ARCHIVO...    procesa archivos .xlsx o .csv
-  batch check [opciones] ARCHIVO...  revisa los archivos sin enviar nada
-  batch config [opciones]            la configuración efectiva y de dónde sale cada valor
-  batch historial CLAVE...           todo lo del diario sobre un CUFE, CUV o factura
-  batch pendientes [-o LIBRO.xlsx]   lo que quedó necesitando atención, por obligado
-  batch journal --asignar-ambiente AMBIENTE   el ambiente de lo que un diario anterior guardó
-  batch sandbox [opciones]           sirve un Afacturar simulado para pruebas
-  batch version                      muestra la versión
-
-Ejemplos:
-  # Revisar un archivo antes de enviarlo (no necesita token):
-  batch check recibidas.xlsx
-
-  # Probar sin credenciales, contra el simulador incorporado:
-  batch run --sandbox samples/facturas-recibidas.xlsx
-
-  # Acuse de recibo real en el ambiente de pruebas de la DIAN:
-  export AFACTURAR_TOKEN=...   AFACTURAR_OBLIGADO=900123456
-  batch run --nombres "Ana María" --apellidos "Gómez Ruiz" \
-            --tipo-identificacion 13 --identificacion 52123456 recibidas.xlsx
-
-  # En producción, con el libro de resultados en otra carpeta:
-  batch run --ambiente produccion -o /srv/informes/acuses.xlsx recibidas.csv
-
-Use "batch run --help" para ver todas las opciones.
-`
-
 // commands are batch's commands, in the order the help lists them: each
 // reads its arguments and the environment, and returns the exit code.
 var commands = []struct {
@@ -72,10 +42,26 @@ var commands = []struct {
 }{{"run", runCmd}, {"check", checkCmd}, {"config", configCmd}, {"historial", historialCmd},
 	{"pendientes", pendientesCmd}, {"journal", journalCmd}, {"sandbox", sandboxCmd}, {"version", versionCmd}}
 
+// The help of each command, ayuda/NAME.txt: prose, kept apart from the
+// code, as the manual writes it.
+//
+//go:embed ayuda/*.txt
+var helps embed.FS
+
+// help is a command's help text. Every command has one (a test checks
+// it): a missing one is a build that must not ship.
+func help(name string) string {
+	b, err := helps.ReadFile("ayuda/" + name + ".txt")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
 // Main runs the command line and returns the exit code.
 func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, help("batch"))
 		return exitNothing
 	}
 	knownSecrets(getenv)
@@ -88,7 +74,7 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 	}
 	switch args[0] {
 	case "help", "--help", "-help", "-h":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, help("batch"))
 		return exitOK
 	}
 	fmt.Fprintf(stderr, "batch: orden desconocida %q%s. Las órdenes son %s y version (batch --help)\n", args[0],

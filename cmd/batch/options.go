@@ -109,7 +109,7 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	o := &runOptions{flags: flag.NewFlagSet("batch run", flag.ContinueOnError), sources: map[string]string{}}
 	bindRun(o.flags, o)
 	files, err := options.Parse(o.flags, args, func() {
-		fmt.Fprint(stderr, runUsage)
+		fmt.Fprint(stderr, help("run"))
 		options.Print(stderr, o.flags, isSecret)
 	})
 	if err == nil {

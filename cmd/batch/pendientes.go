@@ -9,19 +9,10 @@ import (
 	"batch/night"
 )
 
-const pendientesUsage = `Uso: batch pendientes [--journal ARCHIVO | --config ARCHIVO] [-o ARCHIVO.xlsx]
-
-Lista, agrupado por obligado, lo que en todas las noches quedó necesitando a
-una persona o a otra ejecución: RECHAZADO, ERROR, PENDIENTE y lo que quedó en
-vuelo. Con -o lo escribe además en un libro. Solo lee el diario.
-
-Opciones:
-`
-
 // pendientesCmd lists what needs a person across all nights.
 func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var out string
-	place, _, code := journalFlags("pendientes", pendientesUsage, args, getenv, stderr, func(fs *flag.FlagSet) {
+	place, _, code := journalFlags("pendientes", help("pendientes"), args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "libro .xlsx donde escribir la lista")
 	})
 	if code >= 0 {

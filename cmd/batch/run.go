@@ -13,32 +13,6 @@ import (
 	"batch/night"
 )
 
-const runUsage = `Uso: batch run [opciones] ARCHIVO...
-
-Lee cada ARCHIVO (.xlsx o .csv) y, según sus columnas:
-  acuse   registra en Afacturar el acuse de recibo (evento 030 de RADIAN) de
-          cada CUFE de las facturas recibidas;
-  cuv     consulta en Afacturar cada CUV de los RIPS;
-  correo  envía al comprador cada factura emitida con EnvioCorreo de SS
-          Integral (hojas con NumeroFactura, MailRecepcion y FechaFactura) y
-          guarda el PDF y el XML que devuelve.
-Luego escribe el libro de resultados.
-
-Los secretos se toman solo de variables de entorno (nunca de una opción, para
-que no queden en el historial ni en la lista de procesos): AFACTURAR_TOKEN y
-SSINTEGRAL_CLAVE. Nunca se escriben en el libro, el diario ni los mensajes.
-
-Ejemplos:
-  batch run --sandbox samples/facturas-recibidas.xlsx
-  batch run --obligado 900123456 --nombres "Ana María" --apellidos "Gómez Ruiz" \
-            --tipo-identificacion CC --identificacion 52123456 recibidas.xlsx
-  batch run --ambiente produccion --rate 100 -o acuses-noviembre.xlsx recibidas.csv
-  batch run --ops cuv rips-noviembre.xlsx     # solo la consulta de CUV
-  SSINTEGRAL_NIT=900123456 SSINTEGRAL_CLAVE=... batch run --ssintegral-codigo-empresa 12 emitidas.xlsx
-
-Opciones:
-`
-
 // runCmd is a run's story: parse, open, send, report, and the exit code.
 // A configuration file that lists obligados makes it a night of several
 // companies (nightCmd).

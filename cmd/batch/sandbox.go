@@ -33,27 +33,7 @@ func sandboxCmd(args []string, _ func(string) string, stdout, stderr io.Writer) 
 	options.Duration(fs, &latency, "latencia", 0, "demora de cada respuesta")
 	chaos := fs.Bool("caos", false, "responder una de cada cinco solicitudes a Afacturar con una falla de las que muestran sus documentos (5xx, 28, 20, 15, 403, 409, 422, 429, conexión cortada), para probar a mano")
 	help := func() {
-		fmt.Fprint(stderr, `Uso: batch sandbox [opciones]
-
-Sirve un Afacturar simulado (acuse_recibo_fev y consultar_cuv) y un SS Integral
-simulado (EnvioCorreo en /ServicioSSIntegral.asmx, SOAP 1.1 y 1.2) para probar
-sin credenciales. Un CUFE que empieza por "dead" es desconocido para su DIAN
-(regla DOC01); un CUV que empieza por "dead" nunca fue emitido, y los demás
-son de facturas que el simulador inventa a partir del CUV (no de lo que diga
-la solicitud). Las respuestas varían como en los documentos: codigo_error
-como número o texto, descripcion_error como texto o lista, los dos 400,
-Retry-After a veces sí y a veces no. En producción (TipoAmbiente 1) una
-factura enviada dos veces recibe la regla 90; en pruebas la respuesta trae
-RespuestaHabilitacion con su ZipKey. --caos mezcla fallas.
-
-Ejemplo:
-  batch sandbox --addr 127.0.0.1:8080 &
-  AFACTURAR_TOKEN=sandbox-token batch run --url http://127.0.0.1:8080 --obligado 900123456 recibidas.xlsx
-  SSINTEGRAL_NIT=900123456 SSINTEGRAL_CLAVE=sandbox-clave batch run \
-      --soap-url http://127.0.0.1:8080/ServicioSSIntegral.asmx emitidas.xlsx
-
-Opciones:
-`)
+		fmt.Fprint(stderr, help("sandbox"))
 		options.Print(stderr, fs, isSecret)
 	}
 	rest, err := options.Parse(fs, args, help)

@@ -25,3 +25,21 @@ func TestVersionNamesTheCommit(t *testing.T) {
 		t.Errorf("batch version: %v\n%s\nwant %q", err, out, want)
 	}
 }
+
+// Every command answers --help with its own text, from ayuda/, and
+// "batch" alone with the list of commands.
+func TestEveryCommandHasItsHelp(t *testing.T) {
+	t.Parallel()
+	for _, c := range commands {
+		if c.name == "version" {
+			continue
+		}
+		code, out := runMain(t, env(nil), c.name, "--help")
+		if code != exitOK || !strings.Contains(out, "Uso: batch "+c.name) {
+			t.Errorf("batch %s --help: exit %d\n%s", c.name, code, out)
+		}
+	}
+	if code, out := runMain(t, env(nil)); code != exitNothing || !strings.Contains(out, "batch check [opciones] ARCHIVO") {
+		t.Errorf("batch alone: exit %d\n%s", code, out)
+	}
+}
