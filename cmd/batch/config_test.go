@@ -15,7 +15,6 @@ import (
 // defaults; batch config says where each came from; a secret in the file
 // refuses to start.
 func TestConfigurationFile(t *testing.T) {
-	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "batch.toml")
@@ -86,7 +85,6 @@ codigo_empresa = 12
 
 // The example configuration of deploy/ is one batch reads.
 func TestDeployExampleConfigReads(t *testing.T) {
-	t.Parallel()
 	var out, errOut bytes.Buffer
 	code := Main([]string{"config", "--config", "../../deploy/config.toml.ejemplo"}, env(nil), &out, &errOut)
 	if code != exitOK || !strings.Contains(out.String(), "ambiente                         produccion") {

@@ -21,7 +21,6 @@ import (
 // environment apart. A journal written before environments were recorded
 // is reused by no one until the operator names its environment.
 func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
-	t.Parallel()
 	pruebas, pruebasURL := newStandIn(t)
 	produccion, produccionURL := newStandIn(t)
 	dir := t.TempDir()
@@ -69,7 +68,6 @@ func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
 // A sandbox run keeps its own journal even when the configuration file
 // names the real nights' one: no simulated answer lands there.
 func TestSandboxKeepsOutOfTheConfiguredJournal(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	jr, in, cfg := filepath.Join(dir, "real.db"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "batch.toml")
 	writeCSV(t, in, cufes(2))
@@ -85,7 +83,6 @@ func TestSandboxKeepsOutOfTheConfiguredJournal(t *testing.T) {
 // A journal from before environments were recorded: its dispatch of FE 123
 // is not reused for producción until the operator says where it came from.
 func TestOldJournalIsNotReusedWithoutTheOperatorsWord(t *testing.T) {
-	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	jr, in := filepath.Join(dir, "j.db"), filepath.Join(dir, "e.csv")
@@ -105,7 +102,6 @@ func TestOldJournalIsNotReusedWithoutTheOperatorsWord(t *testing.T) {
 
 // The command line answers in Spanish, on one line, with what to do.
 func TestCommandLineSpeaksSpanish(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	writeCSV(t, in, cufes(2))
@@ -137,7 +133,6 @@ func TestCommandLineSpeaksSpanish(t *testing.T) {
 
 // A configuration file's mistakes are named with file, line and a guess.
 func TestConfigurationMistakesAreNamed(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "batch.toml")
 	for _, c := range []struct{ text, want string }{
@@ -176,7 +171,6 @@ var nightTokens = env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "T
 // batch wrote are never read; a company without files has a quiet night;
 // the second night of the day gets its own workbooks.
 func TestAFileIsItsOwnTrouble(t *testing.T) {
-	t.Parallel()
 	stand, url := newStandIn(t)
 	dir := t.TempDir()
 	for _, d := range []string{"acme", "beta"} {
@@ -256,7 +250,6 @@ func TestAFileIsItsOwnTrouble(t *testing.T) {
 
 // A night whose only company has no files tonight is a quiet night.
 func TestNoFilesIsAQuietNight(t *testing.T) {
-	t.Parallel()
 	_, url := newStandIn(t)
 	dir := t.TempDir()
 	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gama/*.csv"`})
@@ -269,7 +262,6 @@ func TestNoFilesIsAQuietNight(t *testing.T) {
 // Outputs that would replace an input or each other refuse the night
 // before anything is sent, naming both.
 func TestCollidingOutputsAreRefused(t *testing.T) {
-	t.Parallel()
 	stand, url := newStandIn(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "beta"), 0o755)
@@ -318,7 +310,6 @@ func isolatedState(t *testing.T, getenv func(string) string) func(string) string
 // sent through another's), and every message about a missing secret names
 // the company and its variable.
 func TestEachCompanyItsOwnAccounts(t *testing.T) {
-	t.Parallel()
 	stand, url := newStandIn(t)
 	asmx, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
@@ -413,7 +404,6 @@ archivos = ["delta.csv"]
 // configuration's journal and a key's beginning; pendientes lists rows
 // left PENDIENTE with their code and the companies whose night did not run.
 func TestTheNightBeforeAndAfter(t *testing.T) {
-	t.Parallel()
 	_, url := newStandIn(t)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
@@ -449,7 +439,6 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 // A first real night with --limite 3 sends three requests; the others
 // are PENDIENTE, not attempted, and the next night sends them.
 func TestLimitSendsAFewFirst(t *testing.T) {
-	t.Parallel()
 	stand, url := newStandIn(t)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")

@@ -94,7 +94,6 @@ func mixedSheet(t *testing.T, path string, n int) {
 // go on. Three distinct keys refused so in a row, with nothing good
 // between, stop the service.
 func TestOneRowsAnswerDoesNotStopTheNight(t *testing.T) {
-	t.Parallel()
 	stand, url := newStandIn(t, cuvOf(7))
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.xlsx")
@@ -140,7 +139,6 @@ func TestOneRowsAnswerDoesNotStopTheNight(t *testing.T) {
 // A refused Clave ends the e-mail operation at its first answer; the
 // acuses of the same run all go.
 func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
-	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
@@ -184,7 +182,6 @@ func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
 // the first; with --esperar it waits and then sends only what is left.
 // Nothing is sent twice.
 func TestOneRunPerTokenAtATime(t *testing.T) {
-	t.Parallel()
 	bin := buildBinary(t)
 	fault, started := after(5, none)
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault,
@@ -229,7 +226,6 @@ func TestOneRunPerTokenAtATime(t *testing.T) {
 // requests spent in the outage are the probes and those in flight when it
 // began. The pause is in the journal and on the Resumen sheet.
 func TestOutageIsWaitedOut(t *testing.T) {
-	t.Parallel()
 	var (
 		mu          sync.Mutex
 		begin, end  time.Time
@@ -285,7 +281,6 @@ func TestOutageIsWaitedOut(t *testing.T) {
 // like an outage, within --espera-caida, and the rows wait for the next
 // run.
 func TestRetryAfterOfADayIsCapped(t *testing.T) {
-	t.Parallel()
 	day := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Retry-After", "86400")
 		w.WriteHeader(http.StatusTooManyRequests)

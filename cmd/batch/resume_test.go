@@ -23,7 +23,6 @@ import (
 // ends in the status the seeds imply, and acuses are resent only where an
 // answer was lost.
 func TestFaultsEndToEnd(t *testing.T) {
-	t.Parallel()
 	type want struct {
 		status     string
 		attempts   int
@@ -89,7 +88,6 @@ func TestFaultsEndToEnd(t *testing.T) {
 // A second run over the same input sends nothing and writes the same
 // statuses and CUDEs.
 func TestSecondRunSendsNothing(t *testing.T) {
-	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
@@ -135,7 +133,6 @@ func TestSecondRunSendsNothing(t *testing.T) {
 // kill -9 mid-run, then run again: every row final, each acuse resent only
 // if it was in flight at the kill, and never a broken workbook at the path.
 func TestKillAndResume(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -217,7 +214,6 @@ func TestKillAndResume(t *testing.T) {
 // SIGINT: no new requests, those in flight answer, the workbook is written
 // with the rest PENDIENTE, exit 1; the next run completes the work.
 func TestInterruptWritesWorkbook(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -270,7 +266,6 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 // A second signal ends the process at once: no workbook, no temporary file,
 // and the journal lets the next run finish the work.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -350,7 +345,6 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 // OK where the registering answer arrived and YA_REGISTRADO where it was
 // lost, and no acuse was resent except where an answer was lost.
 func TestUnreliableNightWithKills(t *testing.T) {
-	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

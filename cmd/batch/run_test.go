@@ -23,7 +23,6 @@ import (
 // A spreadsheet with every kind of row, sent to the sandbox; the workbook
 // is checked against what the sandbox registered and counted.
 func TestRunEndToEnd(t *testing.T) {
-	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "recibidas.xlsx")
@@ -121,7 +120,6 @@ func TestRunEndToEnd(t *testing.T) {
 
 // `make run`: the samples against the built-in sandbox end with exit 0.
 func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
-	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "resultados.xlsx")
 	code, msg := runMain(t, env(nil), "run", "--sandbox",
@@ -168,7 +166,6 @@ func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
 // A refused token stops the run after the first request, with one message
 // naming the variable, exit 2, and every row accounted for as PENDIENTE.
 func TestRefusedTokenStopsEarly(t *testing.T) {
-	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
@@ -196,7 +193,6 @@ func TestRefusedTokenStopsEarly(t *testing.T) {
 }
 
 func TestNothingCanBeDone(t *testing.T) {
-	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{})
 	dir := t.TempDir()
 	noKey := filepath.Join(dir, "sin-cufe.csv")
@@ -233,7 +229,6 @@ func TestNothingCanBeDone(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
-	t.Parallel()
 	if code, out := runMain(t, env(nil), "version"); code != 0 || !strings.HasPrefix(out, "batch ") {
 		t.Errorf("version: %d %q", code, out)
 	}
@@ -247,7 +242,6 @@ func TestVersionAndHelp(t *testing.T) {
 // estimate it prints is what the real run then does. It answers from the
 // journal what an earlier run finished.
 func TestCheckSendsNothing(t *testing.T) {
-	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")

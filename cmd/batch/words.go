@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
-	"sync"
 
 	"batch"
 	"batch/internal/secret"
@@ -25,35 +23,18 @@ func fail(stderr io.Writer, err error) int {
 // workbook's password), whatever a file or an answer quotes.
 func terminalSafe(s string) string { return text.Printable(hidden.Text(s)) }
 
-// hidden masks every secret this process has been given: its
-// environment's, and each company's variables once the configuration
-// names them. It only grows, and Main may run more than once at a time
-// (the tests run it so).
-var hidden = &processSecrets{mask: secret.New()}
-
-type processSecrets struct {
-	mu     sync.RWMutex
-	values []string
-	mask   *secret.Mask
-}
-
-func (p *processSecrets) Text(s string) string {
-	p.mu.RLock()
-	defer p.mu.RUnlock()
-	return p.mask.Text(s)
-}
+// hidden masks the secrets of this process's environment, and of each
+// company's variables once the configuration names them.
+var hidden = secret.New()
 
 // knownSecrets makes hidden mask the secrets of the environment and of
-// the variables named, beside those it already masks.
+// the variables named.
 func knownSecrets(getenv func(string) string, names ...string) {
-	hidden.mu.Lock()
-	defer hidden.mu.Unlock()
+	values := []string{}
 	for _, n := range append([]string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}, names...) {
-		if v := getenv(n); v != "" && !slices.Contains(hidden.values, v) {
-			hidden.values = append(hidden.values, v)
-		}
+		values = append(values, getenv(n))
 	}
-	hidden.mask = secret.New(hidden.values...)
+	hidden = secret.New(values...)
 }
 
 // explain is an error's text followed by what to change, named as this
