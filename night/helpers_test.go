@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -54,14 +55,34 @@ func settingsFor(url, jr, out string, files ...string) Settings {
 
 // send wires and sends a run, and returns how it ended: a run that could
 // not be wired is an outcome that Failed.
-func send(t *testing.T, s Settings) Outcome {
+func send(t *testing.T, s Settings) Outcome { return sendTo(t, s, quiet{}) }
+
+// sendTo is send, telling w what the run tells.
+func sendTo(t *testing.T, s Settings, w Watcher) Outcome {
 	t.Helper()
 	r, err := Open(s)
 	if err != nil {
 		return Outcome{Failed: err}
 	}
 	defer r.Close()
-	return r.Send(context.Background(), quiet{})
+	return r.Send(context.Background(), w)
+}
+
+// heard is a watcher that keeps the lines a run tells about its
+// providers and its files.
+type heard struct {
+	quiet
+	mu    sync.Mutex
+	lines []string
+}
+
+func (h *heard) Event(line string)  { h.mu.Lock(); defer h.mu.Unlock(); h.lines = append(h.lines, line) }
+func (h *heard) Notice(line string) { h.Event(line) }
+
+func (h *heard) text() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return strings.Join(h.lines, "\n")
 }
 
 func writeText(t *testing.T, path, text string) {

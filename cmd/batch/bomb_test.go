@@ -16,6 +16,7 @@ import (
 // a child's peak memory, as the system reports it, carries this test
 // process's own.)
 func TestSharedStringBombStaysSmall(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

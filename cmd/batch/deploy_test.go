@@ -16,6 +16,7 @@ import (
 // configuration and the secrets file 0600; run again, it keeps what the
 // operator edited.
 func TestDeployInstallsItself(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -71,6 +72,7 @@ func TestDeployInstallsItself(t *testing.T) {
 // The Windows task runs daily at 2:00 whether anyone is logged on or not,
 // never twice at once, stopped at 6 hours, with no secret in it.
 func TestWindowsTaskIsWhatTheREADMESays(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join("..", "..", "deploy", "tarea-programada.xml"))
 	if err != nil {
 		t.Fatal(err)
@@ -103,6 +105,7 @@ func TestWindowsTaskIsWhatTheREADMESays(t *testing.T) {
 
 // A build stamped as make dist stamps it says its commit and date.
 func TestVersionSaysItsCommit(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

@@ -21,8 +21,8 @@ import (
 // environment apart. A journal written before environments were recorded
 // is reused by no one until the operator names its environment.
 func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
-	pruebas, pruebasURL := newStandIn(t)
-	produccion, produccionURL := newStandIn(t)
+	pruebas, pruebasURL := testutil.NewAfacturar(t)
+	produccion, produccionURL := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	jr, in, out := filepath.Join(dir, "j.db"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "r.xlsx")
 	list := cufes(4)
@@ -38,8 +38,8 @@ func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
 		t.Fatalf("produccion: exit %d\n%s", code, msg)
 	}
 	for _, c := range list {
-		if pruebas.count(c) != 1 || produccion.count(c) != 1 {
-			t.Errorf("%s: %d in pruebas, %d in produccion; want 1 each", c[:8], pruebas.count(c), produccion.count(c))
+		if pruebas.Count(c) != 1 || produccion.Count(c) != 1 {
+			t.Errorf("%s: %d in pruebas, %d in produccion; want 1 each", c[:8], pruebas.Count(c), produccion.Count(c))
 		}
 	}
 	for _, r := range testutil.ReadSheet(t, out, "Resultados") {
@@ -54,8 +54,8 @@ func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
 	if code, msg := night("--ambiente", "produccion", "--url", produccionURL); code != exitOK || !strings.Contains(msg, "4 ya resueltas") {
 		t.Fatalf("produccion again: exit %d\n%s", code, msg)
 	}
-	if produccion.count(list[0]) != 1 {
-		t.Errorf("production sent %d times", produccion.count(list[0]))
+	if produccion.Count(list[0]) != 1 {
+		t.Errorf("production sent %d times", produccion.Count(list[0]))
 	}
 	_, text := runMain(t, env(nil), "historial", "--journal", jr, list[0])
 	for _, want := range []string{"pruebas · acuse de 900123456: OK", "produccion · acuse de 900123456: OK", "sandbox · acuse de "} {
@@ -171,7 +171,7 @@ var nightTokens = env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "T
 // batch wrote are never read; a company without files has a quiet night;
 // the second night of the day gets its own workbooks.
 func TestAFileIsItsOwnTrouble(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	for _, d := range []string{"acme", "beta"} {
 		os.MkdirAll(filepath.Join(dir, d), 0o755)
@@ -202,11 +202,11 @@ func TestAFileIsItsOwnTrouble(t *testing.T) {
 		t.Errorf("the owner file is logged %d times", strings.Count(log, "~$libro.xlsx"))
 	}
 	for _, c := range good {
-		if stand.count(c) != 1 {
-			t.Errorf("%s sent %d times", c[:8], stand.count(c))
+		if stand.Count(c) != 1 {
+			t.Errorf("%s sent %d times", c[:8], stand.Count(c))
 		}
 	}
-	if stand.count(hidden) != 0 {
+	if stand.Count(hidden) != 0 {
 		t.Error("a hidden file was read")
 	}
 	var first nightJSON
@@ -250,7 +250,7 @@ func TestAFileIsItsOwnTrouble(t *testing.T) {
 
 // A night whose only company has no files tonight is a quiet night.
 func TestNoFilesIsAQuietNight(t *testing.T) {
-	_, url := newStandIn(t)
+	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gama/*.csv"`})
 	code, msg := runMain(t, nightTokens, "run", "--config", cfg)
@@ -262,7 +262,7 @@ func TestNoFilesIsAQuietNight(t *testing.T) {
 // Outputs that would replace an input or each other refuse the night
 // before anything is sent, naming both.
 func TestCollidingOutputsAreRefused(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "beta"), 0o755)
 	writeCSV(t, filepath.Join(dir, "acme.csv"), cufes(1))
@@ -281,7 +281,7 @@ func TestCollidingOutputsAreRefused(t *testing.T) {
 			t.Errorf("exit %d\n%s", code, msg)
 		}
 	}
-	if b, _ := os.ReadFile(filepath.Join(dir, "beta", "entrada.xlsx")); string(b) != "el libro de Beta" || stand.count(cufes(1)[0]) != 0 {
+	if b, _ := os.ReadFile(filepath.Join(dir, "beta", "entrada.xlsx")); string(b) != "el libro de Beta" || stand.Count(cufes(1)[0]) != 0 {
 		t.Error("something was written or sent before the refusal")
 	}
 }
@@ -310,7 +310,7 @@ func isolatedState(t *testing.T, getenv func(string) string) func(string) string
 // sent through another's), and every message about a missing secret names
 // the company and its variable.
 func TestEachCompanyItsOwnAccounts(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	asmx, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	issued := "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;%d;2026-11-20;a@b.co\n"
@@ -384,8 +384,8 @@ archivos = ["delta.csv"]
 	if correo["correo_estado"] != "INVALIDO" || !strings.Contains(correo["correo_mensaje"], "SS Integral") || !strings.Contains(correo["correo_mensaje"], "901555444") {
 		t.Errorf("Beta's e-mail: %v", correo)
 	}
-	if acuse["acuse_estado"] != "OK" || !strings.Contains(stand.data[testutil.CUFE(970)], "Berta Lucía") {
-		t.Errorf("Beta's acuse: %v, sent %s", acuse, stand.data[testutil.CUFE(970)])
+	if acuse["acuse_estado"] != "OK" || !strings.Contains(stand.Data(testutil.CUFE(970)), "Berta Lucía") {
+		t.Errorf("Beta's acuse: %v, sent %s", acuse, stand.Data(testutil.CUFE(970)))
 	}
 	for _, want := range []string{"[Gama 900333333] batch: falta la clave de SS Integral: defina la variable de entorno CLAVE_GAMA",
 		"[Delta 900444444] batch: falta el token de Afacturar: defina la variable de entorno TOK_DELTA (token_env de Delta 900444444)"} {
@@ -404,7 +404,7 @@ archivos = ["delta.csv"]
 // configuration's journal and a key's beginning; pendientes lists rows
 // left PENDIENTE with their code and the companies whose night did not run.
 func TestTheNightBeforeAndAfter(t *testing.T) {
-	_, url := newStandIn(t)
+	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
 	shared := strings.Repeat("ab", 10)
@@ -439,7 +439,7 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 // A first real night with --limite 3 sends three requests; the others
 // are PENDIENTE, not attempted, and the next night sends them.
 func TestLimitSendsAFewFirst(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
 	list := cufes(10)
@@ -447,7 +447,7 @@ func TestLimitSendsAFewFirst(t *testing.T) {
 	code, msg := runMain(t, full, "run", "--url", url, "--rate", "60000", "--journal", jr, "--limite", "3", in)
 	sent := 0
 	for _, c := range list {
-		sent += stand.count(c)
+		sent += stand.Count(c)
 	}
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-resultados.xlsx"), "Resultados")
 	limited := 0

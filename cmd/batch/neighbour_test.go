@@ -68,7 +68,7 @@ func TestProviderValuesAreMaskedAndLinksSafe(t *testing.T) {
 // any depth, a token variable that holds another secret, a file or folder
 // others can write refuse the night before anything is sent.
 func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	dir := filepath.Join(t.TempDir(), "conf")
 	os.MkdirAll(dir, 0o755)
 	in := filepath.Join(dir, "r.csv")
@@ -105,7 +105,7 @@ func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
 	if code, msg := runMain(t, vars, "run", "--config", cfg); code != exitOK {
 		t.Errorf("a file only its owner writes: exit %d\n%s", code, msg)
 	}
-	if n := stand.count(cufes(1)[0]); n != 1 {
+	if n := stand.Count(cufes(1)[0]); n != 1 {
 		t.Errorf("sent %d times, want once (by the trusted file alone)", n)
 	}
 }
@@ -113,7 +113,7 @@ func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
 // Links another account plants where batch writes are never followed: the
 // journal path, the lock file, the night's summary and pendientes -o.
 func TestPlantedLinksAreNotFollowed(t *testing.T) {
-	_, url := newStandIn(t)
+	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victima")
 	writeText(t, victim, "lo que había")
@@ -149,7 +149,7 @@ func TestPlantedLinksAreNotFollowed(t *testing.T) {
 // A row in one company's own file that names another obligado is that
 // file's row, INVALIDO, never sent with the other company's token.
 func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
 	theirs := testutil.CUFE(1501)
@@ -157,15 +157,15 @@ func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
 		testutil.CUFE(1500)+";900111111;13;1;Ana;Gómez\n"+theirs+";900222222;13;1;Ana;Gómez\n")
 	cfg := nightConfig(t, dir, url, "", [3]string{"ACME", "900111111", `"acme/*.csv"`}, [3]string{"Beta", "900222222", `"beta/*.csv"`})
 	code, msg := runMain(t, nightTokens, "run", "--config", cfg, "--json")
-	if code != exitSomeRows || stand.count(theirs) != 0 || !strings.Contains(msg, "INVALIDO 1") {
-		t.Errorf("exit %d, sent %d\n%s", code, stand.count(theirs), msg)
+	if code != exitSomeRows || stand.Count(theirs) != 0 || !strings.Contains(msg, "INVALIDO 1") {
+		t.Errorf("exit %d, sent %d\n%s", code, stand.Count(theirs), msg)
 	}
 }
 
 // A file that quotes a secret, or whose name carries terminal escapes,
 // reaches the log, the workbooks and --json masked and stripped.
 func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
-	_, url := newStandIn(t)
+	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "entrada"), filepath.Join(dir, "salida")
 	os.MkdirAll(in, 0o755)
@@ -190,7 +190,7 @@ func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
 
 // One obligado's run sends no row whose Obligado column names another.
 func TestOneRunSendsOnlyItsObligadosRows(t *testing.T) {
-	stand, url := newStandIn(t)
+	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	theirs := testutil.CUFE(1601)
@@ -198,14 +198,15 @@ func TestOneRunSendsOnlyItsObligadosRows(t *testing.T) {
 		testutil.CUFE(1600)+";900.123.456;13;1;Ana;Gómez\n"+theirs+";900222222;13;1;Ana;Gómez\n")
 	code, msg := runMain(t, full, "run", "--url", url, in)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r-resultados.xlsx"), "Resultados")
-	if code != exitSomeRows || stand.count(theirs) != 0 || rows[0]["acuse_estado"] != "OK" || rows[1]["acuse_estado"] != "INVALIDO" {
-		t.Errorf("exit %d, sent %d\n%s", code, stand.count(theirs), msg)
+	if code != exitSomeRows || stand.Count(theirs) != 0 || rows[0]["acuse_estado"] != "OK" || rows[1]["acuse_estado"] != "INVALIDO" {
+		t.Errorf("exit %d, sent %d\n%s", code, stand.Count(theirs), msg)
 	}
 }
 
 // A process ended at once by a second signal leaves no temporary file:
 // not the sandbox's journal, not a library's copy of a sheet.
 func TestSecondSignalLeavesNoTemporaryFile(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}

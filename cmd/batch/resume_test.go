@@ -133,6 +133,7 @@ func TestSecondRunSendsNothing(t *testing.T) {
 // kill -9 mid-run, then run again: every row final, each acuse resent only
 // if it was in flight at the kill, and never a broken workbook at the path.
 func TestKillAndResume(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -214,6 +215,7 @@ func TestKillAndResume(t *testing.T) {
 // SIGINT: no new requests, those in flight answer, the workbook is written
 // with the rest PENDIENTE, exit 1; the next run completes the work.
 func TestInterruptWritesWorkbook(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -266,6 +268,7 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 // A second signal ends the process at once: no workbook, no temporary file,
 // and the journal lets the next run finish the work.
 func TestSecondSignalExitsAtOnce(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -345,6 +348,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 // OK where the registering answer arrived and YA_REGISTRADO where it was
 // lost, and no acuse was resent except where an answer was lost.
 func TestUnreliableNightWithKills(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
