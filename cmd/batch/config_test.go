@@ -15,6 +15,7 @@ import (
 // defaults; batch config says where each came from; a secret in the file
 // refuses to start.
 func TestConfigurationFile(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "batch.toml")
@@ -85,6 +86,7 @@ codigo_empresa = 12
 
 // The example configuration of deploy/ is one batch reads.
 func TestDeployExampleConfigReads(t *testing.T) {
+	t.Parallel()
 	var out, errOut bytes.Buffer
 	code := Main([]string{"config", "--config", "../../deploy/config.toml.ejemplo"}, env(nil), &out, &errOut)
 	if code != exitOK || !strings.Contains(out.String(), "ambiente                         produccion") {

@@ -22,15 +22,16 @@ type console struct {
 	stderr io.Writer
 	prog   *progress.Display // while sending
 	names  *names            // what its messages call the variables of its secrets
+	known  *secrets          // the run's secrets, masked in what Explain words
 }
 
 // newConsole is the console of a single run (who nil) or of a company of a
-// night.
-func newConsole(opts *runOptions, stderr io.Writer, who *names) *console {
+// night, writing to stderr.
+func newConsole(opts *runOptions, stderr io.Writer, who *names, known *secrets) *console {
 	if who == nil {
 		who = single
 	}
-	return &console{opts: opts, stderr: stderr, names: who}
+	return &console{opts: opts, stderr: stderr, names: who, known: known}
 }
 
 func (c *console) Estimated(e night.Estimate) {
@@ -68,7 +69,7 @@ func (c *console) Sent() {
 	c.prog = nil
 }
 
-func (c *console) Explain(err error) string { return hidden.Text(explain(err, c.names)) }
+func (c *console) Explain(err error) string { return c.known.Text(explain(err, c.names)) }
 
 // fail prints what went wrong in this run's words.
 func (c *console) fail(err error) {

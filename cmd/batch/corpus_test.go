@@ -15,6 +15,7 @@ import (
 // Every broken file of the readers' corpus, given to a real run against a
 // sandbox: exit 2, one message, no request, no workbook.
 func TestBrokenFilesSendNothing(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	files, err := filepath.Glob(filepath.Join("..", "..", "readers", "testdata", "rotos", "*"))
 	if err != nil || len(files) < 10 {
@@ -51,6 +52,7 @@ func TestBrokenFilesSendNothing(t *testing.T) {
 // numbers are INVALIDO with the reason, the rest would be sent with their
 // keys lowered; hostile values stay text in the workbook.
 func TestCorpusCellsThroughCheck(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "revision.xlsx")
 	code, msg := runMain(t, env(nil), "check", "-o", out, filepath.Join("..", "..", "readers", "testdata", "excel-titulos-formulas.xlsx"))
@@ -133,6 +135,7 @@ func TestCorpusCellsThroughCheck(t *testing.T) {
 // A sheet that only shares a column with the invoices (a sales report with
 // the invoice number) is no operation's: its rows are not in the workbook.
 func TestSheetsNoOperationIsForAreLeftOut(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "libro.xlsx")
 	testutil.WriteXLSX(t, in,

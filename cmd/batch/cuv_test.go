@@ -7,6 +7,7 @@ import (
 )
 
 func TestCUVHasNoProductionURL(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "rips.csv")
 	writeText(t, in, "CUV\n"+cuvOf(1)+"\n")

@@ -21,6 +21,7 @@ import (
 // environment apart. A journal written before environments were recorded
 // is reused by no one until the operator names its environment.
 func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
+	t.Parallel()
 	pruebas, pruebasURL := testutil.NewAfacturar(t)
 	produccion, produccionURL := testutil.NewAfacturar(t)
 	dir := t.TempDir()
@@ -68,6 +69,7 @@ func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
 // A sandbox run keeps its own journal even when the configuration file
 // names the real nights' one: no simulated answer lands there.
 func TestSandboxKeepsOutOfTheConfiguredJournal(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	jr, in, cfg := filepath.Join(dir, "real.db"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "batch.toml")
 	writeCSV(t, in, cufes(2))
@@ -83,6 +85,7 @@ func TestSandboxKeepsOutOfTheConfiguredJournal(t *testing.T) {
 // A journal from before environments were recorded: its dispatch of FE 123
 // is not reused for producción until the operator says where it came from.
 func TestOldJournalIsNotReusedWithoutTheOperatorsWord(t *testing.T) {
+	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	jr, in := filepath.Join(dir, "j.db"), filepath.Join(dir, "e.csv")
@@ -102,6 +105,7 @@ func TestOldJournalIsNotReusedWithoutTheOperatorsWord(t *testing.T) {
 
 // The command line answers in Spanish, on one line, with what to do.
 func TestCommandLineSpeaksSpanish(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	writeCSV(t, in, cufes(2))
@@ -133,6 +137,7 @@ func TestCommandLineSpeaksSpanish(t *testing.T) {
 
 // A configuration file's mistakes are named with file, line and a guess.
 func TestConfigurationMistakesAreNamed(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "batch.toml")
 	for _, c := range []struct{ text, want string }{
@@ -171,6 +176,7 @@ var nightTokens = env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "T
 // batch wrote are never read; a company without files has a quiet night;
 // the second night of the day gets its own workbooks.
 func TestAFileIsItsOwnTrouble(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	for _, d := range []string{"acme", "beta"} {
@@ -250,6 +256,7 @@ func TestAFileIsItsOwnTrouble(t *testing.T) {
 
 // A night whose only company has no files tonight is a quiet night.
 func TestNoFilesIsAQuietNight(t *testing.T) {
+	t.Parallel()
 	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gama/*.csv"`})
@@ -262,6 +269,7 @@ func TestNoFilesIsAQuietNight(t *testing.T) {
 // Outputs that would replace an input or each other refuse the night
 // before anything is sent, naming both.
 func TestCollidingOutputsAreRefused(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "beta"), 0o755)
@@ -310,6 +318,7 @@ func isolatedState(t *testing.T, getenv func(string) string) func(string) string
 // sent through another's), and every message about a missing secret names
 // the company and its variable.
 func TestEachCompanyItsOwnAccounts(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	asmx, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
@@ -404,6 +413,7 @@ archivos = ["delta.csv"]
 // configuration's journal and a key's beginning; pendientes lists rows
 // left PENDIENTE with their code and the companies whose night did not run.
 func TestTheNightBeforeAndAfter(t *testing.T) {
+	t.Parallel()
 	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
@@ -439,6 +449,7 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 // A first real night with --limite 3 sends three requests; the others
 // are PENDIENTE, not attempted, and the next night sends them.
 func TestLimitSendsAFewFirst(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")

@@ -15,6 +15,7 @@ import (
 // story across them and pendientes lists what still needs a person, by
 // obligado, without writing to the journal.
 func TestHistorialAndPendientes(t *testing.T) {
+	t.Parallel()
 	failing := testutil.CUFE(950)
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault {
 		if cufe == failing && attempt <= 2 {

@@ -64,7 +64,9 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		fmt.Fprint(stderr, help("batch"))
 		return exitNothing
 	}
-	knownSecrets(getenv)
+	known := &secrets{}
+	known.know(getenv)
+	stdout, stderr = &masked{stdout, known}, &masked{stderr, known}
 	var names []string
 	for _, c := range commands {
 		if args[0] == c.name || (c.name == "version" && strings.TrimLeft(args[0], "-") == c.name) {

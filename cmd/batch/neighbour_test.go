@@ -25,6 +25,7 @@ import (
 // reaches neither the workbook nor the journal; an address that is not
 // https is text, never a link.
 func TestProviderValuesAreMaskedAndLinksSafe(t *testing.T) {
+	t.Parallel()
 	tok := "tk-9f8e7d6c5b4a"
 	urls := map[string]string{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +69,7 @@ func TestProviderValuesAreMaskedAndLinksSafe(t *testing.T) {
 // any depth, a token variable that holds another secret, a file or folder
 // others can write refuse the night before anything is sent.
 func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	dir := filepath.Join(t.TempDir(), "conf")
 	os.MkdirAll(dir, 0o755)
@@ -113,6 +115,7 @@ func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
 // Links another account plants where batch writes are never followed: the
 // journal path, the lock file, the night's summary and pendientes -o.
 func TestPlantedLinksAreNotFollowed(t *testing.T) {
+	t.Parallel()
 	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victima")
@@ -149,6 +152,7 @@ func TestPlantedLinksAreNotFollowed(t *testing.T) {
 // A row in one company's own file that names another obligado is that
 // file's row, INVALIDO, never sent with the other company's token.
 func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
@@ -165,6 +169,7 @@ func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
 // A file that quotes a secret, or whose name carries terminal escapes,
 // reaches the log, the workbooks and --json masked and stripped.
 func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
+	t.Parallel()
 	_, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "entrada"), filepath.Join(dir, "salida")
@@ -190,6 +195,7 @@ func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
 
 // One obligado's run sends no row whose Obligado column names another.
 func TestOneRunSendsOnlyItsObligadosRows(t *testing.T) {
+	t.Parallel()
 	stand, url := testutil.NewAfacturar(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")

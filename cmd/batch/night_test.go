@@ -14,6 +14,7 @@ import (
 // A refused Clave ends the e-mail operation at its first answer; the
 // acuses of the same run all go.
 func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
+	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()

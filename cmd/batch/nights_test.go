@@ -18,6 +18,7 @@ import (
 // alone; the others finish; one workbook per company, a summary of the
 // night, and the worst exit code.
 func TestSeveralCompaniesInOneRun(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}})
 	dir := t.TempDir()
 	for _, f := range []struct {
@@ -122,6 +123,7 @@ archivos = ["gama/*.csv"]
 // A dry run of the night the evening before writes its revisions only:
 // last night's workbooks and summary stay as they were, byte for byte.
 func TestDryRunNightLeavesLastNightsWorkbooks(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
 	os.MkdirAll(filepath.Join(dir, "salida"), 0o755)

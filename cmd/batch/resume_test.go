@@ -23,6 +23,7 @@ import (
 // ends in the status the seeds imply, and acuses are resent only where an
 // answer was lost.
 func TestFaultsEndToEnd(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		status     string
 		attempts   int
@@ -88,6 +89,7 @@ func TestFaultsEndToEnd(t *testing.T) {
 // A second run over the same input sends nothing and writes the same
 // statuses and CUDEs.
 func TestSecondRunSendsNothing(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")

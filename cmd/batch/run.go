@@ -42,7 +42,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	defer r.Close()
 	ctx, stopWatching := watchSignals(o.Grace, r.Abandon, stderr)
 	defer stopWatching()
-	out := r.Send(ctx, newConsole(o, stderr, nil))
+	out := r.Send(ctx, newConsole(o, stderr, nil, secretsOf(stderr)))
 	code := int(out.Verdict())
 	if o.json && out.Failed == nil {
 		out.WriteJSON(stdout)
@@ -54,7 +54,8 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 // with its token read from its own variable, and prints a line per company
 // and the night's summary. Its exit code is the worst company's.
 func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
-	plan, words, err := nightPlan(o, getenv)
+	known := secretsOf(stderr)
+	plan, words, err := nightPlan(o, getenv, known)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -70,7 +71,7 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 	defer stopWatching()
 	var lines sync.Mutex // one line at a time on stderr
 	rep, err := n.Run(ctx, func(c night.Company) night.Watcher {
-		return newConsole(o, progress.Prefixed("["+terminalSafe(c.Label())+"] ", stderr, &lines), words[c.NIT])
+		return newConsole(o, progress.Prefixed("["+terminalSafe(c.Label())+"] ", stderr, &lines), words[c.NIT], known)
 	})
 	if err != nil {
 		return fail(stderr, err)
@@ -97,8 +98,9 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 }
 
 // nightPlan is the configuration file's night, with each company's
-// secrets read from its own variables, and the words of its messages.
-func nightPlan(o *runOptions, getenv func(string) string) (night.Plan, map[string]*names, error) {
+// secrets read from its own variables (known from then on), and the words
+// of its messages.
+func nightPlan(o *runOptions, getenv func(string) string, known *secrets) (night.Plan, map[string]*names, error) {
 	file := o.file
 	plan := night.Plan{Settings: o.settings(nil, getenv), OutDir: file.OutDir, Archivos: file.Archivos}
 	words := map[string]*names{}
@@ -106,7 +108,7 @@ func nightPlan(o *runOptions, getenv func(string) string) (night.Plan, map[strin
 	for _, c := range file.Companies {
 		vars = append(vars, c.TokenEnv, c.SSIntegral.ClaveEnv)
 	}
-	knownSecrets(getenv, vars...)
+	known.know(getenv, vars...)
 	for _, c := range file.Companies {
 		company, w, err := companyOf(plan.Settings, c, getenv)
 		if err != nil {

@@ -23,6 +23,7 @@ import (
 // A spreadsheet with every kind of row, sent to the sandbox; the workbook
 // is checked against what the sandbox registered and counted.
 func TestRunEndToEnd(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "recibidas.xlsx")
@@ -120,6 +121,7 @@ func TestRunEndToEnd(t *testing.T) {
 
 // `make run`: the samples against the built-in sandbox end with exit 0.
 func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "resultados.xlsx")
 	code, msg := runMain(t, env(nil), "run", "--sandbox",
@@ -166,6 +168,7 @@ func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
 // A refused token stops the run after the first request, with one message
 // naming the variable, exit 2, and every row accounted for as PENDIENTE.
 func TestRefusedTokenStopsEarly(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
@@ -193,6 +196,7 @@ func TestRefusedTokenStopsEarly(t *testing.T) {
 }
 
 func TestNothingCanBeDone(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{})
 	dir := t.TempDir()
 	noKey := filepath.Join(dir, "sin-cufe.csv")
@@ -229,6 +233,7 @@ func TestNothingCanBeDone(t *testing.T) {
 }
 
 func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
 	if code, out := runMain(t, env(nil), "version"); code != 0 || !strings.HasPrefix(out, "batch ") {
 		t.Errorf("version: %d %q", code, out)
 	}
@@ -242,6 +247,7 @@ func TestVersionAndHelp(t *testing.T) {
 // estimate it prints is what the real run then does. It answers from the
 // journal what an earlier run finished.
 func TestCheckSendsNothing(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")

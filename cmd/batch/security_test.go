@@ -101,6 +101,7 @@ func assertNoFormAnywhere(t *testing.T, secret, output, dir string) {
 // them leaves it, the check says so before any request, and a very hidden
 // sheet is not read unless asked for.
 func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
+	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	in, outside := filepath.Join(dir, "entrada"), filepath.Join(dir, "fuera")
@@ -169,6 +170,7 @@ func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 // and its Clave, not to another port with the token. The run stops on it
 // as on a wrong address, naming where it pointed without its query.
 func TestNoRedirectIsFollowed(t *testing.T) {
+	t.Parallel()
 	target, targetURL := newCapture(t)
 	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, targetURL+r.URL.Path+"?token=robado", http.StatusTemporaryRedirect)
@@ -200,6 +202,7 @@ func TestNoRedirectIsFollowed(t *testing.T) {
 // environment names; real credentials never travel over plain http to
 // another machine.
 func TestSandboxAndPlainHTTPSendNothingOut(t *testing.T) {
+	t.Parallel()
 	target, targetURL := newCapture(t)
 	dir := t.TempDir()
 	samples := filepath.Join("..", "..", "samples")
@@ -228,6 +231,7 @@ func TestSandboxAndPlainHTTPSendNothingOut(t *testing.T) {
 // and no file, in any form; and masking a short Clave leaves the values
 // that happen to contain its digits alone.
 func TestEchoedSecretsAreMasked(t *testing.T) {
+	t.Parallel()
 	const tok = "tok&en-Secreto+9f3k2/Z"
 	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
@@ -288,6 +292,7 @@ func readAll(r *http.Request) string {
 // Nombre (a supplier's name) and Nombres (who received) both mean the
 // person's names: the file is refused, naming both, before any request.
 func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
+	t.Parallel()
 	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
 	in := filepath.Join(t.TempDir(), "r.csv")
 	writeText(t, in, "CUFE;Nombre;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+testutil.CUFE(1)+";Proveedor XYZ SAS;13;52123456;Ana;Gómez\n")
@@ -306,6 +311,7 @@ func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
 // operator says which environment it recorded, the invoice it had sent is
 // not sent again.
 func TestInvoiceKeysKeepPrefixAndNumberApart(t *testing.T) {
+	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "j.db")
@@ -355,6 +361,7 @@ func writeOldJournal(t *testing.T, path string) {
 
 // Text from a file reaches the terminal without its control characters.
 func TestFileTextCannotDriveTheTerminal(t *testing.T) {
+	t.Parallel()
 	in := filepath.Join(t.TempDir(), "sin-clave.csv")
 	writeText(t, in, "Factura\x1b[2J\x1b]0;titulo\x07;Valor\x1b[31m\nSETP1;100\n")
 	code, msg := runMain(t, full, "run", in)

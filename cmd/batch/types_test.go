@@ -56,6 +56,7 @@ func typedCell(t *testing.T, f *excelize.File, header string, row int) typed {
 // by openpyxl, by LibreOffice from a CSV, and a Spanish CSV typed by hand;
 // LibreOffice and openpyxl then read the result back (readByOthers).
 func TestInputTypesSurviveTheWorkbook(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	num := func(raw, format string) typed { return typed{"número", raw, format} }
 	text := func(s string) typed { return typed{"texto", s, ""} }

@@ -29,6 +29,7 @@ func TestVersionNamesTheCommit(t *testing.T) {
 // Every command answers --help with its own text, from ayuda/, and
 // "batch" alone with the list of commands.
 func TestEveryCommandHasItsHelp(t *testing.T) {
+	t.Parallel()
 	for _, c := range commands {
 		if c.name == "version" {
 			continue

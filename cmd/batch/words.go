@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"slices"
 	"strings"
+	"sync"
 
 	"batch"
 	"batch/internal/secret"
@@ -18,23 +21,72 @@ func fail(stderr io.Writer, err error) int {
 	return exitNothing
 }
 
-// terminalSafe is text for the log: without control characters, and with
-// every secret the command line knows masked (the tokens, the claves, a
-// workbook's password), whatever a file or an answer quotes.
-func terminalSafe(s string) string { return text.Printable(hidden.Text(s)) }
+// terminalSafe drops the control characters of text that may quote a
+// file (a header, a sheet's name), so that it cannot move the cursor,
+// rewrite the screen or ring the terminal of whoever reads the log. Every
+// secret the run knows is masked by the writer it reaches (masked).
+func terminalSafe(s string) string { return text.Printable(s) }
 
-// hidden masks the secrets of this process's environment, and of each
-// company's variables once the configuration names them.
-var hidden = secret.New()
+// secrets are what one run of Main knows to hide: the secrets of its
+// environment, and of each company's variables once the configuration
+// names them.
+type secrets struct {
+	mu     sync.RWMutex
+	values []string
+	mask   *secret.Mask
+}
 
-// knownSecrets makes hidden mask the secrets of the environment and of
-// the variables named.
-func knownSecrets(getenv func(string) string, names ...string) {
-	values := []string{}
+// know adds the values of the environment's secret variables and of the
+// variables named.
+func (s *secrets) know(getenv func(string) string, names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, n := range append([]string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}, names...) {
-		values = append(values, getenv(n))
+		if v := getenv(n); v != "" && !slices.Contains(s.values, v) {
+			s.values = append(s.values, v)
+		}
 	}
-	hidden = secret.New(values...)
+	s.mask = secret.New(s.values...)
+}
+
+// Text is t with every secret known masked.
+func (s *secrets) Text(t string) string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.mask == nil {
+		return t
+	}
+	return s.mask.Text(t)
+}
+
+// masked is the standard output or error of one run of Main: whatever
+// is written reaches w with every secret the run knows masked, whatever a
+// file or an answer quotes.
+type masked struct {
+	w       io.Writer
+	secrets *secrets
+}
+
+func (m *masked) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(m.w, m.secrets.Text(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
+}
+
+// Terminal is w when it is a file (a terminal, perhaps), for the progress
+// bar, which draws only counts and lines about the providers.
+func (m *masked) Terminal() *os.File {
+	f, _ := m.w.(*os.File)
+	return f
+}
+
+// secretsOf are the secrets of the run that writes to w.
+func secretsOf(w io.Writer) *secrets {
+	if m, ok := w.(*masked); ok {
+		return m.secrets
+	}
+	return &secrets{}
 }
 
 // explain is an error's text followed by what to change, named as this

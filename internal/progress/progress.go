@@ -38,12 +38,27 @@ type Display struct {
 	wg   sync.WaitGroup
 }
 
+// terminal is the terminal w writes to, if it does: w itself, or the one
+// behind a writer that filters what is written to it (Terminal). The bar
+// is drawn on the terminal directly; it shows counts and the lines Say
+// is given.
+func terminal(w io.Writer) *os.File {
+	f, ok := w.(*os.File)
+	if t, filtered := w.(interface{ Terminal() *os.File }); !ok && filtered {
+		f = t.Terminal()
+	}
+	if f == nil || !term.IsTerminal(int(f.Fd())) {
+		return nil
+	}
+	return f
+}
+
 // Start begins showing the progress of total rows; the rate is
 // sent's, the requests let out so far.
 func Start(w io.Writer, total int, sent func() int) *Display {
 	p := &Display{total: total, sent: sent, start: time.Now(), w: w, done: make(chan struct{})}
-	if f, ok := w.(*os.File); ok && total > 0 && term.IsTerminal(int(f.Fd())) && escapes(f) {
-		p.bars = mpb.New(mpb.WithOutput(w), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
+	if f := terminal(w); f != nil && total > 0 && escapes(f.Fd()) {
+		p.bars = mpb.New(mpb.WithOutput(f), mpb.WithWidth(72), mpb.WithRefreshRate(250*time.Millisecond))
 		p.bar = p.bars.AddBar(int64(total),
 			mpb.PrependDecorators(decor.Name("filas "), decor.CountersNoUnit("%d/%d", decor.WCSyncWidth)),
 			mpb.AppendDecorators(
