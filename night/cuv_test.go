@@ -19,7 +19,7 @@ import (
 func TestMixedAcuseAndCUV(t *testing.T) {
 	t.Parallel()
 	mismatch := cuvOf(303)
-	sb, url := standIn(t, sandbox.Config{
+	sb, url := testutil.Sandbox(t, sandbox.Config{
 		// 20 over any 2 s window; the client knows the window and sends
 		// 14 in it (room for a pause of the server). Two limiters, one per
 		// operation, would send 28.
@@ -30,7 +30,7 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 			cuvOf(301): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "SETT10", FechaEmision: "2025-01-30", TotalFactura: 5000},
 			cuvOf(305): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "SETT12", FechaEmision: "2025-01-30", TotalFactura: 7000},
 		},
-	})
+	}, testToken)
 	unknown := sandbox.UnknownPrefix + cuvOf(302)[4:]
 	dir := t.TempDir()
 	in := filepath.Join(dir, "rips.xlsx")
@@ -121,8 +121,8 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 // and the exit code says not everything is clean.
 func TestCrossCheckRunsPerRow(t *testing.T) {
 	t.Parallel()
-	_, url := standIn(t, sandbox.Config{RatePerMinute: -1,
-		CUVs: map[string]sandbox.CUV{cuvOf(500): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "FE100", FechaEmision: "2026-11-02"}}})
+	_, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1,
+		CUVs: map[string]sandbox.CUV{cuvOf(500): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "FE100", FechaEmision: "2026-11-02"}}}, testToken)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "rips.csv")
 	writeText(t, in, "CUV;Numero documento\n"+cuvOf(500)+";FE100\n"+cuvOf(500)+";FE999\n")

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,19 +24,6 @@ const testToken = "token-de-prueba-XYZ"
 
 // testPerson receives the invoices of files that do not say who did.
 var testPerson = Person{TipoIdentificacion: "13", Identificacion: "1", Nombres: "Ana", Apellidos: "Gómez"}
-
-// standIn serves a sandbox for one test, on loopback, that takes the
-// test's token for 900123456 unless cfg names others.
-func standIn(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
-	t.Helper()
-	if cfg.Tokens == nil {
-		cfg.Tokens = map[string]string{testToken: "900123456"}
-	}
-	sb := sandbox.New(cfg)
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	return sb, srv.URL
-}
 
 // settingsFor are a run of files against the providers at url, as
 // 900123456 with the test's token, at a pace no test waits for, with its

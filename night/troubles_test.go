@@ -109,7 +109,7 @@ func TestOutageIsWaitedOut(t *testing.T) {
 		}
 		return sandbox.FaultNone
 	}
-	_, url := standIn(t, sandbox.Config{RatePerMinute: -1, Fault: outage})
+	_, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: outage}, testToken)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
 	writeCSV(t, in, cufes(120))

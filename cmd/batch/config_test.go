@@ -16,7 +16,7 @@ import (
 // refuses to start.
 func TestConfigurationFile(t *testing.T) {
 	t.Parallel()
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "batch.toml")
 	writeText(t, cfg, `url = "`+url+`"

@@ -16,7 +16,7 @@ import (
 // sandbox: exit 2, one message, no request, no workbook.
 func TestBrokenFilesSendNothing(t *testing.T) {
 	t.Parallel()
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	files, err := filepath.Glob(filepath.Join("..", "..", "readers", "testdata", "rotos", "*"))
 	if err != nil || len(files) < 10 {
 		t.Fatalf("corpus: %v, %d files", err, len(files))

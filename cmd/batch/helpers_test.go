@@ -8,7 +8,6 @@ import (
 	"bytes"
 	"database/sql"
 	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -28,17 +27,6 @@ const token = "token-de-prueba-XYZ"
 
 func env(vars map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
-}
-
-func testSandbox(t *testing.T, cfg sandbox.Config) (*sandbox.Server, string) {
-	t.Helper()
-	if cfg.Tokens == nil {
-		cfg.Tokens = map[string]string{token: "900123456"}
-	}
-	sb := sandbox.New(cfg)
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	return sb, srv.URL
 }
 
 // runMain runs the command line with a journal of the test's own, unless

@@ -17,12 +17,12 @@ import (
 func TestHistorialAndPendientes(t *testing.T) {
 	t.Parallel()
 	failing := testutil.CUFE(950)
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault {
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault {
 		if cufe == failing && attempt <= 2 {
 			return sandbox.Fault500
 		}
 		return sandbox.FaultNone
-	}})
+	}}, token)
 	dir := t.TempDir()
 	jr, in := filepath.Join(dir, "j.db"), filepath.Join(dir, "r.csv")
 	unknown := sandbox.UnknownPrefix + testutil.CUFE(951)[4:]

@@ -16,7 +16,7 @@ import (
 func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
 	t.Parallel()
 	server, soapURL := testutil.NewASMX(t, false)
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	received := filepath.Join(dir, "recibidas.csv")
 	writeText(t, received, "CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+strings.Join(func() []string {
@@ -61,8 +61,8 @@ func TestOneRunPerTokenAtATime(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	fault, started := after(5, none)
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault,
-		Latency: func() time.Duration { return 20 * time.Millisecond }})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault,
+		Latency: func() time.Duration { return 20 * time.Millisecond }}, token)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
 	writeCSV(t, in, cufes(120))

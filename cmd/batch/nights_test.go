@@ -19,7 +19,7 @@ import (
 // night, and the worst exit code.
 func TestSeveralCompaniesInOneRun(t *testing.T) {
 	t.Parallel()
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, token)
 	dir := t.TempDir()
 	for _, f := range []struct {
 		name  string

@@ -51,7 +51,7 @@ func TestFaultsEndToEnd(t *testing.T) {
 		cufes = append(cufes, c)
 		byCUFE[c] = f.fault
 	}
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault { return byCUFE[cufe](attempt) }})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault { return byCUFE[cufe](attempt) }}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "fallas.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	writeCSV(t, in, cufes)
@@ -90,7 +90,7 @@ func TestFaultsEndToEnd(t *testing.T) {
 // statuses and CUDEs.
 func TestSecondRunSendsNothing(t *testing.T) {
 	t.Parallel()
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
 	args := func(out string) []string {
@@ -142,11 +142,11 @@ func TestKillAndResume(t *testing.T) {
 	bin := buildBinary(t)
 	const rows, inFlight, killAt = 120, 6, 40
 	fault, reached := after(killAt, none)
-	sb, url := testSandbox(t, sandbox.Config{
+	sb, url := testutil.Sandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 20 * time.Millisecond },
 		Fault:         fault,
-	})
+	}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "resultados.xlsx"), filepath.Join(dir, "j.db")
 	var cufes []string
@@ -224,11 +224,11 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 	bin := buildBinary(t)
 	const rows = 60
 	fault, reached := after(10, none)
-	sb, url := testSandbox(t, sandbox.Config{
+	sb, url := testutil.Sandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 20 * time.Millisecond },
 		Fault:         fault,
-	})
+	}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	var cufes []string
@@ -283,7 +283,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		}
 		return sandbox.FaultNone
 	})
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "n.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	var cufes []string
@@ -381,7 +381,7 @@ func TestUnreliableNightWithKills(t *testing.T) {
 		kills    = map[int]chan struct{}{90: make(chan struct{}), 200: make(chan struct{})}
 		lost     = map[string]int{} // attempts whose answer was a fault
 	)
-	sb, url := testSandbox(t, sandbox.Config{
+	sb, url := testutil.Sandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 5 * time.Millisecond },
 		Fault: func(cufe string, attempt int) sandbox.Fault {
@@ -397,7 +397,7 @@ func TestUnreliableNightWithKills(t *testing.T) {
 			}
 			return f
 		},
-	})
+	}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "noche.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	var cufes []string

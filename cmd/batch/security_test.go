@@ -293,7 +293,7 @@ func readAll(r *http.Request) string {
 // person's names: the file is refused, naming both, before any request.
 func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
 	t.Parallel()
-	sb, url := testSandbox(t, sandbox.Config{RatePerMinute: -1})
+	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	in := filepath.Join(t.TempDir(), "r.csv")
 	writeText(t, in, "CUFE;Nombre;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+testutil.CUFE(1)+";Proveedor XYZ SAS;13;52123456;Ana;Gómez\n")
 	code, msg := runMain(t, full, "run", "--url", url, in)

@@ -72,45 +72,36 @@ func (a *ASMX) fault(w http.ResponseWriter, text string) {
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?><soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><soap:Fault><faultcode>soap:Client</faultcode><faultstring>%s</faultstring></soap:Fault></soap:Body></soap:Envelope>`, text)
 }
 
-func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodPost || r.URL.Path != "/ServicioSSIntegral.asmx" {
-		http.NotFound(w, r)
-		return
-	}
+// read checks a request's transport against its SOAP version and walks
+// its document: the correo's leaves by name, in order, and the
+// attachments' names and sizes. problem is why the request is refused.
+func (a *ASMX) read(r *http.Request) (envNS string, fields map[string]string, order, files []string, problem string) {
 	mt, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var envNS string
 	switch {
 	case mt == "text/xml" && params["charset"] == "utf-8" && r.Header.Get("SOAPAction") == `"https://factura.ssintegral.com/EnvioCorreo"`:
 		envNS = "http://schemas.xmlsoap.org/soap/envelope/"
 	case mt == "application/soap+xml" && params["charset"] == "utf-8" && r.Header.Get("SOAPAction") == "":
 		envNS = "http://www.w3.org/2003/05/soap-envelope"
 	default:
-		a.fault(w, "transport: Content-Type "+r.Header.Get("Content-Type")+" SOAPAction "+r.Header.Get("SOAPAction"))
-		return
+		return "", nil, nil, nil, "transport: Content-Type " + r.Header.Get("Content-Type") + " SOAPAction " + r.Header.Get("SOAPAction")
 	}
 	if strings.Contains(a.template, "soap12:") != (envNS == "http://www.w3.org/2003/05/soap-envelope") {
-		a.fault(w, "this service speaks the other SOAP version")
-		return
+		return "", nil, nil, nil, "this service speaks the other SOAP version"
 	}
-	// Walk the document: every element's path of namespace-qualified
-	// names, and the text of the leaves.
-	fields := map[string]string{}
+	fields = map[string]string{}
 	var (
-		path  []string
-		order []string
-		text  strings.Builder
-		files []string
-		name  string
+		path []string
+		text strings.Builder
+		name string
 	)
 	dec := xml.NewDecoder(r.Body)
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			break
+			return envNS, fields, order, files, ""
 		}
 		if err != nil {
-			a.fault(w, "XML: "+err.Error())
-			return
+			return "", nil, nil, nil, "XML: " + err.Error()
 		}
 		switch tok := tok.(type) {
 		case xml.StartElement:
@@ -122,15 +113,13 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			p := strings.Join(path, "/")
 			const correo = "https://factura.ssintegral.com/ correo"
 			if i := strings.Index(p, correo+"/"); i >= 0 && strings.HasPrefix(p, envNS+" Envelope/"+envNS+" Body/https://factura.ssintegral.com/ EnvioCorreo/") {
-				leaf := strings.ReplaceAll(p[i+len(correo)+1:], "https://factura.ssintegral.com/ ", "")
-				switch leaf {
+				switch leaf := strings.ReplaceAll(p[i+len(correo)+1:], "https://factura.ssintegral.com/ ", ""); leaf {
 				case "Adjuntos/Archivos/NombreArchivo":
 					name = text.String()
 				case "Adjuntos/Archivos/Archivo":
 					b, err := base64.StdEncoding.DecodeString(text.String())
 					if err != nil {
-						a.fault(w, "Archivo is not base64")
-						return
+						return "", nil, nil, nil, "Archivo is not base64"
 					}
 					files = append(files, fmt.Sprintf("%s:%d", name, len(b)))
 				case "Adjuntos/Archivos", "Adjuntos":
@@ -141,6 +130,18 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 			path = path[:len(path)-1]
 		}
+	}
+}
+
+func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/ServicioSSIntegral.asmx" {
+		http.NotFound(w, r)
+		return
+	}
+	envNS, fields, order, files, problem := a.read(r)
+	if problem != "" {
+		a.fault(w, problem)
+		return
 	}
 	want := "NIT Clave Resolucion NumeroFactura Prefijo CodigoEmpresa TipoAmbiente server MailAreaFacturacionFacturador RazonSocialFacturador MailRecepcion TelefonoRecepcion NombreEmpresaRecepcion NitEmpresaRecepcion TipoDocumento DigitoVerificacionCliente DigitoVerificacionFacturador FechaFactura RutaArchivo TipoIdentificacionCliente TipoIdentificacionFacturador NombreDocumento"
 	if got := strings.Join(order, " "); got != want {
