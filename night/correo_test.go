@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch"
+	"batch/internal/stands"
 	"batch/internal/testutil"
 )
 
@@ -27,7 +28,7 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 	}{{"soap11", false}, {"soap12", true}} {
 		t.Run(v.name, func(t *testing.T) {
 			t.Parallel()
-			server, url := testutil.NewASMX(t, v.soap12)
+			server, url := stands.NewASMX(t, v.soap12)
 			dir := t.TempDir()
 			os.WriteFile(filepath.Join(dir, "orden-77.pdf"), bytes.Repeat([]byte("x"), 1234), 0o644)
 			os.WriteFile(filepath.Join(dir, "acta.txt"), []byte("acta"), 0o644)
@@ -55,7 +56,7 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 			for i, invoice := range []string{"SETP990000001", "SETP990000002", "SETP990000001"} {
 				r := rows[i]
 				fecha := "2026-11-20T00:00:00"
-				if want := testutil.CUFEFor(testutil.SoapNIT, invoice, fecha); r["correo_estado"] != "OK" || r["correo_cufe"] != want {
+				if want := stands.CUFEFor(stands.SoapNIT, invoice, fecha); r["correo_estado"] != "OK" || r["correo_cufe"] != want {
 					t.Errorf("row %d: %s cufe %s, want OK %s (%s)", i+2, r["correo_estado"], r["correo_cufe"], want, r["correo_mensaje"])
 				}
 				if r["correo_dian_valido"] != "sí" || r["correo_dian_estado"] != "00 Procesado Correctamente." ||
@@ -100,7 +101,7 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 			if o := send(t, s); o.Verdict() != Attention || fmt.Sprint(server.Calls) != fmt.Sprint(want) {
 				t.Errorf("second run: verdict %d, calls %v", o.Verdict(), server.Calls)
 			}
-			assertNoSecretOnDisk(t, dir, testutil.SoapClave)
+			assertNoSecretOnDisk(t, dir, stands.SoapClave)
 		})
 	}
 }
@@ -109,7 +110,7 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 // text, not retried in the run, and sent again by the next one.
 func TestCorreoRetriesAndFaults(t *testing.T) {
 	t.Parallel()
-	server, url := testutil.NewASMX(t, false)
+	server, url := stands.NewASMX(t, false)
 	server.Trouble = func(invoice string, attempt int) string {
 		switch {
 		case invoice == "FE1" && attempt <= 2:
@@ -145,10 +146,10 @@ func TestCorreoRetriesAndFaults(t *testing.T) {
 }
 
 // soapSettings are a run of files that e-mails through the service at url
-// as the invoicer testutil.SoapNIT, at a pace no test waits for.
+// as the invoicer stands.SoapNIT, at a pace no test waits for.
 func soapSettings(url, jr, out string, files ...string) Settings {
 	s := settingsFor(url, jr, out, files...)
 	s.Reach[batch.ServiceSSIntegral].URL, s.Reach[batch.ServiceSSIntegral].Rate = url, 600
-	s.Facturador.NIT, s.Facturador.Clave = testutil.SoapNIT, testutil.SoapClave
+	s.Facturador.NIT, s.Facturador.Clave = stands.SoapNIT, stands.SoapClave
 	return s
 }

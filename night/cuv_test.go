@@ -9,6 +9,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch"
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -19,7 +20,7 @@ import (
 func TestMixedAcuseAndCUV(t *testing.T) {
 	t.Parallel()
 	mismatch := cuvOf(303)
-	sb, url := testutil.Sandbox(t, sandbox.Config{
+	sb, url := stands.Sandbox(t, sandbox.Config{
 		// 20 over any 2 s window; the client knows the window and sends
 		// 14 in it (room for a pause of the server). Two limiters, one per
 		// operation, would send 28.
@@ -121,7 +122,7 @@ func TestMixedAcuseAndCUV(t *testing.T) {
 // and the exit code says not everything is clean.
 func TestCrossCheckRunsPerRow(t *testing.T) {
 	t.Parallel()
-	_, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1,
+	_, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1,
 		CUVs: map[string]sandbox.CUV{cuvOf(500): {NumDocumentoIdObligado: "900123456", NumeroDocumento: "FE100", FechaEmision: "2026-11-02"}}}, testToken)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "rips.csv")

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"batch/afacturar"
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/internal/transport"
 	"batch/sandbox"
@@ -27,7 +28,7 @@ import (
 // a CUFE whose acuse is missing says so, and the second run sends nothing.
 func TestRadianEventsThroughTheSandbox(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, testToken)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, testToken)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "eventos.csv"), filepath.Join(dir, "j.db")
 	c := func(n int) string { return testutil.CUFE(700 + n) }
@@ -174,7 +175,7 @@ func newRadianStandIn(t *testing.T) *radianStand {
 // on the client's own; with --sin-historico the cell stays empty.
 func TestHistoryFillsTheCUDE(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, testToken)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, testToken)
 	cufe := testutil.CUFE(901)
 	pre := &afacturar.Client{BaseURL: url, Token: testToken, Obligado: "900123456", Ambiente: 2, HTTP: transport.NewHTTPClient(5*time.Second, 1)}
 	pre.AcuseRecibo(context.Background(), afacturar.Acuse{CUFE: cufe, Recibio: afacturar.Persona{TipoIdentificacion: 13, Identificacion: "1", Nombres: "Ana", Apellidos: "Gómez"}})

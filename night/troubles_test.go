@@ -16,6 +16,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"batch"
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -39,7 +40,7 @@ func mixedSheet(t *testing.T, path string, n int) {
 // between, stop the service.
 func TestOneRowsAnswerDoesNotStopTheNight(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t, cuvOf(7))
+	stand, url := stands.NewAfacturar(t, cuvOf(7))
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.xlsx")
 	mixedSheet(t, in, 60)
@@ -67,7 +68,7 @@ func TestOneRowsAnswerDoesNotStopTheNight(t *testing.T) {
 	for i := range all {
 		all[i] = cuvOf(i)
 	}
-	stand, url = testutil.NewAfacturar(t, all...)
+	stand, url = stands.NewAfacturar(t, all...)
 	in = filepath.Join(dir, "cuv.csv")
 	writeText(t, in, "CUV\n"+strings.Join(all, "\n")+"\n")
 	s := settingsFor(url, filepath.Join(dir, "j2.db"), "", in)
@@ -109,7 +110,7 @@ func TestOutageIsWaitedOut(t *testing.T) {
 		}
 		return sandbox.FaultNone
 	}
-	_, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: outage}, testToken)
+	_, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: outage}, testToken)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
 	writeCSV(t, in, cufes(120))

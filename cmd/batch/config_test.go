@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -16,7 +17,7 @@ import (
 // refuses to start.
 func TestConfigurationFile(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "batch.toml")
 	writeText(t, cfg, `url = "`+url+`"

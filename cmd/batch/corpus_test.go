@@ -8,6 +8,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -16,7 +17,7 @@ import (
 // sandbox: exit 2, one message, no request, no workbook.
 func TestBrokenFilesSendNothing(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	files, err := filepath.Glob(filepath.Join("..", "..", "readers", "testdata", "rotos", "*"))
 	if err != nil || len(files) < 10 {
 		t.Fatalf("corpus: %v, %d files", err, len(files))

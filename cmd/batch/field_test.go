@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 )
 
@@ -22,8 +23,8 @@ import (
 // is reused by no one until the operator names its environment.
 func TestAnAnswerCountsOnlyInItsEnvironment(t *testing.T) {
 	t.Parallel()
-	pruebas, pruebasURL := testutil.NewAfacturar(t)
-	produccion, produccionURL := testutil.NewAfacturar(t)
+	pruebas, pruebasURL := stands.NewAfacturar(t)
+	produccion, produccionURL := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	jr, in, out := filepath.Join(dir, "j.db"), filepath.Join(dir, "r.csv"), filepath.Join(dir, "r.xlsx")
 	list := cufes(4)
@@ -86,12 +87,12 @@ func TestSandboxKeepsOutOfTheConfiguredJournal(t *testing.T) {
 // is not reused for producción until the operator says where it came from.
 func TestOldJournalIsNotReusedWithoutTheOperatorsWord(t *testing.T) {
 	t.Parallel()
-	server, soapURL := testutil.NewASMX(t, false)
+	server, soapURL := stands.NewASMX(t, false)
 	dir := t.TempDir()
 	jr, in := filepath.Join(dir, "j.db"), filepath.Join(dir, "e.csv")
 	writeOldJournal(t, jr)
 	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;123;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
+	vars := env(map[string]string{"SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": stands.SoapClave})
 	if code, msg := runMain(t, vars, "run", "--ambiente", "produccion", "--soap-url", soapURL, "--rate-correo", "6000", "--journal", jr, in); code != exitOK {
 		t.Fatalf("exit %d\n%s", code, msg)
 	}
@@ -177,7 +178,7 @@ var nightTokens = env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "T
 // the second night of the day gets its own workbooks.
 func TestAFileIsItsOwnTrouble(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
+	stand, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	for _, d := range []string{"acme", "beta"} {
 		os.MkdirAll(filepath.Join(dir, d), 0o755)
@@ -257,7 +258,7 @@ func TestAFileIsItsOwnTrouble(t *testing.T) {
 // A night whose only company has no files tonight is a quiet night.
 func TestNoFilesIsAQuietNight(t *testing.T) {
 	t.Parallel()
-	_, url := testutil.NewAfacturar(t)
+	_, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gama/*.csv"`})
 	code, msg := runMain(t, nightTokens, "run", "--config", cfg)
@@ -270,7 +271,7 @@ func TestNoFilesIsAQuietNight(t *testing.T) {
 // before anything is sent, naming both.
 func TestCollidingOutputsAreRefused(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
+	stand, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "beta"), 0o755)
 	writeCSV(t, filepath.Join(dir, "acme.csv"), cufes(1))
@@ -319,8 +320,8 @@ func isolatedState(t *testing.T, getenv func(string) string) func(string) string
 // the company and its variable.
 func TestEachCompanyItsOwnAccounts(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
-	asmx, soapURL := testutil.NewASMX(t, false)
+	stand, url := stands.NewAfacturar(t)
+	asmx, soapURL := stands.NewASMX(t, false)
 	dir := t.TempDir()
 	issued := "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;%d;2026-11-20;a@b.co\n"
 	writeText(t, filepath.Join(dir, "acme.csv"), fmt.Sprintf(issued, 1))
@@ -334,12 +335,12 @@ rate = 60000
 
 [ssintegral]
 url = "`+soapURL+`"
-nit = "`+testutil.SoapNIT+`"
+nit = "`+stands.SoapNIT+`"
 rate = 6000
 
 [[obligados]]
 nombre = "ACME"
-nit = "`+testutil.SoapNIT+`"
+nit = "`+stands.SoapNIT+`"
 token_env = "TOK_ACME"
 archivos = ["acme.csv"]
 
@@ -369,7 +370,7 @@ nit = "900444444"
 token_env = "TOK_DELTA"
 archivos = ["delta.csv"]
 `)
-	vars := env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "TOK_Gama": token, "SSINTEGRAL_CLAVE": testutil.SoapClave})
+	vars := env(map[string]string{"TOK_ACME": token, "TOK_Beta": token, "TOK_Gama": token, "SSINTEGRAL_CLAVE": stands.SoapClave})
 	var stdout, stderr bytes.Buffer
 	code := Main([]string{"run", "--config", cfg, "--json"}, isolatedState(t, vars), &stdout, &stderr)
 	log := stderr.String()
@@ -414,7 +415,7 @@ archivos = ["delta.csv"]
 // left PENDIENTE with their code and the companies whose night did not run.
 func TestTheNightBeforeAndAfter(t *testing.T) {
 	t.Parallel()
-	_, url := testutil.NewAfacturar(t)
+	_, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
 	shared := strings.Repeat("ab", 10)
@@ -450,7 +451,7 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 // are PENDIENTE, not attempted, and the next night sends them.
 func TestLimitSendsAFewFirst(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
+	stand, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")
 	list := cufes(10)

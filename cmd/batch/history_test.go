@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -17,7 +18,7 @@ import (
 func TestHistorialAndPendientes(t *testing.T) {
 	t.Parallel()
 	failing := testutil.CUFE(950)
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault {
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault {
 		if cufe == failing && attempt <= 2 {
 			return sandbox.Fault500
 		}

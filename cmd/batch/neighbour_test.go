@@ -18,6 +18,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 )
 
@@ -70,7 +71,7 @@ func TestProviderValuesAreMaskedAndLinksSafe(t *testing.T) {
 // others can write refuse the night before anything is sent.
 func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
+	stand, url := stands.NewAfacturar(t)
 	dir := filepath.Join(t.TempDir(), "conf")
 	os.MkdirAll(dir, 0o755)
 	in := filepath.Join(dir, "r.csv")
@@ -116,7 +117,7 @@ func TestConfigurationIsTrustedOnlyWhenItCanBe(t *testing.T) {
 // journal path, the lock file, the night's summary and pendientes -o.
 func TestPlantedLinksAreNotFollowed(t *testing.T) {
 	t.Parallel()
-	_, url := testutil.NewAfacturar(t)
+	_, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	victim := filepath.Join(dir, "victima")
 	writeText(t, victim, "lo que había")
@@ -153,7 +154,7 @@ func TestPlantedLinksAreNotFollowed(t *testing.T) {
 // file's row, INVALIDO, never sent with the other company's token.
 func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
+	stand, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
 	theirs := testutil.CUFE(1501)
@@ -170,7 +171,7 @@ func TestARowOfAnotherCompanyIsRefused(t *testing.T) {
 // reaches the log, the workbooks and --json masked and stripped.
 func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
 	t.Parallel()
-	_, url := testutil.NewAfacturar(t)
+	_, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "entrada"), filepath.Join(dir, "salida")
 	os.MkdirAll(in, 0o755)
@@ -196,7 +197,7 @@ func TestQuotedSecretsAndEscapesAreCleaned(t *testing.T) {
 // One obligado's run sends no row whose Obligado column names another.
 func TestOneRunSendsOnlyItsObligadosRows(t *testing.T) {
 	t.Parallel()
-	stand, url := testutil.NewAfacturar(t)
+	stand, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	theirs := testutil.CUFE(1601)

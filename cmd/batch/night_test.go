@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -15,8 +16,8 @@ import (
 // acuses of the same run all go.
 func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
 	t.Parallel()
-	server, soapURL := testutil.NewASMX(t, false)
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	server, soapURL := stands.NewASMX(t, false)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	received := filepath.Join(dir, "recibidas.csv")
 	writeText(t, received, "CUFE;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+strings.Join(func() []string {
@@ -28,7 +29,7 @@ func TestRefusedClaveStopsOnlyTheDispatch(t *testing.T) {
 	}(), "\n")+"\n")
 	issued := filepath.Join(dir, "emitidas.csv")
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\nFE;3;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": "clave-equivocada"})
+	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": "clave-equivocada"})
 	code, msg := runMain(t, vars, "run", "--url", url, "--soap-url", soapURL, "--rate", "60000", "--rate-correo", "6000", "--concurrencia", "1",
 		"--journal", filepath.Join(dir, "j.db"), "-o", filepath.Join(dir, "r.xlsx"), received, issued)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
@@ -61,7 +62,7 @@ func TestOneRunPerTokenAtATime(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	fault, started := after(5, none)
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault,
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault,
 		Latency: func() time.Duration { return 20 * time.Millisecond }}, token)
 	dir := t.TempDir()
 	in, jr := filepath.Join(dir, "r.csv"), filepath.Join(dir, "j.db")

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -19,7 +20,7 @@ import (
 // night, and the worst exit code.
 func TestSeveralCompaniesInOneRun(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, token)
 	dir := t.TempDir()
 	for _, f := range []struct {
 		name  string

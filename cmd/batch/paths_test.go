@@ -1,7 +1,7 @@
 package main
 
 import (
-	"batch/internal/testutil"
+	"batch/internal/stands"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,7 +36,7 @@ func TestPathsAreTheConfigurationFiles(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
 	for _, night := range []bool{false, true} {
-		sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+		sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 		root := t.TempDir()
 		etc, wd1, wd2, state := filepath.Join(root, "etc"), filepath.Join(root, "uno"), filepath.Join(root, "dos"), filepath.Join(root, "estado")
 		for _, d := range []string{etc, wd1, wd2, filepath.Join(etc, "entrada")} {
@@ -95,7 +95,7 @@ func TestPathsAreTheConfigurationFiles(t *testing.T) {
 func TestAJournalLeftInTheWorkingFolderIsNamed(t *testing.T) {
 	t.Parallel()
 	bin := buildBinary(t)
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	root := t.TempDir()
 	etc, wd, state := filepath.Join(root, "etc"), filepath.Join(root, "tareas"), filepath.Join(root, "estado")
 	os.MkdirAll(etc, 0o755)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -51,7 +52,7 @@ func TestFaultsEndToEnd(t *testing.T) {
 		cufes = append(cufes, c)
 		byCUFE[c] = f.fault
 	}
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault { return byCUFE[cufe](attempt) }}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: func(cufe string, attempt int) sandbox.Fault { return byCUFE[cufe](attempt) }}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "fallas.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	writeCSV(t, in, cufes)
@@ -90,7 +91,7 @@ func TestFaultsEndToEnd(t *testing.T) {
 // statuses and CUDEs.
 func TestSecondRunSendsNothing(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "diario.db")
 	args := func(out string) []string {
@@ -142,7 +143,7 @@ func TestKillAndResume(t *testing.T) {
 	bin := buildBinary(t)
 	const rows, inFlight, killAt = 120, 6, 40
 	fault, reached := after(killAt, none)
-	sb, url := testutil.Sandbox(t, sandbox.Config{
+	sb, url := stands.Sandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 20 * time.Millisecond },
 		Fault:         fault,
@@ -224,7 +225,7 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 	bin := buildBinary(t)
 	const rows = 60
 	fault, reached := after(10, none)
-	sb, url := testutil.Sandbox(t, sandbox.Config{
+	sb, url := stands.Sandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 20 * time.Millisecond },
 		Fault:         fault,
@@ -283,7 +284,7 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 		}
 		return sandbox.FaultNone
 	})
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: fault}, token)
 	dir := t.TempDir()
 	in, out, jr := filepath.Join(dir, "n.csv"), filepath.Join(dir, "r.xlsx"), filepath.Join(dir, "j.db")
 	var cufes []string
@@ -381,7 +382,7 @@ func TestUnreliableNightWithKills(t *testing.T) {
 		kills    = map[int]chan struct{}{90: make(chan struct{}), 200: make(chan struct{})}
 		lost     = map[string]int{} // attempts whose answer was a fault
 	)
-	sb, url := testutil.Sandbox(t, sandbox.Config{
+	sb, url := stands.Sandbox(t, sandbox.Config{
 		RatePerMinute: -1,
 		Latency:       func() time.Duration { return 5 * time.Millisecond },
 		Fault: func(cufe string, attempt int) sandbox.Fault {

@@ -14,6 +14,7 @@ import (
 
 	"batch/afacturar"
 	"batch/internal/progress"
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/internal/transport"
 	"batch/sandbox"
@@ -24,7 +25,7 @@ import (
 // is checked against what the sandbox registered and counted.
 func TestRunEndToEnd(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "recibidas.xlsx")
 	unknown := sandbox.UnknownPrefix + testutil.CUFE(9)[4:]
@@ -169,7 +170,7 @@ func TestSamplesAgainstBuiltInSandbox(t *testing.T) {
 // naming the variable, exit 2, and every row accounted for as PENDIENTE.
 func TestRefusedTokenStopsEarly(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	writeCSV(t, in, cufes(200))
@@ -197,7 +198,7 @@ func TestRefusedTokenStopsEarly(t *testing.T) {
 
 func TestNothingCanBeDone(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{}, token)
 	dir := t.TempDir()
 	noKey := filepath.Join(dir, "sin-cufe.csv")
 	os.WriteFile(noKey, []byte("Factura;Valor\nSETP1;100\n"), 0o644)
@@ -248,7 +249,7 @@ func TestVersionAndHelp(t *testing.T) {
 // journal what an earlier run finished.
 func TestCheckSendsNothing(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	writeCSV(t, in, append(cufes(30), testutil.CUFE(0), "no-es-un-cufe")) // a repeated and an invalid one
@@ -294,7 +295,7 @@ func TestCheckSendsNothing(t *testing.T) {
 // Off a terminal (cron, a log), progress is a line at an interval; --json
 // prints the final figures for automation; --quiet prints only errors.
 func TestProgressJSONAndQuiet(t *testing.T) {
-	_, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1, Latency: func() time.Duration { return 5 * time.Millisecond }}, token)
+	_, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Latency: func() time.Duration { return 5 * time.Millisecond }}, token)
 	dir := t.TempDir()
 	in := filepath.Join(dir, "r.csv")
 	writeCSV(t, in, append(cufes(40), "no-es-un-cufe"))

@@ -21,6 +21,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	_ "modernc.org/sqlite"
 
+	"batch/internal/stands"
 	"batch/internal/testutil"
 	"batch/sandbox"
 )
@@ -102,7 +103,7 @@ func assertNoFormAnywhere(t *testing.T, secret, output, dir string) {
 // sheet is not read unless asked for.
 func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 	t.Parallel()
-	server, soapURL := testutil.NewASMX(t, false)
+	server, soapURL := stands.NewASMX(t, false)
 	dir := t.TempDir()
 	in, outside := filepath.Join(dir, "entrada"), filepath.Join(dir, "fuera")
 	os.MkdirAll(in, 0o755)
@@ -131,7 +132,7 @@ func TestAttachmentsStayInsideTheirFolder(t *testing.T) {
 	f.Save()
 	f.Close()
 
-	vars := env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave, "AFACTURAR_TOKEN": "token-en-el-entorno"})
+	vars := env(map[string]string{"SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": stands.SoapClave, "AFACTURAR_TOKEN": "token-en-el-entorno"})
 	reasons := map[string]string{"1": "ruta absoluta", "2": "fuera de la carpeta", "3": "enlace que sale", "4": "enlaces duros",
 		"5": "no es un archivo", "6": "ruta absoluta", "7": "fuera de la carpeta"}
 	for _, cmd := range []string{"check", "run"} {
@@ -181,7 +182,7 @@ func TestNoRedirectIsFollowed(t *testing.T) {
 	writeCSV(t, received, cufes(3))
 	issued := filepath.Join(dir, "emitidas.csv")
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
+	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": stands.SoapClave})
 	for name, args := range map[string][]string{
 		"afacturar":  {"run", "--url", redirect.URL, received},
 		"ssintegral": {"run", "--soap-url", redirect.URL + "/ServicioSSIntegral.asmx", "--rate-correo", "6000", issued},
@@ -206,7 +207,7 @@ func TestSandboxAndPlainHTTPSendNothingOut(t *testing.T) {
 	target, targetURL := newCapture(t)
 	dir := t.TempDir()
 	samples := filepath.Join("..", "..", "samples")
-	code, msg := runMain(t, env(map[string]string{"SSINTEGRAL_URL": targetURL + "/ServicioSSIntegral.asmx", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave}),
+	code, msg := runMain(t, env(map[string]string{"SSINTEGRAL_URL": targetURL + "/ServicioSSIntegral.asmx", "SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": stands.SoapClave}),
 		"run", "--sandbox", "--quiet", "-o", filepath.Join(dir, "r.xlsx"), filepath.Join(samples, "facturas-emitidas.csv"))
 	if code != exitOK || target.count() != 0 {
 		t.Errorf("--sandbox with SSINTEGRAL_URL set: exit %d, %d requests left the sandbox\n%s", code, target.count(), msg)
@@ -218,7 +219,7 @@ func TestSandboxAndPlainHTTPSendNothingOut(t *testing.T) {
 	writeCSV(t, received, cufes(1))
 	issued := filepath.Join(dir, "e.csv")
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
+	vars := env(map[string]string{"AFACTURAR_TOKEN": token, "AFACTURAR_OBLIGADO": "900123456", "SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": stands.SoapClave})
 	for _, args := range [][]string{{"--url", "http://afacturar.example", received}, {"--soap-url", "http://ssintegral.example/ServicioSSIntegral.asmx", issued}} {
 		code, msg := runMain(t, vars, append([]string{"run"}, args...)...)
 		if code != exitNothing || !strings.Contains(msg, "no usa https") {
@@ -268,7 +269,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 	issued := filepath.Join(dir, "emitidas", "e.csv")
 	os.MkdirAll(filepath.Dir(issued), 0o755)
 	writeText(t, issued, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\n")
-	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": clave}),
+	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": clave}),
 		"run", "--soap-url", soap.URL, "--rate-correo", "6000", "--journal", filepath.Join(dir, "emitidas", "j.db"), issued)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "emitidas", "e-resultados.xlsx"), "Resultados")
 	if code != exitSomeRows || rows[0]["correo_estado"] != "ERROR" || !strings.Contains(rows[0]["correo_mensaje"], "********") {
@@ -276,7 +277,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 	}
 	assertNoFormAnywhere(t, clave, msg, filepath.Join(dir, "emitidas"))
 	// A numeric Clave of four digits: the CUFE that holds them is intact.
-	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": "1234"}),
+	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": "1234"}),
 		"run", "--soap-url", soap.URL, "--rate-correo", "6000", "--journal", filepath.Join(dir, "corta.db"), "-o", filepath.Join(dir, "corta.xlsx"), issued)
 	rows = testutil.ReadSheet(t, filepath.Join(dir, "corta.xlsx"), "Resultados")
 	if rows[1]["correo_cufe"] != cufe || rows[1]["correo_descripcion"] != "enviada con la clave ********" {
@@ -293,7 +294,7 @@ func readAll(r *http.Request) string {
 // person's names: the file is refused, naming both, before any request.
 func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
 	t.Parallel()
-	sb, url := testutil.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, token)
 	in := filepath.Join(t.TempDir(), "r.csv")
 	writeText(t, in, "CUFE;Nombre;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+testutil.CUFE(1)+";Proveedor XYZ SAS;13;52123456;Ana;Gómez\n")
 	code, msg := runMain(t, full, "run", "--url", url, in)
@@ -312,7 +313,7 @@ func TestTwoColumnsForOneFieldRefuseTheFile(t *testing.T) {
 // not sent again.
 func TestInvoiceKeysKeepPrefixAndNumberApart(t *testing.T) {
 	t.Parallel()
-	server, soapURL := testutil.NewASMX(t, false)
+	server, soapURL := stands.NewASMX(t, false)
 	dir := t.TempDir()
 	jr := filepath.Join(dir, "j.db")
 	writeOldJournal(t, jr)
@@ -321,7 +322,7 @@ func TestInvoiceKeysKeepPrefixAndNumberApart(t *testing.T) {
 	}
 	in := filepath.Join(dir, "e.csv")
 	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE1;23;2026-11-20;a@b.co\nFE;123;2026-11-20;a@b.co\nFE;77;2026-11-20;a@b.co\n")
-	vars := env(map[string]string{"SSINTEGRAL_NIT": testutil.SoapNIT, "SSINTEGRAL_CLAVE": testutil.SoapClave})
+	vars := env(map[string]string{"SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": stands.SoapClave})
 	code, msg := runMain(t, vars, "run", "--soap-url", soapURL, "--rate-correo", "6000", "--journal", jr, in)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "e-resultados.xlsx"), "Resultados")
 	if code != exitOK || len(rows) != 3 {
@@ -345,13 +346,13 @@ func writeOldJournal(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	scope := "ssintegral:" + testutil.SoapNIT
+	scope := "ssintegral:" + stands.SoapNIT
 	for _, q := range []string{
 		`CREATE TABLE rows (obligado TEXT NOT NULL, operation TEXT NOT NULL, key TEXT NOT NULL, status TEXT NOT NULL, code TEXT NOT NULL DEFAULT '', message TEXT NOT NULL DEFAULT '', vals TEXT NOT NULL DEFAULT '{}', attempts INTEGER NOT NULL DEFAULT 0, source TEXT NOT NULL DEFAULT '', created_at TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (obligado, operation, key))`,
 		`CREATE TABLE attempts (id INTEGER PRIMARY KEY, obligado TEXT NOT NULL, operation TEXT NOT NULL, key TEXT NOT NULL, started_at TEXT NOT NULL, ended_at TEXT, request TEXT NOT NULL, http_status INTEGER, code TEXT, outcome TEXT, message TEXT, response TEXT)`,
 		`INSERT INTO rows VALUES ('` + scope + `', 'correo', 'FE123', 'OK', '00', '', '{}', 1, 'e.csv fila 3', '2026-11-20T01:00:00Z', '2026-11-20T01:00:01Z')`,
 		`INSERT INTO attempts (obligado, operation, key, started_at, ended_at, request, outcome) VALUES ('` + scope + `', 'correo', 'FE123', '2026-11-20T01:00:00Z', '2026-11-20T01:00:01Z', 'POST x
-<correo><NIT>` + testutil.SoapNIT + `</NIT><Clave>********</Clave><NumeroFactura>123</NumeroFactura><Prefijo>FE</Prefijo></correo>', 'OK')`,
+<correo><NIT>` + stands.SoapNIT + `</NIT><Clave>********</Clave><NumeroFactura>123</NumeroFactura><Prefijo>FE</Prefijo></correo>', 'OK')`,
 	} {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)

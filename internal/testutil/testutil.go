@@ -9,14 +9,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
-
-	"batch/sandbox"
 )
 
 // CUFE returns a well-formed CUFE derived from n, as DIAN's are: SHA-384 hex.
@@ -126,17 +123,4 @@ func WriteBomb(t testing.TB, path string, size int) {
 		w.Write(data)
 	}
 	zw.Close()
-}
-
-// Sandbox serves the simulated providers for the test on loopback; a
-// configuration that names no token takes token, for 900123456.
-func Sandbox(t *testing.T, cfg sandbox.Config, token string) (*sandbox.Server, string) {
-	t.Helper()
-	if cfg.Tokens == nil {
-		cfg.Tokens = map[string]string{token: "900123456"}
-	}
-	sb := sandbox.New(cfg)
-	srv := httptest.NewServer(sb)
-	t.Cleanup(srv.Close)
-	return sb, srv.URL
 }

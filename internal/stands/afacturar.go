@@ -1,4 +1,4 @@
-package testutil
+package stands
 
 import (
 	"crypto/sha512"
