@@ -198,14 +198,17 @@ func (r *Run) clients() error {
 	if r.soap.Facturador.TipoAmbiente == 0 {
 		r.soap.Facturador.TipoAmbiente = r.rest.Ambiente
 	}
-	r.reach = map[batch.Service]*reach{
-		batch.ServiceAfacturar:  {party: r.rest.Obligado, secret: r.rest.Token},
-		batch.ServiceSSIntegral: {party: r.soap.Facturador.NIT, secret: r.soap.Facturador.Clave},
+	// Each provider's party and secret, as its client holds them; a
+	// provider with none here is refused by credentials, never sent to.
+	held := map[batch.Service][2]string{
+		batch.ServiceAfacturar:  {r.rest.Obligado, r.rest.Token},
+		batch.ServiceSSIntegral: {r.soap.Facturador.NIT, r.soap.Facturador.Clave},
 	}
+	r.reach = map[batch.Service]*reach{}
 	for _, p := range batch.Providers() {
 		at := f.ReachOf(p)
 		p.Rate, p.Window = at.Rate, at.Window
-		r.reach[p.Service].Provider, r.reach[p.Service].URL = p, at.URL
+		r.reach[p.Service] = &reach{Provider: p, URL: at.URL, party: held[p.Service][0], secret: held[p.Service][1]}
 	}
 	r.rest.BaseURL = strings.TrimRight(r.reach[batch.ServiceAfacturar].URL, "/")
 	r.soap.URL = r.reach[batch.ServiceSSIntegral].URL
