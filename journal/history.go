@@ -72,11 +72,15 @@ type Run struct {
 	Ended           time.Time
 	Verdict         int
 	Problem         string
+	// Cause is the kind of what kept it from running, with the service
+	// and operation concerned: the front end's to word (KindOther when
+	// the problem is only words, or was recorded before kinds were).
+	Cause batch.Error
 }
 
 // Runs are the last nights that did not run or left files unread.
 func (d *DB) Runs() ([]Run, error) {
-	rows, err := d.db.Query(`SELECT ambiente, obligado, ended_at, verdict, problem FROM runs WHERE problem != '' ORDER BY obligado, ambiente`)
+	rows, err := d.db.Query(`SELECT ambiente, obligado, ended_at, verdict, problem, kind, service, operation FROM runs WHERE problem != '' ORDER BY obligado, ambiente`)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -84,13 +88,15 @@ func (d *DB) Runs() ([]Run, error) {
 	var out []Run
 	for rows.Next() {
 		var (
-			r     Run
-			ended string
+			r       Run
+			ended   string
+			service string
 		)
-		if err := rows.Scan(&r.Ambiente, &r.Party, &ended, &r.Verdict, &r.Problem); err != nil {
+		if err := rows.Scan(&r.Ambiente, &r.Party, &ended, &r.Verdict, &r.Problem, &r.Cause.Kind, &service, &r.Cause.Op); err != nil {
 			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 		}
 		r.Ended, _ = time.Parse(time.RFC3339Nano, ended)
+		r.Cause.Service, r.Cause.Msg = batch.Service(service), r.Problem
 		out = append(out, r)
 	}
 	return out, rows.Err()

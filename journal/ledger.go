@@ -170,10 +170,16 @@ func (l *Ledger) RecordPause(service string, start, end time.Time, probes int, r
 
 // RecordRun records how this party's last run in this environment ended,
 // for batch pendientes: verdict is its exit code, problem what kept it
-// from running or from reading a file ("" when nothing did).
-func (l *Ledger) RecordRun(start, end time.Time, verdict int, problem string) error {
-	_, err := l.d.db.Exec(`INSERT OR REPLACE INTO runs (ambiente, obligado, started_at, ended_at, verdict, problem) VALUES (?,?,?,?,?,?)`,
-		l.ambiente, l.party, start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano), verdict, problem)
+// from running or from reading a file ("" when nothing did), and cause,
+// when it is a *batch.Error, its kind, kept for the front end to say what
+// to change in its own terms.
+func (l *Ledger) RecordRun(start, end time.Time, verdict int, problem string, cause error) error {
+	var e batch.Error
+	if be := (*batch.Error)(nil); errors.As(cause, &be) {
+		e = *be
+	}
+	_, err := l.d.db.Exec(`INSERT OR REPLACE INTO runs (ambiente, obligado, started_at, ended_at, verdict, problem, kind, service, operation) VALUES (?,?,?,?,?,?,?,?,?)`,
+		l.ambiente, l.party, start.UTC().Format(time.RFC3339Nano), end.UTC().Format(time.RFC3339Nano), verdict, problem, int(e.Kind), string(e.Service), e.Op)
 	if err != nil {
 		return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 	}

@@ -86,6 +86,11 @@ func migrate(db *sql.DB, v int) error {
 			return err
 		}
 	}
+	if v < 3 {
+		if err := recordCauses(tx); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return err
 	}
@@ -192,6 +197,22 @@ func recordEnvironments(tx *sql.Tx) error {
 			verdict    INTEGER NOT NULL,
 			problem    TEXT NOT NULL DEFAULT '',
 			PRIMARY KEY (ambiente, obligado))`,
+	} {
+		if _, err := tx.Exec(stmt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// recordCauses gives each night's record the kind of what kept it from
+// running (version 3): a night recorded before has none, and is shown
+// with its words alone.
+func recordCauses(tx *sql.Tx) error {
+	for _, stmt := range []string{
+		`ALTER TABLE runs ADD COLUMN kind INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE runs ADD COLUMN service TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE runs ADD COLUMN operation TEXT NOT NULL DEFAULT ''`,
 	} {
 		if _, err := tx.Exec(stmt); err != nil {
 			return err

@@ -108,12 +108,111 @@ func TestMigrationsKeepTheRows(t *testing.T) {
 			err = prod.End(id, "acuse", "cufe-2", batch.Answer{Class: batch.ClassOK}, batch.Result{Status: batch.StatusOK})
 		}
 		if err == nil {
-			err = prod.RecordRun(time.Now(), time.Now(), 0, "")
+			err = prod.RecordRun(time.Now(), time.Now(), 0, "", nil)
 		}
 		if err != nil {
 			t.Errorf("version %d: writing after migrating: %v", version, err)
 		}
+		// SQLite adds a NOT NULL column only with a default: the
+		// environment of what was recorded before environments.
+		laid := strings.ReplaceAll(layout(t, d.db), "ambiente TEXT notnull=1 default='"+Unknown+"'", "ambiente TEXT notnull=1 default=")
+		if want := layout(t, fresh(t).db); laid != want {
+			t.Errorf("version %d migrated is laid out\n%s\nand a new journal\n%s", version, laid, want)
+		}
 		d.Close()
+	}
+}
+
+// fresh is a new journal.
+func fresh(t *testing.T) *DB {
+	t.Helper()
+	d, err := Open(filepath.Join(t.TempDir(), "journal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	return d
+}
+
+// layout is every table's and index's columns, as SQLite describes them.
+func layout(t *testing.T, db *sql.DB) string {
+	t.Helper()
+	rows, err := db.Query(`SELECT m.type, m.name, p.name, p.type, p."notnull", COALESCE(p.dflt_value, ''), p.pk
+		FROM sqlite_master m, pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var kind, table, col, typ, def string
+		var notnull, pk int
+		if err := rows.Scan(&kind, &table, &col, &typ, &notnull, &def, &pk); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s.%s %s notnull=%d default=%s pk=%d\n", table, col, typ, notnull, def, pk)
+	}
+	idx, err := db.Query(`SELECT m.name, m.tbl_name, i.name FROM sqlite_master m, pragma_index_info(m.name) i WHERE m.type = 'index' AND m.sql IS NOT NULL ORDER BY m.name, i.seqno`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idx.Close()
+	for idx.Next() {
+		var name, table, col string
+		if err := idx.Scan(&name, &table, &col); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "index %s on %s.%s\n", name, table, col)
+	}
+	return b.String()
+}
+
+// Version 3 gives each night's record the kind of what kept it from
+// running: a record of version 2 keeps its words, with no kind, and a new
+// one keeps its kind, service and operation.
+func TestMigrationKeepsTheNights(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	db, err := sql.Open("sqlite", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err == nil {
+		_, err = tx.Exec(schemaV1)
+	}
+	if err == nil {
+		err = recordEnvironments(tx)
+	}
+	if err == nil {
+		_, err = tx.Exec(`INSERT INTO runs VALUES ('pruebas', '900123456', '2026-11-02T03:00:00Z', '2026-11-02T03:01:00Z', 2, 'falta el token de Afacturar')`)
+	}
+	if err == nil {
+		_, err = tx.Exec(`PRAGMA user_version = 2`)
+	}
+	if err == nil {
+		err = tx.Commit()
+	}
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	runs, err := d.Runs()
+	if err != nil || len(runs) != 1 || runs[0].Problem != "falta el token de Afacturar" || runs[0].Verdict != 2 || runs[0].Cause.Kind != batch.KindOther {
+		t.Fatalf("version 2's night after migrating: %+v, %v", runs, err)
+	}
+	cause := fmt.Errorf("obligado: %w", &batch.Error{Kind: batch.KindNoAddress, Service: batch.ServiceAfacturar, Op: batch.OpCUV, Msg: "sin dirección"})
+	if err := d.Ledger(Pruebas, "900123456").RecordRun(time.Now(), time.Now(), 2, cause.Error(), cause); err != nil {
+		t.Fatal(err)
+	}
+	runs, err = d.Runs()
+	if err != nil || len(runs) != 1 || runs[0].Cause.Kind != batch.KindNoAddress || runs[0].Cause.Service != batch.ServiceAfacturar || runs[0].Cause.Op != batch.OpCUV {
+		t.Errorf("a night's cause: %+v, %v", runs, err)
 	}
 }
 

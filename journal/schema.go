@@ -6,7 +6,7 @@ import (
 )
 
 // schemaVersion is the journal's version, in SQLite's user_version.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // schema is the journal of this version, whole: a new journal is made from
 // it; one of an earlier version reaches it through migrate.
@@ -16,7 +16,8 @@ const schemaVersion = 2
 //     its answer;
 //   - notes: the last night's rows that hold no key (INVALIDO, REVISAR);
 //   - pauses: the providers' outages a night waited out;
-//   - runs: how each party's last night in each environment ended.
+//   - runs: how each party's last night in each environment ended, and
+//     the kind of what kept it from running, for the front end to word.
 const schema = `
 CREATE TABLE rows (
 	ambiente   TEXT NOT NULL,
@@ -78,6 +79,9 @@ CREATE TABLE runs (
 	ended_at   TEXT NOT NULL,
 	verdict    INTEGER NOT NULL,
 	problem    TEXT NOT NULL DEFAULT '',
+	kind       INTEGER NOT NULL DEFAULT 0,
+	service    TEXT NOT NULL DEFAULT '',
+	operation  TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (ambiente, obligado)
 );
 `

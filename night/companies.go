@@ -180,7 +180,7 @@ func (n *Night) check() error {
 func (n *Night) company(ctx context.Context, s Settings, c companyRun, w Watcher) Outcome {
 	r, err := open(s, c)
 	if err != nil {
-		o := Outcome{Failed: err, Stopped: w.Explain(err), Unread: c.unread}
+		o := Outcome{Failed: err, Stopped: s.words(err), Unread: c.unread}
 		w.Finished(o)
 		return o
 	}
@@ -287,7 +287,7 @@ func recordRuns(j *journal.DB, p Plan, results []CompanyOutcome, started time.Ti
 		for _, u := range r.Unread {
 			problems = append(problems, "sin leer "+u.Path+": "+u.Reason)
 		}
-		if err := j.Ledger(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; ")); err != nil {
+		if err := j.Ledger(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; "), r.Failed); err != nil {
 			errs = append(errs, err)
 		}
 	}

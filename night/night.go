@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"batch"
+	"batch/internal/secret"
 	"batch/ops"
 	"batch/ssintegral"
 	"batch/writers"
@@ -150,9 +151,6 @@ type Watcher interface {
 	Notice(line string)
 	// Sent hears that sending is over.
 	Sent()
-	// Explain words an error for a person, naming what to change in the
-	// front end's terms, for the workbooks' "detenido".
-	Explain(error) string
 	// Finished hears the run's outcome, before it is returned.
 	Finished(Outcome)
 }
@@ -181,7 +179,9 @@ type Outcome struct {
 	// written: there is nothing else to report.
 	Failed error
 	// Stopped is why sending stopped early (a *Stopped Err, or Failed),
-	// worded by the front end, as the workbooks show it.
+	// as the workbooks and the journal keep it: the error's own words,
+	// the run's secrets masked. What to change in the front end's terms
+	// is the front end's to add, from the error's kind.
 	Stopped string
 	// Warnings went wrong on the side without changing the outcome (the
 	// journal's list of notes could not be replaced).
@@ -248,4 +248,10 @@ func (o Outcome) Verdict() Verdict {
 // WriteJSON writes the outcome's figures for automation.
 func (o Outcome) WriteJSON(w io.Writer) error {
 	return writers.WriteRunJSON(w, o.Out, o.DryRun, int(o.Verdict()), o.Stopped, o.Summary)
+}
+
+// words is err as the workbook and the journal keep it: its own message,
+// with the run's secrets masked, whatever an answer or a file quoted.
+func (s Settings) words(err error) string {
+	return secret.New(s.Token, s.Facturador.Clave, s.FilePassword).Text(err.Error())
 }

@@ -29,7 +29,7 @@ func (r *Run) Send(ctx context.Context, w Watcher) Outcome {
 	o.Summary, o.AtLimit, o.Err = sum, r.atLimit(sum), runErr
 	var stopped *Stopped
 	if errors.As(runErr, &stopped) {
-		o.Stopped = w.Explain(stopped)
+		o.Stopped = r.s.words(stopped)
 	}
 	if err := r.recordNotes(sum, runErr); err != nil {
 		o.Warnings = append(o.Warnings, err)
@@ -44,7 +44,7 @@ func (r *Run) Send(ctx context.Context, w Watcher) Outcome {
 // finish is the outcome of a run that failed before its workbook was
 // written.
 func (r *Run) finish(o Outcome, err error) Outcome {
-	o.Out, o.Failed, o.Stopped = "", err, r.watch.Explain(err)
+	o.Out, o.Failed, o.Stopped = "", err, r.s.words(err)
 	r.watch.Finished(o)
 	return o
 }
@@ -188,15 +188,13 @@ func (s *watchedSink) Write(row batch.Row, res []batch.Result) error {
 	return err
 }
 
-// quiet is the watcher of a run that is not yet sending: it shows nothing
-// and words errors as they are.
+// quiet is the watcher of a run that is not yet sending: it shows nothing.
 type quiet struct{}
 
-func (quiet) Estimated(Estimate)       {}
-func (quiet) Sending(int, func() int)  {}
-func (quiet) Wrote()                   {}
-func (quiet) Event(string)             {}
-func (quiet) Notice(string)            {}
-func (quiet) Sent()                    {}
-func (quiet) Explain(err error) string { return err.Error() }
-func (quiet) Finished(Outcome)         {}
+func (quiet) Estimated(Estimate)      {}
+func (quiet) Sending(int, func() int) {}
+func (quiet) Wrote()                  {}
+func (quiet) Event(string)            {}
+func (quiet) Notice(string)           {}
+func (quiet) Sent()                   {}
+func (quiet) Finished(Outcome)        {}

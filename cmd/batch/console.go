@@ -22,7 +22,7 @@ type console struct {
 	stderr io.Writer
 	prog   *progress.Display // while sending
 	names  *names            // what its messages call the variables of its secrets
-	known  *secrets          // the run's secrets, masked in what Explain words
+	known  *secrets          // the run's secrets, masked in what it words
 }
 
 // newConsole is the console of a single run (who nil) or of a company of a
@@ -69,11 +69,11 @@ func (c *console) Sent() {
 	c.prog = nil
 }
 
-func (c *console) Explain(err error) string { return c.known.Text(explain(err, c.names)) }
+func (c *console) words(err error) string { return c.known.Text(explain(err, c.names)) }
 
 // fail prints what went wrong in this run's words.
 func (c *console) fail(err error) {
-	fmt.Fprintf(c.stderr, "batch: %s\n", terminalSafe(c.Explain(err)))
+	fmt.Fprintf(c.stderr, "batch: %s\n", terminalSafe(c.words(err)))
 }
 
 // Finished prints the run's outcome and, when it is not clean, why.
@@ -101,9 +101,9 @@ func (c *console) Finished(o night.Outcome) {
 	)
 	switch {
 	case errors.As(o.Err, &stopped):
-		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.Explain(stopped), terminalSafe(o.Out)))
+		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.words(stopped), terminalSafe(o.Out)))
 	case errors.As(o.Err, &be):
-		c.fail(fmt.Errorf("%s (las filas anteriores quedaron en %s)", c.Explain(o.Err), o.Out))
+		c.fail(fmt.Errorf("%s (las filas anteriores quedaron en %s)", c.words(o.Err), o.Out))
 	case errors.Is(o.Err, context.Canceled):
 		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", terminalSafe(o.Out))
 	case o.Err != nil:

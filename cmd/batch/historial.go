@@ -10,7 +10,7 @@ import (
 
 // historialCmd prints what the journal knows of each key.
 func historialCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	place, keys, code := journalFlags("historial", help("historial"), args, getenv, stderr, nil)
+	place, keys, _, code := journalFlags("historial", help("historial"), args, getenv, stderr, nil)
 	if code >= 0 {
 		return code
 	}

@@ -17,7 +17,7 @@ import (
 // operator names to what was recorded before environments were.
 func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var ambiente string
-	place, rest, code := journalFlags("journal", help("journal"), args, getenv, stderr, func(fs *flag.FlagSet) {
+	place, rest, _, code := journalFlags("journal", help("journal"), args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&ambiente, "asignar-ambiente", "", "ambiente de lo que el diario guardó sin ambiente: "+strings.Join(night.Environments, ", "))
 	})
 	if code >= 0 {
@@ -40,7 +40,7 @@ func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 // journalFlags parses a journal-reading command's flags: where the
 // journal is (--journal, or the journal of the configuration file), and
 // the arguments left. code is -1 when the command goes on.
-func journalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, define func(*flag.FlagSet)) (night.JournalPlace, []string, int) {
+func journalFlags(name, usage string, args []string, getenv func(string) string, stderr io.Writer, define func(*flag.FlagSet)) (night.JournalPlace, []string, *config.File, int) {
 	fs := flag.NewFlagSet("batch "+name, flag.ContinueOnError)
 	path := fs.String("journal", "", "el diario; por defecto el del archivo de configuración, o $XDG_STATE_HOME/batch/journal.db, o ~/.local/state/batch/journal.db")
 	cfg := fs.String("config", "", "archivo de configuración de batch run, para usar su diario")
@@ -49,23 +49,25 @@ func journalFlags(name, usage string, args []string, getenv func(string) string,
 	}
 	rest, err := options.Parse(fs, args, func() { fmt.Fprint(stderr, usage); options.Print(stderr, fs, isSecret) })
 	if errors.Is(err, flag.ErrHelp) {
-		return night.JournalPlace{}, nil, exitOK
+		return night.JournalPlace{}, nil, nil, exitOK
 	}
 	if err != nil {
-		return night.JournalPlace{}, nil, fail(stderr, err)
+		return night.JournalPlace{}, nil, nil, fail(stderr, err)
 	}
 	if *cfg == "" {
 		*cfg = config.UserPath(getenv)
 	}
+	var file *config.File
 	if *path == "" && *cfg != "" {
-		file, err := config.Load(*cfg)
+		var err error
+		file, err = config.Load(*cfg)
 		if err == nil {
 			err = file.MovedJournal()
 		}
 		if err != nil {
-			return night.JournalPlace{}, nil, fail(stderr, err)
+			return night.JournalPlace{}, nil, nil, fail(stderr, err)
 		}
 		*path = file.Values["journal"]
 	}
-	return journalPlace(*path, getenv), rest, -1
+	return journalPlace(*path, getenv), rest, file, -1
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"batch"
 	"batch/night"
@@ -12,7 +14,7 @@ import (
 // pendientesCmd lists what needs a person across all nights.
 func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	var out string
-	place, _, code := journalFlags("pendientes", help("pendientes"), args, getenv, stderr, func(fs *flag.FlagSet) {
+	place, _, file, code := journalFlags("pendientes", help("pendientes"), args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&out, "o", "", "libro .xlsx donde escribir la lista")
 	})
 	if code >= 0 {
@@ -22,9 +24,19 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 	if err != nil {
 		return fail(stderr, err)
 	}
+	words := map[string]*names{}
+	if file != nil {
+		for _, c := range file.Companies {
+			words[c.NIT] = companyNames(c)
+		}
+	}
 	for _, r := range runs {
 		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s\n", terminalSafe(r.Party), r.Ambiente,
 			r.Ended.Local().Format("2006-01-02 15:04"), r.Verdict, terminalSafe(r.Problem))
+		n := cmp.Or(words[r.Party], single)
+		if hint := strings.TrimPrefix(strings.TrimPrefix(n.hint(&r.Cause), ":"), "."); hint != "" {
+			fmt.Fprintf(stdout, "  qué cambiar:%s\n", terminalSafe(hint))
+		}
 	}
 	party := ""
 	for _, e := range entries {

@@ -126,7 +126,7 @@ func nightPlan(o *runOptions, getenv func(string) string, known *secrets) (night
 func companyOf(base night.Settings, c config.Company, getenv func(string) string) (night.Company, *names, error) {
 	company := night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv), Archivos: c.Archivos, Resultados: c.Resultados,
 		Person: base.Person, Facturador: base.Facturador}
-	w := &names{company: company.Label(), token: c.TokenEnv, clave: "SSINTEGRAL_CLAVE"}
+	w := companyNames(c)
 	p, pc := &company.Person, c.Persona
 	for _, o := range []struct{ to, from *string }{{&p.TipoIdentificacion, pc.TipoIdentificacion}, {&p.Identificacion, pc.Identificacion},
 		{&p.Nombres, pc.Nombres}, {&p.Apellidos, pc.Apellidos}, {&p.Cargo, pc.Cargo}, {&p.Area, pc.Area}} {
@@ -145,12 +145,22 @@ func companyOf(base night.Settings, c config.Company, getenv func(string) string
 	overlay(&f.TipoAmbiente, a.TipoAmbiente)
 	switch {
 	case a.ClaveEnv != "":
-		f.Clave, w.clave = getenv(a.ClaveEnv), a.ClaveEnv
+		f.Clave = getenv(a.ClaveEnv)
 	case f.NIT != base.Facturador.NIT:
 		// Another account's clave is never this one's.
 		f.Clave, w.clave = "", "de clave_env en [obligados.ssintegral]"
 	}
 	return company, w, nil
+}
+
+// companyNames are what a company's messages call the variables of its
+// secrets.
+func companyNames(c config.Company) *names {
+	w := &names{company: night.Company{Nombre: c.Nombre, NIT: c.NIT}.Label(), token: c.TokenEnv, clave: "SSINTEGRAL_CLAVE"}
+	if c.SSIntegral.Set && c.SSIntegral.ClaveEnv != "" {
+		w.clave = c.SSIntegral.ClaveEnv
+	}
+	return w
 }
 
 // overlay sets *to to what the configuration says, where it says it.
