@@ -52,6 +52,7 @@ const (
 	KindNoParty          // the obligado's or the invoicer's NIT was not given
 	KindNoAddress        // the provider has published no address for the operation in this environment
 	KindOutput           // the result workbook cannot be where it was asked to be
+	KindSetting          // a setting's value is refused (Error.Setting names it)
 )
 
 // Error is a problem worded for a person, with its kind for the front end.
@@ -60,6 +61,9 @@ type Error struct {
 	Service Service // the provider concerned, if any
 	Path    string  // the file concerned, if any
 	Op      string  // the operation concerned, if any
+	// Setting is the setting concerned, if any, as the configuration
+	// file names it: "ops", "persona.nombres".
+	Setting string
 	Msg     string
 }
 

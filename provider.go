@@ -34,6 +34,20 @@ type Provider struct {
 	// OwnAccount: a company of a night sends only with an account of its
 	// own NIT (an SS Integral account mails as whoever owns it).
 	OwnAccount bool
+	// Table is its table in the configuration file ("" for the file's top
+	// level): a key of the table sets the option Table-key, or the one
+	// Options names for it.
+	Table   string
+	Options map[string]string
+}
+
+// Option is the option that key of p's table in the configuration file
+// sets.
+func (p Provider) Option(key string) string {
+	if o, ok := p.Options[key]; ok {
+		return o
+	}
+	return p.Table + "-" + key
 }
 
 var providers []Provider

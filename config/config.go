@@ -17,6 +17,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"batch"
 	"batch/internal/text"
 )
 
@@ -478,20 +479,36 @@ func (s *File) put(section, key string, v any) error {
 			name = "o" // the result workbook, as -o
 		}
 	case "persona":
-	case "ssintegral":
-		switch name {
-		case "url":
-			name = "soap-url"
-		case "soap12":
-		case "rate":
-			name = "rate-correo"
-		default:
-			name = "ssintegral-" + name
-		}
 	default:
-		return fmt.Errorf("el archivo de configuración %s tiene la sección [%s], que batch no conoce%s: use [persona], [ssintegral] o [[obligados]]", s.Path, section,
-			text.DidYouMean(section, []string{"persona", "ssintegral", "obligados"}, ""))
+		p, ok := providerTable(section)
+		if !ok {
+			known := append([]string{"persona"}, tables()...)
+			return fmt.Errorf("el archivo de configuración %s tiene la sección [%s], que batch no conoce%s: use [%s] o [[obligados]]", s.Path, section,
+				text.DidYouMean(section, append(known, "obligados"), ""), strings.Join(known, "], ["))
+		}
+		name = p.Option(name)
 	}
 	s.Values[name] = fmt.Sprint(v)
 	return nil
+}
+
+// providerTable is the provider whose table in the file is section.
+func providerTable(section string) (batch.Provider, bool) {
+	for _, p := range batch.Providers() {
+		if p.Table != "" && p.Table == section {
+			return p, true
+		}
+	}
+	return batch.Provider{}, false
+}
+
+// tables are the providers' tables in the file.
+func tables() []string {
+	var out []string
+	for _, p := range batch.Providers() {
+		if p.Table != "" {
+			out = append(out, p.Table)
+		}
+	}
+	return out
 }

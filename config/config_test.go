@@ -32,3 +32,23 @@ archivos = ['C:\ProgramData\batch\entrada\acme\*.xlsx', '\\servidor\compartido\*
 		t.Errorf("err = %v", err)
 	}
 }
+
+// A provider's table sets the options its registration names: [ssintegral]
+// url is --soap-url, nit is --ssintegral-nit; a table no provider has is
+// refused with the tables there are.
+func TestProviderTables(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "batch.toml")
+	os.WriteFile(path, []byte("[ssintegral]\nurl = \"https://soap.example/ws.asmx\"\nnit = \"900111111\"\nrate = 20\n"), 0o600)
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Values["soap-url"] != "https://soap.example/ws.asmx" || f.Values["ssintegral-nit"] != "900111111" || f.Values["rate-correo"] != "20" {
+		t.Errorf("[ssintegral] set %v", f.Values)
+	}
+	os.WriteFile(path, []byte("[ssintegrl]\nnit = \"900111111\"\n"), 0o600)
+	if _, err := Load(path); err == nil || !strings.Contains(err.Error(), "¿quiso decir «ssintegral»?") || !strings.Contains(err.Error(), "[persona], [ssintegral]") {
+		t.Errorf("a misspelt table: %v", err)
+	}
+}

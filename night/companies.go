@@ -170,11 +170,21 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 func (n *Night) check() error {
 	for _, c := range n.plan.Companies {
 		if err := companySettings(n.plan.Settings, c).Check(); err != nil {
-			return fmt.Errorf("%s: %w", c.Label(), err)
+			return &CompanyError{Company: c, Err: err}
 		}
 	}
 	return n.plan.Settings.Check()
 }
+
+// CompanyError is a company's setting that keeps the whole night from
+// running: the front end words it in that company's terms.
+type CompanyError struct {
+	Company Company
+	Err     error
+}
+
+func (e *CompanyError) Error() string { return e.Company.Label() + ": " + e.Err.Error() }
+func (e *CompanyError) Unwrap() error { return e.Err }
 
 // company wires and sends one company's run.
 func (n *Night) company(ctx context.Context, s Settings, c companyRun, w Watcher) Outcome {

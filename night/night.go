@@ -94,7 +94,7 @@ func Defaults() Settings {
 // else.
 func (s Settings) Check() error {
 	if _, err := ops.Parse(s.Ops); err != nil {
-		return fmt.Errorf("las operaciones (--ops, ops): %w", err)
+		return &batch.Error{Kind: batch.KindSetting, Setting: "ops", Msg: "las operaciones: " + err.Error()}
 	}
 	return CheckPerson(s.Person)
 }
@@ -104,11 +104,13 @@ func (s Settings) Check() error {
 // each row.
 func CheckPerson(p Person) error {
 	if _, ok := ops.ParseTipoIdentificacion(p.TipoIdentificacion); p.TipoIdentificacion != "" && !ok {
-		return fmt.Errorf("tipo_identificacion (--tipo-identificacion) %q de quien recibe no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, ops.TiposValidos)
+		return &batch.Error{Kind: batch.KindSetting, Setting: "persona.tipo_identificacion",
+			Msg: fmt.Sprintf("el tipo de identificación %q de quien recibe no es un código que acepte Afacturar: use %s", p.TipoIdentificacion, ops.TiposValidos)}
 	}
 	for _, f := range []struct{ name, value string }{{"nombres", p.Nombres}, {"apellidos", p.Apellidos}, {"cargo", p.Cargo}, {"area", p.Area}} {
 		if f.value != "" && len([]rune(strings.TrimSpace(f.value))) < 3 {
-			return fmt.Errorf("%s (--%s) %q de quien recibe debe tener al menos 3 caracteres", f.name, f.name, f.value)
+			return &batch.Error{Kind: batch.KindSetting, Setting: "persona." + f.name,
+				Msg: fmt.Sprintf("%s %q de quien recibe debe tener al menos 3 caracteres", f.name, f.value)}
 		}
 	}
 	return nil

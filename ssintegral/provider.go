@@ -14,5 +14,6 @@ func init() {
 		Addresses: map[string]string{"pruebas": DefaultURL, "produccion": DefaultURL},
 		Party:     "el NIT del facturador en SS Integral", Secret: "la clave de SS Integral",
 		Holder: "el facturador %s en SS Integral", Scope: "ssintegral:", OwnAccount: true,
+		Table: "ssintegral", Options: map[string]string{"url": "soap-url", "soap12": "soap12", "rate": "rate-correo"},
 	})
 }

@@ -75,7 +75,7 @@ func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writ
 	}
 	pv, err := night.NewNight(plan).Preview()
 	if err != nil {
-		return fail(stderr, err)
+		return failNight(stderr, err, words)
 	}
 	if pv.Journal == "" {
 		pv.Journal = "uno temporal, solo de esta noche (--sandbox)"

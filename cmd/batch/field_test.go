@@ -475,3 +475,27 @@ func TestLimitSendsAFewFirst(t *testing.T) {
 		t.Errorf("next night: exit %d\n%s", code, msg)
 	}
 }
+
+// A company's setting that Afacturar would refuse stops the whole night
+// before any request, and the message says where in the configuration
+// file it is; a single run's names the option too.
+func TestARefusedSettingSaysWhereItIs(t *testing.T) {
+	t.Parallel()
+	stand, url := stands.NewAfacturar(t)
+	dir := t.TempDir()
+	writeCSV(t, filepath.Join(dir, "acme.csv"), cufes(2))
+	cfg := nightConfig(t, dir, url, "", [3]string{"ACME", "900111111", `"acme.csv"`})
+	before, _ := os.ReadFile(cfg)
+	writeText(t, cfg, string(before)+"[obligados.persona]\nnombres = \"Al\"\n")
+	code, msg := runMain(t, nightTokens, "run", "--config", cfg)
+	if code != exitNothing || !strings.Contains(msg, "ACME 900111111") || !strings.Contains(msg, "nombres de [obligados.persona]") {
+		t.Errorf("a company's short nombres: exit %d\n%s", code, msg)
+	}
+	code, msg = runMain(t, full, "run", "--url", url, "--nombres", "Al", filepath.Join(dir, "acme.csv"))
+	if code != exitNothing || !strings.Contains(msg, "opción --nombres, o nombres de [persona]") {
+		t.Errorf("a single run's short nombres: exit %d\n%s", code, msg)
+	}
+	if n := stand.Total(); n != 0 {
+		t.Errorf("%d requests were sent", n)
+	}
+}

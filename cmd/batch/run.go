@@ -74,7 +74,7 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 		return newConsole(o, progress.Prefixed("["+terminalSafe(c.Label())+"] ", stderr, &lines), words[c.NIT], known)
 	})
 	if err != nil {
-		return fail(stderr, err)
+		return failNight(stderr, err, words)
 	}
 	if rep.Failed != nil {
 		fail(stderr, rep.Failed)

@@ -12,6 +12,7 @@ import (
 	"batch"
 	"batch/internal/secret"
 	"batch/internal/text"
+	"batch/night"
 )
 
 // fail prints what went wrong, in the command line's words, and returns
@@ -19,6 +20,16 @@ import (
 func fail(stderr io.Writer, err error) int {
 	fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err, single)))
 	return exitNothing
+}
+
+// failNight prints why a night could not start, in the words of the
+// company concerned when it is one's, and returns exitNothing.
+func failNight(stderr io.Writer, err error, words map[string]*names) int {
+	if ce := (*night.CompanyError)(nil); errors.As(err, &ce) && words[ce.Company.NIT] != nil {
+		fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err, words[ce.Company.NIT])))
+		return exitNothing
+	}
+	return fail(stderr, err)
 }
 
 // terminalSafe drops the control characters of text that may quote a
@@ -130,6 +141,28 @@ var hints = []struct {
 	{batch.KindPassword, "", ": dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)", ""},
 	{batch.KindBusy, "", ". Espere a que termine, o use --esperar DURACION para esperarla y enviar luego solo lo que quede", ""},
 	{batch.KindJournal, "", ": defina HOME o use --journal", ""},
+	{batch.KindSetting, "", " (opción --{opcion}, o {ajuste} en el archivo de configuración)", " ({ajuste} de {empresa} en el archivo de configuración)"},
+}
+
+// settingFlag is the option of a setting of the configuration file:
+// "persona.nombres" is --nombres.
+func settingFlag(setting string) string {
+	name := setting[strings.LastIndex(setting, ".")+1:]
+	return strings.ReplaceAll(name, "_", "-")
+}
+
+// settingKey is where a setting is in the configuration file, for the
+// whole night or in a company's table.
+func settingKey(setting string, company bool) string {
+	table, name, found := strings.Cut(setting, ".")
+	switch {
+	case !found:
+		return setting
+	case company:
+		return name + " de [obligados." + table + "]"
+	default:
+		return name + " de [" + table + "]"
+	}
 }
 
 // hint names what to change for a kind of problem with a service.
@@ -147,7 +180,7 @@ func (n *names) hint(e *batch.Error) string {
 			text = h.company
 		}
 		return strings.NewReplacer("{token}", n.token, "{clave}", n.clave, "{empresa}", n.company,
-			"{servicio}", string(e.Service), "{op}", e.Op).Replace(text)
+			"{servicio}", string(e.Service), "{op}", e.Op, "{opcion}", settingFlag(e.Setting), "{ajuste}", settingKey(e.Setting, n.company != "")).Replace(text)
 	}
 	return ""
 }

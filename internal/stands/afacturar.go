@@ -77,3 +77,14 @@ func (s *Afacturar) Count(key string) int { s.mu.Lock(); defer s.mu.Unlock(); re
 
 // Data is the data field of a key's last request.
 func (s *Afacturar) Data(key string) string { s.mu.Lock(); defer s.mu.Unlock(); return s.data[key] }
+
+// Total is how many requests came, for every key.
+func (s *Afacturar) Total() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		n += c
+	}
+	return n
+}
