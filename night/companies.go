@@ -2,6 +2,7 @@ package night
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -290,14 +291,21 @@ func recordRuns(j *journal.DB, p Plan, results []CompanyOutcome, started time.Ti
 	var errs []error
 	ambiente := environment(p.Settings)
 	for _, r := range results {
-		var problems []string
-		if r.Failed != nil {
+		var (
+			problems []string
+			cause    = r.Failed
+			stopped  *Stopped
+		)
+		if cause == nil && errors.As(r.Err, &stopped) {
+			cause = stopped
+		}
+		if cause != nil {
 			problems = append(problems, r.Stopped)
 		}
 		for _, u := range r.Unread {
 			problems = append(problems, "sin leer "+u.Path+": "+u.Reason)
 		}
-		if err := j.Ledger(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; "), r.Failed); err != nil {
+		if err := j.Ledger(ambiente, r.NIT).RecordRun(started, time.Now(), int(r.Verdict()), strings.Join(problems, "; "), cause); err != nil {
 			errs = append(errs, err)
 		}
 	}

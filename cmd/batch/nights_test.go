@@ -119,6 +119,18 @@ archivos = ["gama/*.csv"]
 			t.Errorf("%s was sent as %+v; want once, for %s", cufe[:8], seen, nit)
 		}
 	}
+	// pendientes says whose night stopped and, in that company's terms,
+	// what to change.
+	var pending bytes.Buffer
+	code = Main([]string{"pendientes", "--config", cfg}, func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return vars(k)
+	}, &pending, &stderr)
+	if text := pending.String(); code != exitSomeRows || !strings.Contains(text, "900333333 (pruebas): la noche del") || !strings.Contains(text, "qué cambiar: revise la variable AFACTURAR_TOKEN_GAMA") {
+		t.Errorf("pendientes: exit %d\n%s", code, text)
+	}
 }
 
 // A dry run of the night the evening before writes its revisions only:

@@ -1,0 +1,83 @@
+package night
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"batch"
+	"batch/internal/stands"
+	"batch/internal/testutil"
+	"batch/journal"
+	"batch/sandbox"
+)
+
+// A night of three companies over one journal: each sends with its own
+// token, the rows of a file shared by the night go to the company its
+// Obligado column names, the company whose token is refused stops alone,
+// and the journal keeps how each company's night ended.
+func TestANightOfThreeCompanies(t *testing.T) {
+	t.Parallel()
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, testToken)
+	dir := t.TempDir()
+	for i, name := range []string{"acme", "beta", "gama"} {
+		var list []string
+		for k := range 4 {
+			list = append(list, testutil.CUFE(2000+100*i+k))
+		}
+		writeCSV(t, filepath.Join(dir, name+".csv"), list)
+	}
+	writeText(t, filepath.Join(dir, "compartido.csv"), "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
+		testutil.CUFE(2400)+";900.111.111;13;1;Ana;Gómez\n"+testutil.CUFE(2401)+";900222222;13;1;Ana;Gómez\n")
+	s := settingsFor(url, filepath.Join(dir, "diario.db"), "")
+	s.Obligado, s.Token, s.Person = "", "", testPerson
+	p := Plan{Settings: s, OutDir: dir, Archivos: []string{filepath.Join(dir, "compartido.csv")}, Companies: []Company{
+		{Nombre: "ACME", NIT: "900111111", Token: "tok-acme", Archivos: []string{filepath.Join(dir, "acme.csv")}, Person: testPerson},
+		{Nombre: "Beta", NIT: "900222222", Token: "tok-beta", Archivos: []string{filepath.Join(dir, "beta.csv")}, Person: testPerson},
+		{Nombre: "Gama", NIT: "900333333", Token: "robado", Archivos: []string{filepath.Join(dir, "gama.csv")}, Person: testPerson},
+	}}
+	rep, err := NewNight(p).Run(context.Background(), func(Company) Watcher { return quiet{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct {
+		verdict Verdict
+		rows    int
+		ok      int
+	}{"900111111": {Clean, 5, 5}, "900222222": {Clean, 5, 5}, "900333333": {Nothing, 4, 0}}
+	for _, c := range rep.Companies {
+		w := want[c.NIT]
+		if c.Verdict() != w.verdict || c.Summary.Rows != w.rows || c.Summary.ByStatus()[batch.StatusOK] != w.ok {
+			t.Errorf("%s: verdict %d, %d rows, %d OK; want %+v", c.Label(), c.Verdict(), c.Summary.Rows, c.Summary.ByStatus()[batch.StatusOK], w)
+		}
+		if c.Out == "" {
+			t.Errorf("%s has no workbook", c.Label())
+		} else if _, err := os.Stat(c.Out); err != nil {
+			t.Errorf("%s: %v", c.Label(), err)
+		}
+	}
+	if len(rep.Companies) != 3 || rep.Verdict() != Nothing || rep.Summary == "" {
+		t.Errorf("the night: %d companies, verdict %d, summary %q", len(rep.Companies), rep.Verdict(), rep.Summary)
+	}
+	// The sandbox takes a token only for its own obligado: every row OK
+	// above was sent with its company's token, once, and the shared
+	// file's rows went to theirs; none of Gama's was registered.
+	for cufe, nit := range map[string]string{testutil.CUFE(2000): "900111111", testutil.CUFE(2100): "900222222", testutil.CUFE(2400): "900111111", testutil.CUFE(2401): "900222222"} {
+		if seen := sb.Seen(cufe); len(seen) != 1 || seen[0].Obligado != nit {
+			t.Errorf("%s was sent as %+v; want once, for %s", cufe[:8], seen, nit)
+		}
+	}
+	if _, ok := sb.Registered(testutil.CUFE(2200)); ok {
+		t.Error("a row of the company whose token was refused was registered")
+	}
+	d, err := journal.OpenReadOnly(filepath.Join(dir, "diario.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	runs, err := d.Runs()
+	if err != nil || len(runs) != 1 || runs[0].Party != "900333333" || runs[0].Cause.Kind != batch.KindCredentials {
+		t.Errorf("the journal's record of the nights that did not end well: %+v, %v", runs, err)
+	}
+}
