@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"batch/internal/secret"
 	"batch/night"
 )
 
@@ -69,7 +70,7 @@ func defined(v string) string {
 // the journal, each company with its variables, what each pattern finds
 // and where each output goes.
 func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
-	plan, words, err := nightPlan(o, getenv, secretsOf(stderr))
+	plan, words, err := nightPlan(o, getenv, secret.KnownOf(stderr))
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"batch"
 	"batch/internal/progress"
+	"batch/internal/secret"
 	"batch/internal/text"
 	"batch/night"
 )
@@ -22,12 +23,12 @@ type console struct {
 	stderr io.Writer
 	prog   *progress.Display // while sending
 	names  *names            // what its messages call the variables of its secrets
-	known  *secrets          // the run's secrets, masked in what it words
+	known  *secret.Known     // the run's secrets, masked in what it words
 }
 
 // newConsole is the console of a single run (who nil) or of a company of a
 // night, writing to stderr.
-func newConsole(opts *runOptions, stderr io.Writer, who *names, known *secrets) *console {
+func newConsole(opts *runOptions, stderr io.Writer, who *names, known *secret.Known) *console {
 	if who == nil {
 		who = single
 	}

@@ -11,6 +11,7 @@ import (
 
 	"batch"
 	"batch/internal/process"
+	"batch/internal/secret"
 	"batch/internal/text"
 )
 
@@ -64,9 +65,9 @@ func Main(args []string, getenv func(string) string, stdout, stderr io.Writer) i
 		fmt.Fprint(stderr, help("batch"))
 		return exitNothing
 	}
-	known := &secrets{}
-	known.know(getenv)
-	stdout, stderr = &masked{stdout, known}, &masked{stderr, known}
+	known := &secret.Known{}
+	know(known, getenv)
+	stdout, stderr = &secret.Writer{W: stdout, Known: known}, &secret.Writer{W: stderr, Known: known}
 	var names []string
 	for _, c := range commands {
 		if args[0] == c.name || (c.name == "version" && strings.TrimLeft(args[0], "-") == c.name) {

@@ -1,13 +1,13 @@
 package main
 
 import (
-	"batch/internal/stands"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"batch/internal/stands"
 	"batch/sandbox"
 )
 

@@ -10,6 +10,7 @@ import (
 
 	"batch/config"
 	"batch/internal/progress"
+	"batch/internal/secret"
 	"batch/night"
 )
 
@@ -42,7 +43,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	defer r.Close()
 	ctx, stopWatching := watchSignals(o.Grace, r.Abandon, stderr)
 	defer stopWatching()
-	out := r.Send(ctx, newConsole(o, stderr, nil, secretsOf(stderr)))
+	out := r.Send(ctx, newConsole(o, stderr, nil, secret.KnownOf(stderr)))
 	code := int(out.Verdict())
 	if o.json && out.Failed == nil {
 		out.WriteJSON(stdout)
@@ -54,7 +55,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 // with its token read from its own variable, and prints a line per company
 // and the night's summary. Its exit code is the worst company's.
 func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
-	known := secretsOf(stderr)
+	known := secret.KnownOf(stderr)
 	plan, words, err := nightPlan(o, getenv, known)
 	if err != nil {
 		return fail(stderr, err)
@@ -100,7 +101,7 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 // nightPlan is the configuration file's night, with each company's
 // secrets read from its own variables (known from then on), and the words
 // of its messages.
-func nightPlan(o *runOptions, getenv func(string) string, known *secrets) (night.Plan, map[string]*names, error) {
+func nightPlan(o *runOptions, getenv func(string) string, known *secret.Known) (night.Plan, map[string]*names, error) {
 	file := o.file
 	plan := night.Plan{Settings: o.settings(nil, getenv), OutDir: file.OutDir, Archivos: file.Archivos}
 	words := map[string]*names{}
@@ -108,7 +109,7 @@ func nightPlan(o *runOptions, getenv func(string) string, known *secrets) (night
 	for _, c := range file.Companies {
 		vars = append(vars, c.TokenEnv, c.SSIntegral.ClaveEnv)
 	}
-	known.know(getenv, vars...)
+	know(known, getenv, vars...)
 	for _, c := range file.Companies {
 		company, w, err := companyOf(plan.Settings, c, getenv)
 		if err != nil {

@@ -4,10 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"slices"
 	"strings"
-	"sync"
 
 	"batch"
 	"batch/internal/secret"
@@ -35,69 +32,15 @@ func failNight(stderr io.Writer, err error, words map[string]*names) int {
 // terminalSafe drops the control characters of text that may quote a
 // file (a header, a sheet's name), so that it cannot move the cursor,
 // rewrite the screen or ring the terminal of whoever reads the log. Every
-// secret the run knows is masked by the writer it reaches (masked).
+// secret the run knows is masked by the writer it reaches (secret.Writer).
 func terminalSafe(s string) string { return text.Printable(s) }
 
-// secrets are what one run of Main knows to hide: the secrets of its
-// environment, and of each company's variables once the configuration
-// names them.
-type secrets struct {
-	mu     sync.RWMutex
-	values []string
-	mask   *secret.Mask
-}
-
-// know adds the values of the environment's secret variables and of the
-// variables named.
-func (s *secrets) know(getenv func(string) string, names ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// know makes the values of the environment's secret variables known,
+// and those of the variables named.
+func know(k *secret.Known, getenv func(string) string, names ...string) {
 	for _, n := range append([]string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}, names...) {
-		if v := getenv(n); v != "" && !slices.Contains(s.values, v) {
-			s.values = append(s.values, v)
-		}
+		k.Add(getenv(n))
 	}
-	s.mask = secret.New(s.values...)
-}
-
-// Text is t with every secret known masked.
-func (s *secrets) Text(t string) string {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	if s.mask == nil {
-		return t
-	}
-	return s.mask.Text(t)
-}
-
-// masked is the standard output or error of one run of Main: whatever
-// is written reaches w with every secret the run knows masked, whatever a
-// file or an answer quotes.
-type masked struct {
-	w       io.Writer
-	secrets *secrets
-}
-
-func (m *masked) Write(b []byte) (int, error) {
-	if _, err := io.WriteString(m.w, m.secrets.Text(string(b))); err != nil {
-		return 0, err
-	}
-	return len(b), nil
-}
-
-// Terminal is w when it is a file (a terminal, perhaps), for the progress
-// bar, which draws only counts and lines about the providers.
-func (m *masked) Terminal() *os.File {
-	f, _ := m.w.(*os.File)
-	return f
-}
-
-// secretsOf are the secrets of the run that writes to w.
-func secretsOf(w io.Writer) *secrets {
-	if m, ok := w.(*masked); ok {
-		return m.secrets
-	}
-	return &secrets{}
 }
 
 // explain is an error's text followed by what to change, named as this
