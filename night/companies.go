@@ -117,7 +117,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	}
 	var journalOf *journal.DB
 	if !p.DryRun {
-		j, closeJournal, err := openJournal(p.Journal, p.Sandbox, false)
+		j, closeJournal, err := openJournalAt(p.Journal, p.Sandbox, false)
 		if err != nil {
 			return Report{}, err
 		}

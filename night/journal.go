@@ -35,10 +35,10 @@ func JournalPath(place JournalPlace, sandbox, dryRun bool) (path string, tempora
 	return path, false, err
 }
 
-// openJournal opens the journal a run or a night records in, once for the
+// openJournalAt opens the journal a run or a night records in, once for the
 // process: a temporary one for the sandbox, removed by close. A dry run
 // only reads a journal, and only one that exists: without one it has none.
-func openJournal(place JournalPlace, sandbox, dryRun bool) (j *journal.DB, close func(), err error) {
+func openJournalAt(place JournalPlace, sandbox, dryRun bool) (j *journal.DB, close func(), err error) {
 	path, temporary, err := JournalPath(place, sandbox, dryRun)
 	if err != nil {
 		return nil, nil, err

@@ -52,14 +52,14 @@ func TestANightsPacersAreByKey(t *testing.T) {
 	af, _ := batch.ProviderOf(batch.ServiceAfacturar)
 	ss, _ := batch.ProviderOf(batch.ServiceSSIntegral)
 	pool := &pacers{all: map[[2]string]*pipeline.WindowPacer{}}
-	a := (&Run{pool: pool}).pace(&reach{Provider: af, party: "900111111", secret: "mismo-token"})
-	b := (&Run{pool: pool}).pace(&reach{Provider: af, party: "900222222", secret: "mismo-token"})
-	c := (&Run{pool: pool}).pace(&reach{Provider: af, party: "900111111", secret: "otro-token"})
-	d := (&Run{pool: pool}).pace(&reach{Provider: ss, party: "900111111", secret: "mismo-token"})
+	a := pace(pool, &reach{Provider: af, party: "900111111", secret: "mismo-token"})
+	b := pace(pool, &reach{Provider: af, party: "900222222", secret: "mismo-token"})
+	c := pace(pool, &reach{Provider: af, party: "900111111", secret: "otro-token"})
+	d := pace(pool, &reach{Provider: ss, party: "900111111", secret: "mismo-token"})
 	if a != b || a == c || a == d {
 		t.Errorf("same token shares: %v; other token apart: %v; other provider apart: %v", a == b, a != c, a != d)
 	}
-	if own := (&Run{}).pace(&reach{Provider: af, secret: "mismo-token"}); own == a {
+	if own := pace(nil, &reach{Provider: af, secret: "mismo-token"}); own == a {
 		t.Error("a run of its own shares a night's pacer")
 	}
 }

@@ -27,30 +27,20 @@ import (
 // clients, journal and workbook, ready for the pipeline. Nothing is sent
 // while wiring.
 type Run struct {
-	s        Settings
-	out      string
-	inputs   []*readers.Input
-	sheets   []*batch.Sheet
-	wanted   map[string]bool // the operations named in Settings.Ops
-	specs    []ops.Spec
-	sheetsOf map[string]map[*batch.Sheet]bool
-	hidden   []string // the hidden sheets left unread, for the person to know
-	rest     *afacturar.Client
-	soap     *ssintegral.Client
-	reach    map[batch.Service]*reach // how the run reaches each provider
-	pool     *pacers                  // a night's pacers; nil for a run of its own
-	journal  *journal.DB              // the process's journal; nil for a dry run without one
-	db       *journal.Ledger          // the journal as this run's obligado's, in its environment
-	pacers   map[batch.Service]*pipeline.WindowPacer
-	gates    map[batch.Service]*pipeline.Gate
-	watch    Watcher
-	unread   []writers.Unread // the company's files a night could not read
-	// noInvoicer is why this run's e-mails may not be sent: the SS
-	// Integral account is not its company's.
-	noInvoicer string
-	cfg        pipeline.Config
-	book       *writers.Workbook
-	cleanup    []func()
+	s       Settings
+	out     string
+	sheets  []*batch.Sheet
+	specs   []ops.Spec
+	hidden  []string                 // the hidden sheets left unread, for the person to know
+	reach   map[batch.Service]*reach // how the run reaches each provider
+	db      *journal.Ledger          // the journal as this run's obligado's, in its environment; nil without one
+	pacers  map[batch.Service]*pipeline.WindowPacer
+	gates   map[batch.Service]*pipeline.Gate
+	watch   Watcher
+	unread  []writers.Unread // the company's files a night could not read
+	cfg     pipeline.Config
+	book    *writers.Workbook
+	cleanup []func()
 }
 
 // Open wires one obligado's run, opening its own journal.
@@ -67,25 +57,59 @@ type companyRun struct {
 	noInvoicer string
 }
 
-// open wires a run step by step.
-func open(s Settings, c companyRun) (*Run, error) {
-	r := &Run{s: s, watch: quiet{}, unread: c.unread, noInvoicer: c.noInvoicer, pool: c.pacers}
-	r.cfg.Keep = c.keep
-	shared := c.shared
-	steps := []func() error{
-		s.Check,
-		r.openInputs,
-		r.outputPath,
-		r.clients,
-		func() error { return r.openJournal(shared) },
-		r.lock,
-		r.operations,
+// open wires a run, each step taking what the ones before it made; what
+// a step opened is closed if a later one fails.
+func open(s Settings, c companyRun) (_ *Run, err error) {
+	if err := s.Check(); err != nil {
+		return nil, err
 	}
-	for _, step := range steps {
-		if err := step(); err != nil {
+	r := &Run{s: s, watch: quiet{}, unread: c.unread}
+	defer func() {
+		if err != nil {
 			r.Close()
+		}
+	}()
+	in, err := openInputs(s)
+	r.cleanup = append(r.cleanup, in.close)
+	if err != nil {
+		return nil, err
+	}
+	r.sheets, r.specs, r.hidden = in.sheets, in.specs, in.hidden
+	if r.out, err = outputPath(s); err != nil {
+		return nil, err
+	}
+	r.reach = reachAll(s, in.specs, c.noInvoicer)
+	if err := credentials(s, r.reach); err != nil {
+		return nil, err
+	}
+	inFlight := inFlightFor(s, r.reach)
+	rest, soap := clients(s, r.reach, inFlight)
+	j, closeJournal, err := openJournal(s, c.shared, r.reach)
+	if err != nil {
+		return nil, err
+	}
+	r.cleanup = append(r.cleanup, closeJournal)
+	if j != nil {
+		r.db = j.Ledger(environment(s), rest.Obligado)
+		unlock, err := lock(s, j, r.reach)
+		r.cleanup = append(r.cleanup, unlock)
+		if err != nil {
 			return nil, err
 		}
+	}
+	r.pacers, r.gates = r.paceAndGates(c.pacers)
+	env, err := opsEnv(s, r.out, ops.Env{Afacturar: rest, SSIntegral: soap, Wanted: in.wanted, NoInvoicer: c.noInvoicer})
+	if err != nil {
+		return nil, err
+	}
+	keep := c.keep
+	if keep == nil && rest.Obligado != "" {
+		// One obligado's run: a row whose Obligado column names another
+		// is not sent with this token.
+		keep = keeps(Company{NIT: rest.Obligado}, s.Files)
+	}
+	if err := r.operations(env, in, keep, inFlight); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -95,32 +119,51 @@ func (r *Run) Close() {
 	for i := len(r.cleanup) - 1; i >= 0; i-- {
 		r.cleanup[i]()
 	}
+	r.cleanup = nil
 }
 
-// openInputs opens every file and chooses the operations its sheets ask for.
-func (r *Run) openInputs() error {
-	wanted, err := ops.Parse(r.s.Ops)
+// inputs are a run's open files, their sheets, and the operations chosen
+// for them.
+type inputs struct {
+	files    []*readers.Input
+	sheets   []*batch.Sheet
+	hidden   []string
+	wanted   map[string]bool // the operations named in Settings.Ops
+	specs    []ops.Spec
+	sheetsOf map[string]map[*batch.Sheet]bool
+}
+
+func (in inputs) close() {
+	for _, f := range in.files {
+		f.Close()
+	}
+}
+
+// openInputs opens every file and chooses the operations its sheets ask
+// for; what it opened is in its result, even with an error.
+func openInputs(s Settings) (inputs, error) {
+	var in inputs
+	wanted, err := ops.Parse(s.Ops)
 	if err != nil {
-		return err
+		return in, err
 	}
-	r.wanted = wanted
-	for _, path := range r.s.Files {
-		in, err := readers.Open(path, readers.Options{Keys: ops.KeyFields(wanted), Password: r.s.FilePassword, HiddenSheets: r.s.HiddenSheets})
+	in.wanted = wanted
+	for _, path := range s.Files {
+		f, err := readers.Open(path, readers.Options{Keys: ops.KeyFields(wanted), Password: s.FilePassword, HiddenSheets: s.HiddenSheets})
 		if err != nil {
-			return err
+			return in, err
 		}
-		r.cleanup = append(r.cleanup, func() { in.Close() })
-		r.inputs = append(r.inputs, in)
-		r.sheets = append(r.sheets, in.Sheets()...)
-		for _, name := range in.Skipped() {
-			r.hidden = append(r.hidden, fmt.Sprintf("«%s» (%s)", name, filepath.Base(path)))
+		in.files = append(in.files, f)
+		in.sheets = append(in.sheets, f.Sheets()...)
+		for _, name := range f.Skipped() {
+			in.hidden = append(in.hidden, fmt.Sprintf("«%s» (%s)", name, filepath.Base(path)))
 		}
 	}
-	r.specs, r.sheetsOf = ops.Choose(wanted, r.sheets)
-	if len(r.specs) == 0 {
-		return fmt.Errorf("ningún archivo tiene la columna de las operaciones pedidas (%s)", r.s.Ops)
+	in.specs, in.sheetsOf = ops.Choose(wanted, in.sheets)
+	if len(in.specs) == 0 {
+		return in, fmt.Errorf("ningún archivo tiene la columna de las operaciones pedidas (%s)", s.Ops)
 	}
-	return nil
+	return in, nil
 }
 
 // reach is how a run reaches one provider: what the provider says of
@@ -129,114 +172,102 @@ type reach struct {
 	batch.Provider // its Rate and Window the ones this run keeps
 	URL            string
 	party, secret  string
+	// used: an operation of the run spends its limit; sends: and the
+	// run may send to it (the account is the company's own where the
+	// provider asks it).
+	used, sends bool
+}
+
+// reachAll is how the run reaches every registered provider. Each
+// provider's party and secret are the settings' fields for it: a provider
+// with none is refused by credentials, never sent to.
+func reachAll(s Settings, specs []ops.Spec, noInvoicer string) map[batch.Service]*reach {
+	held := map[batch.Service][2]string{
+		batch.ServiceAfacturar:  {strings.TrimSpace(s.Obligado), strings.TrimSpace(s.Token)},
+		batch.ServiceSSIntegral: {strings.TrimSpace(s.Facturador.NIT), s.Facturador.Clave},
+	}
+	all := map[batch.Service]*reach{}
+	for _, p := range batch.Providers() {
+		at := s.ReachOf(p)
+		p.Rate, p.Window = at.Rate, at.Window
+		used := slices.ContainsFunc(specs, func(spec ops.Spec) bool { return spec.Service == p.Service })
+		all[p.Service] = &reach{Provider: p, URL: at.URL, party: held[p.Service][0], secret: held[p.Service][1],
+			used: used, sends: used && (!p.OwnAccount || noInvoicer == "")}
+	}
+	return all
 }
 
 // used are the providers the run's operations use, in registration order.
-func (r *Run) used() []*reach {
+func used(all map[batch.Service]*reach) []*reach {
 	var out []*reach
 	for _, p := range batch.Providers() {
-		if r.uses(p.Service) {
-			out = append(out, r.reach[p.Service])
+		if all[p.Service].used {
+			out = append(out, all[p.Service])
 		}
 	}
 	return out
 }
 
-// sends reports whether the run may send to service: an operation uses it,
-// and the account is the company's own where the provider asks it.
-func (r *Run) sends(service batch.Service) bool {
-	p, _ := batch.ProviderOf(service)
-	return r.uses(service) && (!p.OwnAccount || r.noInvoicer == "")
-}
-
-// uses reports whether an operation of the run spends service's limit.
-func (r *Run) uses(service batch.Service) bool {
-	for _, s := range r.specs {
-		if s.Service == service {
-			return true
-		}
-	}
-	return false
-}
-
 // outputPath is the workbook named, or NOMBRE-resultados.xlsx beside the
 // first input. A dry run does not take the name of the real results, which
 // it would otherwise replace with a workbook of PENDIENTE rows.
-func (r *Run) outputPath() error {
-	r.out = r.s.Out
-	if r.out == "" {
+func outputPath(s Settings) (string, error) {
+	out := s.Out
+	if out == "" {
 		suffix := "-resultados.xlsx"
-		if r.s.DryRun {
+		if s.DryRun {
 			suffix = "-revision.xlsx"
 		}
-		first := r.s.Files[0]
-		r.out = strings.TrimSuffix(first, filepath.Ext(first)) + suffix
+		first := s.Files[0]
+		out = strings.TrimSuffix(first, filepath.Ext(first)) + suffix
 	}
-	if !strings.EqualFold(filepath.Ext(r.out), ".xlsx") {
-		return &batch.Error{Kind: batch.KindOutput, Msg: r.out + ": el libro de resultados debe terminar en .xlsx"}
+	if !strings.EqualFold(filepath.Ext(out), ".xlsx") {
+		return "", &batch.Error{Kind: batch.KindOutput, Msg: out + ": el libro de resultados debe terminar en .xlsx"}
 	}
-	for _, path := range r.s.Files {
-		if same(path, r.out) {
-			return &batch.Error{Kind: batch.KindOutput, Msg: r.out + " es uno de los archivos de entrada; elija otro nombre para no sobrescribirlo"}
+	for _, path := range s.Files {
+		if same(path, out) {
+			return "", &batch.Error{Kind: batch.KindOutput, Msg: out + " es uno de los archivos de entrada; elija otro nombre para no sobrescribirlo"}
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // clients builds both providers' clients with their addresses and
 // credentials, sized for the requests that may be in flight. This is the
 // one place that knows each provider's client; the rest loops over
 // batch.Providers().
-func (r *Run) clients() error {
-	f := r.s
-	r.rest = &afacturar.Client{Ambiente: afacturar.AmbientePruebas, Obligado: strings.TrimSpace(f.Obligado), Token: strings.TrimSpace(f.Token)}
-	if f.Ambiente == "produccion" {
-		r.rest.Ambiente = afacturar.AmbienteProduccion
+func clients(s Settings, all map[batch.Service]*reach, inFlight int) (*afacturar.Client, *ssintegral.Client) {
+	a := all[batch.ServiceAfacturar]
+	rest := &afacturar.Client{Ambiente: afacturar.AmbientePruebas, Obligado: a.party, Token: a.secret,
+		BaseURL: strings.TrimRight(a.URL, "/"), HTTP: transport.NewHTTPClient(s.Timeout, inFlight)}
+	if s.Ambiente == "produccion" {
+		rest.Ambiente = afacturar.AmbienteProduccion
 	}
-	r.soap = &ssintegral.Client{SOAP12: f.SOAP12, Facturador: f.Facturador}
-	r.soap.Facturador.NIT = strings.TrimSpace(r.soap.Facturador.NIT)
-	if r.soap.Facturador.TipoAmbiente == 0 {
-		r.soap.Facturador.TipoAmbiente = r.rest.Ambiente
+	soap := &ssintegral.Client{SOAP12: s.SOAP12, Facturador: s.Facturador, URL: all[batch.ServiceSSIntegral].URL,
+		HTTP: transport.NewHTTPClient(s.Timeout, inFlight)}
+	soap.Facturador.NIT = all[batch.ServiceSSIntegral].party
+	if soap.Facturador.TipoAmbiente == 0 {
+		soap.Facturador.TipoAmbiente = rest.Ambiente
 	}
-	// Each provider's party and secret, as its client holds them; a
-	// provider with none here is refused by credentials, never sent to.
-	held := map[batch.Service][2]string{
-		batch.ServiceAfacturar:  {r.rest.Obligado, r.rest.Token},
-		batch.ServiceSSIntegral: {r.soap.Facturador.NIT, r.soap.Facturador.Clave},
-	}
-	r.reach = map[batch.Service]*reach{}
-	for _, p := range batch.Providers() {
-		at := f.ReachOf(p)
-		p.Rate, p.Window = at.Rate, at.Window
-		r.reach[p.Service] = &reach{Provider: p, URL: at.URL, party: held[p.Service][0], secret: held[p.Service][1]}
-	}
-	r.rest.BaseURL = strings.TrimRight(r.reach[batch.ServiceAfacturar].URL, "/")
-	r.soap.URL = r.reach[batch.ServiceSSIntegral].URL
-	if err := r.credentials(); err != nil {
-		return err
-	}
-	r.cfg.InFlight = r.inFlight()
-	r.rest.HTTP = transport.NewHTTPClient(f.Timeout, r.cfg.InFlight)
-	r.soap.HTTP = transport.NewHTTPClient(f.Timeout, r.cfg.InFlight)
-	return nil
+	return rest, soap
 }
 
 // credentials checks that the run has, for each provider it sends to, a
 // party, a secret and an address they may travel to: https, or plain http
 // to this machine (the simulator's, a test's). A dry run sends nothing and
 // needs none.
-func (r *Run) credentials() error {
-	if r.s.DryRun {
+func credentials(s Settings, all map[batch.Service]*reach) error {
+	if s.DryRun {
 		return nil
 	}
-	for _, p := range r.used() {
+	for _, p := range used(all) {
 		switch {
-		case !r.sends(p.Service):
+		case !p.sends:
 		case p.secret == "":
 			return &batch.Error{Kind: batch.KindNoSecret, Service: p.Service, Msg: "falta " + p.Secret}
 		case p.party == "":
 			return &batch.Error{Kind: batch.KindNoParty, Service: p.Service, Msg: "falta " + p.Party}
-		case r.s.Sandbox && !transport.Loopback(p.URL):
+		case s.Sandbox && !transport.Loopback(p.URL):
 			return fmt.Errorf("el simulador de %s debe estar en esta máquina, no en «%s»", p.Service, p.URL)
 		case !transport.Secure(p.URL):
 			return fmt.Errorf("la dirección de %s «%s» no usa https: %s viajaría sin cifrar. Use https (http solo se admite hacia esta máquina, 127.0.0.1, para pruebas)", p.Service, p.URL, p.Secret)
@@ -245,15 +276,15 @@ func (r *Run) credentials() error {
 	return nil
 }
 
-// inFlight is the ceiling given, or what every provider's limit needs at
-// the worst latency.
-func (r *Run) inFlight() int {
-	if r.s.InFlight > 0 {
-		return r.s.InFlight
+// inFlightFor is the ceiling given, or what every provider's limit needs
+// at the worst latency.
+func inFlightFor(s Settings, all map[batch.Service]*reach) int {
+	if s.InFlight > 0 {
+		return s.InFlight
 	}
 	v := 0
-	for _, p := range r.used() {
-		v += neededInFlight(p.Rate, p.Window, r.s.Timeout)
+	for _, p := range used(all) {
+		v += neededInFlight(p.Rate, p.Window, s.Timeout)
 	}
 	return v
 }
@@ -266,33 +297,22 @@ func neededInFlight(n int, window, timeout time.Duration) int {
 	return min(max(v, 1), 2000)
 }
 
-// openJournal takes the journal of a night of several companies, or opens
-// the run's own: a dry run only reads one that exists, and only for a
-// party it knows.
-func (r *Run) openJournal(shared *journal.DB) error {
-	j := shared
-	if j == nil {
-		known := slices.ContainsFunc(r.used(), func(p *reach) bool { return p.party != "" })
-		if r.s.DryRun && !known {
-			return nil
-		}
-		own, closeJournal, err := openJournal(r.s.Journal, r.s.Sandbox, r.s.DryRun)
-		if err != nil {
-			return err
-		}
-		r.cleanup = append(r.cleanup, closeJournal)
-		if j = own; j == nil {
-			return nil
-		}
+// openJournal is the journal of a night of several companies, or the
+// run's own, opened with what closes it: a dry run only reads one that
+// exists, and only for a party it knows; nil when there is none.
+func openJournal(s Settings, shared *journal.DB, all map[batch.Service]*reach) (*journal.DB, func(), error) {
+	if shared != nil {
+		return shared, func() {}, nil
 	}
-	r.journal, r.db = j, j.Ledger(r.ambiente(), r.rest.Obligado)
-	return nil
+	known := slices.ContainsFunc(used(all), func(p *reach) bool { return p.party != "" })
+	if s.DryRun && !known {
+		return nil, func() {}, nil
+	}
+	return openJournalAt(s.Journal, s.Sandbox, s.DryRun)
 }
 
-// ambiente is the environment that answers this run, under which the
+// environment is the environment that answers a run, under which the
 // journal keeps its answers apart from every other's.
-func (r *Run) ambiente() string { return environment(r.s) }
-
 func environment(s Settings) string {
 	switch {
 	case s.Sandbox:
@@ -316,38 +336,55 @@ func (r *Run) router() journal.Router {
 }
 
 // lock makes this the only run sending for each provider's party in this
-// environment on this machine's journal; a dry run sends nothing and takes
-// no lock.
-func (r *Run) lock() error {
-	if r.s.DryRun || r.db == nil {
-		return nil
+// environment on this machine's journal, and returns what lets them go; a
+// dry run sends nothing and takes no lock.
+func lock(s Settings, j *journal.DB, all map[batch.Service]*reach) (unlock func(), err error) {
+	var held []func()
+	unlock = func() {
+		for i := len(held) - 1; i >= 0; i-- {
+			held[i]()
+		}
 	}
-	for _, p := range r.used() {
-		if !r.sends(p.Service) {
+	if s.DryRun {
+		return unlock, nil
+	}
+	ambiente := environment(s)
+	for _, p := range used(all) {
+		if !p.sends {
 			continue
 		}
-		code := p.Code + "-" + p.party + "-" + r.ambiente()
-		unlock, err := r.journal.Lock(code, fmt.Sprintf(p.Holder, p.party)+" ("+r.ambiente()+")", r.s.WaitLock)
+		code := p.Code + "-" + p.party + "-" + ambiente
+		let, err := j.Lock(code, fmt.Sprintf(p.Holder, p.party)+" ("+ambiente+")", s.WaitLock)
 		if err != nil {
-			return err
+			return unlock, err
 		}
-		r.cleanup = append(r.cleanup, unlock)
+		held = append(held, let)
 	}
-	return nil
+	return unlock, nil
 }
 
-// pace is the pacer of a provider's limit for this run. In a night there
-// is one per provider and key (what the provider counts its limit by: the
-// token, the NIT), shared by every company that has it.
-func (r *Run) pace(p *reach) *pipeline.WindowPacer {
-	if r.pool == nil {
+// paceAndGates are the pacer of each provider's limit and its gate.
+func (r *Run) paceAndGates(pool *pacers) (map[batch.Service]*pipeline.WindowPacer, map[batch.Service]*pipeline.Gate) {
+	paces, gates := map[batch.Service]*pipeline.WindowPacer{}, map[batch.Service]*pipeline.Gate{}
+	for _, p := range batch.Providers() {
+		paces[p.Service] = pace(pool, r.reach[p.Service])
+		gates[p.Service] = &pipeline.Gate{Name: string(p.Service), FirstProbe: r.s.RetryDelay, GiveUp: r.s.Outage, OnEvent: r.onGate}
+	}
+	return paces, gates
+}
+
+// pace is the pacer of a provider's limit: a run's own, or in a night
+// (pool) the one of the provider and key (what the provider counts its
+// limit by: the token, the NIT), shared by every company that has it.
+func pace(pool *pacers, p *reach) *pipeline.WindowPacer {
+	if pool == nil {
 		return pipeline.NewWindowPacer(p.Rate, p.Window)
 	}
 	key := p.party
 	if p.KeyedBy == "token" {
 		key = p.secret
 	}
-	return r.pool.get(p.Service, key, p.Rate, p.Window)
+	return pool.get(p.Service, key, p.Rate, p.Window)
 }
 
 // pacers are a night's pacers, by provider and key.
@@ -366,22 +403,13 @@ func (ps *pacers) get(s batch.Service, key string, rate int, window time.Duratio
 	return ps.all[k]
 }
 
-// operations builds the chosen operations, each with the pacer of the
-// limit it spends (every Afacturar operation spends the same token's),
-// the workbook and the pipeline's Config.
-func (r *Run) operations() error {
+// operations builds the chosen operations from env, each with the pacer of
+// the limit it spends (every Afacturar operation spends the same token's)
+// and its provider's gate, then the workbook and the pipeline's Config.
+func (r *Run) operations(env ops.Env, in inputs, keep func(batch.Row) (bool, string), inFlight int) error {
 	f := r.s
-	r.pacers, r.gates = map[batch.Service]*pipeline.WindowPacer{}, map[batch.Service]*pipeline.Gate{}
-	for _, p := range batch.Providers() {
-		r.pacers[p.Service] = r.pace(r.reach[p.Service])
-		r.gates[p.Service] = &pipeline.Gate{Name: string(p.Service), FirstProbe: f.RetryDelay, GiveUp: f.Outage, OnEvent: r.onGate}
-	}
-	env, err := r.opsEnv()
-	if err != nil {
-		return err
-	}
 	var columns []writers.Columns
-	for _, spec := range r.specs {
+	for _, spec := range in.specs {
 		if given := f.Reach[spec.Service]; spec.PruebasOnly && f.Ambiente == "produccion" && (given == nil || given.URL == "") && !f.Sandbox {
 			return &batch.Error{Kind: batch.KindNoAddress, Service: spec.Service, Op: spec.Name,
 				Msg: fmt.Sprintf("%s aún no publica la dirección de producción de %s", spec.Service, spec.Endpoint)}
@@ -391,13 +419,13 @@ func (r *Run) operations() error {
 			r.cleanup = append(r.cleanup, func() { c.Close() })
 		}
 		po := pipeline.Op{Operation: op, Pacer: r.pacers[spec.Service], Gate: r.gates[spec.Service]}
-		if set := r.sheetsOf[spec.Name]; set != nil {
+		if set := in.sheetsOf[spec.Name]; set != nil {
 			po.Sheets = func(s *batch.Sheet) bool { return set[s] }
 		}
 		r.cfg.Ops = append(r.cfg.Ops, po)
 		columns = append(columns, op)
 	}
-	book, err := writers.Create(r.out, r.sheets, columns)
+	book, err := writers.Create(r.out, in.sheets, columns)
 	if err != nil {
 		return err
 	}
@@ -407,40 +435,38 @@ func (r *Run) operations() error {
 	if r.db != nil {
 		r.cfg.Journal = r.router()
 	}
-	if r.cfg.Keep == nil && r.rest.Obligado != "" {
-		// One obligado's run: a row whose Obligado column names another
-		// is not sent with this token.
-		r.cfg.Keep = keeps(Company{NIT: r.rest.Obligado}, r.s.Files)
-	}
+	r.cfg.Keep = keep
+	r.cfg.InFlight = inFlight
 	r.cfg.RetryRejected = f.RetryRejected
 	r.cfg.DryRun = f.DryRun
 	r.cfg.Limit = f.Limit
-	for _, in := range r.inputs {
-		r.cfg.Inputs = append(r.cfg.Inputs, in)
+	for _, f := range in.files {
+		r.cfg.Inputs = append(r.cfg.Inputs, f)
 	}
 	return nil
 }
 
-// opsEnv is what the operations are built from: the clients, the person
-// of the flags, and where the e-mail dispatch saves its files.
-func (r *Run) opsEnv() (ops.Env, error) {
-	dir := r.s.AdjuntosDir
+// opsEnv is what the operations are built from: env's clients and
+// choices, with the person of the settings and where the e-mail dispatch
+// saves its files.
+func opsEnv(s Settings, out string, env ops.Env) (ops.Env, error) {
+	dir := s.AdjuntosDir
 	if dir == "" {
-		dir = strings.TrimSuffix(r.out, filepath.Ext(r.out)) + "-adjuntos"
+		dir = strings.TrimSuffix(out, filepath.Ext(out)) + "-adjuntos"
 	}
 	absDir, err1 := filepath.Abs(dir)
-	absOut, err2 := filepath.Abs(r.out)
+	absOut, err2 := filepath.Abs(out)
 	if err := errors.Join(err1, err2); err != nil {
 		return ops.Env{}, err
 	}
-	root := r.s.AdjuntosRaiz
+	root := s.AdjuntosRaiz
 	if root != "" {
 		if root, err1 = filepath.Abs(root); err1 != nil {
 			return ops.Env{}, err1
 		}
 	}
-	return ops.Env{Afacturar: r.rest, SSIntegral: r.soap, Person: r.s.Person, FilesDir: absDir, WorkbookDir: filepath.Dir(absOut),
-		AttachmentsRoot: root, NoHistory: r.s.NoHistory, Wanted: r.wanted, NoInvoicer: r.noInvoicer}, nil
+	env.Person, env.FilesDir, env.WorkbookDir, env.AttachmentsRoot, env.NoHistory = s.Person, absDir, filepath.Dir(absOut), root, s.NoHistory
+	return env, nil
 }
 
 func same(a, b string) bool {
