@@ -18,14 +18,16 @@ const (
 	StatusInvalido     Status = "INVALIDO"      // it failed a check and was never sent
 	StatusError        Status = "ERROR"         // an answer the tool cannot interpret
 	StatusPendiente    Status = "PENDIENTE"     // not done yet: the next run sends it again
-	// StatusRevisar: the provider answered OK, but what it says about the
-	// key (the invoice a CUV validated) disagrees with this row's data. A
-	// person must look; nothing is sent again.
+	// StatusRevisar: a person must look; nothing is sent again. The
+	// provider answered OK, but what it says about the key (the invoice a
+	// CUV validated) disagrees with this row's data; or an e-mail may have
+	// gone and nothing says whether it did (code INCIERTO).
 	StatusRevisar Status = "REVISAR"
 	// StatusEnVuelo is the journal's state of a key whose attempt began
 	// and has no recorded answer: the process died or was stopped while
 	// waiting. It never reaches the workbook; the next run sends the key
-	// again.
+	// again, unless the provider does not refuse a repeat (an e-mail):
+	// then the key is REVISAR.
 	StatusEnVuelo Status = "EN_VUELO"
 )
 
@@ -80,6 +82,11 @@ type Answer struct {
 	Wide       bool
 	HTTPStatus int
 	Response   string // the answer's body as received, for the journal
+	// Unsure: the request may have reached the provider and what it did
+	// is not known (the connection cut after the request left, no answer
+	// in time, an answer that could not be read). An operation whose
+	// repeat the provider does not refuse is not sent again on its own.
+	Unsure bool
 	// Then, with ClassAlreadyDone, is a request that completes the answer
 	// (the history that holds an already registered event's CUDE). It is
 	// sent as any request is: paced, through the gate, journalled and

@@ -23,6 +23,10 @@ const (
 	CodeTLS        = "TLS"        // the provider's certificate does not verify
 	CodeSinPrevio  = "SIN_PREVIO" // the event it follows is not registered: not sent
 	CodeLimite     = "LIMITE"     // past the run's limit of requests: not sent
+	// CodeIncierto: the request may have reached the provider and what it
+	// did is not known; an operation the provider does not deduplicate
+	// is not sent again unless a person names the key.
+	CodeIncierto = "INCIERTO"
 )
 
 // Service names a provider, for the words that concern all of its

@@ -103,11 +103,11 @@ func (d *DB) Runs() ([]Run, error) {
 }
 
 // Pending returns what needs a person or another night: the keys left
-// RECHAZADO, ERROR, PENDIENTE or in flight, and the last night's rows left
-// INVALIDO or REVISAR; by party.
+// RECHAZADO, ERROR, PENDIENTE, REVISAR (an e-mail that may have gone) or
+// in flight, and the last night's rows left INVALIDO or REVISAR; by party.
 func (d *DB) Pending() ([]Entry, error) {
-	keys, err := d.entries(false, `WHERE status IN (?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
-		string(batch.StatusPendiente), string(batch.StatusEnVuelo))
+	keys, err := d.entries(false, `WHERE status IN (?, ?, ?, ?, ?)`, string(batch.StatusRechazado), string(batch.StatusError),
+		string(batch.StatusPendiente), string(batch.StatusEnVuelo), string(batch.StatusRevisar))
 	if err != nil {
 		return nil, err
 	}

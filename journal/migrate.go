@@ -90,6 +90,9 @@ func migrate(db *sql.DB, v int) error {
 		if err := recordCauses(tx); err != nil {
 			return err
 		}
+		if err := holdUnsureEmails(tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return err
@@ -219,4 +222,17 @@ func recordCauses(tx *sql.Tx) error {
 		}
 	}
 	return nil
+}
+
+// holdUnsureEmails marks REVISAR the e-mails an earlier batch attempted
+// and left without a final answer (version 3): it sent again on a timeout
+// or an unreadable answer, and recorded no difference between those and a
+// request that never left. Whether the customer got them is not known, so
+// they are not sent again unless a person names them.
+func holdUnsureEmails(tx *sql.Tx) error {
+	_, err := tx.Exec(`UPDATE rows SET status = ?, code = ?, message = ? WHERE operation = ? AND attempts > 0 AND status IN (?, ?, ?)`,
+		string(batch.StatusRevisar), batch.CodeIncierto,
+		"una versión anterior de batch lo intentó sin respuesta clara: puede haberse enviado; confirme con el cliente antes de reenviarlo",
+		batch.OpCorreo, string(batch.StatusPendiente), string(batch.StatusError), string(batch.StatusEnVuelo))
+	return err
 }

@@ -88,7 +88,12 @@ func TestMigrationsKeepTheRows(t *testing.T) {
 		}
 		pending, err := d.Pending()
 		if err != nil || len(pending) != 2 {
-			t.Errorf("version %d: pending %+v, %v; want the PENDIENTE e-mail and the INVALIDO note", version, pending, err)
+			t.Errorf("version %d: pending %+v, %v; want the e-mail and the INVALIDO note", version, pending, err)
+		}
+		// The e-mail an earlier batch attempted twice without an answer may
+		// have reached the customer: held, not sent again.
+		if got, _, _, _ := correo.Recorded("correo", "990"); got.Status != batch.StatusRevisar || got.Code != batch.CodeIncierto {
+			t.Errorf("version %d: the e-mail left PENDIENTE after 2 attempts is %+v", version, got)
 		}
 		var pauses int
 		d.db.QueryRow(`SELECT count(*) FROM pauses WHERE ambiente = ? AND probes = 3`, Unknown).Scan(&pauses)

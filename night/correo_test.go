@@ -3,11 +3,14 @@ package night
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"batch/journal"
 
 	"github.com/xuri/excelize/v2"
 
@@ -106,9 +109,14 @@ func TestCorreoAgainstAnIndependentService(t *testing.T) {
 	}
 }
 
-// A 5xx without a Fault is retried; a Fault is the row's ERROR with its
-// text, not retried in the run, and sent again by the next one.
-func TestCorreoRetriesAndFaults(t *testing.T) {
+// An e-mail is sent at most once unless a person asks again. A request
+// that provably never reached the service (a 503, a Fault saying it could
+// not read the request) is sent again; one that may have reached it (a
+// Fault while handling it, a connection cut half-way through the answer,
+// an answer that trickles past the timeout) leaves the row REVISAR, in
+// this run and the next ones, until --reenviar names it. An answer with a
+// byte that is not UTF-8 is read.
+func TestCorreoAtMostOnce(t *testing.T) {
 	t.Parallel()
 	server, url := stands.NewASMX(t, false)
 	server.Trouble = func(invoice string, attempt int) string {
@@ -117,31 +125,74 @@ func TestCorreoRetriesAndFaults(t *testing.T) {
 			return "503"
 		case invoice == "FE2" && attempt == 1:
 			return "fault"
+		case invoice == "FE3" && attempt == 1:
+			return "cut"
+		case invoice == "FE4" && attempt == 1:
+			return "trickle"
+		case invoice == "FE5":
+			return "badutf8"
+		case invoice == "FE6" && attempt == 1:
+			return "unreadable"
 		}
 		return ""
 	}
 	dir := t.TempDir()
 	in := filepath.Join(dir, "emitidas.csv")
-	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;1;2026-11-20;a@b.co\nFE;2;2026-11-20;a@b.co\n")
-	out := filepath.Join(dir, "envios.xlsx")
-	s := soapSettings(url, filepath.Join(dir, "j.db"), out, in)
-	s.RetryDelay = 10 * time.Millisecond
+	var b strings.Builder
+	b.WriteString("Prefijo;NumeroFactura;FechaFactura;MailRecepcion\n")
+	for i := 1; i <= 7; i++ {
+		fmt.Fprintf(&b, "FE;%d;2026-11-20;a@b.co\n", i)
+	}
+	writeText(t, in, b.String())
+	out, jr := filepath.Join(dir, "envios.xlsx"), filepath.Join(dir, "j.db")
+	// A night killed while FE 7's request was under way left it in flight.
+	d, err := journal.Open(jr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Ledger(journal.Pruebas, "ssintegral:"+stands.SoapNIT).Begin(batch.OpCorreo, "FE 7", "emitidas.csv fila 8", "POST"); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	s := soapSettings(url, jr, out, in)
+	s.RetryDelay, s.Timeout = 10*time.Millisecond, 500*time.Millisecond
+	status := func(o Outcome) map[string]string {
+		t.Helper()
+		got := map[string]string{}
+		for _, r := range testutil.ReadSheet(t, out, "Resultados") {
+			got[r["NumeroFactura"]] = r["correo_estado"] + " " + r["correo_codigo"]
+			if r["NumeroFactura"] == "5" && !strings.Contains(r["correo_descripcion"], "Mu\uFFFDoz") {
+				t.Errorf("FE 5's description: %q", r["correo_descripcion"])
+			}
+		}
+		return got
+	}
+	want := map[string]string{"1": "OK 00", "2": "REVISAR INCIERTO", "3": "REVISAR INCIERTO", "4": "REVISAR INCIERTO", "5": "OK 00", "6": "ERROR soap:Client", "7": "REVISAR INCIERTO"}
 	o := send(t, s)
-	rows := testutil.ReadSheet(t, out, "Resultados")
-	if o.Verdict() != Attention || len(rows) != 2 {
-		t.Fatalf("verdict %d, %d rows: %v %v", o.Verdict(), len(rows), o.Failed, o.Err)
+	if got := status(o); !maps.Equal(got, want) {
+		t.Errorf("first night:\n got %v\nwant %v", got, want)
 	}
-	if r := rows[0]; r["correo_estado"] != "OK" || r["intentos"] != "3" || server.Calls["FE1"] != 3 {
-		t.Errorf("503 twice then OK: %s after %s attempts (%d calls) %q", r["correo_estado"], r["intentos"], server.Calls["FE1"], r["correo_mensaje"])
+	calls := map[string]int{"FE1": 3, "FE2": 1, "FE3": 1, "FE4": 1, "FE5": 1, "FE6": 1}
+	if !maps.Equal(server.Calls, calls) {
+		t.Errorf("first night's requests %v, want %v", server.Calls, calls)
 	}
-	want := "SS Integral respondió con un error SOAP: Server was unable to process request. ---> Object reference not set to an instance of an object."
-	if r := rows[1]; r["correo_estado"] != "ERROR" || r["correo_codigo"] != "soap:Client" || r["correo_mensaje"] != want || server.Calls["FE2"] != 1 {
-		t.Errorf("fault: %s %s %q after %d calls", r["correo_estado"], r["correo_codigo"], r["correo_mensaje"], server.Calls["FE2"])
-	}
+	// The next night sends again only what provably never left.
 	o = send(t, s)
-	rows = testutil.ReadSheet(t, out, "Resultados")
-	if o.Verdict() != Clean || rows[1]["correo_estado"] != "OK" || server.Calls["FE2"] != 2 || server.Calls["FE1"] != 3 {
-		t.Errorf("next run: verdict %d, %s, calls %v", o.Verdict(), rows[1]["correo_estado"], server.Calls)
+	want["6"], calls["FE6"] = "OK 00", 2
+	if got := status(o); !maps.Equal(got, want) || !maps.Equal(server.Calls, calls) {
+		t.Errorf("second night:\n got %v %v\nwant %v %v", got, server.Calls, want, calls)
+	}
+	// A person confirmed with the customers of FE 2 and FE 7: sent again.
+	s.Resend = []string{"fe  2", "FE 7"}
+	o = send(t, s)
+	want["2"], want["7"], calls["FE2"], calls["FE7"] = "OK 00", "OK 00", 2, 1
+	if got := status(o); !maps.Equal(got, want) || !maps.Equal(server.Calls, calls) {
+		t.Errorf("night with --reenviar:\n got %v %v\nwant %v %v", got, server.Calls, want, calls)
+	}
+	for invoice, n := range server.Mailed {
+		if limit := map[string]int{"FE2": 2}[invoice]; n > max(1, limit) {
+			t.Errorf("%s reached the customer %d times", invoice, n)
+		}
 	}
 }
 

@@ -67,6 +67,10 @@ type Settings struct {
 
 	Journal       JournalPlace
 	RetryRejected bool
+	// Resend are keys (an invoice's "PREFIJO NUMERO", a CUFE) a person
+	// asked to send again whatever the journal holds: an e-mail left
+	// REVISAR, or one the customer did not get.
+	Resend []string
 	Ops           string // the operations for every row; "" for each sheet's columns
 	DryRun        bool
 	FilePassword  string // a protected workbook's password

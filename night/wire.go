@@ -418,7 +418,7 @@ func (r *Run) operations(env ops.Env, in inputs, keep func(batch.Row) (bool, str
 		if c, ok := op.(io.Closer); ok {
 			r.cleanup = append(r.cleanup, func() { c.Close() })
 		}
-		po := pipeline.Op{Operation: op, Pacer: r.pacers[spec.Service], Gate: r.gates[spec.Service]}
+		po := pipeline.Op{Operation: op, Pacer: r.pacers[spec.Service], Gate: r.gates[spec.Service], AtMostOnce: spec.Repeat == ops.RepeatReaches}
 		if set := in.sheetsOf[spec.Name]; set != nil {
 			po.Sheets = func(s *batch.Sheet) bool { return set[s] }
 		}
@@ -438,6 +438,12 @@ func (r *Run) operations(env ops.Env, in inputs, keep func(batch.Row) (bool, str
 	r.cfg.Keep = keep
 	r.cfg.InFlight = inFlight
 	r.cfg.RetryRejected = f.RetryRejected
+	if len(f.Resend) > 0 {
+		r.cfg.Resend = map[string]bool{}
+		for _, k := range f.Resend {
+			r.cfg.Resend[pipeline.ResendKey(k)] = true
+		}
+	}
 	r.cfg.DryRun = f.DryRun
 	r.cfg.Limit = f.Limit
 	for _, f := range in.files {

@@ -21,6 +21,7 @@ var correoSpec = Spec{
 	Issued:   true,
 	Endpoint: "EnvioCorreo",
 	Service:  batch.ServiceSSIntegral,
+	Repeat:   RepeatReaches, // SS Integral e-mails the customer again
 	New: func(e Env) Operation {
 		return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir, files: newAttachments(e.AttachmentsRoot), Refused: e.NoInvoicer}
 	},
@@ -60,7 +61,9 @@ func (o *Correo) attachments() *attachments {
 func (*Correo) Name() string { return correoSpec.Name }
 
 // Statuses: an invoice already sent is YA_REGISTRADO.
-func (*Correo) Statuses() []batch.Status { return statuses(batch.StatusYaRegistrado) }
+func (*Correo) Statuses() []batch.Status {
+	return statuses(batch.StatusYaRegistrado, batch.StatusRevisar)
+}
 
 // KeyField is the column that holds the operation's key.
 func (*Correo) KeyField() batch.Field { return correoSpec.Key }

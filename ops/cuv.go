@@ -22,6 +22,7 @@ var cuvSpec = Spec{
 	Endpoint:    "consultar_cuv",
 	Service:     batch.ServiceAfacturar,
 	PruebasOnly: true,
+	Repeat:      RepeatHarmless,
 	New:         func(e Env) Operation { return &CUV{Client: e.Afacturar} },
 }
 

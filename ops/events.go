@@ -18,17 +18,17 @@ import (
 var (
 	acuseSpec = Spec{
 		Name: batch.OpAcuse, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE},
-		Endpoint: "acuse_recibo_fev", Service: batch.ServiceAfacturar,
+		Endpoint: "acuse_recibo_fev", Service: batch.ServiceAfacturar, Repeat: RepeatRefused,
 		New: func(e Env) Operation { return newEvent(e, afacturar.EventoAcuse) },
 	}
 	reciboSpec = Spec{
 		Name: batch.OpRecibo, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE, batch.FieldEvento},
-		Endpoint: "recibo_bien_servicio", Service: batch.ServiceAfacturar,
+		Endpoint: "recibo_bien_servicio", Service: batch.ServiceAfacturar, Repeat: RepeatRefused,
 		New: func(e Env) Operation { return newEvent(e, afacturar.EventoRecibo) },
 	}
 	reclamoSpec = Spec{
 		Name: batch.OpReclamo, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE, batch.FieldEvento},
-		Endpoint: "reclamo", Service: batch.ServiceAfacturar,
+		Endpoint: "reclamo", Service: batch.ServiceAfacturar, Repeat: RepeatRefused,
 		New: func(e Env) Operation { return newEvent(e, afacturar.EventoReclamo) },
 	}
 )

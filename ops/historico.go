@@ -15,7 +15,7 @@ const historico = "historico"
 // historico or --ops historico asks for it.
 var historicoSpec = Spec{
 	Name: batch.OpHistorico, Key: batch.FieldCUFE, Needs: []batch.Field{batch.FieldCUFE, batch.FieldEvento},
-	Endpoint: "historico_eventos", Service: batch.ServiceAfacturar,
+	Endpoint: "historico_eventos", Service: batch.ServiceAfacturar, Repeat: RepeatHarmless,
 	New: func(e Env) Operation { return &Historico{Client: e.Afacturar, every: e.Wanted[batch.OpHistorico]} },
 }
 

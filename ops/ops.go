@@ -37,9 +37,29 @@ type Spec struct {
 	// PruebasOnly: the provider publishes the operation only in DIAN's
 	// test environment.
 	PruebasOnly bool
+	// Repeat is what the same request sent twice does. The zero value is
+	// the careful one: an operation that does not say is sent at most once.
+	Repeat Repeat
 	// New builds the operation for a run.
 	New func(Env) Operation
 }
+
+// Repeat is what a provider does with a request it has already acted on:
+// whether the tool may send again an attempt whose outcome it does not
+// know.
+type Repeat int
+
+const (
+	// RepeatReaches: the provider acts again, and a person feels it (the
+	// customer gets the e-mail twice). An attempt of unknown outcome leaves
+	// the row REVISAR until a person names it (--reenviar).
+	RepeatReaches Repeat = iota
+	// RepeatRefused: the provider answers a repeat as already done (a
+	// RADIAN event: DIAN's rule LGC01); resending is safe.
+	RepeatRefused
+	// RepeatHarmless: a query, which changes nothing.
+	RepeatHarmless
+)
 
 // Env is what operations are built from.
 type Env struct {

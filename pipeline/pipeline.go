@@ -7,6 +7,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"batch"
@@ -89,6 +90,12 @@ type Op struct {
 	// stops the operations of that service alone, and an outage is waited
 	// out. Without it, such a refusal stops the whole run.
 	Gate *Gate
+	// AtMostOnce: the provider does not refuse a repeat, and a repeat
+	// reaches a person (an e-mail). An attempt whose outcome is unknown
+	// (batch.Answer.Unsure, or no answer recorded) leaves the key REVISAR:
+	// it is not sent again, in this run or a later one, unless named in
+	// Config.Resend.
+	AtMostOnce bool
 }
 
 func (o Op) applies(row batch.Row) bool { return o.Sheets == nil || o.Sheets(row.Sheet) }
@@ -118,6 +125,9 @@ type Config struct {
 	Journal Journal
 	// RetryRejected sends again the keys the journal holds as RECHAZADO.
 	RetryRejected bool
+	// Resend are keys a person asked to send again whatever the journal
+	// holds (an e-mail the customer did not get), as ResendKey writes them.
+	Resend map[string]bool
 	// Flight is the context of requests already sent. When the run's
 	// context ends no new request starts, and those under way go on until
 	// Flight ends. Nil means they go on until they finish.
@@ -191,3 +201,7 @@ func Run(ctx context.Context, cfg Config) (batch.Summary, error) {
 	}
 	return sum, ctx.Err()
 }
+
+// ResendKey is a key as Config.Resend holds it: the case and the spacing a
+// person types are not the key's.
+func ResendKey(key string) string { return strings.ToLower(strings.Join(strings.Fields(key), " ")) }

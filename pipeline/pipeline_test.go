@@ -582,3 +582,76 @@ func TestDependantsAboveTheirPrerequisites(t *testing.T) {
 		t.Errorf("statuses %v, %d early, %d in flight at most", sum.Statuses, early.Load(), maxInFlight.Load())
 	}
 }
+
+// failingEnd is a journal whose write of an answer fails (a full disk):
+// the attempt began, and stays in flight.
+type failingEnd struct{ Journal }
+
+func (failingEnd) End(int64, string, string, batch.Answer, batch.Result) error {
+	return errors.New("no se pudo escribir en el diario: disco lleno")
+}
+
+// An operation sent at most once is never sent again on its own when its
+// outcome is not known: an unsure answer leaves it REVISAR, and so does an
+// attempt whose answer the journal could not record, in this run (which
+// keeps the answer it got) and the next; a key named in Resend is sent.
+func TestAtMostOnce(t *testing.T) {
+	t.Parallel()
+	db, err := journal.Open(filepath.Join(t.TempDir(), "j.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	j := db.Ledger(journal.Pruebas, "900")
+	op := &fakeOp{answer: func(k string, n int) batch.Answer {
+		switch {
+		case k == "cut" && n == 1:
+			return batch.Answer{Class: batch.ClassTransient, Code: batch.CodeRed, Message: "se perdió la conexión", Unsure: true}
+		case k == "refused" && n == 1:
+			return batch.Answer{Class: batch.ClassTransient, Code: batch.CodeRed, Message: "conexión rechazada"}
+		}
+		return batch.Answer{Class: batch.ClassOK, Code: "00"}
+	}}
+	s := &sink{}
+	cfg := Config{Inputs: []Source{rows{"cut", "refused"}}, Ops: []Op{{Operation: op, AtMostOnce: true}}, Sink: s, Retry: fast, InFlight: 1, Journal: j}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if r := s.results[0]; r.Status != batch.StatusRevisar || r.Code != batch.CodeIncierto || op.sent("cut") != 1 {
+		t.Errorf("an unsure answer: %+v after %d sends", r, op.sent("cut"))
+	}
+	if r := s.results[1]; r.Status != batch.StatusOK || op.sent("refused") != 2 {
+		t.Errorf("a request that never left: %+v after %d sends", r, op.sent("refused"))
+	}
+	// The disk fills as "lost"'s answer comes back.
+	s = &sink{}
+	cfg.Inputs, cfg.Sink, cfg.Journal = []Source{rows{"lost"}}, s, failingEnd{j}
+	_, err = Run(context.Background(), cfg)
+	var stopped *Stopped
+	if !errors.As(err, &stopped) || stopped.Kind != batch.KindJournal {
+		t.Errorf("a journal that cannot record an answer: %v", err)
+	}
+	if r := s.results[0]; r.Status != batch.StatusOK || !strings.Contains(r.Message, "no quedó en el diario") {
+		t.Errorf("the answer got while the journal failed: %+v", r)
+	}
+	// The next run sends none of them, but what a person names.
+	s = &sink{}
+	cfg.Inputs, cfg.Sink, cfg.Journal = []Source{rows{"cut", "lost", "refused"}}, s, j
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if op.sent("cut") != 1 || op.sent("lost") != 1 || op.sent("refused") != 2 {
+		t.Errorf("the next run sent cut %d, lost %d, refused %d times in all", op.sent("cut"), op.sent("lost"), op.sent("refused"))
+	}
+	if s.results[0].Status != batch.StatusRevisar || s.results[1].Status != batch.StatusRevisar || s.results[2].Status != batch.StatusOK {
+		t.Errorf("the next run: %+v", s.results)
+	}
+	s = &sink{}
+	cfg.Sink, cfg.Resend = s, map[string]bool{ResendKey(" CUT "): true}
+	if _, err := Run(context.Background(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	if op.sent("cut") != 2 || op.sent("lost") != 1 || s.results[0].Status != batch.StatusOK {
+		t.Errorf("named again: cut sent %d times, lost %d; %+v", op.sent("cut"), op.sent("lost"), s.results[0])
+	}
+}

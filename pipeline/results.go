@@ -4,18 +4,25 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"batch"
 )
 
 // reuse answers a key from the journal when an earlier run left it final.
 func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
-	if f, ok := op.Operation.(Fresh); cfg.Journal == nil || (ok && f.Fresh()) {
+	if f, ok := op.Operation.(Fresh); cfg.Journal == nil || (ok && f.Fresh()) || cfg.Resend[ResendKey(key)] {
 		return batch.Result{}, false, nil
 	}
 	res, at, found, err := cfg.Journal.Recorded(op.Name(), key)
-	if err != nil || !found || !res.Status.Final() {
+	if err != nil || !found {
 		return batch.Result{}, false, err
+	}
+	if op.AtMostOnce && (res.Status == batch.StatusEnVuelo || res.Status == batch.StatusRevisar) {
+		return heldBack(res, at, key), true, nil
+	}
+	if !res.Status.Final() {
+		return batch.Result{}, false, nil
 	}
 	if res.Status == batch.StatusRechazado && cfg.RetryRejected {
 		return batch.Result{}, false, nil
@@ -27,6 +34,23 @@ func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
 	}
 	res.Message = joinMsg(res.Message, note)
 	return res, true, nil
+}
+
+// heldBack is the result of a key that an earlier run may have sent, without
+// knowing: it is not sent again unless a person names it.
+func heldBack(res batch.Result, at time.Time, key string) batch.Result {
+	when := at.Local().Format("2006-01-02 15:04")
+	msg := "un intento del " + when + " quedó sin respuesta"
+	if res.Status == batch.StatusRevisar {
+		msg = "resultado de una ejecución anterior (" + when + "): " + res.Message
+	}
+	return batch.Result{Status: batch.StatusRevisar, Code: batch.CodeIncierto, Values: res.Values,
+		Message: joinMsg(msg, unsure(key)+"; no se envió de nuevo")}
+}
+
+// unsure is what a person is told of a key that may have been sent.
+func unsure(key string) string {
+	return "puede haberse enviado: confirme con el cliente antes de reenviar " + key
 }
 
 // wouldSend is a dry run's result for a key a run would send.

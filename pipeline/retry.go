@@ -95,6 +95,10 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
 		down := pass.Done(key, ans)
 		next, fatal := spent.decide(cfg.Retry, ans, &res, down)
+		if op.AtMostOnce && ans.Unsure && fatal == nil {
+			// Sent, perhaps: a person decides, not a retry.
+			res.Status, res.Code, res.Message, next = batch.StatusRevisar, batch.CodeIncierto, joinMsg(ans.Message, unsure(key)), -1
+		}
 		if lead != nil && (next < 0 || fatal != nil) {
 			res = completed(*lead, res, ans)
 		}
@@ -220,10 +224,16 @@ func (b *budget) decide(p RetryPolicy, ans batch.Answer, res *batch.Result, down
 
 // journalFailed stops the run: without the journal the tool cannot promise
 // that nothing is sent twice.
+// An answer already in hand is kept in the workbook, with a note: the
+// provider acted on it, whatever the journal could record.
 func journalFailed(res batch.Result, err error) (batch.Result, error) {
-	res.Status = batch.StatusPendiente
-	res.Code = batch.CodeDiario
-	res.Message = err.Error()
+	if res.Status.Final() || res.Status == batch.StatusRevisar {
+		res.Message = joinMsg(res.Message, "no quedó en el diario: "+err.Error())
+	} else {
+		res.Status = batch.StatusPendiente
+		res.Code = batch.CodeDiario
+		res.Message = err.Error()
+	}
 	return res, &Stopped{Reason: err.Error(), Kind: batch.KindJournal}
 }
 

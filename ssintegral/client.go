@@ -7,6 +7,7 @@ package ssintegral
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"net/http"
@@ -169,7 +170,10 @@ func classify(resp transport.Reply) batch.Answer {
 		} else {
 			// A Fault may be about this invoice or about every one:
 			// repeated on three invoices in a row, it stops the dispatch.
-			a.Wide = true
+			// A service that could not read the request did nothing with
+			// it; one that failed while handling it does not say whether
+			// it had e-mailed the invoice first.
+			a.Wide, a.Unsure = true, !strings.Contains(strings.ToLower(flt.text()), "unable to read request")
 		}
 		return a
 	case status == http.StatusTooManyRequests:
@@ -178,7 +182,10 @@ func classify(resp transport.Reply) batch.Answer {
 		a.RetryAfter = resp.RetryAfter
 		return a
 	case status >= 500:
-		a.Class, a.Code = batch.ClassTransient, "HTTP "+strconv.Itoa(status)
+		// 503 is a service that took nothing in; behind the others (a
+		// gateway's timeout, an error page) the request may have been
+		// handled.
+		a.Class, a.Code, a.Unsure = batch.ClassTransient, "HTTP "+strconv.Itoa(status), status != http.StatusServiceUnavailable
 		a.Message = fmt.Sprintf("SS Integral no pudo atender la solicitud (HTTP %d)", status)
 		return a
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
@@ -190,7 +197,7 @@ func classify(resp transport.Reply) batch.Answer {
 		a.Message = fmt.Sprintf("la dirección no es el servicio EnvioCorreo de SS Integral (HTTP %d)", status)
 		return a
 	case err != nil || status != http.StatusOK:
-		a.Class, a.Code = batch.ClassUnexpected, "HTTP "+strconv.Itoa(status)
+		a.Class, a.Code, a.Unsure = batch.ClassUnexpected, "HTTP "+strconv.Itoa(status), true
 		a.Message = fmt.Sprintf("SS Integral dio una respuesta que no se puede interpretar (HTTP %d): %s", status, excerpt(body, err))
 		return a
 	}
@@ -237,7 +244,7 @@ func verdict(a batch.Answer, r *Result) batch.Answer {
 			a.Class = batch.ClassRejected
 			a.Message = "la DIAN rechazó la factura: " + text.FirstNonEmpty(strings.Join(msgs, "; "), strings.TrimSpace(p.StatusMessage), strings.TrimSpace(p.StatusDescription), "sin motivo")
 		default:
-			a.Class = batch.ClassUnexpected
+			a.Class, a.Unsure = batch.ClassUnexpected, true
 			a.Message = fmt.Sprintf("la respuesta de la DIAN no dice si la factura es válida (IsValid «%s»)", p.IsValid)
 		}
 		return a
@@ -254,7 +261,7 @@ func verdict(a batch.Answer, r *Result) batch.Answer {
 		a.Class = batch.ClassRejected
 		a.Message = "SS Integral no envió la factura: " + a.Values[ValueDescripcion].(string)
 	default:
-		a.Class = batch.ClassUnexpected
+		a.Class, a.Unsure = batch.ClassUnexpected, true
 		a.Message = "SS Integral respondió sin CUFE, sin descripción y sin respuesta de la DIAN"
 	}
 	return a
@@ -324,11 +331,15 @@ func excerpt(body []byte, err error) string {
 	if r := []rune(s); len(r) > 200 {
 		s = string(r[:200]) + "…"
 	}
-	if s == "" && err != nil {
-		return err.Error()
-	}
-	if s == "" {
-		return "cuerpo vacío"
+	var syntax *xml.SyntaxError
+	switch {
+	case s == "":
+		s = "cuerpo vacío"
+	case errors.As(err, &syntax):
+		// What could not be read, and where, before what it began with.
+		s = fmt.Sprintf("no es XML válido en la línea %d (%s); comienza: %s", syntax.Line, syntax.Msg, s)
+	case errors.Is(err, errNoResult):
+		s = err.Error() + "; comienza: " + s
 	}
 	return s
 }

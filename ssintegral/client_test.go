@@ -243,7 +243,7 @@ func TestClassify(t *testing.T) {
 		{"wrong address", 404, "<html>Not Found</html>", batch.ClassFatal, "HTTP 404",
 			"la dirección no es el servicio EnvioCorreo de SS Integral (HTTP 404)"},
 		{"200 that is not SOAP", 200, "<html><body>Mantenimiento</body></html>", batch.ClassUnexpected, "HTTP 200",
-			"SS Integral dio una respuesta que no se puede interpretar (HTTP 200): <html><body>Mantenimiento</body></html>"},
+			"SS Integral dio una respuesta que no se puede interpretar (HTTP 200): la respuesta no trae EnvioCorreoResult; comienza: <html><body>Mantenimiento</body></html>"},
 		{"the page's placeholders: IsValid is not a boolean", 200, fixture(t, "seed-soap11-response.xml"), batch.ClassUnexpected, "string",
 			"la respuesta de la DIAN no dice si la factura es válida (IsValid «boolean»)"},
 		{"answer without anything", 200, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><EnvioCorreoResponse xmlns="https://factura.ssintegral.com/"><EnvioCorreoResult /></EnvioCorreoResponse></soap:Body></soap:Envelope>`,
@@ -257,6 +257,12 @@ func TestClassify(t *testing.T) {
 			a := testClient(srv.URL, false).EnvioCorreo(context.Background(), Factura{NumeroFactura: "1"})
 			if a.Class != tc.class || a.Code != tc.code || a.Message != tc.message {
 				t.Errorf("got class %v code %q message %q\nwant class %v code %q message %q", a.Class, a.Code, a.Message, tc.class, tc.code, tc.message)
+			}
+			// Whether the invoice may have been e-mailed: the service read
+			// the request and answered with nothing that says.
+			unsure := map[string]bool{"200 that is not SOAP": true, "the page's placeholders: IsValid is not a boolean": true, "answer without anything": true}
+			if a.Unsure != unsure[tc.name] {
+				t.Errorf("unsure %v, want %v", a.Unsure, unsure[tc.name])
 			}
 			if strings.Contains(a.Message+a.Response, clave) {
 				t.Errorf("the Clave reached the answer")

@@ -237,7 +237,9 @@ type Produccion struct {
 // decode reads an answer's body. The error says what is wrong with it.
 func decode(body []byte) (*fault, *Result, error) {
 	var r response
-	if err := xml.Unmarshal(body, &r); err != nil {
+	// A byte that is not UTF-8 in a text field (a name typed in another
+	// encoding) is kept as U+FFFD: the answer is still read.
+	if err := xml.Unmarshal(bytes.ToValidUTF8(body, []byte("\uFFFD")), &r); err != nil {
 		return nil, nil, err
 	}
 	if r.Body.Fault != nil {

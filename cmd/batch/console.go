@@ -124,6 +124,9 @@ func (c *console) report(o night.Outcome) {
 	} else {
 		c.figures(o.Summary, o.Out)
 	}
+	if n := o.Summary.Statuses[batch.OpCorreo][batch.StatusRevisar]; n > 0 && !o.DryRun {
+		fmt.Fprintf(w, "batch: %d correos quedaron REVISAR: pueden haberse enviado y no se envían de nuevo solos. Confírmelos con el cliente; para reenviar uno, ejecute de nuevo con --reenviar \"PREFIJO NUMERO\"\n", n)
+	}
 	if o.Summary.Rows == 0 && o.Err == nil {
 		var where []string
 		for _, sh := range o.Sheets {

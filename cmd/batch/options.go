@@ -69,6 +69,14 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.IntVar(&s.Limit, "limite", 0, "enviar como máximo N solicitudes (por empresa en una noche de varias), para probar en producción con pocas; las demás quedan PENDIENTE sin intentar (0: sin límite)")
 	fs.StringVar(&s.Journal.Path, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
 	fs.BoolVar(&s.RetryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
+	fs.Func("reenviar", "volver a enviar estas claves aunque el diario diga que ya se enviaron o que pueden haberse enviado (REVISAR): facturas como \"FE 123\" o CUFE, separadas por comas; se puede repetir", func(v string) error {
+		for _, k := range strings.Split(v, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				s.Resend = append(s.Resend, k)
+			}
+		}
+		return nil
+	})
 	options.Duration(fs, &s.RetryDelay, "espera-reintento", d.RetryDelay, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
 	options.Duration(fs, &s.Outage, "espera-caida", d.Outage, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
 	options.Duration(fs, &s.WaitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
@@ -160,6 +168,9 @@ func (o *runOptions) applyFile() error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		if name == "reenviar" {
+			return fmt.Errorf("el archivo de configuración %s tiene «reenviar»: volver a enviar es una decisión de una ejecución, no de todas; use --reenviar en la línea de órdenes", s.Path)
+		}
 		if fs.Lookup(name) == nil || name == "config" {
 			var known []string
 			fs.VisitAll(func(fl *flag.Flag) { known = append(known, strings.ReplaceAll(fl.Name, "-", "_")) })
@@ -220,6 +231,8 @@ func (o *runOptions) verify(files []string) error {
 		return errors.New("--espera-reintento y --espera-caida deben ser mayores que 0; --espera-cierre y --esperar no pueden ser negativas")
 	case o.Ambiente != "pruebas" && o.Ambiente != "produccion":
 		return fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", o.Ambiente)
+	case len(o.Resend) > 0 && several:
+		return errors.New("--reenviar nombra claves de un obligado: úselo en una ejecución de ese obligado con sus archivos, no en la noche de varias empresas")
 	case o.Sandbox && (o.given("url") || o.given("soap-url")):
 		return errors.New("--sandbox usa solo el simulador local: no se combina con --url ni --soap-url")
 	case o.Facturador.CodigoEmpresa < 0:

@@ -272,7 +272,7 @@ func TestEchoedSecretsAreMasked(t *testing.T) {
 	code, msg = runMain(t, env(map[string]string{"SSINTEGRAL_NIT": stands.SoapNIT, "SSINTEGRAL_CLAVE": clave}),
 		"run", "--soap-url", soap.URL, "--rate-correo", "6000", "--journal", filepath.Join(dir, "emitidas", "j.db"), issued)
 	rows := testutil.ReadSheet(t, filepath.Join(dir, "emitidas", "e-resultados.xlsx"), "Resultados")
-	if code != exitSomeRows || rows[0]["correo_estado"] != "ERROR" || !strings.Contains(rows[0]["correo_mensaje"], "********") {
+	if code != exitSomeRows || rows[0]["correo_estado"] != "REVISAR" || !strings.Contains(rows[0]["correo_mensaje"], "********") {
 		t.Fatalf("exit %d, %v\n%s", code, rows, msg)
 	}
 	assertNoFormAnywhere(t, clave, msg, filepath.Join(dir, "emitidas"))

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // The invoicer ASMX knows, and its clave.
@@ -33,11 +34,18 @@ type ASMX struct {
 
 	mu      sync.Mutex
 	Calls   map[string]int    // Prefijo+NumeroFactura → requests
+	Mailed  map[string]int    // Prefijo+NumeroFactura → e-mails that reached the customer
 	Files   map[string]string // invoice → attachments' names and sizes
 	PDFs    map[string][]byte // invoice → the PDF answered
 	version map[string]string
-	// Trouble, when set, says how an attempt on an invoice fails: "503"
-	// (a proxy's page), "fault" (the service's own Fault), or "".
+	// Trouble, when set, says how an attempt on an invoice goes wrong:
+	// "503" (a proxy's page), "fault" (the service failed while handling
+	// it), "unreadable" (the service could not read it), "cut" (the
+	// connection closes half-way through a 200 answer), "trickle" (the
+	// answer comes a byte at a time until the client gives up), "badutf8"
+	// (a whole answer with a byte that is not UTF-8 in Descripcion), or ""
+	// for none. Every trouble but 503 and unreadable comes after the
+	// invoice was e-mailed.
 	Trouble func(invoice string, attempt int) string
 }
 
@@ -60,7 +68,7 @@ func NewASMX(t *testing.T, soap12 bool) (*ASMX, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := &ASMX{t: t, template: string(tmpl), Calls: map[string]int{}, Files: map[string]string{}, PDFs: map[string][]byte{}, version: map[string]string{}}
+	a := &ASMX{t: t, template: string(tmpl), Calls: map[string]int{}, Mailed: map[string]int{}, Files: map[string]string{}, PDFs: map[string][]byte{}, version: map[string]string{}}
 	srv := httptest.NewServer(a)
 	t.Cleanup(srv.Close)
 	return a, srv.URL + "/ServicioSSIntegral.asmx"
@@ -159,16 +167,25 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.Calls[invoice]++
 	attempt := a.Calls[invoice]
 	a.mu.Unlock()
+	trouble := ""
 	if a.Trouble != nil {
-		switch a.Trouble(invoice, attempt) {
-		case "503":
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "<html><body>503 Service Unavailable</body></html>")
-			return
-		case "fault":
-			a.fault(w, "Server was unable to process request. ---> Object reference not set to an instance of an object.")
-			return
-		}
+		trouble = a.Trouble(invoice, attempt)
+	}
+	switch trouble {
+	case "503":
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "<html><body>503 Service Unavailable</body></html>")
+		return
+	case "unreadable":
+		a.fault(w, "Server was unable to read request. ---> There is an error in XML document (1, 310).")
+		return
+	}
+	a.mu.Lock()
+	a.Mailed[invoice]++
+	a.mu.Unlock()
+	if trouble == "fault" {
+		a.fault(w, "Server was unable to process request. ---> Object reference not set to an instance of an object.")
+		return
 	}
 	a.mu.Lock()
 	a.Files[invoice] = strings.Join(files, ",")
@@ -194,6 +211,34 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ct := "text/xml; charset=utf-8"
 	if strings.Contains(body, "soap12:") {
 		ct = "application/soap+xml; charset=utf-8"
+	}
+	switch trouble {
+	case "badutf8":
+		body = strings.Replace(body, "<Descripcion>Enviada a ", "<Descripcion>Enviada a Mu\xf1oz ", 1)
+	case "cut":
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			a.t.Error(err)
+			return
+		}
+		fmt.Fprintf(buf, "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s", ct, len(body), body[:len(body)/2])
+		buf.Flush()
+		conn.Close()
+		return
+	case "trickle":
+		w.Header().Set("Content-Type", ct)
+		rc := http.NewResponseController(w)
+		for i := 0; i < len(body); i++ {
+			if _, err := io.WriteString(w, body[i:i+1]); err != nil || rc.Flush() != nil {
+				return
+			}
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+		return
 	}
 	w.Header().Set("Content-Type", ct)
 	io.WriteString(w, body)

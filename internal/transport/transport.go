@@ -11,9 +11,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"batch"
@@ -43,20 +45,43 @@ type Reply struct {
 }
 
 // Do sends req as batch, reads at most maxBody bytes of the answer, and
-// reports an exchange that got no answer as a classified Answer (ok=false).
+// reports an exchange that got no whole answer as a classified Answer
+// (ok=false). Such an answer is Unsure once the request was written: the
+// provider may have acted on it. One that never finished leaving (a
+// refused connection, a name not found, a certificate refused) is not.
 func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, service batch.Service) (Reply, batch.Answer, bool) {
 	req.Header.Set("User-Agent", "batch/"+batch.Version)
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
+	}))
 	resp, err := c.Do(req)
 	if err != nil {
-		return Reply{}, Failed(ctx, err, service), false
+		a := Failed(ctx, err, service)
+		a.Unsure = wrote.Load()
+		return Reply{}, a, false
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
 		return Reply{}, redirected(resp, service), false
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
 	if err != nil {
-		return Reply{}, Failed(ctx, err, service), false
+		a := Failed(ctx, err, service)
+		a.HTTPStatus, a.Unsure = resp.StatusCode, true
+		var netErr net.Error
+		switch {
+		case ctx.Err() != nil:
+		case errors.As(err, &netErr) && netErr.Timeout():
+			a.Message = fmt.Sprintf("%s no terminó de responder a tiempo (HTTP %d, %d bytes recibidos)", service, resp.StatusCode, len(body))
+		default:
+			a.Message = fmt.Sprintf("se perdió la conexión con %s a mitad de la respuesta (HTTP %d, %d bytes recibidos)", service, resp.StatusCode, len(body))
+		}
+		return Reply{}, a, false
+	}
+	if int64(len(body)) > maxBody {
+		return Reply{}, batch.Answer{Class: batch.ClassUnexpected, Code: "HTTP " + strconv.Itoa(resp.StatusCode), HTTPStatus: resp.StatusCode, Unsure: true,
+			Message: fmt.Sprintf("la respuesta de %s pasa de %d MB y no se leyó", service, maxBody>>20)}, false
 	}
 	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"))}, batch.Answer{}, true
 }
