@@ -31,7 +31,8 @@ var testPerson = Person{TipoIdentificacion: "13", Identificacion: "1", Nombres: 
 func settingsFor(url, jr, out string, files ...string) Settings {
 	s := Defaults()
 	s.Files, s.Out, s.Obligado, s.Token = files, out, "900123456", testToken
-	s.Journal = JournalPlace{Path: jr}
+	// The machine's locks in the journal's folder: a test's own.
+	s.Journal = JournalPlace{Path: jr, StateHome: filepath.Dir(jr)}
 	s.Reach = map[batch.Service]*Reach{
 		batch.ServiceAfacturar:  {URL: url, Rate: 60000},
 		batch.ServiceSSIntegral: {URL: url + sandbox.SOAPPath},

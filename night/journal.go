@@ -16,6 +16,22 @@ type JournalPlace struct {
 	Path      string // named by the person; "" for the user's own
 	StateHome string
 	Home      string
+	// Service is the state folder the service manager gives the run
+	// (systemd's STATE_DIRECTORY), where there is one.
+	Service string
+}
+
+// LockDir is the folder of the locks every run on this machine shares,
+// whatever its journal: the service's state folder, or the user's.
+func (p JournalPlace) LockDir() (string, error) {
+	if first, _, _ := strings.Cut(p.Service, ":"); first != "" && filepath.IsAbs(first) {
+		return filepath.Join(first, "cerrojos"), nil
+	}
+	path, err := journal.DefaultPath(p.StateHome, p.Home)
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(filepath.Dir(path), "cerrojos"), nil
 }
 
 // JournalPath decides where a run's journal is. A sandbox run that sends

@@ -336,8 +336,10 @@ func (r *Run) router() journal.Router {
 }
 
 // lock makes this the only run sending for each provider's party in this
-// environment on this machine's journal, and returns what lets them go; a
-// dry run sends nothing and takes no lock.
+// environment: on this machine, whatever journal another run keeps, and
+// on this journal (which another machine may share); it returns what lets
+// them go. A dry run sends nothing and takes no lock; a sandbox run, whose
+// journal and simulator are its own, only the journal's.
 func lock(s Settings, j *journal.DB, all map[batch.Service]*reach) (unlock func(), err error) {
 	var held []func()
 	unlock = func() {
@@ -348,13 +350,25 @@ func lock(s Settings, j *journal.DB, all map[batch.Service]*reach) (unlock func(
 	if s.DryRun {
 		return unlock, nil
 	}
+	dir, err := s.Journal.LockDir()
+	if err != nil && !s.Sandbox {
+		return unlock, err
+	}
 	ambiente := environment(s)
 	for _, p := range used(all) {
 		if !p.sends {
 			continue
 		}
 		code := p.Code + "-" + p.party + "-" + ambiente
-		let, err := j.Lock(code, fmt.Sprintf(p.Holder, p.party)+" ("+ambiente+")", s.WaitLock)
+		who := fmt.Sprintf(p.Holder, p.party) + " (" + ambiente + ")"
+		if !s.Sandbox {
+			let, err := journal.LockMachine(dir, code, who, j.Path(), s.WaitLock)
+			if err != nil {
+				return unlock, err
+			}
+			held = append(held, let)
+		}
+		let, err := j.Lock(code, who, s.WaitLock)
 		if err != nil {
 			return unlock, err
 		}

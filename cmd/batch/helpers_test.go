@@ -106,10 +106,11 @@ func after(n int, fault func() sandbox.Fault) (func(string, int) sandbox.Fault, 
 
 func none() sandbox.Fault { return sandbox.FaultNone }
 
-// command runs the built binary against url with the test's token.
+// command runs the built binary against url with the test's token, and
+// the state folder (the machine's locks) of the binary's own folder.
 func command(bin, url string, args ...string) *exec.Cmd {
 	cmd := exec.Command(bin, append([]string{"run", "--url", url}, args...)...)
-	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456")
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO=900123456", "XDG_STATE_HOME="+filepath.Join(filepath.Dir(bin), "estado"))
 	return cmd
 }
 

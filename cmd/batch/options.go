@@ -255,7 +255,7 @@ func (o *runOptions) settings(files []string, getenv func(string) string) night.
 // journalPlace is the journal named, or the user's own under
 // XDG_STATE_HOME or HOME.
 func journalPlace(path string, getenv func(string) string) night.JournalPlace {
-	return night.JournalPlace{Path: path, StateHome: getenv("XDG_STATE_HOME"), Home: getenv("HOME")}
+	return night.JournalPlace{Path: path, StateHome: getenv("XDG_STATE_HOME"), Home: getenv("HOME"), Service: getenv("STATE_DIRECTORY")}
 }
 
 // runJournal is the journal a run names: a sandbox run keeps its own unless
