@@ -57,6 +57,8 @@ const (
 	KindNoAddress        // the provider has published no address for the operation in this environment
 	KindOutput           // the result workbook cannot be where it was asked to be
 	KindSetting          // a setting's value is refused (Error.Setting names it)
+	KindJournalLost      // the journal is missing or empty where one existed
+	KindJournalDamaged   // the journal's pages are damaged
 )
 
 // Error is a problem worded for a person, with its kind for the front end.

@@ -80,9 +80,15 @@ func Open(path string) (*DB, error) {
 	// else (reads see only what is committed; the rare other writes wait
 	// for the writer's lock through busy_timeout).
 	db.SetMaxOpenConns(2)
+	// A damaged journal is not written to: what it lost would be sent
+	// again. Its newest copy is named.
+	if problem := (&DB{db: db}).quickCheck(); problem != "" {
+		db.Close()
+		return nil, &batch.Error{Kind: batch.KindJournalDamaged, Msg: fmt.Sprintf("el diario %s está dañado (%s): no se envió nada%s", path, problem, restoreHint(path))}
+	}
 	if err := prepare(db); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("el diario %s no se puede usar: %w", path, err)
+		return nil, fmt.Errorf("el diario %s no se puede usar: %w%s", path, err, restoreHint(path))
 	}
 	w, err := newWriter(db)
 	if err != nil {

@@ -162,6 +162,9 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		r.Summary = summary
 		r.Failed = writers.WriteNight(r.Summary, nightRows(results))
 		r.Warnings = recordRuns(journalOf, p, results, started)
+		if err := keepCopy(journalOf, p.Settings); err != nil {
+			r.Warnings = append(r.Warnings, err)
+		}
 	}
 	return r, nil
 }

@@ -19,19 +19,37 @@ type JournalPlace struct {
 	// Service is the state folder the service manager gives the run
 	// (systemd's STATE_DIRECTORY), where there is one.
 	Service string
+	// Fresh starts an empty journal where one existed and is gone: the
+	// person said so (--diario-nuevo).
+	Fresh bool
+	// Copies is how many copies of the journal are kept, one per night.
+	Copies int
 }
 
-// LockDir is the folder of the locks every run on this machine shares,
-// whatever its journal: the service's state folder, or the user's.
-func (p JournalPlace) LockDir() (string, error) {
+// stateDir is the machine's state folder for this user or service: the
+// service's, or the user's.
+func (p JournalPlace) stateDir() (string, error) {
 	if first, _, _ := strings.Cut(p.Service, ":"); first != "" && filepath.IsAbs(first) {
-		return filepath.Join(first, "cerrojos"), nil
+		return first, nil
 	}
 	path, err := journal.DefaultPath(p.StateHome, p.Home)
 	if err != nil {
 		return "", err
 	}
-	return filepath.Join(filepath.Dir(path), "cerrojos"), nil
+	return filepath.Dir(path), nil
+}
+
+// LockDir is the folder of the locks every run on this machine shares,
+// whatever its journal.
+func (p JournalPlace) LockDir() (string, error) {
+	dir, err := p.stateDir()
+	return filepath.Join(dir, "cerrojos"), err
+}
+
+// markers is the folder of the notes of where journals lived.
+func (p JournalPlace) markers() (string, error) {
+	dir, err := p.stateDir()
+	return filepath.Join(dir, "diarios"), err
 }
 
 // JournalPath decides where a run's journal is. A sandbox run that sends
@@ -69,11 +87,28 @@ func openJournalAt(place JournalPlace, sandbox, dryRun bool) (j *journal.DB, clo
 		}
 		path = filepath.Join(dir, "journal.db")
 	}
+	markers := ""
+	if !temporary && !dryRun {
+		// A journal that existed and is gone is not replaced by an empty
+		// one on a guess.
+		if markers, err = place.markers(); err != nil {
+			return nil, nil, err
+		}
+		if err := journal.Expect(path, markers); err != nil && !place.Fresh {
+			return nil, nil, err
+		}
+	}
 	if j, err = journal.Open(path); err != nil {
 		if dir != "" {
 			os.RemoveAll(dir)
 		}
 		return nil, nil, err
+	}
+	if markers != "" {
+		if err := journal.Remember(path, markers); err != nil {
+			j.Close()
+			return nil, nil, err
+		}
 	}
 	return j, func() {
 		j.Close()
@@ -161,6 +196,19 @@ func AssignEnvironment(place JournalPlace, ambiente string) (int64, error) {
 	return j.Assign(ambiente)
 }
 
+// RestoreJournal puts a copy in the place of the journal, once no run holds
+// it; the journal it replaces is kept aside, at the path it returns.
+func RestoreJournal(place JournalPlace, copy string) (path, kept string, err error) {
+	if path, _, err = JournalPath(place, false, false); err != nil {
+		return "", "", err
+	}
+	if copy, err = filepath.Abs(copy); err != nil {
+		return "", "", err
+	}
+	kept, err = journal.Restore(path, copy)
+	return path, kept, err
+}
+
 // normalKey is a key as the journal keeps it: a CUFE or CUV (or the
 // beginning of one) in lowercase, an invoice (PREFIJO NUMERO) in uppercase.
 func normalKey(k string) string {
@@ -172,3 +220,14 @@ func normalKey(k string) string {
 }
 
 var hexKey = regexp.MustCompile(`^[0-9A-Fa-f]+$`)
+
+// keepCopy ends a night's journal: a copy of it beside it, the oldest
+// beyond place.Copies removed, and its WAL in the main file. A sandbox's
+// temporary journal and a dry run's are left alone.
+func keepCopy(j *journal.DB, s Settings) error {
+	if j == nil || s.DryRun || (s.Sandbox && s.Journal.Path == "") {
+		return nil
+	}
+	_, err := j.Keep(s.Journal.Copies)
+	return err
+}

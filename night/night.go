@@ -70,15 +70,15 @@ type Settings struct {
 	// Resend are keys (an invoice's "PREFIJO NUMERO", a CUFE) a person
 	// asked to send again whatever the journal holds: an e-mail left
 	// REVISAR, or one the customer did not get.
-	Resend []string
-	Ops           string // the operations for every row; "" for each sheet's columns
-	DryRun        bool
-	FilePassword  string // a protected workbook's password
-	HiddenSheets  bool
-	NoHistory     bool
-	Person        Person
-	AdjuntosDir   string // where the e-mailed invoices' files are saved
-	AdjuntosRaiz  string // the folder attachments may come from
+	Resend       []string
+	Ops          string // the operations for every row; "" for each sheet's columns
+	DryRun       bool
+	FilePassword string // a protected workbook's password
+	HiddenSheets bool
+	NoHistory    bool
+	Person       Person
+	AdjuntosDir  string // where the e-mailed invoices' files are saved
+	AdjuntosRaiz string // the folder attachments may come from
 
 }
 
@@ -89,7 +89,7 @@ type Settings struct {
 // is down.
 func Defaults() Settings {
 	return Settings{Ambiente: "pruebas", Timeout: 90 * time.Second, Attempts: 8, RetryDelay: 2 * time.Second,
-		Grace: 30 * time.Second, Outage: 30 * time.Minute}
+		Grace: 30 * time.Second, Outage: 30 * time.Minute, Journal: JournalPlace{Copies: 7}}
 }
 
 // Check refuses settings no run can be made of: operations that do not

@@ -37,6 +37,9 @@ func (r *Run) Send(ctx context.Context, w Watcher) Outcome {
 	if err := r.book.Close(r.resumen(o)); err != nil {
 		return r.finish(o, err)
 	}
+	if err := keepCopy(r.own, r.s); err != nil {
+		o.Warnings = append(o.Warnings, err)
+	}
 	w.Finished(o)
 	return o
 }

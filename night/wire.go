@@ -34,6 +34,7 @@ type Run struct {
 	hidden  []string                 // the hidden sheets left unread, for the person to know
 	reach   map[batch.Service]*reach // how the run reaches each provider
 	db      *journal.Ledger          // the journal as this run's obligado's, in its environment; nil without one
+	own     *journal.DB              // the journal this run opened (not a night's), whose copy it keeps
 	pacers  map[batch.Service]*pipeline.WindowPacer
 	gates   map[batch.Service]*pipeline.Gate
 	watch   Watcher
@@ -89,6 +90,9 @@ func open(s Settings, c companyRun) (_ *Run, err error) {
 		return nil, err
 	}
 	r.cleanup = append(r.cleanup, closeJournal)
+	if c.shared == nil {
+		r.own = j // a night keeps its shared journal's copy itself
+	}
 	if j != nil {
 		r.db = j.Ledger(environment(s), rest.Obligado)
 		unlock, err := lock(s, j, r.reach)

@@ -16,9 +16,10 @@ import (
 // journalCmd looks after the journal: it assigns the environment the
 // operator names to what was recorded before environments were.
 func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	var ambiente string
+	var ambiente, copia string
 	place, rest, _, code := journalFlags("journal", help("journal"), args, getenv, stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&ambiente, "asignar-ambiente", "", "ambiente de lo que el diario guardó sin ambiente: "+strings.Join(night.Environments, ", "))
+		fs.StringVar(&copia, "restaurar", "", "poner esta copia (de la carpeta DIARIO.copias) en lugar del diario; el que reemplaza queda aparte")
 	})
 	if code >= 0 {
 		return code
@@ -26,8 +27,20 @@ func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 	switch {
 	case len(rest) > 0:
 		return fail(stderr, fmt.Errorf("batch journal no recibe archivos (%s): use --journal o --config", strings.Join(rest, " ")))
+	case copia != "" && ambiente != "":
+		return fail(stderr, errors.New("use --restaurar o --asignar-ambiente, no los dos a la vez"))
+	case copia != "":
+		path, kept, err := night.RestoreJournal(place, copia)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		fmt.Fprintf(stdout, "el diario %s es ahora la copia %s\n", terminalSafe(path), terminalSafe(copia))
+		if kept != "" {
+			fmt.Fprintf(stdout, "el que había quedó en %s\n", terminalSafe(kept))
+		}
+		return exitOK
 	case !slices.Contains(night.Environments, ambiente):
-		return fail(stderr, fmt.Errorf("use --asignar-ambiente con uno de %s", strings.Join(night.Environments, ", ")))
+		return fail(stderr, fmt.Errorf("use --asignar-ambiente con uno de %s, o --restaurar COPIA", strings.Join(night.Environments, ", ")))
 	}
 	moved, err := night.AssignEnvironment(place, ambiente)
 	if err != nil {

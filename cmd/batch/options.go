@@ -68,6 +68,8 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.IntVar(&s.Attempts, "reintentos", d.Attempts, "intentos por fila ante fallas transitorias (5xx, código 28, red)")
 	fs.IntVar(&s.Limit, "limite", 0, "enviar como máximo N solicitudes (por empresa en una noche de varias), para probar en producción con pocas; las demás quedan PENDIENTE sin intentar (0: sin límite)")
 	fs.StringVar(&s.Journal.Path, "journal", "", "diario de la ejecución (SQLite); por defecto $XDG_STATE_HOME/batch/journal.db o ~/.local/state/batch/journal.db")
+	fs.IntVar(&s.Journal.Copies, "copias-diario", d.Journal.Copies, "copias del diario que se guardan, una por noche, en la carpeta DIARIO.copias junto a él (0: ninguna)")
+	fs.BoolVar(&s.Journal.Fresh, "diario-nuevo", false, "empezar un diario vacío aunque haya señales de que existía uno (cerrojos, copias, la nota de la carpeta de estado): se reenviará lo que ese diario tenía por enviado")
 	fs.BoolVar(&s.RetryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
 	fs.Func("reenviar", "volver a enviar estas claves aunque el diario diga que ya se enviaron o que pueden haberse enviado (REVISAR): facturas como \"FE 123\" o CUFE, separadas por comas; se puede repetir", func(v string) error {
 		for _, k := range strings.Split(v, ",") {
@@ -168,8 +170,9 @@ func (o *runOptions) applyFile() error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if name == "reenviar" {
-			return fmt.Errorf("el archivo de configuración %s tiene «reenviar»: volver a enviar es una decisión de una ejecución, no de todas; use --reenviar en la línea de órdenes", s.Path)
+		if name == "reenviar" || name == "diario-nuevo" {
+			key := strings.ReplaceAll(name, "-", "_")
+			return fmt.Errorf("el archivo de configuración %s tiene «%s»: es una decisión de una ejecución, no de todas las noches; use --%s en la línea de órdenes", s.Path, key, name)
 		}
 		if fs.Lookup(name) == nil || name == "config" {
 			var known []string
@@ -227,6 +230,8 @@ func (o *runOptions) verify(files []string) error {
 		return errors.New("--timeout debe ser mayor que 0")
 	case o.Limit < 0:
 		return errors.New("--limite no puede ser negativo (0: sin límite)")
+	case o.Journal.Copies < 0:
+		return errors.New("--copias-diario no puede ser negativo (0: ninguna)")
 	case o.RetryDelay <= 0 || o.Grace < 0 || o.Outage <= 0 || o.WaitLock < 0:
 		return errors.New("--espera-reintento y --espera-caida deben ser mayores que 0; --espera-cierre y --esperar no pueden ser negativas")
 	case o.Ambiente != "pruebas" && o.Ambiente != "produccion":
@@ -248,7 +253,9 @@ func (o *runOptions) verify(files []string) error {
 func (o *runOptions) settings(files []string, getenv func(string) string) night.Settings {
 	s := o.Settings
 	s.Files, s.Token, s.Facturador.Clave = files, getenv("AFACTURAR_TOKEN"), getenv("SSINTEGRAL_CLAVE")
-	s.Journal = journalPlace(o.runJournal(), getenv)
+	place := journalPlace(o.runJournal(), getenv)
+	place.Fresh, place.Copies = s.Journal.Fresh, s.Journal.Copies
+	s.Journal = place
 	return s
 }
 

@@ -129,8 +129,13 @@ func TestAJournalLeftInTheWorkingFolderIsNamed(t *testing.T) {
 	if code, out := inFolder(t, bin, wd, state, "run", "--config", cfg, "-o", filepath.Join(root, "c.xlsx"), in); code != exitOK || sb.Requests() != 3 {
 		t.Errorf("after moving it: exit %d, %d requests in all\n%s", code, sb.Requests(), out)
 	}
-	// A journal in both places: neither is chosen on a guess.
-	if code, out := inFolder(t, bin, wd, state, "run", "--url", url, "--journal", old, "-o", filepath.Join(root, "d.xlsx"), in); code != exitOK {
+	// A journal in both places: neither is chosen on a guess. (The old
+	// place's locks and copies say a journal lived there: starting one
+	// there again takes --diario-nuevo.)
+	if code, out := inFolder(t, bin, wd, state, "run", "--url", url, "--journal", old, "-o", filepath.Join(root, "d.xlsx"), in); code != exitNothing || !strings.Contains(out, "--diario-nuevo") {
+		t.Fatalf("a journal where one was: exit %d\n%s", code, out)
+	}
+	if code, out := inFolder(t, bin, wd, state, "run", "--url", url, "--journal", old, "--diario-nuevo", "-o", filepath.Join(root, "d.xlsx"), in); code != exitOK {
 		t.Fatalf("a second journal: exit %d\n%s", code, out)
 	}
 	if code, out := inFolder(t, bin, wd, state, "run", "--config", cfg, "-o", filepath.Join(root, "e.xlsx"), in); code != exitNothing || !strings.Contains(out, "Quédese con uno") {

@@ -84,6 +84,8 @@ var hints = []struct {
 	{batch.KindPassword, "", ": dela con --clave-archivo (o la variable BATCH_CLAVE_ARCHIVO)", ""},
 	{batch.KindBusy, "", ". Espere a que termine, o use --esperar DURACION para esperarla y enviar luego solo lo que quede", ""},
 	{batch.KindJournal, "", ": defina HOME o use --journal", ""},
+	{batch.KindJournalLost, "", ". Si lo movió, devuélvalo; si se perdió, restaure una copia con batch journal --restaurar COPIA; solo para empezar de cero, sabiendo que se reenviará lo que ese diario tenía por enviado, use --diario-nuevo", ""},
+	{batch.KindJournalDamaged, "", ". Restaure una copia con batch journal --restaurar COPIA (el diario dañado queda aparte)", ""},
 	{batch.KindSetting, "", " (opción --{opcion}, o {ajuste} en el archivo de configuración)", " ({ajuste} de {empresa} en el archivo de configuración)"},
 }
 
