@@ -87,7 +87,18 @@ func (s *csvSource) detectEncoding(f *os.File) error {
 	switch {
 	case bytes.HasPrefix(head, []byte{0xEF, 0xBB, 0xBF}):
 		// The mark promises UTF-8; a byte that breaks the promise becomes
-		// U+FFFD, visible in the workbook, not invalid text in it.
+		// U+FFFD, visible in the workbook, not invalid text in it. Text
+		// with NUL bytes after it is UTF-16 under a wrong mark (a tool
+		// that added one to a file already encoded): every cell would be
+		// read wrong.
+		if _, err := f.Seek(3, io.SeekStart); err != nil {
+			return inputErr(s.path, "no se pudo leer: %v", err)
+		}
+		if _, binary, err := scanText(f); err != nil {
+			return inputErr(s.path, "no se pudo leer: %v", err)
+		} else if binary {
+			return inputErr(s.path, "empieza con la marca de UTF-8, pero su texto está en UTF-16 (tiene bytes nulos entre las letras): ábralo y guárdelo de nuevo como «CSV UTF-8», o expórtelo como .xlsx")
+		}
 		s.dialect.Encoding, s.enc, s.bom = "UTF-8", unicode.UTF8, 3
 		return nil
 	case bytes.HasPrefix(head, []byte{0xFF, 0xFE}):

@@ -2,6 +2,8 @@ package readers
 
 import (
 	"archive/zip"
+	"bytes"
+	"errors"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -333,6 +335,9 @@ func (s *sheetRows) next() (bool, error) {
 			if done, row := s.end(); done {
 				return row, nil
 			}
+			if s.in.farValue {
+				return false, &farCell{ref: string(s.in.far)}
+			}
 		}
 	}
 }
@@ -342,6 +347,10 @@ type rowState struct {
 	cell                            rawCell
 	inCell, value, inline, phonetic bool
 	col                             int // the last cell's column
+	// far is the reference of a cell past MaxColumns being read: left out
+	// when it holds nothing (a format), refused when it holds a value.
+	far      []byte
+	farValue bool
 }
 
 // start takes a start tag; row is true for an empty row (<row r="5"/>).
@@ -360,9 +369,21 @@ func (s *sheetRows) start() (row bool, err error) {
 		}
 		return s.x.empty, nil
 	case "c":
-		if in.col, err = cellColumn(s.x.attrs, in.col); err != nil || s.x.empty {
+		in.col, err = cellColumn(s.x.attrs, in.col)
+		if errors.Is(err, errWide) {
+			// A cell far to the right: a format left there, or a stray
+			// value. Read on to know which.
+			ref, _ := attr(s.x.attrs, "r")
+			in.far, in.col, err = append(in.far[:0], ref...), MaxColumns, nil
+			if !s.x.empty {
+				in.cell, in.inCell = rawCell{col: -1, start: len(s.arena), end: -1}, true
+			}
+			return false, nil
+		}
+		if err != nil || s.x.empty {
 			return false, err
 		}
+		in.far = in.far[:0]
 		in.cell, in.inCell = rawCell{col: in.col, kind: 'n', start: len(s.arena), end: -1}, true
 		if t, ok := attr(s.x.attrs, "t"); ok && len(t) > 0 {
 			in.cell.kind = t[0]
@@ -403,7 +424,12 @@ func (s *sheetRows) end() (done, row bool) {
 	case "rPh":
 		in.phonetic = false
 	case "c":
-		if in.inCell && in.cell.end >= 0 {
+		switch {
+		case in.inCell && in.cell.col < 0:
+			// The far cell: refused only if it holds something.
+			in.farValue = in.cell.end > in.cell.start && len(bytes.TrimSpace(s.arena[in.cell.start:in.cell.end])) > 0
+			s.arena = s.arena[:in.cell.start]
+		case in.inCell && in.cell.end >= 0:
 			s.cells = append(s.cells, in.cell)
 		}
 		in.inCell = false
@@ -413,6 +439,18 @@ func (s *sheetRows) end() (done, row bool) {
 		return true, false
 	}
 	return false, false
+}
+
+// farCell is a value in a column past MaxColumns: a stray cell far from
+// the data, which a person can delete.
+type farCell struct{ ref string }
+
+func (e *farCell) Error() string {
+	cell := "una celda más allá de la columna " + columnLetter(MaxColumns-1)
+	if e.ref != "" {
+		cell = "la celda " + e.ref
+	}
+	return fmt.Sprintf("%s tiene un valor, lejos de los datos: batch lee hasta la columna %s. Si es una celda suelta, bórrela y guarde el libro", cell, columnLetter(MaxColumns-1))
 }
 
 // cellColumn is a cell's 0-based column, from its reference (r="AB12") or

@@ -1,6 +1,15 @@
 package readers
 
-import "testing"
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"batch"
+	"batch/internal/testutil"
+)
 
 // A date cell reads as its format shows it, and a time's minutes are not
 // taken for months.
@@ -23,6 +32,39 @@ func TestDateShownByItsFormat(t *testing.T) {
 	for code, date := range map[string]bool{"dd/mm/yyyy": true, "#,##0.00": false, `0.00 "días"`: false, "[h]:mm": true, "General": false, `[Red]#,##0;[Blue]-#,##0`: false} {
 		if DateFormat(0, code) != date {
 			t.Errorf("DateFormat(%q) = %v", code, !date)
+		}
+	}
+}
+
+// A cell far to the right of the data, at Excel's last column: a format
+// left there is no data and the sheet is read; a stray value is named by
+// its reference, not taken for a row of thousands of columns.
+func TestAFarCellIsWhatItIs(t *testing.T) {
+	t.Parallel()
+	for _, value := range []bool{false, true} {
+		f := excelize.NewFile()
+		f.SetSheetRow("Sheet1", "A1", &[]any{"CUFE", "Valor"})
+		f.SetSheetRow("Sheet1", "A2", &[]any{testutil.CUFE(1), 10})
+		style, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+		f.SetCellStyle("Sheet1", "XFD1048576", "XFD1048576", style)
+		if value {
+			f.SetCellValue("Sheet1", "XFD1048576", "x")
+		}
+		path := filepath.Join(t.TempDir(), "lejos.xlsx")
+		if err := f.SaveAs(path); err != nil {
+			t.Fatal(err)
+		}
+		in, err := Open(path, Options{})
+		if err == nil {
+			n := 0
+			err = in.Each(func(batch.Row) error { n++; return nil })
+			in.Close()
+			if !value && (err != nil || n != 1) {
+				t.Errorf("a format far away: %d rows, %v", n, err)
+			}
+		}
+		if value && (err == nil || !strings.Contains(err.Error(), "la celda XFD1048576 tiene un valor") || strings.Contains(err.Error(), "columnas")) {
+			t.Errorf("a value far away: %v", err)
 		}
 	}
 }

@@ -306,3 +306,29 @@ func TestSharedStringBombIsRefused(t *testing.T) {
 		t.Errorf("refusing it allocated %d MB", grew>>20)
 	}
 }
+
+// A file marked UTF-8 whose text is UTF-16 (a tool added the mark to a
+// file already encoded) is a file error that names the encoding, not
+// rows of garbled cells; one that is UTF-16 with its own mark is read.
+func TestCSVUTF8MarkOverUTF16(t *testing.T) {
+	t.Parallel()
+	utf16le := func(s string) []byte {
+		var b []byte
+		for _, r := range s {
+			b = append(b, byte(r), byte(r>>8))
+		}
+		return b
+	}
+	text := "CUFE;Valor\r\n" + testutil.CUFE(1) + ";10\r\n"
+	dir := t.TempDir()
+	marked := filepath.Join(dir, "marcado.csv")
+	os.WriteFile(marked, append([]byte{0xEF, 0xBB, 0xBF, 0xFF, 0xFE}, utf16le(text)...), 0o644)
+	if _, err := Open(marked, Options{}); err == nil || !strings.Contains(err.Error(), "UTF-16") {
+		t.Errorf("UTF-8's mark over UTF-16: %v", err)
+	}
+	own := filepath.Join(dir, "utf16.csv")
+	os.WriteFile(own, append([]byte{0xFF, 0xFE}, utf16le(text)...), 0o644)
+	if _, rows := readAll(t, own); len(rows) != 1 || rows[0].cells[batch.FieldCUFE] != testutil.CUFE(1) {
+		t.Errorf("UTF-16 with its own mark: %+v", rows)
+	}
+}

@@ -180,7 +180,7 @@ func partErr(path, sheet string, line int, err error) error {
 		}
 	}
 	switch {
-	case errors.Is(err, errTooLong), errors.Is(err, errWide):
+	case errors.Is(err, errTooLong), errors.Is(err, errWide), errors.As(err, new(*farCell)):
 		return inputErr(path, "%s%v", where, err)
 	case errors.Is(err, errBadXML), errors.Is(err, errDoctype):
 		return inputErr(path, "%sel libro tiene una estructura que no se puede leer (%v); ábralo y guárdelo de nuevo como .xlsx", where, err)

@@ -81,7 +81,7 @@ func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, s
 	}
 	if int64(len(body)) > maxBody {
 		return Reply{}, batch.Answer{Class: batch.ClassUnexpected, Code: "HTTP " + strconv.Itoa(resp.StatusCode), HTTPStatus: resp.StatusCode, Unsure: true,
-			Message: fmt.Sprintf("la respuesta de %s pasa de %d MB y no se leyó", service, maxBody>>20)}, false
+			Message: fmt.Sprintf("la respuesta de %s pasa de %s y no se leyó", service, size(maxBody))}, false
 	}
 	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"))}, batch.Answer{}, true
 }
@@ -125,7 +125,7 @@ func Loopback(address string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// maxRetryAfter bounds a Retry-After read in seconds: a week.
+// maxRetryAfter bounds a Retry-After, in seconds or as a date: a week.
 const maxRetryAfter = 7 * 24 * 3600
 
 // RetryAfter reads a Retry-After header: seconds, or an HTTP date.
@@ -141,7 +141,7 @@ func RetryAfter(v string) time.Duration {
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := time.Until(t); d > 0 {
-			return d
+			return min(d, maxRetryAfter*time.Second)
 		}
 	}
 	return 0
@@ -175,4 +175,12 @@ func Failed(ctx context.Context, err error, service batch.Service) batch.Answer 
 		a.Message = "se perdió la conexión con " + name
 	}
 	return a
+}
+
+// size says a number of bytes as a person reads it.
+func size(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
