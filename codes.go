@@ -1,6 +1,9 @@
 package batch
 
-import "path/filepath"
+import (
+	"fmt"
+	"path/filepath"
+)
 
 // Operation names: what a row can ask for, as the workbook's column
 // prefixes, the journal's operation and --ops name them.
@@ -78,4 +81,29 @@ func (e *Error) Error() string {
 		return filepath.Base(e.Path) + ": " + e.Msg
 	}
 	return e.Msg
+}
+
+// IsHash reports whether s has the shape of a CUFE or a CUDE as the DIAN
+// makes them: 96 hexadecimal characters (a SHA-384), in lowercase. What a
+// provider answers in their place is checked before it is kept.
+func IsHash(s string) bool {
+	if len(s) != 96 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// Shape says what a value that should be a CUFE or CUDE looks like, for a
+// message: its length and beginning, never all of it.
+func Shape(s string) string {
+	begin := []rune(s)
+	if len(begin) > 16 {
+		begin = append(begin[:16], '…')
+	}
+	return fmt.Sprintf("%d caracteres, «%s»", len([]rune(s)), string(begin))
 }

@@ -152,6 +152,11 @@ func acuseResult(r reply, ans batch.Answer) batch.Answer {
 		ans.Message = "Afacturar respondió OK sin CUDE: " + text.FirstNonEmpty(r.desc, string(r.resultado))
 		return ans
 	}
+	if cude := strings.ToLower(strings.TrimSpace(res.CUDE)); !batch.IsHash(cude) {
+		ans.Class = batch.ClassUnexpected
+		ans.Message = "Afacturar respondió OK con algo que no es un CUDE (96 caracteres hexadecimales): " + batch.Shape(cude)
+		return ans
+	}
 	ans.Class = batch.ClassOK
 	ans.Message = ""
 	ans.Values = map[string]any{

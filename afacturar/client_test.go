@@ -61,12 +61,12 @@ func TestAcuseRequestMatchesSeed(t *testing.T) {
 				}
 			}
 		}
-		io.WriteString(w, `{"codigo_error":0,"descripcion_error":"OK","resultado":{"cude":"ABC","numero_evento":"1","url_representacion_xml":"https://x/y.xml"}}`)
+		io.WriteString(w, `{"codigo_error":0,"descripcion_error":"OK","resultado":{"cude":"AB1212121212121212121212121212121212121212121212121212121212121212121212121212121212121212121212","numero_evento":"1","url_representacion_xml":"https://x/y.xml"}}`)
 	}))
 	defer srv.Close()
 	c := testClient(srv.URL)
 	ans := c.AcuseRecibo(context.Background(), testAcuse())
-	if ans.Class != batch.ClassOK || ans.Values["cude"] != "abc" {
+	if ans.Class != batch.ClassOK || ans.Values["cude"] != "ab1212121212121212121212121212121212121212121212121212121212121212121212121212121212121212121212" {
 		t.Fatalf("answer = %+v", ans)
 	}
 	if got.header.Get("Accept") != "application/json" || got.header.Get("Authorization") != "Bearer secreto-123" {
@@ -114,7 +114,8 @@ func TestAnswerClassification(t *testing.T) {
 	}{
 		{name: "seed success", status: 200, body: `{"codigo_error":0,"descripcion_error":"OK","tiempo_ejecucion":43.79,"transaccion":"ODMw","resultado":{"cude":"0d2edd7be211e2bb6d93c8408fd03c17dbe1ad479aab3a2187f88c1480163bece48e19ce8941c813638aaec16a0152ee","numero_evento":"1","url_representacion_xml":"https://afacturar.archivamos.com/x.xml"},"entorno":"DOCUMENTO_NO_VALIDO","ErrorMessage_DIAN":""}`,
 			class: batch.ClassOK, code: "0", cude: "0d2edd7be211e2bb6d93c8408fd03c17dbe1ad479aab3a2187f88c1480163bece48e19ce8941c813638aaec16a0152ee"},
-		{name: "success with string code and numeric evento", status: 200, body: `{"codigo_error":"0","descripcion_error":"OK","resultado":{"cude":"AB12","numero_evento":7}}`, class: batch.ClassOK, code: "0", cude: "ab12"},
+		{name: "success with string code and numeric evento", status: 200, body: `{"codigo_error":"0","descripcion_error":"OK","resultado":{"cude":"AB1212121212121212121212121212121212121212121212121212121212121212121212121212121212121212121212","numero_evento":7}}`, class: batch.ClassOK, code: "0", cude: "ab1212121212121212121212121212121212121212121212121212121212121212121212121212121212121212121212"},
+		{name: "a CUDE that is not one (900 KB)", status: 200, body: `{"codigo_error":"0","descripcion_error":"OK","resultado":{"cude":"` + strings.Repeat("a", 900<<10) + `","numero_evento":7}}`, class: batch.ClassUnexpected, code: "0", msg: "no es un CUDE (96 caracteres hexadecimales): 921600 caracteres"},
 		{name: "success without cude", status: 200, body: `{"codigo_error":0,"descripcion_error":"OK","resultado":{}}`, class: batch.ClassUnexpected, msg: "sin CUDE"},
 		{name: "seed LGC01", status: 200, body: `{"codigo_error":15,"descripcion_error":"La validación en la DIAN devuelve error(es)","resultado":{"cude":"bbc64fda","numero_evento":"PAR170"},"ErrorMessage_DIAN":"Regla: LGC01, Rechazo: Evento registrado previamenteRegla: AAG01a, Rechazo: "}`,
 			class: batch.ClassAlreadyDone, code: "LGC01", msg: "Regla LGC01: Evento registrado previamente"},
@@ -236,5 +237,19 @@ func TestParseDIAN(t *testing.T) {
 	got := ParseDIAN("Regla: LGC01, Rechazo: Evento registrado previamenteRegla: AAG01a, Rechazo: ")
 	if len(got) != 2 || got[0] != (DIANRule{"LGC01", "Evento registrado previamente"}) || got[1] != (DIANRule{"AAG01a", ""}) {
 		t.Errorf("ParseDIAN = %+v", got)
+	}
+}
+
+// A history whose event carries something that is not a CUDE is not read
+// as a list of events: nothing of it is kept.
+func TestHistoryWithoutAHash(t *testing.T) {
+	t.Parallel()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"codigo_error":0,"descripcion_error":"OK","resultado":[{"numero":"1","codigo":"030","cude":"<html>`+strings.Repeat("x", 500)+`"}]}`)
+	}))
+	defer srv.Close()
+	events, ans := testClient(srv.URL).Historico(context.Background(), testCUFE)
+	if events != nil || ans.Class != batch.ClassUnexpected || !strings.Contains(ans.Message, "no es un CUDE en el evento 030: 506 caracteres") {
+		t.Errorf("events %v, answer %+v", events, ans)
 	}
 }

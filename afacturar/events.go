@@ -3,6 +3,7 @@ package afacturar
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 
 	"batch"
@@ -134,6 +135,11 @@ func (c *Client) Historico(ctx context.Context, cufe string) ([]Registrado, batc
 		e := &events[i]
 		e.Codigo = strings.TrimSpace(e.Codigo)
 		e.CUDE = strings.ToLower(strings.TrimSpace(e.CUDE)) // a hash: a short secret may sit in it by chance
+		if e.CUDE != "" && !batch.IsHash(e.CUDE) {
+			ans.Class = batch.ClassUnexpected
+			ans.Message = fmt.Sprintf("Afacturar respondió el histórico con algo que no es un CUDE en el evento %s: %s", text.FirstNonEmpty(e.Codigo, "sin código"), batch.Shape(e.CUDE))
+			return nil, c.hide(ans)
+		}
 		e.Descripcion, e.Fecha, e.Numero, e.Identificacion = mask.Text(e.Descripcion), mask.Text(e.Fecha), mask.Text(e.Numero), mask.Text(e.Identificacion)
 	}
 	ans.Class, ans.Message = batch.ClassOK, ""

@@ -213,6 +213,15 @@ func verdict(a batch.Answer, r *Result) batch.Answer {
 		ValueQR:          strings.TrimSpace(r.QR),
 		ValueDescripcion: strings.TrimSpace(r.Descripcion),
 	}
+	for _, k := range []string{ValueCUFE, ValueCUDE} {
+		if v := a.Values[k].(string); v != "" && !batch.IsHash(v) {
+			// The service answered: the invoice may have been e-mailed,
+			// but what it says it is cannot be kept as an identifier.
+			a.Class, a.Unsure, a.Values = batch.ClassUnexpected, true, nil
+			a.Message = fmt.Sprintf("SS Integral respondió con algo que no es un %s (96 caracteres hexadecimales): %s", strings.ToUpper(k), batch.Shape(v))
+			return a
+		}
+	}
 	if len(r.FacturaPDF) > 0 {
 		a.Values[ValuePDF] = []byte(r.FacturaPDF)
 	}

@@ -244,8 +244,10 @@ func TestClassify(t *testing.T) {
 			"la dirección no es el servicio EnvioCorreo de SS Integral (HTTP 404)"},
 		{"200 that is not SOAP", 200, "<html><body>Mantenimiento</body></html>", batch.ClassUnexpected, "HTTP 200",
 			"SS Integral dio una respuesta que no se puede interpretar (HTTP 200): la respuesta no trae EnvioCorreoResult; comienza: <html><body>Mantenimiento</body></html>"},
-		{"the page's placeholders: IsValid is not a boolean", 200, fixture(t, "seed-soap11-response.xml"), batch.ClassUnexpected, "string",
-			"la respuesta de la DIAN no dice si la factura es válida (IsValid «boolean»)"},
+		{"the page's placeholders: a CUFE that is not one", 200, fixture(t, "seed-soap11-response.xml"), batch.ClassUnexpected, "",
+			"SS Integral respondió con algo que no es un CUFE (96 caracteres hexadecimales): 6 caracteres, «string»"},
+		{"the page's placeholders with a CUFE: IsValid is not a boolean", 200, strings.NewReplacer("<CUFE>string</CUFE>", "<CUFE>"+strings.Repeat("ab", 48)+"</CUFE>", "<CUDE>string</CUDE>", "<CUDE/>").Replace(fixture(t, "seed-soap11-response.xml")),
+			batch.ClassUnexpected, "string", "la respuesta de la DIAN no dice si la factura es válida (IsValid «boolean»)"},
 		{"answer without anything", 200, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><EnvioCorreoResponse xmlns="https://factura.ssintegral.com/"><EnvioCorreoResult /></EnvioCorreoResponse></soap:Body></soap:Envelope>`,
 			batch.ClassUnexpected, "", "SS Integral respondió sin CUFE, sin descripción y sin respuesta de la DIAN"},
 		{"SS Integral refuses with a description", 200, `<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/"><soap:Body><EnvioCorreoResponse xmlns="https://factura.ssintegral.com/"><EnvioCorreoResult><Descripcion>La factura SETP1 no existe</Descripcion></EnvioCorreoResult></EnvioCorreoResponse></soap:Body></soap:Envelope>`,
@@ -260,7 +262,8 @@ func TestClassify(t *testing.T) {
 			}
 			// Whether the invoice may have been e-mailed: the service read
 			// the request and answered with nothing that says.
-			unsure := map[string]bool{"200 that is not SOAP": true, "the page's placeholders: IsValid is not a boolean": true, "answer without anything": true}
+			unsure := map[string]bool{"200 that is not SOAP": true, "the page's placeholders: a CUFE that is not one": true,
+				"the page's placeholders with a CUFE: IsValid is not a boolean": true, "answer without anything": true}
 			if a.Unsure != unsure[tc.name] {
 				t.Errorf("unsure %v, want %v", a.Unsure, unsure[tc.name])
 			}
@@ -273,8 +276,10 @@ func TestClassify(t *testing.T) {
 		})
 	}
 	t.Run("seed answer's structure", func(t *testing.T) {
-		a := classify(transport.Reply{Status: 200, Body: []byte(fixture(t, "seed-soap12-response.xml"))})
-		if a.Values[ValueCUFE] != "string" || a.Values[ValueDIANMensaje] != "string; string" || a.Values[ValueDIANEstado] != "string string" {
+		cufe := strings.Repeat("ab", 48)
+		body := strings.NewReplacer("<CUFE>string</CUFE>", "<CUFE>"+strings.ToUpper(cufe)+"</CUFE>", "<CUDE>string</CUDE>", "<CUDE/>").Replace(fixture(t, "seed-soap12-response.xml"))
+		a := classify(transport.Reply{Status: 200, Body: []byte(body)})
+		if a.Values[ValueCUFE] != cufe || a.Values[ValueDIANMensaje] != "string; string" || a.Values[ValueDIANEstado] != "string string" {
 			t.Errorf("values %v", a.Values)
 		}
 	})
