@@ -196,6 +196,30 @@ func TestCorreoAtMostOnce(t *testing.T) {
 	}
 }
 
+// An answer larger than any held in memory before (a 12 MB PDF, 16 MB in
+// base64) is read whole: the invoice is OK and its PDF kept byte for byte.
+func TestCorreoLargeAnswer(t *testing.T) {
+	t.Parallel()
+	server, url := stands.NewASMX(t, true)
+	server.Trouble = func(string, int) string { return "huge" }
+	dir := t.TempDir()
+	in := filepath.Join(dir, "emitidas.csv")
+	writeText(t, in, "Prefijo;NumeroFactura;FechaFactura;MailRecepcion\nFE;8;2026-11-20;a@b.co\n")
+	out := filepath.Join(dir, "envios.xlsx")
+	s := soapSettings(url, filepath.Join(dir, "j.db"), out, in)
+	s.SOAP12 = true
+	if o := send(t, s); o.Verdict() != Clean {
+		t.Fatalf("verdict %d: %v %v %v", o.Verdict(), o.Failed, o.Err, testutil.ReadSheet(t, out, "Resultados"))
+	}
+	pdf, err := os.ReadFile(filepath.Join(dir, "envios-adjuntos", "FE-8.pdf"))
+	if err != nil || len(pdf) < 12<<20 || !bytes.Equal(pdf, server.PDFs["FE8"]) {
+		t.Errorf("the large PDF: %d bytes (want %d), %v", len(pdf), len(server.PDFs["FE8"]), err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, "envios-adjuntos", ".correo-*")); len(left) > 0 {
+		t.Errorf("files left half-way: %v", left)
+	}
+}
+
 // soapSettings are a run of files that e-mails through the service at url
 // as the invoicer stands.SoapNIT, at a pace no test waits for.
 func soapSettings(url, jr, out string, files ...string) Settings {

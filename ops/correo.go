@@ -23,7 +23,11 @@ var correoSpec = Spec{
 	Service:  batch.ServiceSSIntegral,
 	Repeat:   RepeatReaches, // SS Integral e-mails the customer again
 	New: func(e Env) Operation {
-		return &Correo{Client: e.SSIntegral, Dir: e.FilesDir, Base: e.WorkbookDir, files: newAttachments(e.AttachmentsRoot), Refused: e.NoInvoicer}
+		// The answers' files are written as they arrive beside where
+		// they are kept, and moved into place.
+		client := *e.SSIntegral
+		client.Spool = e.FilesDir
+		return &Correo{Client: &client, Dir: e.FilesDir, Base: e.WorkbookDir, files: newAttachments(e.AttachmentsRoot), Refused: e.NoInvoicer}
 	},
 }
 
@@ -134,12 +138,13 @@ func (o *Correo) send(ctx context.Context, f ssintegral.Factura, files []attachm
 	ans := o.Client.EnvioCorreo(ctx, withFiles)
 	release()
 	for _, file := range []struct{ value, ext string }{{ssintegral.ValuePDF, ".pdf"}, {ssintegral.ValueXML, ".xml"}} {
-		content, ok := ans.Values[file.value].([]byte)
+		received, ok := ans.Values[file.value].(ssintegral.Spooled)
 		if !ok {
 			continue
 		}
-		path, err := o.save(fileName(key)+file.ext, content)
+		path, err := o.keep(fileName(key)+file.ext, received)
 		if err != nil {
+			os.Remove(received.Path)
 			delete(ans.Values, file.value)
 			ans.Message = joinNote(ans.Message, fmt.Sprintf("no se pudo guardar el %s recibido: %v", strings.ToUpper(file.ext[1:]), err))
 			continue
@@ -149,32 +154,32 @@ func (o *Correo) send(ctx context.Context, f ssintegral.Factura, files []attachm
 	return ans
 }
 
-// save writes a received file whole or not at all.
-func (o *Correo) save(name string, content []byte) (string, error) {
+// keep moves a received file, written whole, to its name in Dir.
+func (o *Correo) keep(name string, f ssintegral.Spooled) (string, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(o.Dir, name)
-	tmp, err := os.CreateTemp(o.Dir, ".correo-*.tmp")
-	if err != nil {
+	if err := syncFile(f.Path); err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(content); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return "", err
-	}
-	if err := tmp.Close(); err != nil {
-		return "", err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := os.Rename(f.Path, path); err != nil {
 		return "", err
 	}
 	return filepath.Abs(path)
+}
+
+// syncFile puts a file's content on disk.
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // fileName is the file of an invoice's key ("SETP 990000001" is

@@ -40,12 +40,12 @@ func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
 // knowing: it is not sent again unless a person names it.
 func heldBack(res batch.Result, at time.Time, key string) batch.Result {
 	when := at.Local().Format("2006-01-02 15:04")
-	msg := "un intento del " + when + " quedó sin respuesta"
+	msg := joinMsg("un intento del "+when+" quedó sin respuesta", unsure(key))
 	if res.Status == batch.StatusRevisar {
 		msg = "resultado de una ejecución anterior (" + when + "): " + res.Message
 	}
 	return batch.Result{Status: batch.StatusRevisar, Code: batch.CodeIncierto, Values: res.Values,
-		Message: joinMsg(msg, unsure(key)+"; no se envió de nuevo")}
+		Message: msg + "; no se envió de nuevo"}
 }
 
 // unsure is what a person is told of a key that may have been sent.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func soapClient(t *testing.T, cfg Config, soap12 bool) (*Server, *ssintegral.Cli
 	srv := httptest.NewServer(sb)
 	t.Cleanup(srv.Close)
 	return sb, &ssintegral.Client{URL: srv.URL + SOAPPath, SOAP12: soap12, HTTP: &http.Client{Timeout: 5 * time.Second},
-		Facturador: ssintegral.Facturador{NIT: DefaultNIT, Clave: DefaultClave, TipoAmbiente: 2}}
+		Facturador: ssintegral.Facturador{NIT: DefaultNIT, Clave: DefaultClave, TipoAmbiente: 2}, Spool: t.TempDir()}
 }
 
 func factura(numero, fecha string) ssintegral.Factura {
@@ -34,7 +35,10 @@ func TestSOAPBothVersionsThenRule90(t *testing.T) {
 		if first.Class != batch.ClassOK || first.Values["cufe"] != CUFEOf(DefaultNIT, "SETT", "1", "2026-11-20") {
 			t.Fatalf("soap12=%v: first = %v %q %v", soap12, first.Class, first.Message, first.Values["cufe"])
 		}
-		pdf, _ := first.Values["pdf"].([]byte)
+		var pdf []byte
+		if f, ok := first.Values["pdf"].(ssintegral.Spooled); ok {
+			pdf, _ = os.ReadFile(f.Path)
+		}
 		if !strings.HasPrefix(string(pdf), "%PDF-1.4") || !strings.Contains(string(pdf), "Factura electronica SETT1") || !strings.HasSuffix(string(pdf), "%%EOF\n") {
 			t.Errorf("PDF: %.80q", pdf)
 		}

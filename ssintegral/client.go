@@ -6,13 +6,17 @@ package ssintegral
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"batch"
 	"batch/internal/secret"
@@ -26,11 +30,6 @@ const (
 	Namespace  = "https://factura.ssintegral.com/"
 	Action     = Namespace + "EnvioCorreo"
 )
-
-// MaxAnswer bounds what is read of an answer: it carries the invoice's XML
-// and PDF in base64, a megabyte or two for a real invoice. Callers that
-// bound memory count it for every request in flight.
-const MaxAnswer = 8 << 20
 
 // redacted replaces the Clave wherever a copy of a request is kept.
 const redacted = secret.Redacted
@@ -80,10 +79,14 @@ type Client struct {
 	SOAP12     bool
 	Facturador Facturador
 	HTTP       *http.Client
+	// Spool is the folder where an answer's files (the PDF, the XML) are
+	// written as they arrive, for the caller to move where they belong;
+	// "" for the system's temporary folder.
+	Spool string
 }
 
 // Values of a decoded answer, as batch.Answer.Values keys. The files are
-// []byte; the rest are strings.
+// Spooled; the rest are strings.
 const (
 	ValueCUFE        = "cufe"
 	ValueCUDE        = "cude"
@@ -123,11 +126,16 @@ func (c *Client) EnvioCorreo(ctx context.Context, f Factura) batch.Answer {
 		req.Header.Set("Content-Type", "text/xml; charset=utf-8")
 		req.Header.Set("SOAPAction", `"`+Action+`"`)
 	}
-	resp, ans, ok := transport.Do(ctx, c.HTTP, req, MaxAnswer, batch.ServiceSSIntegral)
-	if !ok {
-		return c.hide(ans)
+	var sp *spooler
+	ans := transport.Stream(ctx, c.HTTP, req, batch.ServiceSSIntegral, func(status int, h http.Header, body io.Reader) batch.Answer {
+		sp = newSpooler(body, cmp.Or(c.Spool, os.TempDir()))
+		return classify(status, transport.RetryAfter(h.Get("Retry-After")), sp)
+	})
+	ans = c.hide(ans)
+	if sp != nil {
+		sp.keepOnly(ans)
 	}
-	return c.hide(classify(resp))
+	return ans
 }
 
 // hide keeps the Clave out of whatever the answer carries to the workbook,
@@ -144,7 +152,7 @@ func (c *Client) hide(a batch.Answer) batch.Answer {
 		}
 	}
 	for _, k := range []string{ValuePDF, ValueXML} {
-		if b, ok := a.Values[k].([]byte); ok && mask.In(b) {
+		if f, ok := a.Values[k].(Spooled); ok && mask.InFile(f.Path) {
 			delete(a.Values, k)
 			a.Message = strings.TrimPrefix(a.Message+"; ", "; ") + "el " + strings.ToUpper(k) + " recibido contiene la clave de SS Integral y no se guardó"
 		}
@@ -156,10 +164,15 @@ func (c *Client) hide(a batch.Answer) batch.Answer {
 // answers a Fault with HTTP 500; a Fault is the service's word on this
 // request, so it is an ERROR and not retried, while a 5xx without one (a
 // proxy, a restart) is transient.
-func classify(resp transport.Reply) batch.Answer {
-	status, body := resp.Status, resp.Body
-	a := batch.Answer{HTTPStatus: status, Response: elide(body)}
-	flt, res, err := decode(body)
+func classify(status int, retryAfter time.Duration, sp *spooler) batch.Answer {
+	seen := &capped{max: 64 << 10}
+	flt, res, err := decode(io.TeeReader(sp, seen))
+	// The rest, read to its end: an answer is whole only once it ended.
+	if _, rest := io.Copy(io.Discard, sp); err == nil {
+		err = rest
+	}
+	body := seen.Bytes()
+	a := batch.Answer{HTTPStatus: status, Response: sp.described(string(body))}
 	switch {
 	case flt != nil:
 		a.Class, a.Code = batch.ClassUnexpected, text.FirstNonEmpty(flt.code(), "Fault")
@@ -179,7 +192,7 @@ func classify(resp transport.Reply) batch.Answer {
 	case status == http.StatusTooManyRequests:
 		a.Class, a.Code = batch.ClassRateLimited, "429"
 		a.Message = "SS Integral pidió esperar (más solicitudes de las que admite)"
-		a.RetryAfter = resp.RetryAfter
+		a.RetryAfter = retryAfter
 		return a
 	case status >= 500:
 		// 503 is a service that took nothing in; behind the others (a
@@ -201,12 +214,26 @@ func classify(resp transport.Reply) batch.Answer {
 		a.Message = fmt.Sprintf("SS Integral dio una respuesta que no se puede interpretar (HTTP %d): %s", status, excerpt(body, err))
 		return a
 	}
-	return verdict(a, res)
+	return verdict(a, res, sp)
+}
+
+// capped keeps the first max bytes written to it, for the journal and the
+// messages.
+type capped struct {
+	bytes.Buffer
+	max int
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	if room := c.max - c.Len(); room > 0 {
+		c.Buffer.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
 }
 
 // verdict reads EnvioCorreoResult. DIAN's rule 90 ("documento procesado
 // anteriormente") means the invoice had been accepted before.
-func verdict(a batch.Answer, r *Result) batch.Answer {
+func verdict(a batch.Answer, r *Result, sp *spooler) batch.Answer {
 	a.Values = map[string]any{
 		ValueCUFE:        strings.ToLower(strings.TrimSpace(r.CUFE)),
 		ValueCUDE:        strings.ToLower(strings.TrimSpace(r.CUDE)),
@@ -222,11 +249,11 @@ func verdict(a batch.Answer, r *Result) batch.Answer {
 			return a
 		}
 	}
-	if len(r.FacturaPDF) > 0 {
-		a.Values[ValuePDF] = []byte(r.FacturaPDF)
+	if f, ok := sp.file(r.FacturaPDF); ok && f.Size > 0 {
+		a.Values[ValuePDF] = f
 	}
-	if len(r.XML) > 0 {
-		a.Values[ValueXML] = []byte(r.XML)
+	if f, ok := sp.file(r.XML); ok && f.Size > 0 {
+		a.Values[ValueXML] = f
 	}
 	p := r.Produccion
 	if p != nil && p.Nil != "true" {
@@ -308,33 +335,6 @@ func parseBool(s string) (v, ok bool) {
 	return false, false
 }
 
-// elide keeps an answer for the journal without the base64 files it
-// carries: their size is enough to tell they came.
-func elide(body []byte) string {
-	s := string(body)
-	for _, tag := range []string{"xml", "FacturaPDF", "ResponseDIAN", "XmlBase64Bytes", "XmlBytes"} {
-		var b strings.Builder
-		rest := s
-		for {
-			open := strings.Index(rest, "<"+tag+">")
-			if open < 0 {
-				break
-			}
-			start := open + len(tag) + 2
-			end := strings.Index(rest[start:], "</"+tag+">")
-			if end < 0 {
-				break
-			}
-			b.WriteString(rest[:start])
-			fmt.Fprintf(&b, "[%d caracteres base64]", end)
-			rest = rest[start+end:]
-		}
-		b.WriteString(rest)
-		s = b.String()
-	}
-	return s
-}
-
 func excerpt(body []byte, err error) string {
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "\uFFFD")), " ")
 	if r := []rune(s); len(r) > 200 {
@@ -347,7 +347,7 @@ func excerpt(body []byte, err error) string {
 	case errors.As(err, &syntax):
 		// What could not be read, and where, before what it began with.
 		s = fmt.Sprintf("no es XML válido en la línea %d (%s); comienza: %s", syntax.Line, syntax.Msg, s)
-	case errors.Is(err, errNoResult):
+	case err != nil:
 		s = err.Error() + "; comienza: " + s
 	}
 	return s

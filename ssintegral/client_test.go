@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"batch"
-	"batch/internal/transport"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden envelopes under testdata/")
@@ -28,6 +27,25 @@ func testClient(url string, soap12 bool) *Client {
 		MailAreaFacturacion: "facturacion@empresa.com.co", RazonSocial: "Empresa & Cía S.A.S.",
 		DigitoVerificacion: "8", TipoIdentificacion: "31",
 	}}
+}
+
+// classifyBody is how an answer of status with body is read.
+func classifyBody(t testing.TB, status int, body []byte) batch.Answer {
+	return classify(status, 0, newSpooler(bytes.NewReader(body), t.TempDir()))
+}
+
+// spooled is the content of an answer's file.
+func spooled(t testing.TB, v any) []byte {
+	t.Helper()
+	f, ok := v.(Spooled)
+	if !ok {
+		t.Fatalf("%T is not a received file", v)
+	}
+	b, err := os.ReadFile(f.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func testFactura(t *testing.T) Factura {
@@ -177,6 +195,7 @@ func TestEnvioCorreoSendsEachVersionAndDecodesTheAnswer(t *testing.T) {
 		t.Run(v.name, func(t *testing.T) {
 			srv, seen := serve(t, http.StatusOK, fixture(t, "response-ok-"+v.name+".xml"))
 			c := testClient(srv.URL+"/ServicioSSIntegral.asmx", v.soap12)
+			c.Spool = t.TempDir()
 			f := testFactura(t)
 			a := c.EnvioCorreo(context.Background(), f)
 			if len(*seen) != 1 {
@@ -207,13 +226,13 @@ func TestEnvioCorreoSendsEachVersionAndDecodesTheAnswer(t *testing.T) {
 					t.Errorf("%s = %q, want %q", k, got, w)
 				}
 			}
-			if got, _ := a.Values[ValuePDF].([]byte); !bytes.Equal(got, pdf) {
+			if got := spooled(t, a.Values[ValuePDF]); !bytes.Equal(got, pdf) {
 				t.Errorf("decoded PDF (%d bytes) is not the one sent (%d bytes)", len(got), len(pdf))
 			}
-			if got, _ := a.Values[ValueXML].([]byte); !bytes.HasPrefix(got, []byte("<?xml")) {
+			if got := spooled(t, a.Values[ValueXML]); !bytes.HasPrefix(got, []byte("<?xml")) {
 				t.Errorf("decoded XML %q", got)
 			}
-			if strings.Contains(a.Response, "JVBER") || !strings.Contains(a.Response, "caracteres base64]") {
+			if strings.Contains(a.Response, "JVBER") || !strings.Contains(a.Response, "bytes en base64]") {
 				t.Errorf("the journal's copy of the answer keeps the files: %.300s", a.Response)
 			}
 		})
@@ -256,7 +275,9 @@ func TestClassify(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			srv, _ := serve(t, tc.status, tc.body)
-			a := testClient(srv.URL, false).EnvioCorreo(context.Background(), Factura{NumeroFactura: "1"})
+			c := testClient(srv.URL, false)
+			c.Spool = t.TempDir()
+			a := c.EnvioCorreo(context.Background(), Factura{NumeroFactura: "1"})
 			if a.Class != tc.class || a.Code != tc.code || a.Message != tc.message {
 				t.Errorf("got class %v code %q message %q\nwant class %v code %q message %q", a.Class, a.Code, a.Message, tc.class, tc.code, tc.message)
 			}
@@ -278,7 +299,7 @@ func TestClassify(t *testing.T) {
 	t.Run("seed answer's structure", func(t *testing.T) {
 		cufe := strings.Repeat("ab", 48)
 		body := strings.NewReplacer("<CUFE>string</CUFE>", "<CUFE>"+strings.ToUpper(cufe)+"</CUFE>", "<CUDE>string</CUDE>", "<CUDE/>").Replace(fixture(t, "seed-soap12-response.xml"))
-		a := classify(transport.Reply{Status: 200, Body: []byte(body)})
+		a := classifyBody(t, 200, []byte(body))
 		if a.Values[ValueCUFE] != cufe || a.Values[ValueDIANMensaje] != "string; string" || a.Values[ValueDIANEstado] != "string string" {
 			t.Errorf("values %v", a.Values)
 		}

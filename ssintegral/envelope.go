@@ -1,10 +1,15 @@
 package ssintegral
 
 import (
+	"io"
+
 	"bytes"
 	"encoding/base64"
 	"encoding/xml"
 	"strings"
+
+	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/transform"
 )
 
 // Namespaces of the envelopes the service's page shows.
@@ -209,12 +214,14 @@ func (f *fault) text() string {
 // Result is EnvioCorreoResult: the invoice's keys, its files and DIAN's
 // verdict.
 type Result struct {
-	CUFE         string      `xml:"CUFE"`
-	CUDE         string      `xml:"CUDE"`
-	QR           string      `xml:"QR"`
-	XML          Bytes       `xml:"xml"`
-	FacturaPDF   Bytes       `xml:"FacturaPDF"`
-	ResponseDIAN Bytes       `xml:"ResponseDIAN"`
+	CUFE string `xml:"CUFE"`
+	CUDE string `xml:"CUDE"`
+	QR   string `xml:"QR"`
+	// The files' content is in files of their own (spooler): these
+	// stand for them.
+	XML          string      `xml:"xml"`
+	FacturaPDF   string      `xml:"FacturaPDF"`
+	ResponseDIAN string      `xml:"ResponseDIAN"`
 	Descripcion  string      `xml:"Descripcion"`
 	Produccion   *Produccion `xml:"RespuestaProduccion"`
 	Habilitacion *struct {
@@ -234,12 +241,13 @@ type Produccion struct {
 	XmlFileName       string   `xml:"XmlFileName"`
 }
 
-// decode reads an answer's body. The error says what is wrong with it.
-func decode(body []byte) (*fault, *Result, error) {
+// decode reads an answer's body, its files already out of it. The error
+// says what is wrong with it.
+func decode(body io.Reader) (*fault, *Result, error) {
 	var r response
 	// A byte that is not UTF-8 in a text field (a name typed in another
 	// encoding) is kept as U+FFFD: the answer is still read.
-	if err := xml.Unmarshal(bytes.ToValidUTF8(body, []byte("\uFFFD")), &r); err != nil {
+	if err := xml.NewDecoder(transform.NewReader(body, unicode.UTF8.NewDecoder())).Decode(&r); err != nil {
 		return nil, nil, err
 	}
 	if r.Body.Fault != nil {

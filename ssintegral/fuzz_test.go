@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"batch"
-	"batch/internal/transport"
 )
 
 // FuzzAnswer feeds any HTTP status and body to the SOAP answer's decoder:
@@ -28,7 +27,7 @@ func FuzzAnswer(f *testing.F) {
 	f.Add(uint16(200), []byte(`<Envelope><Body><EnvioCorreoResponse><EnvioCorreoResult><CUFE>a</CUFE><FacturaPDF>JVBER</FacturaPDF></EnvioCorreoResult></EnvioCorreoResponse></Body></Envelope>`))
 	c := &Client{Facturador: Facturador{Clave: "s3cr3t"}}
 	f.Fuzz(func(t *testing.T, status uint16, body []byte) {
-		a := c.hide(classify(transport.Reply{Status: int(status), Body: body}))
+		a := c.hide(classifyBody(t, int(status), body))
 		if a.Class < batch.ClassOK || a.Class > batch.ClassUnexpected {
 			t.Fatalf("class %d", a.Class)
 		}
@@ -43,7 +42,7 @@ func FuzzAnswer(f *testing.F) {
 		}
 		for _, k := range []string{ValuePDF, ValueXML} {
 			if v, ok := a.Values[k]; ok {
-				if _, isBytes := v.([]byte); !isBytes {
+				if _, isFile := v.(Spooled); !isFile {
 					t.Fatalf("%s is %T", k, v)
 				}
 			}

@@ -9,7 +9,9 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"html"
+	"io"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -112,6 +114,42 @@ func (m *Mask) In(b []byte) bool {
 		}
 	}
 	return false
+}
+
+// InFile reports whether the file at path holds a secret in any of its
+// forms, read a piece at a time; a file that cannot be read is taken to
+// hold one.
+func (m *Mask) InFile(path string) bool {
+	if m == nil || len(m.words)+len(m.runs) == 0 {
+		return false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return true
+	}
+	defer f.Close()
+	longest := 0
+	for _, w := range append(append([]string(nil), m.words...), m.runs...) {
+		longest = max(longest, len(w))
+	}
+	// Each piece begins with the end of the one before, so that a form
+	// across two pieces is found.
+	buf := make([]byte, 0, 64<<10+longest)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if m.In(buf) {
+			return true
+		}
+		if err == io.EOF {
+			return false
+		}
+		if err != nil {
+			return true
+		}
+		keep := min(len(buf), longest-1)
+		buf = append(buf[:0], buf[len(buf)-keep:]...)
+	}
 }
 
 // Identifier reports whether a provider's value named key is a document's

@@ -1,6 +1,7 @@
 package stands
 
 import (
+	"bytes"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
@@ -43,8 +44,8 @@ type ASMX struct {
 	// it), "unreadable" (the service could not read it), "cut" (the
 	// connection closes half-way through a 200 answer), "trickle" (the
 	// answer comes a byte at a time until the client gives up), "badutf8"
-	// (a whole answer with a byte that is not UTF-8 in Descripcion), or ""
-	// for none. Every trouble but 503 and unreadable comes after the
+	// (a whole answer with a byte that is not UTF-8 in Descripcion), "huge"
+	// (a whole answer with a 12 MB PDF), or "" for none. Every trouble but 503 and unreadable comes after the
 	// invoice was e-mailed.
 	Trouble func(invoice string, attempt int) string
 }
@@ -163,6 +164,7 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	invoice := fields["Prefijo"] + fields["NumeroFactura"]
 	cufe := CUFEFor(fields["NIT"], invoice, fields["FechaFactura"])
 	pdf := []byte("%PDF-1.4\n% factura " + invoice + "\n%%EOF\n")
+
 	a.mu.Lock()
 	a.Calls[invoice]++
 	attempt := a.Calls[invoice]
@@ -170,6 +172,11 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	trouble := ""
 	if a.Trouble != nil {
 		trouble = a.Trouble(invoice, attempt)
+	}
+	if trouble == "huge" {
+		// A PDF of many scanned pages: 12 MB, 16 MB in base64.
+		pdf = append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte{0xE2, 0x80, 0x94, 'x'}, 3<<20)...)
+		pdf = append(pdf, "\n%%EOF\n"...)
 	}
 	switch trouble {
 	case "503":

@@ -86,6 +86,62 @@ func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, s
 	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"))}, batch.Answer{}, true
 }
 
+// Stream sends req as Do does and hands the answer to read as it arrives,
+// for an answer too large to hold: read gets the status, the header and
+// the body. A body that breaks off (the connection cut, the time up) is
+// an Unsure exchange whatever read made of it.
+func Stream(ctx context.Context, c *http.Client, req *http.Request, service batch.Service, read func(status int, h http.Header, body io.Reader) batch.Answer) batch.Answer {
+	req.Header.Set("User-Agent", "batch/"+batch.Version)
+	var wrote atomic.Bool
+	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
+	}))
+	resp, err := c.Do(req)
+	if err != nil {
+		a := Failed(ctx, err, service)
+		a.Unsure = wrote.Load()
+		return a
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		return redirected(resp, service)
+	}
+	body := &counting{r: resp.Body}
+	ans := read(resp.StatusCode, resp.Header, body)
+	if body.err != nil {
+		a := Failed(ctx, body.err, service)
+		a.HTTPStatus, a.Unsure = resp.StatusCode, true
+		var netErr net.Error
+		switch {
+		case ctx.Err() != nil:
+		case errors.As(body.err, &netErr) && netErr.Timeout():
+			a.Message = fmt.Sprintf("%s no terminó de responder a tiempo (HTTP %d, %d bytes recibidos)", service, resp.StatusCode, body.n)
+		default:
+			a.Message = fmt.Sprintf("se perdió la conexión con %s a mitad de la respuesta (HTTP %d, %d bytes recibidos)", service, resp.StatusCode, body.n)
+		}
+		return a
+	}
+	ans.HTTPStatus = resp.StatusCode
+	return ans
+}
+
+// counting is a body that counts what it gave and keeps the first error
+// other than its end.
+type counting struct {
+	r   io.Reader
+	n   int64
+	err error
+}
+
+func (c *counting) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err != nil && err != io.EOF && c.err == nil {
+		c.err = err
+	}
+	return n, err
+}
+
 // BadAddress is the answer to a request that could not even be built from
 // the service's address.
 func BadAddress(service batch.Service, url string) batch.Answer {
