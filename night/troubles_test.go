@@ -185,3 +185,46 @@ func countPauses(t *testing.T, path string) int {
 	}
 	return n
 }
+
+// A provider that hangs (no answer until the client gives up) is probed,
+// not fed: once requests have been out a tenth of the window with nothing
+// coming back, no more go until an answer does, and the timeouts take the
+// service down to one probe at a time. Time scaled ×10 (a 60 s window
+// lasts 6 s): a 4 s hang at 20 requests a second would take 80 requests.
+func TestAHangingProviderIsNotFed(t *testing.T) {
+	t.Parallel()
+	var (
+		mu         sync.Mutex
+		begin, end time.Time
+		arrivals   atomic.Int64
+		hung       atomic.Int64
+	)
+	hang := func(string, int) sandbox.Fault {
+		mu.Lock()
+		defer mu.Unlock()
+		if arrivals.Add(1) == 20 {
+			begin, end = time.Now(), time.Now().Add(4*time.Second)
+		}
+		if now := time.Now(); !begin.IsZero() && now.Before(end) {
+			hung.Add(1)
+			return sandbox.FaultHang
+		}
+		return sandbox.FaultNone
+	}
+	_, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Fault: hang}, testToken)
+	dir := t.TempDir()
+	in := filepath.Join(dir, "r.csv")
+	writeCSV(t, in, cufes(120))
+	s := settingsFor(url, filepath.Join(dir, "j.db"), filepath.Join(dir, "r.xlsx"), in)
+	*s.Reach[batch.ServiceAfacturar] = Reach{URL: url, Rate: 120, Window: 6 * time.Second}
+	s.RetryDelay, s.Timeout = 200*time.Millisecond, 1500*time.Millisecond
+	w := &heard{}
+	o := sendTo(t, s, w)
+	if o.Verdict() != Clean {
+		t.Fatalf("verdict %d: %v %v\n%s", o.Verdict(), o.Failed, o.Err, w.text())
+	}
+	t.Logf("%d requests went into the hang", hung.Load())
+	if n := hung.Load(); n > 30 {
+		t.Errorf("%d requests went into a provider that did not answer\n%s", n, w.text())
+	}
+}

@@ -386,7 +386,11 @@ func (r *Run) paceAndGates(pool *pacers) (map[batch.Service]*pipeline.WindowPace
 	paces, gates := map[batch.Service]*pipeline.WindowPacer{}, map[batch.Service]*pipeline.Gate{}
 	for _, p := range batch.Providers() {
 		paces[p.Service] = pace(pool, r.reach[p.Service])
-		gates[p.Service] = &pipeline.Gate{Name: string(p.Service), FirstProbe: r.s.RetryDelay, GiveUp: r.s.Outage, OnEvent: r.onGate}
+		// A tenth of the window with requests out and no answer (6 s at
+		// a minute) stops feeding a service that hangs: at 120 a minute,
+		// about 12 requests go into it before its timeouts take it down.
+		gates[p.Service] = &pipeline.Gate{Name: string(p.Service), FirstProbe: r.s.RetryDelay, GiveUp: r.s.Outage, OnEvent: r.onGate,
+			Silence: r.reach[p.Service].Window / 10}
 	}
 	return paces, gates
 }

@@ -31,6 +31,11 @@ type Gate struct {
 	// OnEvent, when set, hears the service go down, each probe's new
 	// interval, and the end of a pause. It is called without the lock.
 	OnEvent func(Event)
+	// Silence, when set, is how long requests may stay out with no answer
+	// coming back before no more are let out: a service that hangs is not
+	// fed the whole limit until its timeouts say it is down. New attempts
+	// wait until an answer comes back (slow, or a failure).
+	Silence time.Duration
 
 	mu        sync.Mutex
 	stopped   *Stopped
@@ -44,6 +49,10 @@ type Gate struct {
 	probing   bool
 	changed   chan struct{}
 	pauses    []batch.Pause
+	// out are the requests sent and not answered, with when each left;
+	// answered is when the last answer came.
+	out        map[*Pass]time.Time
+	lastAnswer time.Time
 	// up ends when the service goes down: attempts waiting for the pacer
 	// leave it then, giving back their places, and wait at the gate.
 	up     context.Context
@@ -80,6 +89,7 @@ func (g *Gate) init() {
 		g.changed = make(chan struct{})
 		g.wide = map[string]bool{}
 		g.failing = map[string]bool{}
+		g.out = map[*Pass]time.Time{}
 		if g.Threshold <= 0 {
 			g.Threshold = 5
 		}
@@ -166,9 +176,20 @@ func (g *Gate) enter(ctx context.Context) (probe bool, err error) {
 		case g.gaveUp:
 			g.mu.Unlock()
 			return false, errOutage
-		case !g.down:
+		case !g.down && !g.stalled(now):
 			g.mu.Unlock()
 			return false, nil
+		case !g.down:
+			// Requests are out and nothing comes back: wait for an
+			// answer, or for the silence's end to be noticed again.
+			changed := g.changed
+			g.mu.Unlock()
+			select {
+			case <-changed:
+			case <-ctx.Done():
+			}
+			g.mu.Lock()
+			continue
 		case now.Sub(g.pause.Start) >= g.GiveUp:
 			ev := g.giveUp(now)
 			g.mu.Unlock()
@@ -222,7 +243,38 @@ func (p *Pass) Open() bool {
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return !g.down && g.stopped == nil && !g.gaveUp
+	return !g.down && g.stopped == nil && !g.gaveUp && !g.stalled(time.Now())
+}
+
+// Sent hears that the attempt's request left.
+func (p *Pass) Sent() {
+	g := p.g
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	g.init()
+	g.out[p] = time.Now()
+	g.mu.Unlock()
+}
+
+// stalled reports whether requests have been out for Silence with no
+// answer coming back meanwhile.
+func (g *Gate) stalled(now time.Time) bool {
+	if g.Silence <= 0 || len(g.out) == 0 {
+		return false
+	}
+	oldest := now
+	for _, at := range g.out {
+		if at.Before(oldest) {
+			oldest = at
+		}
+	}
+	since := oldest
+	if g.lastAnswer.After(since) {
+		since = g.lastAnswer
+	}
+	return now.Sub(since) >= g.Silence
 }
 
 // Cancel gives back an attempt that was not sent: a probe lets the next
@@ -253,6 +305,8 @@ func (p *Pass) Done(key string, ans batch.Answer) (down bool) {
 	if probe {
 		g.probing = false
 	}
+	delete(g.out, p)
+	g.lastAnswer = time.Now()
 	var ev *Event
 	switch {
 	case ans.Class == batch.ClassTransient:

@@ -91,6 +91,7 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		// The pacer's window log takes the time the request leaves, after
 		// the journal's fsync, not the time it was let through.
 		ticket.Sent()
+		pass.Sent()
 		ans := req.Send(flight)
 		res.Code, res.Message, res.Values = ans.Code, ans.Message, ans.Values
 		down := pass.Done(key, ans)
