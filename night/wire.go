@@ -42,6 +42,7 @@ type Run struct {
 	cfg     pipeline.Config
 	book    *writers.Workbook
 	cleanup []func()
+	maxRows int // the rows the workbook's sheet holds
 }
 
 // Open wires one obligado's run, opening its own journal.
@@ -64,7 +65,7 @@ func open(s Settings, c companyRun) (_ *Run, err error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	r := &Run{s: s, watch: quiet{}, unread: c.unread}
+	r := &Run{s: s, watch: quiet{}, unread: c.unread, maxRows: writers.MaxRows}
 	defer func() {
 		if err != nil {
 			r.Close()

@@ -29,6 +29,9 @@ type runner struct {
 	sets    []*keySet
 	live    []held // the jobs the key sets hold, oldest first
 	counts  counts
+	// unsent are the results of keys never sent, each shared by every key
+	// that has it (shared).
+	unsent map[[3]string]*job
 }
 
 // counts are the reader's figures.
@@ -77,7 +80,8 @@ func newRun(ctx context.Context, cfg Config) *runner {
 	if cfg.Window <= 0 {
 		cfg.Window = 4096
 	}
-	r := &runner{cfg: cfg, flight: cfg.Flight, slots: make(chan *slot, cfg.Window), counts: counts{opRequests: map[string]int{}}}
+	r := &runner{cfg: cfg, flight: cfg.Flight, slots: make(chan *slot, cfg.Window), counts: counts{opRequests: map[string]int{}},
+		unsent: map[[3]string]*job{}}
 	if r.flight == nil {
 		r.flight = context.WithoutCancel(ctx)
 	}
@@ -284,12 +288,36 @@ func (r *runner) release() {
 		default:
 			return
 		}
-		if h.job.recorded {
+		switch {
+		case h.job.recorded:
 			delete(h.set.jobs, h.id)
+		case h.job.res.Attempts == 0 && h.job.res.Values == nil:
+			// Never sent, and so not in the journal: the run's limit, a
+			// stop. A million such keys share a handful of results.
+			h.set.jobs[h.id] = r.shared(h.job.res)
 		}
 		r.live[0] = held{}
 		r.live = r.live[1:]
 	}
+}
+
+// maxShared bounds the distinct results of keys never sent that are
+// shared; past it, each key keeps its own.
+const maxShared = 256
+
+// shared is a finished job with res, one for every key never sent with
+// the same result.
+func (r *runner) shared(res batch.Result) *job {
+	k := [3]string{string(res.Status), res.Code, res.Message}
+	if j, ok := r.unsent[k]; ok {
+		return j
+	}
+	j := &job{done: make(chan struct{})}
+	j.finish(res, false)
+	if len(r.unsent) < maxShared {
+		r.unsent[k] = j
+	}
+	return j
 }
 
 // journalStop stops sending: without the journal the tool cannot promise

@@ -5,6 +5,7 @@ package writers
 import (
 	"archive/zip"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -35,6 +36,13 @@ type Columns interface {
 	Columns() []string
 	Cells(batch.Result) []any
 }
+
+// MaxRows is how many rows the Resultados sheet holds under its header:
+// a spreadsheet's sheet has 1,048,576 rows.
+const MaxRows = excelize.TotalRows - 1
+
+// ErrTooManyRows is a workbook that would need more rows than a sheet has.
+var ErrTooManyRows = errors.New("divida el archivo en partes de menos filas")
 
 // Workbook streams the Resultados sheet to a temporary file beside its
 // final path.
@@ -286,6 +294,9 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 		out = append(out, SafeText(filepath.Base(row.Sheet.File)))
 	}
 	out = append(out, SafeText(row.Sheet.Name), row.Line, attempts)
+	if w.next > excelize.TotalRows {
+		return fmt.Errorf("el libro de resultados llegó a las %d filas que admite una hoja: %w", MaxRows, ErrTooManyRows)
+	}
 	cell, _ := excelize.CoordinatesToCellName(1, w.next)
 	w.next++
 	if err := w.sw.SetRow(cell, out); err != nil {
