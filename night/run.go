@@ -3,7 +3,6 @@ package night
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math"
 	"os"
 	"time"
@@ -88,11 +87,6 @@ func (r *Run) estimate(ctx, flight context.Context) (rows int, err error) {
 	est, err := pipeline.Run(ctx, plan)
 	if err != nil && !errors.Is(err, context.Canceled) {
 		return 0, r.stopped(err)
-	}
-	if est.Rows > r.maxRows {
-		// Found before the first request: a night whose workbook cannot
-		// hold its rows sends nothing.
-		return 0, &batch.Error{Kind: batch.KindInput, Msg: fmt.Sprintf("los archivos tienen %d filas y el libro de resultados admite %d en una hoja; no se envió nada: %v", est.Rows, r.maxRows, writers.ErrTooManyRows)}
 	}
 	r.watch.Estimated(Estimate{Summary: est, AtLimit: r.atLimit(est), Hidden: r.hidden})
 	return est.Rows, nil

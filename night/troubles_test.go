@@ -1,7 +1,6 @@
 package night
 
 import (
-	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -227,25 +226,5 @@ func TestAHangingProviderIsNotFed(t *testing.T) {
 	t.Logf("%d requests went into the hang", hung.Load())
 	if n := hung.Load(); n > 30 {
 		t.Errorf("%d requests went into a provider that did not answer\n%s", n, w.text())
-	}
-}
-
-// A night whose rows do not fit in the workbook's sheet says so before
-// the first request, and sends nothing.
-func TestTooManyRowsForASheet(t *testing.T) {
-	t.Parallel()
-	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, testToken)
-	dir := t.TempDir()
-	in := filepath.Join(dir, "r.csv")
-	writeCSV(t, in, cufes(4))
-	r, err := Open(settingsFor(url, filepath.Join(dir, "j.db"), filepath.Join(dir, "r.xlsx"), in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	r.maxRows = 3
-	o := r.Send(context.Background(), quiet{})
-	if o.Verdict() != Nothing || o.Failed == nil || !strings.Contains(o.Failed.Error(), "tienen 4 filas y el libro de resultados admite 3") || sb.Requests() != 0 {
-		t.Errorf("verdict %d, %v, %d requests", o.Verdict(), o.Failed, sb.Requests())
 	}
 }

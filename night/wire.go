@@ -42,7 +42,6 @@ type Run struct {
 	cfg     pipeline.Config
 	book    *writers.Workbook
 	cleanup []func()
-	maxRows int // the rows the workbook's sheet holds
 }
 
 // Open wires one obligado's run, opening its own journal.
@@ -65,7 +64,7 @@ func open(s Settings, c companyRun) (_ *Run, err error) {
 	if err := s.Check(); err != nil {
 		return nil, err
 	}
-	r := &Run{s: s, watch: quiet{}, unread: c.unread, maxRows: writers.MaxRows}
+	r := &Run{s: s, watch: quiet{}, unread: c.unread}
 	defer func() {
 		if err != nil {
 			r.Close()

@@ -152,9 +152,7 @@ func (w *Workbook) attend(row batch.Row, op Columns, r batch.Result) error {
 	}
 	out = append(out, SafeText(row.Sheet.Name), row.Line, op.Name(), SafeText(row.Get(op.KeyField())),
 		excelize.Cell{StyleID: w.status[r.Status], Value: string(r.Status)}, SafeText(r.Code), SafeText(r.Message), todo(r))
-	cell, _ := excelize.CoordinatesToCellName(1, w.attNext)
-	w.attNext++
-	return w.attention.SetRow(cell, out)
+	return w.attention.row(out)
 }
 
 // Unread is an input file that could not be read: none of its rows was
@@ -175,9 +173,7 @@ func (w *Workbook) attendFiles(files []Unread) error {
 		}
 		out = append(out, "", "", "", "ARCHIVO SIN LEER", "ARCHIVO", SafeText(u.Reason),
 			"Ninguna fila de este archivo se envió. Corríjalo según el mensaje (o sáquelo de la carpeta si no es de facturas) y vuelva a ejecutar.")
-		cell, _ := excelize.CoordinatesToCellName(1, w.attNext)
-		w.attNext++
-		if err := w.attention.SetRow(cell, out); err != nil {
+		if err := w.attention.row(out); err != nil {
 			return err
 		}
 	}
@@ -187,27 +183,25 @@ func (w *Workbook) attendFiles(files []Unread) error {
 // finish closes the streamed sheets with their tables (the autofilter) and
 // writes Resumen.
 func (w *Workbook) finish(run Run) error {
-	if err := addTable(w.sw, "Resultados", len(w.header()), w.next-1); err != nil {
+	if err := w.results.close(); err != nil {
 		return err
 	}
 	if err := w.attendFiles(run.Unread); err != nil {
 		return err
 	}
-	if w.attNext == 2 {
+	if w.attention.empty() {
 		msg := "Ninguna fila necesita atención."
 		if run.Stopped != "" {
 			msg = "Ninguna fila necesita atención, pero el envío se detuvo: " + run.Stopped
 		}
-		if err := w.attention.SetRow("A2", []any{msg}); err != nil {
+		if err := w.attention.sw.SetRow("A2", []any{msg}); err != nil {
 			return err
 		}
-	} else if err := addTable(w.attention, "Atencion", len(w.attentionHeader()), w.attNext-1); err != nil {
+		if err := w.attention.closeBare(); err != nil {
+			return err
+		}
+	} else if err := w.attention.close(); err != nil {
 		return err
-	}
-	for _, sw := range []*excelize.StreamWriter{w.sw, w.attention} {
-		if err := sw.Flush(); err != nil {
-			return err
-		}
 	}
 	return w.resumen(run)
 }

@@ -5,7 +5,6 @@ package writers
 import (
 	"archive/zip"
 	"compress/flate"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -37,12 +36,10 @@ type Columns interface {
 	Cells(batch.Result) []any
 }
 
-// MaxRows is how many rows the Resultados sheet holds under its header:
-// a spreadsheet's sheet has 1,048,576 rows.
+// MaxRows is how many rows a sheet holds under its header: a
+// spreadsheet's sheet has 1,048,576 rows. Resultados and Atención go on to
+// a sheet of their own past it ("Resultados 2").
 const MaxRows = excelize.TotalRows - 1
-
-// ErrTooManyRows is a workbook that would need more rows than a sheet has.
-var ErrTooManyRows = errors.New("divida el archivo en partes de menos filas")
 
 // Workbook streams the Resultados sheet to a temporary file beside its
 // final path.
@@ -50,28 +47,34 @@ type Workbook struct {
 	path string
 	tmp  *os.File
 	f    *excelize.File
-	sw   *excelize.StreamWriter
 	ops  []Columns
+	// results and attention are the Resultados and Atención tables,
+	// each on as many sheets as it needs.
+	results, attention *streamed
 
 	bold           int
 	date, dateTime int // cell styles for dates with and without a time of day
 	status         map[batch.Status]int
 	link           int
 
-	attention *excelize.StreamWriter
-	attNext   int
-	tally     *tally
+	tally *tally
 
 	withFile bool
 	inputs   []string               // the inputs' columns, merged by name
 	formats  map[numberFormat]int   // a style per input number format
 	position map[*batch.Sheet][]int // a sheet's column → its place in inputs
-	next     int                    // the next row to write
+	// sheetRows is how many data rows a sheet holds (MaxRows).
+	sheetRows int
 }
 
 // Create prepares the workbook for rows from sheets, with the columns of
 // ops after the input's. It fails early when path cannot be written.
 func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error) {
+	return create(path, sheets, ops, MaxRows)
+}
+
+// create is Create with sheets of sheetRows data rows.
+func create(path string, sheets []*batch.Sheet, ops []Columns, sheetRows int) (*Workbook, error) {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("no se puede crear la carpeta de salida %s: %w", dir, err)
@@ -80,7 +83,7 @@ func Create(path string, sheets []*batch.Sheet, ops []Columns) (*Workbook, error
 	if err != nil {
 		return nil, err
 	}
-	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, formats: map[numberFormat]int{}, next: 2, attNext: 2, tally: newTally(ops)}
+	w := &Workbook{path: path, tmp: tmp, ops: ops, position: map[*batch.Sheet][]int{}, formats: map[numberFormat]int{}, tally: newTally(ops), sheetRows: sheetRows}
 	files := map[string]bool{}
 	byName := map[string]int{}
 	for _, s := range sheets {
@@ -162,18 +165,12 @@ func (w *Workbook) start() error {
 			return err
 		}
 	}
-	sw, err := w.f.NewStreamWriter(SheetResultados)
-	if err != nil {
+	w.results = &streamed{w: w, name: SheetResultados, table: "Resultados", header: w.header(), max: w.sheetRows}
+	w.attention = &streamed{w: w, name: SheetAtencion, table: "Atencion", header: w.attentionHeader(), max: w.sheetRows}
+	if err := w.results.open(); err != nil {
 		return err
 	}
-	w.sw = sw
-	if err := w.startSheet(sw, w.header()); err != nil {
-		return err
-	}
-	if w.attention, err = w.f.NewStreamWriter(SheetAtencion); err != nil {
-		return err
-	}
-	return w.startSheet(w.attention, w.attentionHeader())
+	return w.attention.open()
 }
 
 func (w *Workbook) pageSetup(sheet string) error {
@@ -294,15 +291,7 @@ func (w *Workbook) Write(row batch.Row, results []batch.Result) error {
 		out = append(out, SafeText(filepath.Base(row.Sheet.File)))
 	}
 	out = append(out, SafeText(row.Sheet.Name), row.Line, attempts)
-	if w.next > excelize.TotalRows {
-		return fmt.Errorf("el libro de resultados llegó a las %d filas que admite una hoja: %w", MaxRows, ErrTooManyRows)
-	}
-	cell, _ := excelize.CoordinatesToCellName(1, w.next)
-	w.next++
-	if err := w.sw.SetRow(cell, out); err != nil {
-		return fmt.Errorf("no se pudo escribir la fila %d del libro de resultados: %w", w.next-1, err)
-	}
-	return nil
+	return w.results.row(out)
 }
 
 // input is an input cell written as the input typed it: a number with its
@@ -450,10 +439,9 @@ func (w *Workbook) Close(run Run) error {
 	// writer is ours: this one writes straight to the temporary file,
 	// so a million-row workbook does not cost its size in memory. The
 	// buffer excelize then copies out stays empty.
-	refs := map[string]string{
-		w.sheetPart(SheetResultados): usedRange(len(w.header()), w.next-1),
-		w.sheetPart(SheetAtencion):   usedRange(len(w.attentionHeader()), max(w.attNext-1, 2)),
-	}
+	refs := map[string]string{}
+	w.results.refs(refs, 1)
+	w.attention.refs(refs, 2)
 	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w.tmp)
 		zw.RegisterCompressor(zip.Deflate, pooledDeflate)

@@ -2,13 +2,14 @@ package writers
 
 import (
 	"archive/zip"
-	"batch/internal/testutil"
 	"io"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"batch/internal/testutil"
 
 	"github.com/xuri/excelize/v2"
 
@@ -301,5 +302,55 @@ func TestLinksAreOnlyWhatIsSafeToClick(t *testing.T) {
 		if _, ok := fileLink(path); ok != want {
 			t.Errorf("fileLink(%q) = %v", path, ok)
 		}
+	}
+}
+
+// Rows past what a sheet holds go on to a sheet of their own: Resultados
+// and Atención each continue on "Resultados 2", "Atención 2"…, every sheet
+// with its header and its table, and no row is lost.
+func TestTablesGoOnToAnotherSheet(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "resultados.xlsx")
+	sheet := &batch.Sheet{File: "recibidas.csv", Name: "recibidas", Columns: []string{"CUFE"}, Index: map[batch.Field]int{batch.FieldCUFE: 0}}
+	w, err := create(path, []*batch.Sheet{sheet}, []Columns{op{}}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		res := batch.Result{Status: batch.StatusPendiente, Code: batch.CodeLimite, Message: "límite"}
+		if i%2 == 0 {
+			res = batch.Result{Status: batch.StatusOK}
+		}
+		if err := w.Write(batch.Row{Sheet: sheet, Line: i + 2, Cells: []string{"cufe" + strconv.Itoa(i)}}, []batch.Result{res}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(Run{Summary: batch.Summary{Rows: 7}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := map[string][]string{"Resultados": {"cufe0", "cufe1", "cufe2"}, "Resultados 2": {"cufe3", "cufe4", "cufe5"}, "Resultados 3": {"cufe6"},
+		"Atención": {"cufe1", "cufe3", "cufe5"}}
+	for name, keys := range want {
+		rows, err := f.GetRows(name)
+		if err != nil || len(rows) != len(keys)+1 {
+			t.Errorf("%s: %d rows, %v", name, len(rows), err)
+			continue
+		}
+		for i, k := range keys {
+			if !strings.Contains(strings.Join(rows[i+1], "|"), k) {
+				t.Errorf("%s row %d: %v, want %s", name, i+2, rows[i+1], k)
+			}
+		}
+		if tables, err := f.GetTables(name); err != nil || len(tables) != 1 {
+			t.Errorf("%s: tables %+v, %v", name, tables, err)
+		}
+	}
+	if _, err := f.GetRows("Atención 2"); err == nil {
+		t.Error("a second Atención sheet for 3 rows")
 	}
 }

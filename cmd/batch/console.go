@@ -13,6 +13,7 @@ import (
 	"batch/internal/secret"
 	"batch/internal/text"
 	"batch/night"
+	"batch/writers"
 )
 
 // console shows one run to whoever watches the job: the estimate, the
@@ -163,6 +164,9 @@ func (c *console) estimate(e night.Estimate) {
 		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, text.HumanDuration(e.AtLimit))
 	if len(e.Hidden) > 0 {
 		fmt.Fprintf(c.stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", terminalSafe(strings.Join(e.Hidden, ", ")))
+	}
+	if sheets := (sum.Rows + writers.MaxRows - 1) / writers.MaxRows; sheets > 1 {
+		fmt.Fprintf(c.stderr, "batch: una hoja admite %d filas: Resultados ocupará %d hojas («Resultados», «Resultados 2»…)\n", writers.MaxRows, sheets)
 	}
 }
 

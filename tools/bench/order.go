@@ -111,7 +111,7 @@ func runEvents(bin, dir, in string, window time.Duration, scale int, tag string)
 	cmd := exec.Command(bin, "run", "--url", "http://"+ln.Addr().String(), "--rate", fmt.Sprint(orderLimit), "--ventana", window.String(),
 		"--timeout", (90 * s).String(), "--journal", filepath.Join(dir, "eventos-"+tag+".db"), "-o", out, "--quiet",
 		"--tipo-identificacion", "13", "--identificacion", "52123456", "--nombres", "Ana", "--apellidos", "Gómez", in)
-	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO="+obligado)
+	cmd.Env = append(os.Environ(), "AFACTURAR_TOKEN="+token, "AFACTURAR_OBLIGADO="+obligado, "XDG_STATE_HOME="+filepath.Join(dir, "estado"))
 	msg, err := cmd.CombinedOutput()
 	if err != nil {
 		check(fmt.Errorf("batch terminó con %v:\n%s", err, msg))

@@ -177,7 +177,7 @@ func night(bin, dir string, scale, n, rows, hogs int) nightRun {
 			defer func() { profileNight = "" }()
 		}
 	}
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), env...), "XDG_STATE_HOME="+filepath.Join(sub, "estado"))
 	out, err := cmd.CombinedOutput()
 	r := nightRun{wall: time.Since(start), each: each, scale: scale, serverNote: note}
 	if err != nil && cmd.ProcessState.ExitCode() != 1 {
