@@ -45,6 +45,14 @@ func TestTheJournalCannotVanish(t *testing.T) {
 	if st, err := os.Stat(jr + "-wal"); err == nil && st.Size() > 0 {
 		t.Errorf("the night ended with %d bytes in the WAL, not in the journal", st.Size())
 	}
+	// The -wal and -shm removed between nights: the main file holds the
+	// nights that ended, and nothing is sent again.
+	os.Remove(jr + "-wal")
+	os.Remove(jr + "-shm")
+	if code, out := night(); code != exitOK || sb.Requests() != 4 {
+		t.Fatalf("without its WAL: exit %d, %d requests in all\n%s", code, sb.Requests(), out)
+	}
+	copies = journal.Copies(jr)
 	refused := func(what string, want ...string) {
 		t.Helper()
 		before := sb.Requests()
