@@ -61,10 +61,12 @@ func newKeySet(sheets *sheetList) *keySet {
 	}
 }
 
-// A packed place: the row's line above bit 21, the sheet's number in bits
-// 1 to 20, and whether the key was answered from the journal in bit 0.
+// A packed place: the row's line above bit 29, the number of the shared
+// result of a key never sent (plus one) in bits 21 to 28, the sheet's
+// number in bits 1 to 20, and whether the key was answered from the
+// journal in bit 0.
 func (k *keySet) add(id keyID, f first) {
-	v := uint64(f.line)<<21 | k.sheets.number(f.sheet)<<1
+	v := uint64(f.line)<<29 | k.sheets.number(f.sheet)<<1
 	if f.reused {
 		v |= 1
 	}
@@ -76,7 +78,25 @@ func (k *keySet) first(id keyID) (first, bool) {
 	if !ok {
 		return first{}, false
 	}
-	return first{sheet: k.sheets.list[v>>1&(1<<20-1)], line: int(v >> 21), reused: v&1 == 1}, true
+	return first{sheet: k.sheets.list[v>>1&(1<<20-1)], line: int(v >> 29), reused: v&1 == 1}, true
+}
+
+// maxShared bounds the distinct results of keys never sent that are
+// shared (what bits 21 to 28 of a packed place hold); past it, each key
+// keeps its own job.
+const maxShared = 255
+
+// markUnsent records that a key was never sent and has the shared result
+// n, in place of its job: a key costs its 24 bytes whatever became of it.
+func (k *keySet) markUnsent(id keyID, n int) {
+	k.firsts[id] = k.firsts[id]&^(0xff<<21) | uint64(n+1)<<21
+	delete(k.jobs, id)
+}
+
+// unsent is the shared result a key never sent has, if it has one.
+func (k *keySet) unsent(id keyID) (int, bool) {
+	n := int(k.firsts[id] >> 21 & 0xff)
+	return n - 1, n > 0
 }
 
 func (k *keySet) id(key string) keyID {

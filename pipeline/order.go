@@ -184,7 +184,7 @@ func (r *runner) noteFailure(i int, row batch.Row, problem string) {
 func (r *runner) prior(j int, key string) *job {
 	set := r.sets[j]
 	id := set.id(key)
-	if jb := set.jobs[id]; jb != nil {
+	if jb := r.jobOf(j, id); jb != nil {
 		return jb
 	}
 	if f, ok := set.first(id); ok {
@@ -208,7 +208,7 @@ func (r *runner) prior(j int, key string) *job {
 // own is a row whose request was sent ahead of it, when a row above
 // waited for it: the job is its own, not a repeat's.
 func (r *runner) own(i int, key string, id keyID, f first) part {
-	if j := r.sets[i].jobs[id]; j != nil {
+	if j := r.jobOf(i, id); j != nil {
 		return part{job: j}
 	}
 	res, err := readBack(r.cfg, r.cfg.Ops[i], key, f)

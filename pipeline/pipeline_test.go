@@ -655,3 +655,30 @@ func TestAtMostOnce(t *testing.T) {
 		t.Errorf("named again: cut sent %d times, lost %d; %+v", op.sent("cut"), op.sent("lost"), s.results[0])
 	}
 }
+
+// Keys never sent (past the limit) give up their jobs for one shared
+// result, and a row that repeats one later, once its job was let go,
+// still gets that result; those sent keep theirs.
+func TestUnsentKeysShareTheirResult(t *testing.T) {
+	t.Parallel()
+	var in rows
+	for pass := 0; pass < 2; pass++ {
+		for k := 0; k < 300; k++ {
+			in = append(in, fmt.Sprintf("k%d", k))
+		}
+	}
+	op := &fakeOp{answer: ok}
+	s := &sink{}
+	if _, err := Run(context.Background(), Config{Inputs: []Source{in}, Ops: []Op{{Operation: op}}, Sink: s, Retry: fast, InFlight: 1, Window: 1, Limit: 2}); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		first, again := s.results[i], s.results[300+i]
+		if first.Status != again.Status || first.Code != again.Code || !strings.HasPrefix(again.Message, first.Message) {
+			t.Fatalf("k%d: %+v, then %+v", i, first, again)
+		}
+		if want := map[bool]batch.Status{true: batch.StatusOK, false: batch.StatusPendiente}[i < 2]; first.Status != want {
+			t.Errorf("k%d: %s, want %s", i, first.Status, want)
+		}
+	}
+}

@@ -30,8 +30,9 @@ type runner struct {
 	live    []held // the jobs the key sets hold, oldest first
 	counts  counts
 	// unsent are the results of keys never sent, each shared by every key
-	// that has it (shared).
-	unsent map[[3]string]*job
+	// that has it (shared), and their numbers by result.
+	unsent      []*job
+	unsentIndex map[[3]string]int
 }
 
 // counts are the reader's figures.
@@ -81,7 +82,7 @@ func newRun(ctx context.Context, cfg Config) *runner {
 		cfg.Window = 4096
 	}
 	r := &runner{cfg: cfg, flight: cfg.Flight, slots: make(chan *slot, cfg.Window), counts: counts{opRequests: map[string]int{}},
-		unsent: map[[3]string]*job{}}
+		unsentIndex: map[[3]string]int{}}
 	if r.flight == nil {
 		r.flight = context.WithoutCancel(ctx)
 	}
@@ -168,7 +169,7 @@ func (r *runner) part(i int, row batch.Row) part {
 // or reads its result back once the job was let go.
 func (r *runner) repeat(i int, key string, id keyID, f first) part {
 	r.counts.duplicates++
-	p := part{job: r.sets[i].jobs[id], from: &f}
+	p := part{job: r.jobOf(i, id), from: &f}
 	if p.job == nil {
 		res, err := readBack(r.cfg, r.cfg.Ops[i], key, f)
 		if err != nil {
@@ -294,30 +295,43 @@ func (r *runner) release() {
 		case h.job.res.Attempts == 0 && h.job.res.Values == nil:
 			// Never sent, and so not in the journal: the run's limit, a
 			// stop. A million such keys share a handful of results.
-			h.set.jobs[h.id] = r.shared(h.job.res)
+			if n, ok := r.shared(h.job.res); ok {
+				h.set.markUnsent(h.id, n)
+			}
 		}
 		r.live[0] = held{}
 		r.live = r.live[1:]
 	}
 }
 
-// maxShared bounds the distinct results of keys never sent that are
-// shared; past it, each key keeps its own.
-const maxShared = 256
-
-// shared is a finished job with res, one for every key never sent with
-// the same result.
-func (r *runner) shared(res batch.Result) *job {
+// shared is the number of the finished job with res that every key never
+// sent with the same result shares; false once maxShared are taken.
+func (r *runner) shared(res batch.Result) (int, bool) {
 	k := [3]string{string(res.Status), res.Code, res.Message}
-	if j, ok := r.unsent[k]; ok {
-		return j
+	if n, ok := r.unsentIndex[k]; ok {
+		return n, true
+	}
+	if len(r.unsent) >= maxShared {
+		return 0, false
 	}
 	j := &job{done: make(chan struct{})}
 	j.finish(res, false)
-	if len(r.unsent) < maxShared {
-		r.unsent[k] = j
+	r.unsent = append(r.unsent, j)
+	r.unsentIndex[k] = len(r.unsent) - 1
+	return len(r.unsent) - 1, true
+}
+
+// jobOf is op i's job for the key id in this run, while it is held or
+// shared; nil once let go (its result is in the journal) or never made.
+func (r *runner) jobOf(i int, id keyID) *job {
+	set := r.sets[i]
+	if j := set.jobs[id]; j != nil {
+		return j
 	}
-	return j
+	if n, ok := set.unsent(id); ok {
+		return r.unsent[n]
+	}
+	return nil
 }
 
 // journalStop stops sending: without the journal the tool cannot promise
