@@ -100,6 +100,36 @@ func (s Settings) Check() error {
 	if _, err := ops.Parse(s.Ops); err != nil {
 		return &batch.Error{Kind: batch.KindSetting, Setting: "ops", Msg: "las operaciones: " + err.Error()}
 	}
+	refuse := func(setting, msg string) error { return &batch.Error{Kind: batch.KindSetting, Setting: setting, Msg: msg} }
+	for _, p := range batch.Providers() {
+		if r := s.ReachOf(p); r.Rate <= 0 || r.Window <= 0 {
+			key := "rate"
+			if p.Table != "" {
+				key = p.Table + ".rate"
+			}
+			return refuse(key, fmt.Sprintf("el límite de %s (solicitudes por ventana, y la ventana) debe ser mayor que 0", p.Service))
+		}
+	}
+	switch {
+	case s.Timeout <= 0:
+		return refuse("timeout", "la espera por cada respuesta debe ser mayor que 0")
+	case s.Limit < 0:
+		return refuse("limite", "el límite de solicitudes no puede ser negativo (0: sin límite)")
+	case s.Journal.Copies < 0:
+		return refuse("copias_diario", "las copias del diario no pueden ser negativas (0: ninguna)")
+	case s.RetryDelay <= 0:
+		return refuse("espera_reintento", "la espera antes del primer reintento debe ser mayor que 0")
+	case s.Outage <= 0:
+		return refuse("espera_caida", "la espera a un proveedor caído debe ser mayor que 0")
+	case s.Grace < 0 || s.WaitLock < 0:
+		return refuse(map[bool]string{true: "espera_cierre", false: "esperar"}[s.Grace < 0], "una espera no puede ser negativa")
+	case s.Ambiente != "pruebas" && s.Ambiente != "produccion":
+		return refuse("ambiente", fmt.Sprintf("el ambiente %q no existe: use pruebas o produccion", s.Ambiente))
+	case s.Facturador.CodigoEmpresa < 0:
+		return refuse("ssintegral.codigo_empresa", fmt.Sprintf("el CodigoEmpresa de SS Integral %d debe ser un número entero positivo", s.Facturador.CodigoEmpresa))
+	case s.Facturador.TipoAmbiente < 0 || s.Facturador.TipoAmbiente > 2:
+		return refuse("ssintegral.tipo_ambiente", fmt.Sprintf("el TipoAmbiente de SS Integral %d no existe: use 1 (producción) o 2 (pruebas)", s.Facturador.TipoAmbiente))
+	}
 	return CheckPerson(s.Person)
 }
 

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"batch/internal/secret"
+	"batch/internal/text"
 	"batch/night"
 )
 
@@ -22,11 +24,7 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if o.config != "" {
-		fmt.Fprintf(stdout, "archivo de configuración: %s\n", o.config)
-	} else {
-		fmt.Fprintln(stdout, "archivo de configuración: ninguno")
-	}
+	fmt.Fprintf(stdout, "archivo de configuración: %s\n", cmp.Or(o.config, "ninguno"))
 	o.flags.VisitAll(func(fl *flag.Flag) {
 		if fl.Name == "config" {
 			return
@@ -35,10 +33,10 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 		if isSecret(fl.Name) {
 			value = defined(value)
 		}
-		fmt.Fprintf(stdout, "  %-32s %-28s (%s)\n", fl.Name, terminalSafe(value), o.sources[fl.Name])
+		fmt.Fprintf(stdout, "  %-32s %-28s (%s)\n", fl.Name, text.Printable(value), o.sources[fl.Name])
 	})
 	nightOf := o.file != nil && len(o.file.Companies) > 0
-	secrets := []string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}
+	secrets := secretVars
 	if nightOf {
 		secrets = secrets[1:] // each company's token is its own variable's
 	}
@@ -55,7 +53,7 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 	if temporary {
 		path = "uno temporal, solo de esta ejecución (--sandbox)"
 	}
-	fmt.Fprintf(stdout, "diario: %s\n", terminalSafe(path))
+	fmt.Fprintf(stdout, "diario: %s\n", text.Printable(path))
 	return exitOK
 }
 
@@ -81,20 +79,20 @@ func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writ
 	if pv.Journal == "" {
 		pv.Journal = "uno temporal, solo de esta noche (--sandbox)"
 	}
-	fmt.Fprintf(stdout, "diario: %s\n", terminalSafe(pv.Journal))
+	fmt.Fprintf(stdout, "diario: %s\n", text.Printable(pv.Journal))
 	if pv.Summary != "" {
-		fmt.Fprintf(stdout, "resumen de la noche: %s\n", terminalSafe(pv.Summary))
+		fmt.Fprintf(stdout, "resumen de la noche: %s\n", text.Printable(pv.Summary))
 	}
 	for j, p := range pv.Night {
-		fmt.Fprintf(stdout, "archivos de la noche «%s»: %d ahora (la columna Obligado reparte sus filas)\n", terminalSafe(p), pv.Matches[j])
+		fmt.Fprintf(stdout, "archivos de la noche «%s»: %d ahora (la columna Obligado reparte sus filas)\n", text.Printable(p), pv.Matches[j])
 	}
 	for i, c := range pv.Companies {
 		w := words[c.NIT]
-		fmt.Fprintf(stdout, "%s\n  token: variable %s, %s\n", terminalSafe(c.Label()), w.token, defined(c.Token))
+		fmt.Fprintf(stdout, "%s\n  token: variable %s, %s\n", text.Printable(c.Label()), w.token, defined(c.Token))
 		for j, p := range c.Patterns {
-			fmt.Fprintf(stdout, "  archivos «%s»: %d ahora\n", terminalSafe(p), c.Matches[j])
+			fmt.Fprintf(stdout, "  archivos «%s»: %d ahora\n", text.Printable(p), c.Matches[j])
 		}
-		fmt.Fprintf(stdout, "  libro de resultados: %s\n", terminalSafe(c.Workbook))
+		fmt.Fprintf(stdout, "  libro de resultados: %s\n", text.Printable(c.Workbook))
 		if c.NoInvoicer != "" {
 			fmt.Fprintf(stdout, "  correos: no se envían (%s)\n", strings.TrimSuffix(c.NoInvoicer, "; no se envió"))
 		} else {

@@ -27,12 +27,9 @@ type console struct {
 	known  *secret.Known     // the run's secrets, masked in what it words
 }
 
-// newConsole is the console of a single run (who nil) or of a company of a
-// night, writing to stderr.
+// newConsole is the console of a single run (who is single) or of a
+// company of a night, writing to stderr.
 func newConsole(opts *runOptions, stderr io.Writer, who *names, known *secret.Known) *console {
-	if who == nil {
-		who = single
-	}
 	return &console{opts: opts, stderr: stderr, names: who, known: known}
 }
 
@@ -62,7 +59,7 @@ func (c *console) Event(line string) {
 
 func (c *console) Notice(line string) {
 	if !c.opts.quiet {
-		fmt.Fprintln(c.stderr, terminalSafe(line))
+		fmt.Fprintln(c.stderr, text.Printable(line))
 	}
 }
 
@@ -75,7 +72,7 @@ func (c *console) words(err error) string { return c.known.Text(explain(err, c.n
 
 // fail prints what went wrong in this run's words.
 func (c *console) fail(err error) {
-	fmt.Fprintf(c.stderr, "batch: %s\n", terminalSafe(c.words(err)))
+	fmt.Fprintf(c.stderr, "batch: %s\n", text.Printable(c.words(err)))
 }
 
 // Finished prints the run's outcome and, when it is not clean, why.
@@ -88,7 +85,7 @@ func (c *console) Finished(o night.Outcome) {
 		fmt.Fprintf(c.stderr, "batch: %v\n", w)
 	}
 	for _, u := range o.Unread {
-		fmt.Fprintf(c.stderr, "batch: %s no se leyó: %s\n", terminalSafe(u.Path), terminalSafe(u.Reason))
+		fmt.Fprintf(c.stderr, "batch: %s no se leyó: %s\n", text.Printable(u.Path), text.Printable(u.Reason))
 	}
 	if o.Out == "" {
 		if o.NoFiles && !c.opts.quiet {
@@ -103,11 +100,11 @@ func (c *console) Finished(o night.Outcome) {
 	)
 	switch {
 	case errors.As(o.Err, &stopped):
-		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.words(stopped), terminalSafe(o.Out)))
+		c.fail(fmt.Errorf("se detuvo el envío: %s. Las filas no enviadas quedaron PENDIENTE en %s", c.words(stopped), text.Printable(o.Out)))
 	case errors.As(o.Err, &be):
 		c.fail(fmt.Errorf("%s (las filas anteriores quedaron en %s)", c.words(o.Err), o.Out))
 	case errors.Is(o.Err, context.Canceled):
-		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", terminalSafe(o.Out))
+		fmt.Fprintf(c.stderr, "batch: ejecución interrumpida; las filas sin respuesta quedaron PENDIENTE en %s\n", text.Printable(o.Out))
 	case o.Err != nil:
 		c.fail(o.Err)
 	}
@@ -121,7 +118,7 @@ func (c *console) report(o night.Outcome) {
 	w := c.stderr
 	if o.DryRun {
 		c.estimate(o.Estimate())
-		fmt.Fprintf(w, "  revisión (no se envió nada): %s\n", terminalSafe(o.Out))
+		fmt.Fprintf(w, "  revisión (no se envió nada): %s\n", text.Printable(o.Out))
 	} else {
 		c.figures(o.Summary, o.Out)
 	}
@@ -133,7 +130,7 @@ func (c *console) report(o night.Outcome) {
 		for _, sh := range o.Sheets {
 			where = append(where, fmt.Sprintf("«%s» (encabezado en la fila %d)", sh.Name, sh.HeaderRow))
 		}
-		fmt.Fprintf(w, "batch: no hay filas de datos debajo del encabezado en %s: no había nada que enviar\n", terminalSafe(strings.Join(where, ", ")))
+		fmt.Fprintf(w, "batch: no hay filas de datos debajo del encabezado en %s: no había nada que enviar\n", text.Printable(strings.Join(where, ", ")))
 	}
 }
 
@@ -163,7 +160,7 @@ func (c *console) estimate(e night.Estimate) {
 	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
 		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, text.HumanDuration(e.AtLimit))
 	if len(e.Hidden) > 0 {
-		fmt.Fprintf(c.stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", terminalSafe(strings.Join(e.Hidden, ", ")))
+		fmt.Fprintf(c.stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", text.Printable(strings.Join(e.Hidden, ", ")))
 	}
 	if sheets := (sum.Rows + writers.MaxRows - 1) / writers.MaxRows; sheets > 1 {
 		fmt.Fprintf(c.stderr, "batch: una hoja admite %d filas: Resultados ocupará %d hojas («Resultados», «Resultados 2»…)\n", writers.MaxRows, sheets)
@@ -195,5 +192,5 @@ func (c *console) figures(sum batch.Summary, out string) {
 		}
 		fmt.Fprintf(w, "  %s: %s\n", name, strings.Join(parts, " · "))
 	}
-	fmt.Fprintf(w, "  resultados: %s\n", terminalSafe(out))
+	fmt.Fprintf(w, "  resultados: %s\n", text.Printable(out))
 }

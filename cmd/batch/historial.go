@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 
+	"batch/internal/text"
 	"batch/night"
 )
 
@@ -24,7 +25,7 @@ func historialCmd(args []string, getenv func(string) string, stdout, stderr io.W
 	found := true
 	for i, key := range keys {
 		entries := histories[i]
-		fmt.Fprintf(stdout, "%s\n", terminalSafe(key))
+		fmt.Fprintf(stdout, "%s\n", text.Printable(key))
 		if len(entries) == 0 {
 			fmt.Fprintln(stdout, "  el diario no tiene nada de esta clave")
 			found = false
@@ -32,7 +33,7 @@ func historialCmd(args []string, getenv func(string) string, stdout, stderr io.W
 		for _, e := range entries {
 			printEntry(stdout, e)
 			for _, a := range e.Attempts {
-				fmt.Fprintf(stdout, "    %s  %-13s %-8s %s\n", a.Started.Local().Format("2006-01-02 15:04:05"), a.Outcome, a.Code, terminalSafe(a.Message))
+				fmt.Fprintf(stdout, "    %s  %-13s %-8s %s\n", a.Started.Local().Format("2006-01-02 15:04:05"), a.Outcome, a.Code, text.Printable(a.Message))
 			}
 		}
 	}
@@ -50,5 +51,5 @@ func printEntry(w io.Writer, e night.Entry) {
 		cude = ", CUFE " + v
 	}
 	fmt.Fprintf(w, "  %s · %s de %s: %s%s (%d intentos; %s; %s)\n", e.Ambiente, e.Operation, e.Party, e.Result.Status, cude, e.Result.Attempts,
-		e.Updated.Local().Format("2006-01-02 15:04"), terminalSafe(e.Source))
+		e.Updated.Local().Format("2006-01-02 15:04"), text.Printable(e.Source))
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 
 	"batch/config"
 	"batch/internal/options"
+	"batch/internal/text"
 	"batch/night"
 )
 
@@ -34,10 +36,7 @@ func journalCmd(args []string, getenv func(string) string, stdout, stderr io.Wri
 		if err != nil {
 			return fail(stderr, err)
 		}
-		fmt.Fprintf(stdout, "el diario %s es ahora la copia %s\n", terminalSafe(path), terminalSafe(copia))
-		if kept != "" {
-			fmt.Fprintf(stdout, "el que había quedó en %s\n", terminalSafe(kept))
-		}
+		fmt.Fprintf(stdout, "el diario %s es ahora la copia %s; el que había quedó en %s\n", text.Printable(path), text.Printable(copia), text.Printable(cmp.Or(kept, "(no había)")))
 		return exitOK
 	case !slices.Contains(night.Environments, ambiente):
 		return fail(stderr, fmt.Errorf("use --asignar-ambiente con uno de %s, o --restaurar COPIA", strings.Join(night.Environments, ", ")))

@@ -128,7 +128,7 @@ archivos = ["gama/*.csv"]
 		}
 		return vars(k)
 	}, &pending, &stderr)
-	if text := pending.String(); code != exitSomeRows || !strings.Contains(text, "900333333 (pruebas): la noche del") || !strings.Contains(text, "qué cambiar: revise la variable AFACTURAR_TOKEN_GAMA") {
+	if text := pending.String(); code != exitSomeRows || !strings.Contains(text, "900333333 (pruebas): la noche del") || !strings.Contains(text, "revise la variable AFACTURAR_TOKEN_GAMA (token_env de Gama") {
 		t.Errorf("pendientes: exit %d\n%s", code, text)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -71,14 +72,7 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.IntVar(&s.Journal.Copies, "copias-diario", d.Journal.Copies, "copias del diario que se guardan, una por noche, en la carpeta DIARIO.copias junto a él (0: ninguna)")
 	fs.BoolVar(&s.Journal.Fresh, "diario-nuevo", false, "empezar un diario vacío aunque haya señales de que existía uno (cerrojos, copias, la nota de la carpeta de estado): se reenviará lo que ese diario tenía por enviado")
 	fs.BoolVar(&s.RetryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
-	fs.Func("reenviar", "volver a enviar estas claves aunque el diario diga que ya se enviaron o que pueden haberse enviado (REVISAR): facturas como \"FE 123\" o CUFE, separadas por comas; se puede repetir", func(v string) error {
-		for _, k := range strings.Split(v, ",") {
-			if k = strings.TrimSpace(k); k != "" {
-				s.Resend = append(s.Resend, k)
-			}
-		}
-		return nil
-	})
+	options.List(fs, &s.Resend, "reenviar", "volver a enviar estas claves aunque el diario diga que ya se enviaron o que pueden haberse enviado (REVISAR): facturas como \"FE 123\" o CUFE, separadas por comas; se puede repetir")
 	options.Duration(fs, &s.RetryDelay, "espera-reintento", d.RetryDelay, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
 	options.Duration(fs, &s.Outage, "espera-caida", d.Outage, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
 	options.Duration(fs, &s.WaitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
@@ -224,26 +218,12 @@ func (o *runOptions) verify(files []string) error {
 		return errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
 	case len(files) > 0 && several:
 		return errors.New("el archivo de configuración lista obligados, cada uno con sus archivos: no dé archivos en la línea de órdenes")
-	case o.rate(batch.ServiceAfacturar).Rate <= 0 || o.rate(batch.ServiceAfacturar).Window <= 0 || o.rate(batch.ServiceSSIntegral).Rate <= 0:
-		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0")
-	case o.Timeout <= 0:
-		return errors.New("--timeout debe ser mayor que 0")
-	case o.Limit < 0:
-		return errors.New("--limite no puede ser negativo (0: sin límite)")
-	case o.Journal.Copies < 0:
-		return errors.New("--copias-diario no puede ser negativo (0: ninguna)")
-	case o.RetryDelay <= 0 || o.Grace < 0 || o.Outage <= 0 || o.WaitLock < 0:
-		return errors.New("--espera-reintento y --espera-caida deben ser mayores que 0; --espera-cierre y --esperar no pueden ser negativas")
-	case o.Ambiente != "pruebas" && o.Ambiente != "produccion":
-		return fmt.Errorf("--ambiente %q no existe: use pruebas o produccion", o.Ambiente)
+	case slices.ContainsFunc(batch.Providers(), func(p batch.Provider) bool { r := o.rate(p.Service); return r.Rate <= 0 || r.Window <= 0 }):
+		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0") // 0 here is not the provider's own
 	case len(o.Resend) > 0 && several:
 		return errors.New("--reenviar nombra claves de un obligado: úselo en una ejecución de ese obligado con sus archivos, no en la noche de varias empresas")
 	case o.Sandbox && (o.given("url") || o.given("soap-url")):
 		return errors.New("--sandbox usa solo el simulador local: no se combina con --url ni --soap-url")
-	case o.Facturador.CodigoEmpresa < 0:
-		return fmt.Errorf("--ssintegral-codigo-empresa %d debe ser un número entero positivo", o.Facturador.CodigoEmpresa)
-	case o.Facturador.TipoAmbiente < 0 || o.Facturador.TipoAmbiente > 2:
-		return fmt.Errorf("--ssintegral-tipo-ambiente %d no existe: use 1 (producción) o 2 (pruebas)", o.Facturador.TipoAmbiente)
 	}
 	return o.Settings.Check()
 }

@@ -5,9 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"strings"
 
 	"batch"
+	"batch/internal/text"
 	"batch/night"
 )
 
@@ -31,24 +31,20 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 		}
 	}
 	for _, r := range runs {
-		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s\n", terminalSafe(r.Party), r.Ambiente,
-			r.Ended.Local().Format("2006-01-02 15:04"), r.Verdict, terminalSafe(r.Problem))
-		n := cmp.Or(words[r.Party], single)
-		if hint := strings.TrimPrefix(strings.TrimPrefix(n.hint(&r.Cause), ":"), "."); hint != "" {
-			fmt.Fprintf(stdout, "  qué cambiar:%s\n", terminalSafe(hint))
-		}
+		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s%s\n", text.Printable(r.Party), r.Ambiente,
+			r.Ended.Local().Format("2006-01-02 15:04"), r.Verdict, text.Printable(r.Problem), text.Printable(cmp.Or(words[r.Party], single).hint(&r.Cause)))
 	}
 	party := ""
 	for _, e := range entries {
 		if e.Party != party {
 			party = e.Party
-			fmt.Fprintf(stdout, "%s\n", terminalSafe(party))
+			fmt.Fprintf(stdout, "%s\n", text.Printable(party))
 		}
 		msg := e.Result.Message
 		if e.Result.Status == batch.StatusPendiente && e.Result.Code != "" {
 			msg = "(" + e.Result.Code + ") " + msg
 		}
-		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, terminalSafe(e.Key), terminalSafe(msg), e.Ambiente)
+		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, text.Printable(e.Key), text.Printable(msg), e.Ambiente)
 	}
 	fmt.Fprintf(stdout, "%d claves necesitan atención\n", len(entries))
 	if out != "" {

@@ -11,6 +11,7 @@ import (
 	"batch/config"
 	"batch/internal/progress"
 	"batch/internal/secret"
+	"batch/internal/text"
 	"batch/night"
 )
 
@@ -29,13 +30,11 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return nightCmd(o, getenv, stdout, stderr)
 	}
 	s := o.settings(files, getenv)
-	if s.Sandbox && !s.DryRun {
-		stop, err := rehearse(&s, nil)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		defer stop()
+	stop, err := rehearse(&s, nil)
+	if err != nil {
+		return fail(stderr, err)
 	}
+	defer stop()
 	r, err := night.Open(s)
 	if err != nil {
 		return fail(stderr, err)
@@ -43,7 +42,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	defer r.Close()
 	ctx, stopWatching := watchSignals(o.Grace, r.Abandon, stderr)
 	defer stopWatching()
-	out := r.Send(ctx, newConsole(o, stderr, nil, secret.KnownOf(stderr)))
+	out := r.Send(ctx, newConsole(o, stderr, single, secret.KnownOf(stderr)))
 	code := int(out.Verdict())
 	if o.json && out.Failed == nil {
 		out.WriteJSON(stdout)
@@ -60,19 +59,17 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 	if err != nil {
 		return fail(stderr, err)
 	}
-	if plan.Sandbox && !plan.DryRun {
-		stop, err := rehearse(&plan.Settings, plan.Companies)
-		if err != nil {
-			return fail(stderr, err)
-		}
-		defer stop()
+	stop, err := rehearse(&plan.Settings, plan.Companies)
+	if err != nil {
+		return fail(stderr, err)
 	}
+	defer stop()
 	n := night.NewNight(plan)
 	ctx, stopWatching := watchSignals(o.Grace, n.Abandon, stderr)
 	defer stopWatching()
 	var lines sync.Mutex // one line at a time on stderr
 	rep, err := n.Run(ctx, func(c night.Company) night.Watcher {
-		return newConsole(o, progress.Prefixed("["+terminalSafe(c.Label())+"] ", stderr, &lines), words[c.NIT], known)
+		return newConsole(o, progress.Prefixed("["+text.Printable(c.Label())+"] ", stderr, &lines), words[c.NIT], known)
 	})
 	if err != nil {
 		return failNight(stderr, err, words)
@@ -86,10 +83,10 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 	worst := int(rep.Verdict())
 	if !o.quiet {
 		for _, c := range rep.Companies {
-			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", terminalSafe(c.Label()), int(c.Verdict()), c.Summary.Rows, statusLine(c))
+			fmt.Fprintf(stderr, "batch: %s: código %d, %d filas, %s\n", text.Printable(c.Label()), int(c.Verdict()), c.Summary.Rows, statusLine(c))
 		}
 		if rep.Summary != "" {
-			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", terminalSafe(rep.Summary))
+			fmt.Fprintf(stderr, "batch: resumen de la noche: %s\n", text.Printable(rep.Summary))
 		}
 	}
 	if o.json {

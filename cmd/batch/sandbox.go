@@ -66,11 +66,15 @@ func sandboxCmd(args []string, _ func(string) string, stdout, stderr io.Writer) 
 	return exitOK
 }
 
-// rehearse starts the simulated providers for a --sandbox run on this
-// machine, with the latency of a calm day, and points the settings (and
-// each company of a night) at them with the simulator's own credentials:
-// nothing leaves this machine and no real secret is used.
+// rehearse starts the simulated providers for a --sandbox run that sends
+// on this machine, with the latency of a calm day, and points the settings
+// (and each company of a night) at them with the simulator's own
+// credentials: nothing leaves this machine and no real secret is used.
+// Any other run is left as it is.
 func rehearse(s *night.Settings, companies []night.Company) (stop func(), err error) {
+	if !s.Sandbox || s.DryRun {
+		return func() {}, nil
+	}
 	cfg := sandbox.Config{Tokens: map[string]string{}, Facturadores: map[string]string{},
 		Latency: func() time.Duration { return 200*time.Millisecond + rand.N(600*time.Millisecond) }}
 	s.Obligado, s.Facturador.NIT = cmp.Or(s.Obligado, sandbox.DefaultObligado), cmp.Or(s.Facturador.NIT, sandbox.DefaultNIT)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"batch"
@@ -15,7 +16,7 @@ import (
 // fail prints what went wrong, in the command line's words, and returns
 // the exit code of a run that could do nothing.
 func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err, single)))
+	fmt.Fprintf(stderr, "batch: %s\n", text.Printable(explain(err, single)))
 	return exitNothing
 }
 
@@ -23,22 +24,19 @@ func fail(stderr io.Writer, err error) int {
 // company concerned when it is one's, and returns exitNothing.
 func failNight(stderr io.Writer, err error, words map[string]*names) int {
 	if ce := (*night.CompanyError)(nil); errors.As(err, &ce) && words[ce.Company.NIT] != nil {
-		fmt.Fprintf(stderr, "batch: %s\n", terminalSafe(explain(err, words[ce.Company.NIT])))
+		fmt.Fprintf(stderr, "batch: %s\n", text.Printable(explain(err, words[ce.Company.NIT])))
 		return exitNothing
 	}
 	return fail(stderr, err)
 }
 
-// terminalSafe drops the control characters of text that may quote a
-// file (a header, a sheet's name), so that it cannot move the cursor,
-// rewrite the screen or ring the terminal of whoever reads the log. Every
-// secret the run knows is masked by the writer it reaches (secret.Writer).
-func terminalSafe(s string) string { return text.Printable(s) }
+// secretVars are the variables that hold secrets, the token first.
+var secretVars = []string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}
 
 // know makes the values of the environment's secret variables known,
 // and those of the variables named.
 func know(k *secret.Known, getenv func(string) string, names ...string) {
-	for _, n := range append([]string{"AFACTURAR_TOKEN", "SSINTEGRAL_CLAVE", "BATCH_CLAVE_ARCHIVO"}, names...) {
+	for _, n := range append(slices.Clone(secretVars), names...) {
 		k.Add(getenv(n))
 	}
 }
@@ -92,8 +90,14 @@ var hints = []struct {
 // settingFlag is the option of a setting of the configuration file:
 // "persona.nombres" is --nombres.
 func settingFlag(setting string) string {
-	name := setting[strings.LastIndex(setting, ".")+1:]
-	return strings.ReplaceAll(name, "_", "-")
+	table, key, found := strings.Cut(strings.ReplaceAll(setting, "_", "-"), ".")
+	if !found {
+		return table
+	}
+	if i := slices.IndexFunc(batch.Providers(), func(p batch.Provider) bool { return p.Table == table }); i >= 0 {
+		return batch.Providers()[i].Option(key)
+	}
+	return key
 }
 
 // settingKey is where a setting is in the configuration file, for the

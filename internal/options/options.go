@@ -174,3 +174,16 @@ func (s *seconds) Set(v string) error {
 	*s = seconds(d)
 	return nil
 }
+
+// List declares an option whose values, separated by commas, add up: it
+// may be given more than once.
+func List(fs *flag.FlagSet, p *[]string, name, usage string) {
+	fs.Func(name, usage, func(v string) error {
+		for _, item := range strings.Split(v, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				*p = append(*p, item)
+			}
+		}
+		return nil
+	})
+}
