@@ -452,6 +452,7 @@ func (r *Run) operations(env ops.Env, in inputs, keep func(batch.Row) (bool, str
 		return err
 	}
 	r.book = book
+	r.cleanup = append(r.cleanup, book.Abort) // a run closed unsent leaves no file
 	r.cfg.Sink = book
 	r.cfg.Retry = pipeline.RetryPolicy{MaxAttempts: f.Attempts, BaseDelay: f.RetryDelay}
 	if r.db != nil {

@@ -19,15 +19,22 @@ import (
 // their dimension on the way in.
 type dimensionZip struct {
 	*zip.Writer
-	refs map[string]string // part name (xl/worksheets/sheetN.xml) → range
+	refs    map[string]string    // part name (xl/worksheets/sheetN.xml) → range
+	splices map[string]*rowSpool // part name → the rows to put in it
 }
 
 func (z dimensionZip) Create(name string) (io.Writer, error) {
 	w, err := z.Writer.Create(name)
-	if ref, ok := z.refs[name]; ok && err == nil {
+	if err != nil {
+		return w, err
+	}
+	if rows, ok := z.splices[name]; ok {
+		w = &spliceWriter{w: w, rows: rows}
+	}
+	if ref, ok := z.refs[name]; ok {
 		return &dimensionWriter{w: w, ref: ref}, nil
 	}
-	return w, err
+	return w, nil
 }
 
 // dimensionWriter holds back the start of a sheet until its <dimension>

@@ -2,7 +2,6 @@ package writers
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -16,16 +15,21 @@ type streamed struct {
 	table  string // the table's name, without spaces or accents
 	header []string
 	max    int // data rows a sheet holds
+	// spooled: the rows go to a file of their own per sheet (rowSpool),
+	// not through the StreamWriter.
+	spooled bool
 
 	sw     *excelize.StreamWriter // the sheet being written
 	next   int                    // its next row
 	sheets []filled               // the sheets written, the current one last
 }
 
-// filled is one of a table's sheets and its last row.
+// filled is one of a table's sheets and its last row, and its rows when
+// they are spooled.
 type filled struct {
 	name string
 	last int
+	rows *rowSpool
 }
 
 // open starts the table's first sheet, which exists.
@@ -38,6 +42,11 @@ func (s *streamed) begin(name string) error {
 	sw, err := s.w.f.NewStreamWriter(name)
 	if err != nil {
 		return err
+	}
+	if s.spooled {
+		if s.sheets[len(s.sheets)-1].rows, err = newRowSpool(); err != nil {
+			return err
+		}
 	}
 	s.sw, s.next = sw, 2
 	return s.w.startSheet(sw, s.header)
@@ -61,8 +70,14 @@ func (s *streamed) row(values []any) error {
 			return err
 		}
 	}
-	cell, _ := excelize.CoordinatesToCellName(1, s.next)
-	if err := s.sw.SetRow(cell, values); err != nil {
+	var err error
+	if sheet := s.sheets[len(s.sheets)-1]; sheet.rows != nil {
+		err = sheet.rows.row(s.next, values)
+	} else {
+		cell, _ := excelize.CoordinatesToCellName(1, s.next)
+		err = s.sw.SetRow(cell, values)
+	}
+	if err != nil {
 		return fmt.Errorf("no se pudo escribir la fila %d de la hoja %s: %w", s.next, s.sheets[len(s.sheets)-1].name, err)
 	}
 	s.sheets[len(s.sheets)-1].last = s.next
@@ -97,11 +112,21 @@ func (s *streamed) refs(into map[string]string, minLast int) {
 	}
 }
 
-// Sheets are the names of the table's sheets.
-func (s *streamed) names() string {
-	var names []string
+// splices are the spooled rows of each of the table's sheets, by its part
+// in the package.
+func (s *streamed) splices(into map[string]*rowSpool) {
 	for _, f := range s.sheets {
-		names = append(names, f.name)
+		if f.rows != nil {
+			into[s.w.sheetPart(f.name)] = f.rows
+		}
 	}
-	return strings.Join(names, ", ")
+}
+
+// remove deletes the spooled rows' files.
+func (s *streamed) remove() {
+	for _, f := range s.sheets {
+		if f.rows != nil {
+			f.rows.remove()
+		}
+	}
 }

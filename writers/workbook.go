@@ -58,6 +58,7 @@ type Workbook struct {
 	link           int
 
 	tally *tally
+	ended bool // saved or given up: nothing is left to remove
 
 	withFile bool
 	inputs   []string               // the inputs' columns, merged by name
@@ -166,7 +167,7 @@ func (w *Workbook) start() error {
 		}
 	}
 	w.results = &streamed{w: w, name: SheetResultados, table: "Resultados", header: w.header(), max: w.sheetRows}
-	w.attention = &streamed{w: w, name: SheetAtencion, table: "Atencion", header: w.attentionHeader(), max: w.sheetRows}
+	w.attention = &streamed{w: w, name: SheetAtencion, table: "Atencion", header: w.attentionHeader(), max: w.sheetRows, spooled: true}
 	if err := w.results.open(); err != nil {
 		return err
 	}
@@ -439,13 +440,14 @@ func (w *Workbook) Close(run Run) error {
 	// writer is ours: this one writes straight to the temporary file,
 	// so a million-row workbook does not cost its size in memory. The
 	// buffer excelize then copies out stays empty.
-	refs := map[string]string{}
+	refs, splices := map[string]string{}, map[string]*rowSpool{}
 	w.results.refs(refs, 1)
 	w.attention.refs(refs, 2)
+	w.attention.splices(splices)
 	w.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(w.tmp)
 		zw.RegisterCompressor(zip.Deflate, pooledDeflate)
-		return dimensionZip{Writer: zw, refs: refs}
+		return dimensionZip{Writer: zw, refs: refs, splices: splices}
 	})
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		w.Abort()
@@ -456,6 +458,8 @@ func (w *Workbook) Close(run Run) error {
 		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
 	}
 	w.f.Close()
+	w.attention.remove()
+	w.ended = true
 	if err := w.tmp.Close(); err != nil {
 		os.Remove(w.tmp.Name())
 		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
@@ -504,8 +508,15 @@ func (w *Workbook) TempPath() string { return w.tmp.Name() }
 
 // Abort drops the unfinished workbook.
 func (w *Workbook) Abort() {
+	if w.ended {
+		return
+	}
+	w.ended = true
 	if w.f != nil {
 		w.f.Close()
+	}
+	if w.attention != nil {
+		w.attention.remove()
 	}
 	w.tmp.Close()
 	os.Remove(w.tmp.Name())
