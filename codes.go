@@ -47,21 +47,21 @@ const (
 type Kind int
 
 const (
-	KindOther       Kind = iota
-	KindAddress          // the service's address is wrong: nothing there answers as the service
-	KindCredentials      // the provider refused the token, the NIT or the clave
-	KindInput            // an input file cannot be read
-	KindPassword         // an input file is protected and no (or a wrong) password was given
-	KindJournal          // the journal cannot be placed or used
-	KindTLS              // the provider's certificate does not verify
-	KindBusy             // another run is sending with the same journal and credentials
-	KindNoSecret         // the provider's token or clave was not given
-	KindNoParty          // the obligado's or the invoicer's NIT was not given
-	KindNoAddress        // the provider has published no address for the operation in this environment
-	KindOutput           // the result workbook cannot be where it was asked to be
-	KindSetting          // a setting's value is refused (Error.Setting names it)
-	KindJournalLost      // the journal is missing or empty where one existed
-	KindJournalDamaged   // the journal's pages are damaged
+	KindOther          Kind = iota
+	KindAddress             // the service's address is wrong: nothing there answers as the service
+	KindCredentials         // the provider refused the token, the NIT or the clave
+	KindInput               // an input file cannot be read
+	KindPassword            // an input file is protected and no (or a wrong) password was given
+	KindJournal             // the journal cannot be placed or used
+	KindTLS                 // the provider's certificate does not verify
+	KindBusy                // another run is sending with the same journal and credentials
+	KindNoSecret            // the provider's token or clave was not given
+	KindNoParty             // the obligado's or the invoicer's NIT was not given
+	KindNoAddress           // the provider has published no address for the operation in this environment
+	KindOutput              // the result workbook cannot be where it was asked to be
+	KindSetting             // a setting's value is refused (Error.Setting names it)
+	KindJournalLost         // the journal is missing or empty where one existed
+	KindJournalDamaged      // the journal's pages are damaged
 )
 
 // Error is a problem worded for a person, with its kind for the front end.

@@ -100,7 +100,9 @@ func (s Settings) Check() error {
 	if _, err := ops.Parse(s.Ops); err != nil {
 		return &batch.Error{Kind: batch.KindSetting, Setting: "ops", Msg: "las operaciones: " + err.Error()}
 	}
-	refuse := func(setting, msg string) error { return &batch.Error{Kind: batch.KindSetting, Setting: setting, Msg: msg} }
+	refuse := func(setting, msg string) error {
+		return &batch.Error{Kind: batch.KindSetting, Setting: setting, Msg: msg}
+	}
 	for _, p := range batch.Providers() {
 		if r := s.ReachOf(p); r.Rate <= 0 || r.Window <= 0 {
 			key := "rate"

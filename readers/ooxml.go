@@ -3,8 +3,8 @@ package readers
 import (
 	"archive/zip"
 	"bytes"
-	"errors"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"io"
 	"path"

@@ -92,8 +92,8 @@ func (s *rowSpool) remove() {
 // spliceWriter passes a sheet's XML on, with the spooled rows put in
 // before its </sheetData>.
 type spliceWriter struct {
-	w     io.Writer
-	rows  *rowSpool
+	w    io.Writer
+	rows *rowSpool
 	held []byte // the end of what came, which may be the tag's start
 	done bool
 }
