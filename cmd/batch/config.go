@@ -68,10 +68,7 @@ func defined(v string) string {
 // the journal, each company with its variables, what each pattern finds
 // and where each output goes.
 func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
-	plan, words, err := nightPlan(o, getenv, secret.KnownOf(stderr))
-	if err != nil {
-		return fail(stderr, err)
-	}
+	plan, words := nightPlan(o, getenv, secret.KnownOf(stderr))
 	pv, err := night.NewNight(plan).Preview()
 	if err != nil {
 		return failNight(stderr, err, words)

@@ -66,20 +66,16 @@ func journalFlags(name, usage string, args []string, getenv func(string) string,
 	if err != nil {
 		return night.JournalPlace{}, nil, nil, fail(stderr, err)
 	}
-	if *cfg == "" {
-		*cfg = config.UserPath(getenv)
-	}
 	var file *config.File
-	if *path == "" && *cfg != "" {
-		var err error
-		file, err = config.Load(*cfg)
+	if c := cmp.Or(*cfg, config.UserPath(getenv)); *path == "" && c != "" {
+		f, err := config.Load(c)
 		if err == nil {
-			err = file.MovedJournal()
+			err = f.MovedJournal()
 		}
 		if err != nil {
 			return night.JournalPlace{}, nil, nil, fail(stderr, err)
 		}
-		*path = file.Values["journal"]
+		file, *path = f, f.Values["journal"]
 	}
 	return journalPlace(*path, getenv), rest, file, -1
 }

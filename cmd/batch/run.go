@@ -55,10 +55,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 // and the night's summary. Its exit code is the worst company's.
 func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
 	known := secret.KnownOf(stderr)
-	plan, words, err := nightPlan(o, getenv, known)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	plan, words := nightPlan(o, getenv, known)
 	stop, err := rehearse(&plan.Settings, plan.Companies)
 	if err != nil {
 		return fail(stderr, err)
@@ -98,30 +95,23 @@ func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Write
 // nightPlan is the configuration file's night, with each company's
 // secrets read from its own variables (known from then on), and the words
 // of its messages.
-func nightPlan(o *runOptions, getenv func(string) string, known *secret.Known) (night.Plan, map[string]*names, error) {
+func nightPlan(o *runOptions, getenv func(string) string, known *secret.Known) (night.Plan, map[string]*names) {
 	file := o.file
 	plan := night.Plan{Settings: o.settings(nil, getenv), OutDir: file.OutDir, Archivos: file.Archivos}
 	words := map[string]*names{}
-	var vars []string
 	for _, c := range file.Companies {
-		vars = append(vars, c.TokenEnv, c.SSIntegral.ClaveEnv)
-	}
-	know(known, getenv, vars...)
-	for _, c := range file.Companies {
-		company, w, err := companyOf(plan.Settings, c, getenv)
-		if err != nil {
-			return plan, nil, fmt.Errorf("el archivo de configuración %s, obligado %s: %w", file.Path, c.NIT, err)
-		}
+		know(known, getenv, c.TokenEnv, c.SSIntegral.ClaveEnv)
+		company, w := companyOf(plan.Settings, c, getenv)
 		plan.Companies = append(plan.Companies, company)
 		words[c.NIT] = w
 	}
-	return plan, words, nil
+	return plan, words
 }
 
 // companyOf is a company of the configuration file as the night runs it:
 // its token read from its variable, the person who receives for it and its
 // own SS Integral account over the file's defaults.
-func companyOf(base night.Settings, c config.Company, getenv func(string) string) (night.Company, *names, error) {
+func companyOf(base night.Settings, c config.Company, getenv func(string) string) (night.Company, *names) {
 	company := night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv), Archivos: c.Archivos, Resultados: c.Resultados,
 		Person: base.Person, Facturador: base.Facturador}
 	w := companyNames(c)
@@ -132,7 +122,7 @@ func companyOf(base night.Settings, c config.Company, getenv func(string) string
 	}
 	a := c.SSIntegral
 	if !a.Set {
-		return company, w, nil
+		return company, w
 	}
 	f := &company.Facturador
 	for _, o := range []struct{ to, from *string }{{&f.NIT, a.NIT}, {&f.Server, a.Server}, {&f.MailAreaFacturacion, a.MailFacturacion},
@@ -148,7 +138,7 @@ func companyOf(base night.Settings, c config.Company, getenv func(string) string
 		// Another account's clave is never this one's.
 		f.Clave, w.clave = "", "de clave_env en [obligados.ssintegral]"
 	}
-	return company, w, nil
+	return company, w
 }
 
 // companyNames are what a company's messages call the variables of its
