@@ -106,7 +106,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	}
 	started := time.Now()
 	// The night's own files are matched as one more company's, last.
-	matches, unmatched, err := companyMatches(append(slices.Clone(p.Companies), Company{Nombre: "la noche", Archivos: p.Archivos}))
+	matches, unmatched, missing, err := companyMatches(append(slices.Clone(p.Companies), Company{Nombre: "la noche", Archivos: p.Archivos}))
 	if err != nil {
 		return Report{}, err
 	}
@@ -135,12 +135,13 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	}
 	files.tell(matches, unmatched, append(watchers, watchers[:min(1, len(watchers))]...))
 	shared, sharedUnread := files.of(nightFiles)
+	sharedUnread = append(sharedUnread, missing[len(p.Companies)]...)
 	results := make([]CompanyOutcome, len(p.Companies))
 	night := &pacers{all: map[[2]string]*pipeline.WindowPacer{}}
 	var wg sync.WaitGroup
 	for i, c := range p.Companies {
 		own, unread := files.of(matches[i])
-		unread = append(unread, sharedUnread...)
+		unread = append(append(unread, missing[i]...), sharedUnread...)
 		results[i].Company, results[i].Files = c, own
 		if len(own) == 0 {
 			results[i].Outcome = Outcome{Unread: unread, NoFiles: len(unread) == 0}
@@ -324,15 +325,18 @@ type Preview struct {
 	// Night are the night's own patterns, and what each matches now.
 	Night   []string
 	Matches []int
+	Missing []string // why each pattern's folder cannot be looked in, or ""
+
 }
 
 // CompanyPreview is one company's part of a Preview.
 type CompanyPreview struct {
 	Company
 	Patterns   []string
-	Matches    []int  // files each pattern matches now
-	Workbook   string // where its workbook would go
-	NoInvoicer string // why its e-mails would not be sent, if they would not
+	Matches    []int    // files each pattern matches now
+	Missing    []string // why each pattern's folder cannot be looked in, or ""
+	Workbook   string   // where its workbook would go
+	NoInvoicer string   // why its e-mails would not be sent, if they would not
 }
 
 // Preview says what Run would do now, without reading a file or sending.
@@ -348,11 +352,11 @@ func (n *Night) Preview() (Preview, error) {
 	books, summary := outputs(p, time.Now().Format("2006-01-02"))
 	pv := Preview{Journal: journalPath, Summary: summary}
 	for _, pattern := range p.Archivos {
-		m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}})
+		m, _, missing, err := companyMatches([]Company{{Archivos: []string{pattern}}})
 		if err != nil {
 			return Preview{}, err
 		}
-		pv.Night, pv.Matches = append(pv.Night, pattern), append(pv.Matches, len(m[0]))
+		pv.Night, pv.Matches, pv.Missing = append(pv.Night, pattern), append(pv.Matches, len(m[0])), append(pv.Missing, why(missing[0]))
 	}
 	if p.DryRun {
 		pv.Summary = ""
@@ -360,15 +364,23 @@ func (n *Night) Preview() (Preview, error) {
 	for i, c := range p.Companies {
 		cp := CompanyPreview{Company: c, Workbook: books[i], NoInvoicer: noInvoicer(c)}
 		for _, pattern := range c.Archivos {
-			m, _, err := companyMatches([]Company{{Archivos: []string{pattern}}})
+			m, _, missing, err := companyMatches([]Company{{Archivos: []string{pattern}}})
 			if err != nil {
 				return Preview{}, err
 			}
-			cp.Patterns, cp.Matches = append(cp.Patterns, pattern), append(cp.Matches, len(m[0]))
+			cp.Patterns, cp.Matches, cp.Missing = append(cp.Patterns, pattern), append(cp.Matches, len(m[0])), append(cp.Missing, why(missing[0]))
 		}
 		pv.Companies = append(pv.Companies, cp)
 	}
 	return pv, nil
+}
+
+// why is the reason of the first folder that cannot be looked in, or "".
+func why(missing []writers.Unread) string {
+	if len(missing) == 0 {
+		return ""
+	}
+	return missing[0].Path + ": " + missing[0].Reason
 }
 
 // WriteJSON writes the night's figures for automation, a line per company.

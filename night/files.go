@@ -1,7 +1,9 @@
 package night
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -25,23 +27,49 @@ type nightFiles struct {
 
 // companyMatches expands every company's patterns; a pattern that matches
 // nothing is noted, not an error.
-func companyMatches(companies []Company) (matches [][]string, unmatched map[int][]string, err error) {
+func companyMatches(companies []Company) (matches [][]string, unmatched map[int][]string, missing map[int][]writers.Unread, err error) {
 	matches = make([][]string, len(companies))
-	unmatched = map[int][]string{}
+	unmatched, missing = map[int][]string{}, map[int][]writers.Unread{}
 	for i, c := range companies {
 		for _, p := range c.Archivos {
 			found, err := filepath.Glob(p)
 			if err != nil {
-				return nil, nil, fmt.Errorf("el patrón de archivos «%s» de %s no es válido: %v", p, c.Label(), err)
+				return nil, nil, nil, fmt.Errorf("el patrón de archivos «%s» de %s no es válido: %v", p, c.Label(), err)
 			}
 			if len(found) == 0 {
-				unmatched[i] = append(unmatched[i], p)
+				// No new files tonight is quiet; a folder that is not
+				// there, or that this user cannot read, is the company's
+				// trouble.
+				if dir, why := folderProblem(p); why != "" {
+					missing[i] = append(missing[i], writers.Unread{Path: dir, Reason: why + " (patrón «" + p + "»)"})
+				} else {
+					unmatched[i] = append(unmatched[i], p)
+				}
 			}
 			sort.Strings(found)
 			matches[i] = append(matches[i], found...)
 		}
 	}
-	return matches, unmatched, nil
+	return matches, unmatched, missing, nil
+}
+
+// folderProblem is why the folder a pattern looks in cannot be looked in,
+// or "": the folder is the pattern's path up to its first wildcard.
+func folderProblem(pattern string) (dir, why string) {
+	dir = filepath.Dir(pattern)
+	for strings.ContainsAny(dir, "*?[") {
+		dir = filepath.Dir(dir)
+	}
+	_, err := os.ReadDir(dir)
+	switch {
+	case err == nil:
+		return dir, ""
+	case errors.Is(err, fs.ErrNotExist):
+		return dir, "la carpeta no existe: revise la ruta en el archivo de configuración"
+	case errors.Is(err, fs.ErrPermission):
+		return dir, "la carpeta no se puede leer con el usuario que corre batch (permiso denegado)"
+	}
+	return dir, "la carpeta no se puede leer: " + err.Error()
 }
 
 // screen looks at every file the patterns matched, once: what batch wrote,

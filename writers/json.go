@@ -56,6 +56,7 @@ func WriteNightJSON(w io.Writer, summary string, code int, companies []NightRow)
 		Detenido     string         `json:"detenido,omitempty"`
 		Filas        int            `json:"filas"`
 		Estados      map[string]int `json:"estados"`
+		SinLeer      []string       `json:"sin_leer,omitempty"` // the files or folders not read, each with why
 	}
 	out := struct {
 		Resumen      string `json:"resumen"`
@@ -67,6 +68,9 @@ func WriteNightJSON(w io.Writer, summary string, code int, companies []NightRow)
 			Filas: c.Summary.Rows, Estados: map[string]int{}}
 		for st, n := range c.Summary.ByStatus() {
 			e.Estados[string(st)] = n
+		}
+		for _, u := range c.Unread {
+			e.SinLeer = append(e.SinLeer, u.Path+": "+u.Reason)
 		}
 		out.Obligados = append(out.Obligados, e)
 	}

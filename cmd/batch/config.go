@@ -81,13 +81,13 @@ func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "resumen de la noche: %s\n", text.Printable(pv.Summary))
 	}
 	for j, p := range pv.Night {
-		fmt.Fprintf(stdout, "archivos de la noche «%s»: %d ahora (la columna Obligado reparte sus filas)\n", text.Printable(p), pv.Matches[j])
+		fmt.Fprintf(stdout, "archivos de la noche «%s»: %d ahora (la columna Obligado reparte sus filas)%s\n", text.Printable(p), pv.Matches[j], problem(pv.Missing[j]))
 	}
 	for i, c := range pv.Companies {
 		w := words[c.NIT]
 		fmt.Fprintf(stdout, "%s\n  token: variable %s, %s\n", text.Printable(c.Label()), w.token, defined(c.Token))
 		for j, p := range c.Patterns {
-			fmt.Fprintf(stdout, "  archivos «%s»: %d ahora\n", text.Printable(p), c.Matches[j])
+			fmt.Fprintf(stdout, "  archivos «%s»: %d ahora%s\n", text.Printable(p), c.Matches[j], problem(c.Missing[j]))
 		}
 		fmt.Fprintf(stdout, "  libro de resultados: %s\n", text.Printable(c.Workbook))
 		if c.NoInvoicer != "" {
@@ -97,4 +97,12 @@ func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writ
 		}
 	}
 	return exitOK
+}
+
+// problem is a pattern's folder trouble, as config shows it.
+func problem(why string) string {
+	if why == "" {
+		return ""
+	}
+	return " — " + text.Printable(why)
 }

@@ -189,6 +189,7 @@ func TestAFileIsItsOwnTrouble(t *testing.T) {
 	writeText(t, filepath.Join(dir, "acme", "~$libro.xlsx"), "\x00propietario")
 	writeCSV(t, filepath.Join(dir, "acme", ".oculto.csv"), []string{hidden})
 	writeCSV(t, filepath.Join(dir, "beta", "r.csv"), []string{testutil.CUFE(980), testutil.CUFE(981)})
+	os.MkdirAll(filepath.Join(dir, "gama"), 0o755) // no files tonight
 	cfg := nightConfig(t, dir, url, "", [3]string{"ACME", "900111111", `"acme/*", "*.xlsx"`},
 		[3]string{"Beta", "900222222", `"beta/*.csv"`}, [3]string{"Gama", "900333333", `"gama/*.csv"`})
 	var stdout, stderr bytes.Buffer
@@ -260,10 +261,39 @@ func TestNoFilesIsAQuietNight(t *testing.T) {
 	t.Parallel()
 	_, url := stands.NewAfacturar(t)
 	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "gama"), 0o755)
 	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gama/*.csv"`})
 	code, msg := runMain(t, nightTokens, "run", "--config", cfg)
 	if code != exitOK || !strings.Contains(msg, "sin archivos") {
 		t.Errorf("exit %d\n%s", code, msg)
+	}
+}
+
+// A company whose folder is not there (a typo, a share not mounted) did
+// not run: that is the night's trouble, exit 1, named in the log, the
+// JSON, batch config and batch check; not a quiet night.
+func TestAMissingFolderIsNotAQuietNight(t *testing.T) {
+	t.Parallel()
+	stand, url := stands.NewAfacturar(t)
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "gama"), 0o755)
+	writeCSV(t, filepath.Join(dir, "gama", "r.csv"), cufes(2))
+	cfg := nightConfig(t, dir, url, "", [3]string{"Gama", "900333333", `"gamma/*.csv"`})
+	vars := isolatedState(t, nightTokens)
+	var stdout, stderr bytes.Buffer
+	code := Main([]string{"run", "--config", cfg, "--json", "--quiet"}, vars, &stdout, &stderr)
+	missing := filepath.Join(dir, "gamma") + " no se leyó: la carpeta no existe"
+	if code != exitSomeRows || !strings.Contains(stderr.String(), missing) || !strings.Contains(stdout.String(), "la carpeta no existe") {
+		t.Errorf("run: exit %d\n%s\n%s", code, stderr.String(), stdout.String())
+	}
+	if code, msg := runMain(t, vars, "config", "--config", cfg); code != exitOK || !strings.Contains(msg, "0 ahora — "+filepath.Join(dir, "gamma")+": la carpeta no existe") {
+		t.Errorf("config: exit %d\n%s", code, msg)
+	}
+	if code, msg := runMain(t, vars, "check", "--config", cfg); code != exitSomeRows || !strings.Contains(msg, missing) {
+		t.Errorf("check: exit %d\n%s", code, msg)
+	}
+	if n := stand.Total(); n != 0 {
+		t.Errorf("%d requests", n)
 	}
 }
 
