@@ -472,6 +472,15 @@ func (s *File) put(section, key string, v any) error {
 	if strings.Contains(full, "token") || strings.Contains(full, "clave") {
 		return fmt.Errorf("el archivo de configuración %s tiene «%s»: los secretos no van en archivos. Use las variables de entorno AFACTURAR_TOKEN, SSINTEGRAL_CLAVE o BATCH_CLAVE_ARCHIVO", s.Path, full)
 	}
+	switch v.(type) {
+	case map[string]any, []map[string]any:
+		// A table where a value goes: [[obligado]] for [[obligados]], a
+		// table nested in another. Left alone, its company would quietly
+		// stay out of the night.
+		known := append([]string{"persona", "obligados"}, tables()...)
+		return fmt.Errorf("el archivo de configuración %s tiene la tabla «%s», que batch no conoce%s: las tablas son [%s] y [[obligados]]", s.Path, full,
+			text.DidYouMean(key, known, ""), strings.Join(append([]string{"persona"}, tables()...), "], ["))
+	}
 	name := strings.ReplaceAll(strings.ToLower(key), "_", "-")
 	switch section {
 	case "":

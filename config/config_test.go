@@ -52,3 +52,21 @@ func TestProviderTables(t *testing.T) {
 		t.Errorf("a misspelt table: %v", err)
 	}
 }
+
+// A table batch does not know, at any depth, is refused with what it
+// might have meant: [[obligado]] for [[obligados]] would otherwise take
+// its company out of the night without a word.
+func TestUnknownTablesAreRefused(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "batch.toml")
+	for body, want := range map[string]string{
+		"[[obligado]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n": "«obligado», que batch no conoce, ¿quiso decir «obligados»?",
+		"[persona]\nnombres = \"Ana\"\n[persona.extra]\ncargo = \"x\"\n":                    "«persona.extra», que batch no conoce",
+		"[ssintegral.cuenta]\nnit = \"1\"\n":                                              "«ssintegral.cuenta», que batch no conoce",
+	} {
+		os.WriteFile(path, []byte(body), 0o600)
+		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: %v", body, err)
+		}
+	}
+}
