@@ -10,6 +10,7 @@ type Summary struct {
 	OpRequests map[string]int // Requests per operation
 	Reused     int            // keys answered from the journal, not sent
 	Duplicates int            // rows answered by an earlier row's request
+	Footers    int            // rows left out as a total or a footer under the invoices (no key)
 	Attempts   int            // requests made, retries included
 	// Unattempted are the Requests that never went out (the run stopped
 	// first, a prerequisite was missing): Requests ≤ the requests attempted

@@ -228,3 +228,25 @@ func TestAHangingProviderIsNotFed(t *testing.T) {
 		t.Errorf("%d requests went into a provider that did not answer\n%s", n, w.text())
 	}
 }
+
+// The accountant's total under the invoices is not an invoice: a row
+// without a CUFE that says "TOTAL", or holds only an amount, is left out
+// and counted as such; a row without a CUFE that has an invoice's data is
+// still INVALIDO.
+func TestTotalsAreNotInvoices(t *testing.T) {
+	t.Parallel()
+	_, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1}, testToken)
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "r.csv"), filepath.Join(dir, "r.xlsx")
+	writeText(t, in, "CUFE;Proveedor;Valor\n"+testutil.CUFE(1)+";ACME;10000\n"+testutil.CUFE(2)+";Beta;20000\n"+
+		";TOTAL;30000\n;;30000\n;Gama;5000\nTotal general;;30000\n")
+	s := settingsFor(url, filepath.Join(dir, "j.db"), out, in)
+	s.Person = testPerson
+	o := send(t, s)
+	if o.Summary.Rows != 3 || o.Summary.Footers != 3 || o.Summary.ByStatus()[batch.StatusOK] != 2 || o.Summary.ByStatus()[batch.StatusInvalido] != 1 {
+		t.Errorf("rows %d, footers %d, statuses %v", o.Summary.Rows, o.Summary.Footers, o.Summary.ByStatus())
+	}
+	if rows := testutil.ReadSheet(t, out, "Resultados"); len(rows) != 3 || rows[2]["Proveedor"] != "Gama" {
+		t.Errorf("workbook rows: %v", rows)
+	}
+}

@@ -2,6 +2,8 @@ package pipeline
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -37,8 +39,8 @@ type runner struct {
 
 // counts are the reader's figures.
 type counts struct {
-	rows, requests, reused, duplicates int
-	opRequests                         map[string]int
+	rows, requests, reused, duplicates, footers int
+	opRequests                                  map[string]int
 }
 
 // job is one request for one key; every row with that key shares it.
@@ -126,6 +128,10 @@ func (r *runner) admit(row batch.Row) error {
 	}
 	if !applies || !keep {
 		return nil // a sheet no operation is for, or another company's row
+	}
+	if !r.keyed(row) && footer(row) {
+		r.counts.footers++ // a total under the invoices: not one of them
+		return nil
 	}
 	r.counts.rows++
 	r.release()
@@ -340,4 +346,58 @@ func (r *runner) journalStop(err error) batch.Result {
 	res, stop := journalFailed(batch.Result{}, err)
 	r.stop(stop)
 	return res
+}
+
+// keyed reports whether the row holds a key for an operation that applies
+// to it: a word of a total in the key's column ("TOTAL" under the CUFEs)
+// is not one.
+func (r *runner) keyed(row batch.Row) bool {
+	for _, op := range r.cfg.Ops {
+		if k := row.Get(op.KeyField()); op.applies(row) && k != "" && !totalWord(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// totalWord reports whether a cell says it is a total.
+func totalWord(c string) bool {
+	c = strings.ToLower(strings.TrimSpace(c))
+	for _, w := range []string{"total", "subtotal", "suma", "gran total"} {
+		if strings.HasPrefix(c, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// footer reports whether a row without any key reads like the total or
+// the footer an accountant leaves under the invoices: a cell that says
+// "Total", "Subtotal", "Suma" or "Gran total", or only amounts beside
+// empty identifiers.
+func footer(row batch.Row) bool {
+	numbers, words := 0, 0
+	for i, c := range row.Cells {
+		c = strings.ToLower(strings.TrimSpace(c))
+		switch {
+		case c == "":
+		case totalWord(c):
+			return true
+		case i < len(row.Values):
+			// The reader typed it: an identifier (a NIT) is text
+			// whatever it holds, and a row with one is an invoice's.
+			if row.Values[i].Type == batch.ValueNumber {
+				numbers++
+			} else {
+				words++
+			}
+		default:
+			if _, err := strconv.ParseFloat(strings.NewReplacer(".", "", ",", "", "$", "", " ", "").Replace(c), 64); err == nil {
+				numbers++
+			} else {
+				words++
+			}
+		}
+	}
+	return numbers > 0 && words == 0
 }

@@ -87,7 +87,7 @@ func (r *runner) result(i int, p part, row batch.Row) batch.Result {
 func (r *runner) summary(t tally) batch.Summary {
 	c := r.counts
 	return batch.Summary{
-		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates,
+		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates, Footers: c.footers,
 		Attempts: t.attempts, Unattempted: t.unattempted, Statuses: t.statuses, Notes: t.notes,
 	}
 }

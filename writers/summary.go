@@ -339,6 +339,9 @@ func (s *resumenSheet) runLines(run Run) {
 		{"Ritmo efectivo (solicitudes por minuto)", perMinute, s.decimal},
 		{"Límite del proveedor (por minuto)", run.Limit, s.number},
 	}
+	if run.Footers > 0 {
+		lines = append(lines, labelled{"Filas de totales o pie de página (sin clave; no se enviaron)", run.Footers, s.number})
+	}
 	if run.Stopped != "" {
 		lines = append(lines, labelled{"El envío se detuvo", run.Stopped, 0})
 	}

@@ -159,6 +159,9 @@ func (c *console) estimate(e night.Estimate) {
 	}
 	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
 		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, text.HumanDuration(e.AtLimit))
+	if sum.Footers > 0 {
+		fmt.Fprintf(c.stderr, "batch: %d filas sin clave que son totales o pie de página: no se envían ni se cuentan como filas\n", sum.Footers)
+	}
 	if len(e.Hidden) > 0 {
 		fmt.Fprintf(c.stderr, "batch: hojas ocultas que no se leyeron: %s (use --hojas-ocultas para leerlas)\n", text.Printable(strings.Join(e.Hidden, ", ")))
 	}
