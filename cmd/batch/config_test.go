@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -85,12 +86,30 @@ codigo_empresa = 12
 	}
 }
 
-// The example configuration of deploy/ is one batch reads.
-func TestDeployExampleConfigReads(t *testing.T) {
+// The examples of deploy/ work together: batch reads the configuration
+// with the variables of the example environment file, every token and
+// clave is there, and every company's e-mails would be sent.
+func TestDeployExamplesAgree(t *testing.T) {
 	t.Parallel()
+	raw, err := os.ReadFile("../../deploy/batch.env.ejemplo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok && !strings.HasPrefix(line, "#") {
+			vars[k] = v
+		}
+	}
 	var out, errOut bytes.Buffer
-	code := Main([]string{"config", "--config", "../../deploy/config.toml.ejemplo"}, env(nil), &out, &errOut)
-	if code != exitOK || !strings.Contains(out.String(), "ambiente                         produccion") {
-		t.Errorf("exit %d\n%s%s", code, out.String(), errOut.String())
+	code := Main([]string{"config", "--config", "../../deploy/config.toml.ejemplo"}, env(vars), &out, &errOut)
+	text := out.String()
+	if code != exitOK || !strings.Contains(text, "ambiente                         produccion") {
+		t.Errorf("exit %d\n%s%s", code, text, errOut.String())
+	}
+	for _, bad := range []string{"AFACTURAR_TOKEN_ACME, falta", "AFACTURAR_TOKEN_BETA, falta", "SSINTEGRAL_CLAVE_BETA, falta", "correos: no se envían"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("the examples disagree: %q\n%s", bad, text)
+		}
 	}
 }
