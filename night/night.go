@@ -293,3 +293,14 @@ func (o Outcome) WriteJSON(w io.Writer) error {
 func (s Settings) words(err error) string {
 	return secret.New(s.Token, s.Facturador.Clave, s.FilePassword).Text(err.Error())
 }
+
+// AmbienteOf is an environment as a person may write it ("Producción",
+// "PRUEBAS") in the form the settings take; anything else is left as it
+// is, for Check to refuse.
+func AmbienteOf(s string) string {
+	v := strings.NewReplacer("ó", "o", "Ó", "o").Replace(strings.ToLower(strings.TrimSpace(s)))
+	if v == "produccion" || v == "pruebas" {
+		return v
+	}
+	return s
+}

@@ -113,3 +113,16 @@ func TestDeployExamplesAgree(t *testing.T) {
 		}
 	}
 }
+
+// The environment is read as a person writes it: accents and case.
+func TestAmbienteAsWritten(t *testing.T) {
+	t.Parallel()
+	for _, written := range []string{"Producción", "PRODUCCIÓN", " produccion "} {
+		if code, msg := runMain(t, env(nil), "config", "--ambiente", written); code != exitOK || !strings.Contains(msg, "ambiente                         produccion ") {
+			t.Errorf("%q: exit %d\n%s", written, code, msg)
+		}
+	}
+	if code, msg := runMain(t, full, "run", "--ambiente", "Prueba", "x.csv"); code != exitNothing || !strings.Contains(msg, "pruebas o produccion") {
+		t.Errorf("a misspelt environment: exit %d\n%s", code, msg)
+	}
+}

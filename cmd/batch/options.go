@@ -143,6 +143,7 @@ func (o *runOptions) fill(getenv func(string) string) error {
 	if err := o.applyEnv(getenv); err != nil {
 		return err
 	}
+	o.Ambiente = night.AmbienteOf(o.Ambiente)
 	o.flags.VisitAll(func(fl *flag.Flag) {
 		if o.sources[fl.Name] == "" {
 			o.sources[fl.Name] = "predeterminado"
