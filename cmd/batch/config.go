@@ -57,12 +57,8 @@ func configCmd(args []string, getenv func(string) string, stdout, stderr io.Writ
 	return exitOK
 }
 
-func defined(v string) string {
-	if v != "" {
-		return "definido"
-	}
-	return "falta"
-}
+// defined says whether a variable holds a value, never the value.
+func defined(v string) string { return map[bool]string{true: "definido", false: "falta"}[v != ""] }
 
 // showNight prints the night of several companies as it would run now:
 // the journal, each company with its variables, what each pattern finds
@@ -100,9 +96,4 @@ func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writ
 }
 
 // problem is a pattern's folder trouble, as config shows it.
-func problem(why string) string {
-	if why == "" {
-		return ""
-	}
-	return " — " + text.Printable(why)
-}
+func problem(why string) string { return map[bool]string{true: " — " + text.Printable(why)}[why != ""] }
