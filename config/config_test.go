@@ -61,8 +61,8 @@ func TestUnknownTablesAreRefused(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "batch.toml")
 	for body, want := range map[string]string{
 		"[[obligado]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n": "«obligado», que batch no conoce, ¿quiso decir «obligados»?",
-		"[persona]\nnombres = \"Ana\"\n[persona.extra]\ncargo = \"x\"\n":                    "«persona.extra», que batch no conoce",
-		"[ssintegral.cuenta]\nnit = \"1\"\n":                                              "«ssintegral.cuenta», que batch no conoce",
+		"[persona]\nnombres = \"Ana\"\n[persona.extra]\ncargo = \"x\"\n":                   "«persona.extra», que batch no conoce",
+		"[ssintegral.cuenta]\nnit = \"1\"\n":                                               "«ssintegral.cuenta», que batch no conoce",
 	} {
 		os.WriteFile(path, []byte(body), 0o600)
 		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {

@@ -96,4 +96,6 @@ func showNight(o *runOptions, getenv func(string) string, stdout, stderr io.Writ
 }
 
 // problem is a pattern's folder trouble, as config shows it.
-func problem(why string) string { return map[bool]string{true: " — " + text.Printable(why)}[why != ""] }
+func problem(why string) string {
+	return map[bool]string{true: " — " + text.Printable(why)}[why != ""]
+}

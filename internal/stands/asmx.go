@@ -200,6 +200,11 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.version[invoice] = envNS
 	a.mu.Unlock()
 
+	a.answer(w, r, a.body(invoice, cufe, fields["MailRecepcion"], pdf), trouble)
+}
+
+// body is the page's sample answer with its placeholders filled in.
+func (a *ASMX) body(invoice, cufe, mail string, pdf []byte) string {
 	body := a.template
 	for placeholder, value := range map[string]string{
 		"<CUFE>string</CUFE>":                           "<CUFE>" + strings.ToUpper(cufe) + "</CUFE>",
@@ -207,7 +212,7 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		"<QR>string</QR>":                               "<QR>https://catalogo-vpfe.dian.gov.co/document/searchqr?documentkey=" + cufe + "</QR>",
 		"<xml>base64Binary</xml>":                       "<xml>" + base64.StdEncoding.EncodeToString([]byte("<Invoice>"+invoice+"</Invoice>")) + "</xml>",
 		"<FacturaPDF>base64Binary</FacturaPDF>":         "<FacturaPDF>" + base64.StdEncoding.EncodeToString(pdf) + "</FacturaPDF>",
-		"<Descripcion>string</Descripcion>":             "<Descripcion>Enviada a " + fields["MailRecepcion"] + "</Descripcion>",
+		"<Descripcion>string</Descripcion>":             "<Descripcion>Enviada a " + mail + "</Descripcion>",
 		"<IsValid>boolean</IsValid>":                    "<IsValid>true</IsValid>",
 		"<StatusCode>string</StatusCode>":               "<StatusCode>00</StatusCode>",
 		"<StatusDescription>string</StatusDescription>": "<StatusDescription>Procesado Correctamente.</StatusDescription>",
@@ -215,6 +220,12 @@ func (a *ASMX) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} {
 		body = strings.ReplaceAll(body, placeholder, value)
 	}
+	return body
+}
+
+// answer writes body as trouble has it: whole, with a byte that is not
+// UTF-8, cut half-way, or a byte at a time until the client gives up.
+func (a *ASMX) answer(w http.ResponseWriter, r *http.Request, body, trouble string) {
 	ct := "text/xml; charset=utf-8"
 	if strings.Contains(body, "soap12:") {
 		ct = "application/soap+xml; charset=utf-8"

@@ -50,40 +50,26 @@ type Reply struct {
 // provider may have acted on it. One that never finished leaving (a
 // refused connection, a name not found, a certificate refused) is not.
 func Do(ctx context.Context, c *http.Client, req *http.Request, maxBody int64, service batch.Service) (Reply, batch.Answer, bool) {
-	req.Header.Set("User-Agent", "batch/"+batch.Version)
-	var wrote atomic.Bool
-	req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
-		WroteRequest: func(i httptrace.WroteRequestInfo) { wrote.Store(i.Err == nil) },
-	}))
-	resp, err := c.Do(req)
-	if err != nil {
-		a := Failed(ctx, err, service)
-		a.Unsure = wrote.Load()
-		return Reply{}, a, false
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
-		return Reply{}, redirected(resp, service), false
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
-	if err != nil {
-		a := Failed(ctx, err, service)
-		a.HTTPStatus, a.Unsure = resp.StatusCode, true
-		var netErr net.Error
+	var (
+		reply Reply
+		whole bool
+	)
+	ans := Stream(ctx, c, req, service, func(status int, h http.Header, body io.Reader) batch.Answer {
+		b, err := io.ReadAll(io.LimitReader(body, maxBody+1))
 		switch {
-		case ctx.Err() != nil:
-		case errors.As(err, &netErr) && netErr.Timeout():
-			a.Message = fmt.Sprintf("%s no terminó de responder a tiempo (HTTP %d, %d bytes recibidos)", service, resp.StatusCode, len(body))
+		case err != nil: // Stream words the break
+		case int64(len(b)) > maxBody:
+			return batch.Answer{Class: batch.ClassUnexpected, Code: "HTTP " + strconv.Itoa(status), Unsure: true,
+				Message: fmt.Sprintf("la respuesta de %s pasa de %s y no se leyó", service, size(maxBody))}
 		default:
-			a.Message = fmt.Sprintf("se perdió la conexión con %s a mitad de la respuesta (HTTP %d, %d bytes recibidos)", service, resp.StatusCode, len(body))
+			reply, whole = Reply{Status: status, Header: h, Body: b, RetryAfter: RetryAfter(h.Get("Retry-After"))}, true
 		}
-		return Reply{}, a, false
+		return batch.Answer{}
+	})
+	if !whole {
+		return Reply{}, ans, false
 	}
-	if int64(len(body)) > maxBody {
-		return Reply{}, batch.Answer{Class: batch.ClassUnexpected, Code: "HTTP " + strconv.Itoa(resp.StatusCode), HTTPStatus: resp.StatusCode, Unsure: true,
-			Message: fmt.Sprintf("la respuesta de %s pasa de %s y no se leyó", service, size(maxBody))}, false
-	}
-	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: body, RetryAfter: RetryAfter(resp.Header.Get("Retry-After"))}, batch.Answer{}, true
+	return reply, batch.Answer{}, true
 }
 
 // Stream sends req as Do does and hands the answer to read as it arrives,
