@@ -220,8 +220,7 @@ func checkCopy(path string) string {
 	if _, err := os.Stat(path); err != nil {
 		return err.Error()
 	}
-	escaped := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite", "file:"+escaped+"?mode=ro")
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro")
 	if err != nil {
 		return err.Error()
 	}

@@ -154,32 +154,17 @@ func (o *Correo) send(ctx context.Context, f ssintegral.Factura, files []attachm
 	return ans
 }
 
-// keep moves a received file, written whole, to its name in Dir.
+// keep moves a received file, written whole and on disk, to its name in
+// Dir.
 func (o *Correo) keep(name string, f ssintegral.Spooled) (string, error) {
 	if err := os.MkdirAll(o.Dir, 0o700); err != nil {
 		return "", err
 	}
 	path := filepath.Join(o.Dir, name)
-	if err := syncFile(f.Path); err != nil {
-		return "", err
-	}
 	if err := os.Rename(f.Path, path); err != nil {
 		return "", err
 	}
 	return filepath.Abs(path)
-}
-
-// syncFile puts a file's content on disk.
-func syncFile(path string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // fileName is the file of an invoice's key ("SETP 990000001" is

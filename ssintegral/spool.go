@@ -35,8 +35,8 @@ const maxSpooled = 8
 // ResponseDIAN's, which is read past and not kept.
 var spooledTags = map[string]bool{"xml": true, "FacturaPDF": true, "ResponseDIAN": true}
 
-// Spooled is an attachment of an answer, in a file of its own that the
-// caller moves where it belongs or removes.
+// Spooled is an attachment of an answer, in a file of its own, on disk,
+// that the caller moves where it belongs or removes.
 type Spooled struct {
 	Path string
 	Size int64
@@ -139,6 +139,11 @@ func (s *spooler) spool(name string) error {
 	}
 	size, err := decodeUntilTag(s.in, w, name)
 	if file != nil {
+		// On disk before the answer is taken as read: the caller only
+		// moves it.
+		if err == nil {
+			err = file.Sync()
+		}
 		if cerr := file.Close(); err == nil {
 			err = cerr
 		}
