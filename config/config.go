@@ -19,6 +19,7 @@ import (
 
 	"batch"
 	"batch/internal/text"
+	"batch/nit"
 )
 
 // File is what a configuration file gives: option values by option name,
@@ -38,6 +39,8 @@ type File struct {
 	// written are the path options as the file writes them, for
 	// MovedJournal.
 	written map[string]string
+	// lines are the file's lines, to name where a refused value is.
+	lines []string
 }
 
 // Company is one obligado of a night of several: its NIT, the name of the
@@ -118,10 +121,13 @@ func Load(path string) (*File, error) {
 		}
 		return nil, fmt.Errorf("el archivo de configuración %s no es TOML válido: revise comillas, el signo = y los corchetes", path)
 	}
-	s := &File{Path: path, Values: map[string]string{}}
+	s := &File{Path: path, Values: map[string]string{}, lines: strings.Split(string(data), "\n")}
 	if key := secretKey(raw, ""); key != "" {
-		last := key[strings.LastIndex(key, ".")+1:]
-		return nil, fmt.Errorf("el archivo de configuración %s tiene «%s»%s: los secretos no van en archivos; déjelos en variables de entorno y nombre la variable con token_env o clave_env", path, key,
+		table, last := "", key
+		if i := strings.LastIndex(key, "."); i >= 0 {
+			table, last = key[:i], key[i+1:]
+		}
+		return nil, fmt.Errorf("%s tiene «%s»%s: los secretos no van en archivos; déjelos en variables de entorno y nombre la variable con token_env o clave_env", s.at(table, 0, last), key,
 			text.DidYouMean(last, []string{"token_env", "clave_env"}, ""))
 	}
 	if err := s.takeCompanies(raw); err != nil {
@@ -241,7 +247,7 @@ func (s *File) takeCompanies(raw map[string]any) error {
 	delete(raw, "obligados")
 	tables, ok := list.([]map[string]any)
 	if !ok {
-		return fmt.Errorf("el archivo de configuración %s: obligados debe ser una lista de tablas [[obligados]]", s.Path)
+		return fmt.Errorf("%s: obligados debe ser una lista de tablas [[obligados]]", s.at("", 0, "obligados"))
 	}
 	for i, t := range tables {
 		c, err := s.company(i+1, t)
@@ -261,7 +267,11 @@ func (s *File) company(n int, t map[string]any) (Company, error) {
 		case "nombre":
 			c.Nombre = fmt.Sprint(v)
 		case "nit":
-			c.NIT = strings.TrimSpace(fmt.Sprint(v))
+			parsed, err := nit.Parse(fmt.Sprint(v))
+			if err != nil {
+				return c, fmt.Errorf("%s: %v (nit del obligado %d)", s.at("obligados", n, "nit"), err, n)
+			}
+			c.NIT = parsed
 		case "token_env":
 			c.TokenEnv = fmt.Sprint(v)
 		case "resultados":
@@ -274,27 +284,27 @@ func (s *File) company(n int, t map[string]any) (Company, error) {
 		case "persona", "ssintegral":
 			table, ok := v.(map[string]any)
 			if !ok {
-				return c, fmt.Errorf("el archivo de configuración %s: en el obligado %d, %s debe ser una tabla [obligados.%s]", s.Path, n, k, k)
+				return c, fmt.Errorf("%s: en el obligado %d, %s debe ser una tabla [obligados.%s]", s.at("obligados", n, k), n, k, k)
 			}
 			if err := s.companyTable(&c, n, k, table); err != nil {
 				return c, err
 			}
 		default:
 			if strings.Contains(k, "token") || strings.Contains(k, "clave") {
-				return c, fmt.Errorf("el archivo de configuración %s tiene «%s» en el obligado %d%s: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.Path, k, n,
+				return c, fmt.Errorf("%s tiene «%s» en el obligado %d%s: los secretos no van en archivos; use token_env con el nombre de la variable que tiene el token", s.at("obligados", n, k), k, n,
 					text.DidYouMean(k, []string{"token_env"}, ""))
 			}
-			return c, fmt.Errorf("el archivo de configuración %s: el obligado %d tiene «%s»%s; use nombre, nit, token_env, archivos, resultados, [obligados.persona] y [obligados.ssintegral]", s.Path, n, k,
+			return c, fmt.Errorf("%s: el obligado %d tiene «%s»%s; use nombre, nit, token_env, archivos, resultados, [obligados.persona] y [obligados.ssintegral]", s.at("obligados", n, k), n, k,
 				text.DidYouMean(k, []string{"nombre", "nit", "token_env", "archivos", "resultados", "persona", "ssintegral"}, ""))
 		}
 	}
 	switch {
 	case c.NIT == "":
-		return c, fmt.Errorf("el archivo de configuración %s: al obligado %d le falta nit", s.Path, n)
+		return c, fmt.Errorf("%s: al obligado %d le falta nit", s.at("obligados", n, ""), n)
 	case !envName.MatchString(c.TokenEnv):
-		return c, fmt.Errorf("el archivo de configuración %s: el obligado %s necesita token_env, el nombre de la variable de entorno con su token (p. ej. AFACTURAR_TOKEN_ACME)", s.Path, c.NIT)
+		return c, fmt.Errorf("%s: el obligado %s necesita token_env, el nombre de la variable de entorno con su token (p. ej. AFACTURAR_TOKEN_ACME)", s.at("obligados", n, "token_env"), c.NIT)
 	case len(c.Archivos) == 0:
-		return c, fmt.Errorf("el archivo de configuración %s: el obligado %s no tiene archivos", s.Path, c.NIT)
+		return c, fmt.Errorf("%s: el obligado %s no tiene archivos", s.at("obligados", n, "archivos"), c.NIT)
 	}
 	return c, nil
 }
@@ -343,11 +353,11 @@ var toolSecrets = map[string]string{"AFACTURAR_TOKEN": "token", "SSINTEGRAL_CLAV
 // would be sent where it does not belong.
 func (s *File) secretVariables() error {
 	owner := map[string]string{} // variable → "token of NIT" / "clave of NIT"
-	claim := func(v, kind, nit string) error {
+	claim := func(v, kind, party string) error {
 		if what, ok := toolSecrets[v]; ok && what != kind {
-			return fmt.Errorf("el archivo de configuración %s: el obligado %s usa %s como %s_env, pero esa variable guarda otro secreto de batch (%s); use una variable propia", s.Path, nit, v, kind, what)
+			return fmt.Errorf("el archivo de configuración %s: el obligado %s usa %s como %s_env, pero esa variable guarda otro secreto de batch (%s); use una variable propia", s.Path, party, v, kind, what)
 		}
-		key := kind + " de " + nit
+		key := kind + " de " + party
 		if prev, ok := owner[v]; ok && prev != key && !(strings.HasPrefix(prev, kind) && kind == "clave") {
 			return fmt.Errorf("el archivo de configuración %s: la variable %s es a la vez el %s y el %s; cada secreto necesita su propia variable", s.Path, v, prev, key)
 		}
@@ -363,11 +373,11 @@ func (s *File) secretVariables() error {
 		if c.SSIntegral.ClaveEnv == "" {
 			continue
 		}
-		nit := ""
+		account := ""
 		if c.SSIntegral.NIT != nil {
-			nit = *c.SSIntegral.NIT
+			account = *c.SSIntegral.NIT
 		}
-		if err := claim(c.SSIntegral.ClaveEnv, "clave", nit); err != nil {
+		if err := claim(c.SSIntegral.ClaveEnv, "clave", account); err != nil {
 			return err
 		}
 	}
@@ -385,7 +395,7 @@ func (s *File) companyTable(c *Company, n int, name string, t map[string]any) er
 	}
 	for k, v := range t {
 		if _, nested := v.(map[string]any); nested || !slices.Contains(keys, k) {
-			return fmt.Errorf("el archivo de configuración %s: [obligados.%s] del obligado %d tiene «%s»%s; use %s", s.Path, name, n, k,
+			return fmt.Errorf("%s: [obligados.%s] del obligado %d tiene «%s»%s; use %s", s.at("obligados."+name, n, k), name, n, k,
 				text.DidYouMean(k, keys, ""), strings.Join(keys, ", "))
 		}
 		value := strings.TrimSpace(fmt.Sprint(v))
@@ -394,7 +404,7 @@ func (s *File) companyTable(c *Company, n int, name string, t map[string]any) er
 			continue
 		}
 		if err := c.SSIntegral.set(k, value); err != nil {
-			return fmt.Errorf("el archivo de configuración %s, obligado %d: [obligados.ssintegral] %w", s.Path, n, err)
+			return fmt.Errorf("%s, obligado %d: [obligados.ssintegral] %w", s.at("obligados."+name, n, k), n, err)
 		}
 	}
 	return nil
@@ -461,6 +471,12 @@ func (a *SSIntegral) set(key, value string) error {
 		} else {
 			a.TipoAmbiente = &n
 		}
+	case "nit":
+		parsed, err := nit.Parse(value)
+		if err != nil {
+			return err
+		}
+		a.NIT = &parsed
 	default:
 		*fieldOf(ssintegralFields, key)(a) = &value
 	}
@@ -470,7 +486,7 @@ func (a *SSIntegral) set(key, value string) error {
 func (s *File) put(section, key string, v any) error {
 	full := strings.ToLower(strings.TrimPrefix(section+"."+key, "."))
 	if strings.Contains(full, "token") || strings.Contains(full, "clave") {
-		return fmt.Errorf("el archivo de configuración %s tiene «%s»: los secretos no van en archivos. Use las variables de entorno AFACTURAR_TOKEN, SSINTEGRAL_CLAVE o BATCH_CLAVE_ARCHIVO", s.Path, full)
+		return fmt.Errorf("%s tiene «%s»: los secretos no van en archivos. Use las variables de entorno AFACTURAR_TOKEN, SSINTEGRAL_CLAVE o BATCH_CLAVE_ARCHIVO", s.at(section, 0, key), full)
 	}
 	switch v.(type) {
 	case map[string]any, []map[string]any:
@@ -478,7 +494,7 @@ func (s *File) put(section, key string, v any) error {
 		// table nested in another. Left alone, its company would quietly
 		// stay out of the night.
 		known := append([]string{"persona", "obligados"}, tables()...)
-		return fmt.Errorf("el archivo de configuración %s tiene la tabla «%s», que batch no conoce%s: las tablas son [%s] y [[obligados]]", s.Path, full,
+		return fmt.Errorf("%s tiene la tabla «%s», que batch no conoce%s: las tablas son [%s] y [[obligados]]", s.at(full, 0, ""), full,
 			text.DidYouMean(key, known, ""), strings.Join(append([]string{"persona"}, tables()...), "], ["))
 	}
 	name := strings.ReplaceAll(strings.ToLower(key), "_", "-")
@@ -492,7 +508,7 @@ func (s *File) put(section, key string, v any) error {
 		p, ok := providerTable(section)
 		if !ok {
 			known := append([]string{"persona"}, tables()...)
-			return fmt.Errorf("el archivo de configuración %s tiene la sección [%s], que batch no conoce%s: use [%s] o [[obligados]]", s.Path, section,
+			return fmt.Errorf("%s tiene la sección [%s], que batch no conoce%s: use [%s] o [[obligados]]", s.at(section, 0, ""), section,
 				text.DidYouMean(section, append(known, "obligados"), ""), strings.Join(known, "], ["))
 		}
 		name = p.Option(name)
@@ -514,9 +530,18 @@ func providerTable(section string) (batch.Provider, bool) {
 // tables are the providers' tables in the file.
 func tables() []string {
 	var out []string
+	for _, p := range tableProviders() {
+		out = append(out, p.Table)
+	}
+	return out
+}
+
+// tableProviders are the providers with a table in the file.
+func tableProviders() []batch.Provider {
+	var out []batch.Provider
 	for _, p := range batch.Providers() {
 		if p.Table != "" {
-			out = append(out, p.Table)
+			out = append(out, p)
 		}
 	}
 	return out

@@ -60,9 +60,12 @@ func TestUnknownTablesAreRefused(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "batch.toml")
 	for body, want := range map[string]string{
-		"[[obligado]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n": "«obligado», que batch no conoce, ¿quiso decir «obligados»?",
-		"[persona]\nnombres = \"Ana\"\n[persona.extra]\ncargo = \"x\"\n":                   "«persona.extra», que batch no conoce",
-		"[ssintegral.cuenta]\nnit = \"1\"\n":                                               "«ssintegral.cuenta», que batch no conoce",
+		"# noche\n[[obligado]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n": "(línea 2) tiene la tabla «obligado», que batch no conoce, ¿quiso decir «obligados»?",
+		"[persona]\nnombres = \"Ana\"\n[persona.extra]\ncargo = \"x\"\n":                            "(línea 3) tiene la tabla «persona.extra», que batch no conoce",
+		"[ssintegral.cuenta]\nnit = \"1\"\n":                                                        "(línea 1) tiene la tabla «ssintegral.cuenta», que batch no conoce",
+		"[[obligados]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n\n[[obligados]]\nnit = \"900222222\"\ntoken_env = \"TOK2\"\narchvos = [\"b.csv\"]\n": "(línea 9): el obligado 2 tiene «archvos», ¿quiso decir «archivos»?",
+		"[[obligados]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n[obligados.persona]\nnombre = \"Ana\"\n":                                             "(línea 6): [obligados.persona] del obligado 1 tiene «nombre»",
+		"[[obligados]]\nnit = \"900111111\"\ntoken_env = \"TOK\"\narchivos = [\"a.csv\"]\n[obligados.ssintegral]\nnit = \"900.111.111-5\"\n":                                   "(línea 6), obligado 1: [obligados.ssintegral] el NIT \"900.111.111-5\" tiene dígito de verificación 5, pero el de 900111111 es 0",
 	} {
 		os.WriteFile(path, []byte(body), 0o600)
 		if _, err := Load(path); err == nil || !strings.Contains(err.Error(), want) {

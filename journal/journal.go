@@ -114,9 +114,10 @@ func fileURI(path string) string {
 }
 
 // Ledger is where one party's work in one environment is recorded: an
-// Afacturar obligado's events, an SS Integral invoicer's e-mails.
+// Afacturar obligado's events, an SS Integral invoicer's e-mails. The
+// party's NIT is kept in one form however it is written.
 func (d *DB) Ledger(ambiente, party string) *Ledger {
-	return &Ledger{d: d, ambiente: ambiente, party: party}
+	return &Ledger{d: d, ambiente: ambiente, party: CanonicalParty(party)}
 }
 
 // Path is where the journal lives.

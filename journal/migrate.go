@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"batch"
+	"batch/nit"
 )
 
 // schemaV1 is the layout of versions 0 and 1, before environments were
@@ -91,6 +92,11 @@ func migrate(db *sql.DB, v int) error {
 			return err
 		}
 		if err := holdUnsureEmails(tx); err != nil {
+			return err
+		}
+	}
+	if v < 4 {
+		if err := canonicalParties(tx); err != nil {
 			return err
 		}
 	}
@@ -235,4 +241,80 @@ func holdUnsureEmails(tx *sql.Tx) error {
 		"una versión anterior de batch lo intentó sin respuesta clara: puede haberse enviado; confirme con el cliente antes de reenviarlo",
 		batch.OpCorreo, string(batch.StatusPendiente), string(batch.StatusError), string(batch.StatusEnVuelo))
 	return err
+}
+
+// partyTables are the tables that hold a party, each with the columns
+// that, beside it, name one record (none: records never collide) and the
+// column that says which of two is newer.
+var partyTables = []struct{ table, identity, newer string }{
+	{"rows", "ambiente, operation, key", "updated_at"},
+	{"notes", "ambiente, operation, source", "recorded_at"},
+	{"runs", "ambiente", "ended_at"},
+	{"attempts", "", ""},
+	{"pauses", "", ""},
+}
+
+// canonicalParties writes every NIT as batch keeps it now, digits without
+// the check digit (version 4): a NIT written "900.222.222-6" by an earlier
+// batch and "900222222" now are one company, whose journal is one. Where
+// both forms hold the same record, the newer stays.
+func canonicalParties(tx *sql.Tx) error {
+	for _, t := range partyTables {
+		renames, err := partyRenames(tx, t.table)
+		if err != nil {
+			return err
+		}
+		for from, to := range renames {
+			if t.identity != "" {
+				same := ""
+				for _, c := range strings.Split(t.identity, ", ") {
+					same += fmt.Sprintf(" AND o.%s = %s.%s", c, t.table, c)
+				}
+				// The older of two records of one identity goes.
+				for _, stmt := range []string{
+					fmt.Sprintf(`DELETE FROM %[1]s WHERE obligado = ?1 AND EXISTS (SELECT 1 FROM %[1]s o WHERE o.obligado = ?2%[2]s AND o.%[3]s >= %[1]s.%[3]s)`, t.table, same, t.newer),
+					fmt.Sprintf(`DELETE FROM %[1]s WHERE obligado = ?2 AND EXISTS (SELECT 1 FROM %[1]s o WHERE o.obligado = ?1%[2]s)`, t.table, same),
+				} {
+					if _, err := tx.Exec(stmt, from, to); err != nil {
+						return err
+					}
+				}
+			}
+			if _, err := tx.Exec(`UPDATE `+t.table+` SET obligado = ? WHERE obligado = ?`, to, from); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// partyRenames are a table's parties not written as batch keeps them now,
+// each with its canonical form.
+func partyRenames(tx *sql.Tx, table string) (map[string]string, error) {
+	rows, err := tx.Query(`SELECT DISTINCT obligado FROM ` + table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	renames := map[string]string{}
+	for rows.Next() {
+		var party string
+		if err := rows.Scan(&party); err != nil {
+			return nil, err
+		}
+		if c := CanonicalParty(party); c != party {
+			renames[party] = c
+		}
+	}
+	return renames, rows.Err()
+}
+
+// CanonicalParty is a journal party with its NIT as batch keeps it: the
+// scope of an invoicer's e-mails ("ssintegral:") stays.
+func CanonicalParty(party string) string {
+	scope := ""
+	if i := strings.LastIndex(party, ":"); i >= 0 {
+		scope, party = party[:i+1], party[i+1:]
+	}
+	return scope + nit.Canonical(party)
 }

@@ -236,3 +236,74 @@ func TestNewJournalIsTheSchema(t *testing.T) {
 		t.Errorf("user_version %d, %d tables", v, tables)
 	}
 }
+
+// A NIT an earlier batch kept as written ("900.222.222-6") is the company
+// batch now keeps as 900222222: its records join the canonical ones, the
+// newer of two records of one key staying, and nothing is forked.
+func TestNITsAreMigratedToOneForm(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "journal.db")
+	d, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, mail := d.Ledger(Pruebas, "900222222"), d.Ledger(Pruebas, "ssintegral:900222222")
+	record := func(l *Ledger, op, key string, status batch.Status) {
+		id, err := l.Begin(op, key, "Hoja1 fila 2", "data")
+		if err == nil {
+			err = l.End(id, op, key, batch.Answer{Class: batch.ClassOK}, batch.Result{Status: status})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(l, "acuse", "cufe-old-only", batch.StatusOK)
+	record(l, "acuse", "cufe-both", batch.StatusError) // older, under the old form
+	record(mail, "correo", "FE 1", batch.StatusOK)
+	for _, stmt := range []string{
+		`UPDATE rows SET obligado = '900.222.222-6' WHERE key IN ('cufe-old-only', 'cufe-both')`,
+		`UPDATE attempts SET obligado = '900.222.222-6' WHERE key IN ('cufe-old-only', 'cufe-both')`,
+		`UPDATE rows SET obligado = 'ssintegral:900 222 222' WHERE key = 'FE 1'`,
+	} {
+		if _, err := d.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	record(l, "acuse", "cufe-both", batch.StatusOK) // newer, canonical
+	if _, err := d.db.Exec(`UPDATE rows SET updated_at = '2099-01-01T00:00:00Z' WHERE key = 'cufe-both' AND obligado = '900222222'`); err != nil {
+		t.Fatal(err)
+	}
+	d.db.Exec(`PRAGMA user_version = 3`)
+	d.Close()
+
+	d, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var parties []string
+	rows, _ := d.db.Query(`SELECT DISTINCT obligado FROM rows UNION SELECT DISTINCT obligado FROM attempts ORDER BY 1`)
+	for rows.Next() {
+		var p string
+		rows.Scan(&p)
+		parties = append(parties, p)
+	}
+	rows.Close()
+	if strings.Join(parties, "|") != "900222222|ssintegral:900222222" {
+		t.Errorf("parties after migrating: %q", parties)
+	}
+	l = d.Ledger(Pruebas, "900.222.222-6")
+	for key, want := range map[string]batch.Status{"cufe-old-only": batch.StatusOK, "cufe-both": batch.StatusOK} {
+		if got, _, found, err := l.Recorded("acuse", key); !found || err != nil || got.Status != want {
+			t.Errorf("%s: %+v found %v %v", key, got, found, err)
+		}
+	}
+	if got, _, found, _ := d.Ledger(Pruebas, "ssintegral:900222222").Recorded("correo", "FE 1"); !found || got.Status != batch.StatusOK {
+		t.Errorf("the e-mail under ssintegral:900 222 222 was not joined: %+v %v", got, found)
+	}
+	var n int
+	d.db.QueryRow(`SELECT count(*) FROM rows`).Scan(&n)
+	if n != 3 {
+		t.Errorf("%d rows after migrating; want 3", n)
+	}
+}

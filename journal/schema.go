@@ -6,7 +6,7 @@ import (
 )
 
 // schemaVersion is the journal's version, in SQLite's user_version.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // schema is the journal of this version, whole: a new journal is made from
 // it; one of an earlier version reaches it through migrate.

@@ -11,9 +11,10 @@ import (
 	"time"
 
 	"batch"
-	"batch/cells"
+	"batch/config"
 	"batch/internal/secret"
 	"batch/journal"
+	"batch/nit"
 	"batch/pipeline"
 	"batch/writers"
 )
@@ -246,9 +247,9 @@ func keeps(c Company, own []string) func(batch.Row) (bool, string) {
 	for _, f := range own {
 		mine[f] = true
 	}
-	want := cells.Digits(c.NIT)
+	want := nit.Canonical(c.NIT)
 	return func(row batch.Row) (bool, string) {
-		v := cells.Digits(row.Get(batch.FieldObligado))
+		v := nit.Canonical(row.Get(batch.FieldObligado))
 		switch {
 		case !mine[row.Sheet.File]:
 			return v != "" && v == want, ""
@@ -270,10 +271,10 @@ func companySettings(base Settings, c Company) Settings {
 // noInvoicer says why a company's e-mails may not go: only an SS Integral
 // account whose NIT is the company's sends its invoices.
 func noInvoicer(c Company) string {
-	switch nit := cells.Digits(c.Facturador.NIT); {
-	case nit == "":
+	switch account := nit.Canonical(c.Facturador.NIT); {
+	case account == "":
 		return "esta empresa no tiene cuenta de SS Integral: configure [obligados.ssintegral] con su nit y clave_env; no se envió"
-	case nit != cells.Digits(c.NIT):
+	case account != nit.Canonical(c.NIT):
 		return fmt.Sprintf("la cuenta de SS Integral configurada es del NIT %s, no de esta empresa (%s): configure [obligados.ssintegral] con su propio nit y clave_env; no se envió", c.Facturador.NIT, c.NIT)
 	}
 	return ""
@@ -386,4 +387,45 @@ func why(missing []writers.Unread) string {
 // WriteJSON writes the night's figures for automation, a line per company.
 func (r Report) WriteJSON(w io.Writer) error {
 	return writers.WriteNightJSON(w, r.Summary, int(r.Verdict()), nightRows(r.Companies))
+}
+
+// CompanyOf is a company of the configuration file as the night runs it:
+// its token read from its variable, the person who receives for it and
+// its own SS Integral account over the file's defaults. foreign says the
+// account is another NIT's without a clave_env of its own: its clave is
+// never the file's default one.
+func CompanyOf(base Settings, c config.Company, getenv func(string) string) (company Company, foreign bool) {
+	company = Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv), Archivos: c.Archivos, Resultados: c.Resultados,
+		Person: base.Person, Facturador: base.Facturador}
+	p, pc := &company.Person, c.Persona
+	for _, o := range []struct{ to, from *string }{{&p.TipoIdentificacion, pc.TipoIdentificacion}, {&p.Identificacion, pc.Identificacion},
+		{&p.Nombres, pc.Nombres}, {&p.Apellidos, pc.Apellidos}, {&p.Cargo, pc.Cargo}, {&p.Area, pc.Area}} {
+		overlay(o.to, o.from)
+	}
+	a := c.SSIntegral
+	if !a.Set {
+		return company, false
+	}
+	f := &company.Facturador
+	for _, o := range []struct{ to, from *string }{{&f.NIT, a.NIT}, {&f.Server, a.Server}, {&f.MailAreaFacturacion, a.MailFacturacion},
+		{&f.RazonSocial, a.RazonSocial}, {&f.DigitoVerificacion, a.DV}, {&f.TipoIdentificacion, a.TipoIdentificacion}} {
+		overlay(o.to, o.from)
+	}
+	overlay(&f.CodigoEmpresa, a.CodigoEmpresa)
+	overlay(&f.TipoAmbiente, a.TipoAmbiente)
+	switch {
+	case a.ClaveEnv != "":
+		f.Clave = getenv(a.ClaveEnv)
+	case f.NIT != base.Facturador.NIT:
+		f.Clave = ""
+		return company, true
+	}
+	return company, false
+}
+
+// overlay sets *to to what the configuration says, where it says it.
+func overlay[T any](to, from *T) {
+	if from != nil {
+		*to = *from
+	}
 }

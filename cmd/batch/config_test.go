@@ -54,7 +54,7 @@ codigo_empresa = 12
 	for _, want := range []string{
 		"archivo de configuración: " + cfg,
 		"rate                             100", "(opción)",
-		"espera-reintento                 50ms", "(archivo " + cfg + ")",
+		"espera-reintento                 50ms", "(archivo " + cfg + ", línea ",
 		"obligado                         900123456", "(variable AFACTURAR_OBLIGADO)",
 		"ambiente                         pruebas", "(predeterminado)",
 		"ssintegral-codigo-empresa        12",

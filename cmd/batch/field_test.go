@@ -518,8 +518,17 @@ func TestARefusedSettingSaysWhereItIs(t *testing.T) {
 	before, _ := os.ReadFile(cfg)
 	writeText(t, cfg, string(before)+"[obligados.persona]\nnombres = \"Al\"\n")
 	code, msg := runMain(t, nightTokens, "run", "--config", cfg)
-	if code != exitNothing || !strings.Contains(msg, "ACME 900111111") || !strings.Contains(msg, "nombres de [obligados.persona]") {
-		t.Errorf("a company's short nombres: exit %d\n%s", code, msg)
+	lines := strings.Count(string(before), "\n")
+	if code != exitNothing || !strings.Contains(msg, "ACME 900111111") || !strings.Contains(msg, "nombres de [obligados.persona]") ||
+		!strings.Contains(msg, fmt.Sprintf("en %s, línea %d)", cfg, lines+2)) {
+		t.Errorf("a company's short nombres: exit %d, want line %d\n%s", code, lines+2, msg)
+	}
+	// A single run's value from its file is named at its line too.
+	single := filepath.Join(dir, "uno.toml")
+	writeText(t, single, "url = \""+url+"\"\n\n[persona]\nnombres = \"Al\"\n")
+	if code, msg := runMain(t, full, "run", "--config", single, filepath.Join(dir, "acme.csv")); code != exitNothing ||
+		!strings.Contains(msg, "opción --nombres, o nombres de [persona] en "+single+", línea 4)") {
+		t.Errorf("a single run's short nombres from its file: exit %d\n%s", code, msg)
 	}
 	code, msg = runMain(t, full, "run", "--url", url, "--nombres", "Al", filepath.Join(dir, "acme.csv"))
 	if code != exitNothing || !strings.Contains(msg, "opción --nombres, o nombres de [persona]") {

@@ -61,7 +61,7 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.StringVar(&s.Out, "o", "", "libro de resultados `.xlsx` (por defecto NOMBRE-resultados.xlsx junto al primer archivo)")
 	fs.StringVar(&s.Ambiente, "ambiente", d.Ambiente, "ambiente de la DIAN: `pruebas` o produccion")
 	fs.StringVar(&rest.URL, "url", "", "dirección del servicio (reemplaza la del ambiente), p. ej. http://127.0.0.1:8080")
-	fs.StringVar(&s.Obligado, "obligado", "", "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
+	options.NIT(fs, &s.Obligado, "obligado", "NIT del obligado (documento_obligado); por defecto $AFACTURAR_OBLIGADO")
 	fs.IntVar(&rest.Rate, "rate", rest.Rate, "solicitudes permitidas por el proveedor en cada ventana (por minuto)")
 	options.Duration(fs, &rest.Window, "ventana", rest.Window, "la ventana del límite de --rate, si el proveedor no lo cuenta por minuto")
 	fs.IntVar(&s.InFlight, "concurrencia", 0, "solicitudes simultáneas como máximo (0: las que el límite permite con la peor latencia)")
@@ -90,7 +90,7 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.BoolVar(&s.NoHistory, "sin-historico", false, "no consultar el histórico de eventos para el CUDE de un evento que ya estaba registrado (YA_REGISTRADO)")
 	fs.BoolVar(&s.HiddenSheets, "hojas-ocultas", false, "leer también las hojas ocultas del libro (por defecto se omiten y se dice cuáles)")
 	fs.StringVar(&s.AdjuntosDir, "adjuntos-dir", "", "carpeta donde se guardan el PDF y el XML de cada factura enviada por correo (por defecto NOMBRE-adjuntos junto al libro)")
-	fs.StringVar(&f.NIT, "ssintegral-nit", "", "NIT del facturador en SS Integral; por defecto $SSINTEGRAL_NIT (la clave solo se toma de $SSINTEGRAL_CLAVE)")
+	options.NIT(fs, &f.NIT, "ssintegral-nit", "NIT del facturador en SS Integral; por defecto $SSINTEGRAL_NIT (la clave solo se toma de $SSINTEGRAL_CLAVE)")
 	fs.IntVar(&f.CodigoEmpresa, "ssintegral-codigo-empresa", 0, "CodigoEmpresa en SS Integral; por defecto $SSINTEGRAL_CODIGO_EMPRESA")
 	fs.IntVar(&f.TipoAmbiente, "ssintegral-tipo-ambiente", 0, "TipoAmbiente en SS Integral (1 producción, 2 pruebas); por defecto $SSINTEGRAL_TIPO_AMBIENTE o el de --ambiente")
 	fs.StringVar(&f.Server, "ssintegral-server", "", "campo server de SS Integral; por defecto $SSINTEGRAL_SERVER")
@@ -155,6 +155,19 @@ func (o *runOptions) fill(getenv func(string) string) error {
 	return nil
 }
 
+// names are a single run's names, with where the configuration file set
+// a setting.
+func (o *runOptions) names() *names {
+	n := *single
+	n.where = func(setting string) string {
+		if src, ok := strings.CutPrefix(o.sources[settingFlag(setting)], "archivo "); ok {
+			return src
+		}
+		return ""
+	}
+	return &n
+}
+
 // applyFile gives the file's values to the options the command line did
 // not set.
 func (o *runOptions) applyFile() error {
@@ -165,23 +178,27 @@ func (o *runOptions) applyFile() error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
+		at := s.Path
+		if where := s.Where(0, name); where != "" {
+			at = where
+		}
 		if name == "reenviar" || name == "diario-nuevo" {
 			key := strings.ReplaceAll(name, "-", "_")
-			return fmt.Errorf("el archivo de configuración %s tiene «%s»: es una decisión de una ejecución, no de todas las noches; use --%s en la línea de órdenes", s.Path, key, name)
+			return fmt.Errorf("el archivo de configuración %s tiene «%s»: es una decisión de una ejecución, no de todas las noches; use --%s en la línea de órdenes", at, key, name)
 		}
 		if fs.Lookup(name) == nil || name == "config" {
 			var known []string
 			fs.VisitAll(func(fl *flag.Flag) { known = append(known, strings.ReplaceAll(fl.Name, "-", "_")) })
 			key := strings.ReplaceAll(name, "-", "_")
-			return fmt.Errorf("el archivo de configuración %s tiene «%s», que no es una opción de batch run%s", s.Path, key, text.DidYouMean(key, known, ""))
+			return fmt.Errorf("el archivo de configuración %s tiene «%s», que no es una opción de batch run%s", at, key, text.DidYouMean(key, known, ""))
 		}
 		if o.given(name) {
 			continue
 		}
 		if err := fs.Set(name, s.Values[name]); err != nil {
-			return fmt.Errorf("el archivo de configuración %s: %s = %q: %v", s.Path, name, s.Values[name], err)
+			return fmt.Errorf("el archivo de configuración %s: %s = %q: %v", at, name, s.Values[name], err)
 		}
-		o.sources[name] = "archivo " + s.Path
+		o.sources[name] = "archivo " + at
 	}
 	return nil
 }

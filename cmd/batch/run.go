@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
@@ -24,7 +25,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return exitOK
 	}
 	if err != nil {
-		return fail(stderr, err)
+		return failAs(stderr, err, o.names())
 	}
 	if o.file != nil && len(o.file.Companies) > 0 {
 		return nightCmd(o, getenv, stdout, stderr)
@@ -32,12 +33,12 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 	s := o.settings(files, getenv)
 	stop, err := rehearse(&s, nil)
 	if err != nil {
-		return fail(stderr, err)
+		return failAs(stderr, err, o.names())
 	}
 	defer stop()
 	r, err := night.Open(s)
 	if err != nil {
-		return fail(stderr, err)
+		return failAs(stderr, err, o.names())
 	}
 	defer r.Close()
 	ctx, stopWatching := watchSignals(o.Grace, r.Abandon, stderr)
@@ -99,44 +100,23 @@ func nightPlan(o *runOptions, getenv func(string) string, known *secret.Known) (
 	file := o.file
 	plan := night.Plan{Settings: o.settings(nil, getenv), OutDir: file.OutDir, Archivos: file.Archivos}
 	words := map[string]*names{}
-	for _, c := range file.Companies {
+	for i, c := range file.Companies {
 		know(known, getenv, c.TokenEnv, c.SSIntegral.ClaveEnv)
 		company, w := companyOf(plan.Settings, c, getenv)
+		w.where = func(setting string) string { return cmp.Or(file.Where(i+1, setting), file.Where(0, setting)) }
 		plan.Companies = append(plan.Companies, company)
 		words[c.NIT] = w
 	}
 	return plan, words
 }
 
-// companyOf is a company of the configuration file as the night runs it:
-// its token read from its variable, the person who receives for it and its
-// own SS Integral account over the file's defaults.
+// companyOf is a company of the configuration file as the night runs it,
+// and the words of its messages.
 func companyOf(base night.Settings, c config.Company, getenv func(string) string) (night.Company, *names) {
-	company := night.Company{Nombre: c.Nombre, NIT: c.NIT, Token: getenv(c.TokenEnv), Archivos: c.Archivos, Resultados: c.Resultados,
-		Person: base.Person, Facturador: base.Facturador}
+	company, foreign := night.CompanyOf(base, c, getenv)
 	w := companyNames(c)
-	p, pc := &company.Person, c.Persona
-	for _, o := range []struct{ to, from *string }{{&p.TipoIdentificacion, pc.TipoIdentificacion}, {&p.Identificacion, pc.Identificacion},
-		{&p.Nombres, pc.Nombres}, {&p.Apellidos, pc.Apellidos}, {&p.Cargo, pc.Cargo}, {&p.Area, pc.Area}} {
-		overlay(o.to, o.from)
-	}
-	a := c.SSIntegral
-	if !a.Set {
-		return company, w
-	}
-	f := &company.Facturador
-	for _, o := range []struct{ to, from *string }{{&f.NIT, a.NIT}, {&f.Server, a.Server}, {&f.MailAreaFacturacion, a.MailFacturacion},
-		{&f.RazonSocial, a.RazonSocial}, {&f.DigitoVerificacion, a.DV}, {&f.TipoIdentificacion, a.TipoIdentificacion}} {
-		overlay(o.to, o.from)
-	}
-	overlay(&f.CodigoEmpresa, a.CodigoEmpresa)
-	overlay(&f.TipoAmbiente, a.TipoAmbiente)
-	switch {
-	case a.ClaveEnv != "":
-		f.Clave = getenv(a.ClaveEnv)
-	case f.NIT != base.Facturador.NIT:
-		// Another account's clave is never this one's.
-		f.Clave, w.clave = "", "de clave_env en [obligados.ssintegral]"
+	if foreign {
+		w.clave = "de clave_env en [obligados.ssintegral]"
 	}
 	return company, w
 }
@@ -149,13 +129,6 @@ func companyNames(c config.Company) *names {
 		w.clave = c.SSIntegral.ClaveEnv
 	}
 	return w
-}
-
-// overlay sets *to to what the configuration says, where it says it.
-func overlay[T any](to, from *T) {
-	if from != nil {
-		*to = *from
-	}
 }
 
 // statusLine says in words whether a company's night is clean.

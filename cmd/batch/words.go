@@ -15,8 +15,11 @@ import (
 
 // fail prints what went wrong, in the command line's words, and returns
 // the exit code of a run that could do nothing.
-func fail(stderr io.Writer, err error) int {
-	fmt.Fprintf(stderr, "batch: %s\n", text.Printable(explain(err, single)))
+func fail(stderr io.Writer, err error) int { return failAs(stderr, err, single) }
+
+// failAs is fail in the words n gives.
+func failAs(stderr io.Writer, err error, n *names) int {
+	fmt.Fprintf(stderr, "batch: %s\n", text.Printable(explain(err, n)))
 	return exitNothing
 }
 
@@ -57,6 +60,8 @@ func explain(err error, n *names) string {
 type names struct {
 	company      string // "" in a single run
 	token, clave string // the variables of the Afacturar token and the SS Integral clave
+	// where is the file and line that set a setting, "" when none did.
+	where func(setting string) string
 }
 
 // single are a single run's names.
@@ -84,7 +89,7 @@ var hints = []struct {
 	{batch.KindJournal, "", ": defina HOME o use --journal", ""},
 	{batch.KindJournalLost, "", ". Si lo movió, devuélvalo; si se perdió, restaure una copia con batch journal --restaurar COPIA; solo para empezar de cero, sabiendo que se reenviará lo que ese diario tenía por enviado, use --diario-nuevo", ""},
 	{batch.KindJournalDamaged, "", ". Restaure una copia con batch journal --restaurar COPIA (el diario dañado queda aparte)", ""},
-	{batch.KindSetting, "", " (opción --{opcion}, o {ajuste} en el archivo de configuración)", " ({ajuste} de {empresa} en el archivo de configuración)"},
+	{batch.KindSetting, "", " (opción --{opcion}, o {ajuste} en {archivo})", " ({ajuste} de {empresa} en {archivo})"},
 }
 
 // settingFlag is the option of a setting of the configuration file:
@@ -128,7 +133,11 @@ func (n *names) hint(e *batch.Error) string {
 		if n.company != "" && h.company != "" {
 			text = h.company
 		}
-		return strings.NewReplacer("{token}", n.token, "{clave}", n.clave, "{empresa}", n.company,
+		file := "el archivo de configuración"
+		if n.where != nil && n.where(e.Setting) != "" {
+			file = n.where(e.Setting)
+		}
+		return strings.NewReplacer("{archivo}", file, "{token}", n.token, "{clave}", n.clave, "{empresa}", n.company,
 			"{servicio}", string(e.Service), "{op}", e.Op, "{opcion}", settingFlag(e.Setting), "{ajuste}", settingKey(e.Setting, n.company != "")).Replace(text)
 	}
 	return ""

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"batch/internal/text"
+	"batch/nit"
 )
 
 // Parse parses args with fs, options and file names in any order
@@ -60,6 +61,11 @@ func optionError(fs *flag.FlagSet, err error) error {
 		return fmt.Errorf("a la opción --%s le falta su valor: escriba --%s VALOR", name, name)
 	case invalidValue.MatchString(msg):
 		m := invalidValue.FindStringSubmatch(msg)
+		if fl := fs.Lookup(m[2]); fl != nil {
+			if _, ok := fl.Value.(*nitValue); ok {
+				return fmt.Errorf("--%s: %s", m[2], strings.TrimPrefix(msg, m[0]))
+			}
+		}
 		return fmt.Errorf("--%s %s no es un valor válido: %s", m[2], m[1], expected(fs.Lookup(m[2])))
 	case strings.HasPrefix(msg, "bad flag syntax: "):
 		return fmt.Errorf("«%s» no es una opción bien escrita: use --opción o --opción=valor", strings.TrimPrefix(msg, "bad flag syntax: "))
@@ -173,6 +179,31 @@ func (s *seconds) Set(v string) error {
 	}
 	*s = seconds(d)
 	return nil
+}
+
+// NIT declares an option holding a NIT, read as invoices write it
+// (900.123.456-7) and kept as its digits, its check digit verified.
+func NIT(fs *flag.FlagSet, p *string, name, usage string) {
+	fs.Var((*nitValue)(p), name, usage)
+}
+
+// nitValue is a NIT option's value: its digits alone.
+type nitValue string
+
+func (v *nitValue) Set(s string) error {
+	n, err := nit.Parse(s)
+	if err != nil {
+		return err
+	}
+	*v = nitValue(n)
+	return nil
+}
+
+func (v *nitValue) String() string {
+	if v == nil {
+		return ""
+	}
+	return string(*v)
 }
 
 // List declares an option whose values, separated by commas, add up: it
