@@ -139,6 +139,11 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	sharedUnread = append(sharedUnread, missing[len(p.Companies)]...)
 	results := make([]CompanyOutcome, len(p.Companies))
 	night := &pacers{all: map[[2]string]*pipeline.WindowPacer{}}
+	owns := make([][]string, len(p.Companies))
+	for i := range p.Companies {
+		owns[i], _ = files.of(matches[i])
+	}
+	cross := crossed(owns, p.Settings)
 	var wg sync.WaitGroup
 	for i, c := range p.Companies {
 		own, unread := files.of(matches[i])
@@ -151,7 +156,8 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		}
 		s := companySettings(p.Settings, c)
 		s.Out, s.Files = books[i], allBut(shared, own)
-		run := companyRun{shared: journalOf, pacers: night, keep: keeps(c, own), unread: unread, noInvoicer: noInvoicer(c)}
+		refuse := func(row batch.Row) string { return cross.refusal(row, i, p.Companies) }
+		run := companyRun{shared: journalOf, pacers: night, keep: keeps(c, own, refuse), unread: unread, noInvoicer: noInvoicer(c)}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -242,7 +248,9 @@ func allBut(all, own []string) []string {
 // (one whose Obligado column names another company is refused: whoever can
 // drop a sheet in one company's folder does not register events as
 // another); of the night's own files, the rows whose Obligado names it.
-func keeps(c Company, own []string) func(batch.Row) (bool, string) {
+// refuse says why a row of the company's own files is not sent ("" when
+// nothing does): the same invoice is in another company's files.
+func keeps(c Company, own []string, refuse func(batch.Row) string) func(batch.Row) (bool, string) {
 	mine := map[string]bool{}
 	for _, f := range own {
 		mine[f] = true
@@ -255,6 +263,8 @@ func keeps(c Company, own []string) func(batch.Row) (bool, string) {
 			return v != "" && v == want, ""
 		case v != "" && v != want:
 			return true, fmt.Sprintf("esta fila es de otra empresa (Obligado %s) y está en un archivo de %s: no se envía con su token. Póngala en los archivos de esa empresa o en los archivos de la noche", row.Get(batch.FieldObligado), c.Label())
+		case refuse != nil:
+			return true, refuse(row)
 		}
 		return true, ""
 	}

@@ -2,9 +2,13 @@ package night
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"batch"
 	"batch/internal/stands"
@@ -79,5 +83,65 @@ func TestANightOfThreeCompanies(t *testing.T) {
 	runs, err := d.Runs()
 	if err != nil || len(runs) != 1 || runs[0].Party != "900333333" || runs[0].Cause.Kind != batch.KindCredentials {
 		t.Errorf("the journal's record of the nights that did not end well: %+v, %v", runs, err)
+	}
+}
+
+// A company's sheet copied into another company's folder: its invoices
+// are in both companies' files and no row says whose they are, so neither
+// company sends them, and each says where the other copy is. A row whose
+// Obligado column says whose it is goes to that company alone.
+func TestACopiedSheetIsSentByNoCompany(t *testing.T) {
+	t.Parallel()
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, testToken)
+	dir := t.TempDir()
+	for _, d := range []string{"acme", "beta"} {
+		os.MkdirAll(filepath.Join(dir, d), 0o755)
+	}
+	acme := []string{testutil.CUFE(5000), testutil.CUFE(5001), testutil.CUFE(5002)}
+	writeCSV(t, filepath.Join(dir, "acme", "r.csv"), acme)
+	writeCSV(t, filepath.Join(dir, "beta", "copia-de-acme.csv"), acme)
+	writeCSV(t, filepath.Join(dir, "beta", "r.csv"), []string{testutil.CUFE(5100), strings.ToUpper(testutil.CUFE(5002))})
+	owned := "CUFE;Obligado;Tipo identificacion;Identificacion;Nombres;Apellidos\n" + testutil.CUFE(5200) + ";900.111.111-0;13;1;Ana;Gómez\n"
+	writeText(t, filepath.Join(dir, "acme", "suya.csv"), owned)
+	writeText(t, filepath.Join(dir, "beta", "suya.csv"), owned)
+	s := settingsFor(url, filepath.Join(dir, "diario.db"), "")
+	s.Obligado, s.Token, s.Person = "", "", testPerson
+	p := Plan{Settings: s, OutDir: dir, Companies: []Company{
+		{Nombre: "ACME", NIT: "900111111", Token: "tok-acme", Archivos: []string{filepath.Join(dir, "acme", "*.csv")}, Person: testPerson},
+		{Nombre: "Beta", NIT: "900222222", Token: "tok-beta", Archivos: []string{filepath.Join(dir, "beta", "*.csv")}, Person: testPerson},
+	}}
+	rep, err := NewNight(p).Run(context.Background(), func(Company) Watcher { return quiet{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cufe := range acme {
+		if seen := sb.Seen(cufe); len(seen) != 0 {
+			t.Errorf("%s, in both companies' files, was sent: %+v", cufe[:8], seen)
+		}
+	}
+	if seen := sb.Seen(testutil.CUFE(5200)); len(seen) != 1 || seen[0].Obligado != "900111111" {
+		t.Errorf("the row whose Obligado says ACME was sent as %+v", seen)
+	}
+	if seen := sb.Seen(testutil.CUFE(5100)); len(seen) != 1 {
+		t.Errorf("Beta's own invoice was sent %d times", len(seen))
+	}
+	want := map[string]struct {
+		ok, invalid int
+		names       string
+	}{"900111111": {1, 3, "copia-de-acme.csv de Beta 900222222"}, "900222222": {1, 5, "r.csv de ACME 900111111"}}
+	for _, c := range rep.Companies {
+		w, by := want[c.NIT], c.Summary.ByStatus()
+		if by[batch.StatusOK] != w.ok || by[batch.StatusInvalido] != w.invalid {
+			t.Errorf("%s: %d OK, %d INVALIDO; want %+v", c.Label(), by[batch.StatusOK], by[batch.StatusInvalido], w)
+		}
+		f, err := excelize.OpenFile(c.Out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := f.GetRows("Resultados")
+		f.Close()
+		if text := fmt.Sprint(rows); !strings.Contains(text, w.names) || !strings.Contains(text, "no se envía en ninguna") {
+			t.Errorf("%s's workbook does not name %q:\n%s", c.Label(), w.names, text)
+		}
 	}
 }

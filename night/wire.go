@@ -110,7 +110,7 @@ func open(s Settings, c companyRun) (_ *Run, err error) {
 	if keep == nil && rest.Obligado != "" {
 		// One obligado's run: a row whose Obligado column names another
 		// is not sent with this token.
-		keep = keeps(Company{NIT: rest.Obligado}, s.Files)
+		keep = keeps(Company{NIT: rest.Obligado}, s.Files, nil)
 	}
 	if err := r.operations(env, in, keep, inFlight); err != nil {
 		return nil, err
