@@ -52,8 +52,16 @@ func (s Summary) ByStatus() map[Status]int {
 // Note is one row of a night that needs a person but is no key the journal
 // holds: INVALIDO (never sent) or REVISAR (checked per row).
 type Note struct {
-	Op, Key, Source string
-	Result          Result
+	Op, Key string
+	Origin
+	Result Result
+}
+
+// Origin is where a key was read, as the journal keeps it for a person to
+// find it again: the file, sheet and row, and, where the row has them, the
+// invoice's number (prefix and number) and its issuer's NIT.
+type Origin struct {
+	Source, Invoice, Supplier string
 }
 
 // Pause is one time a provider was waited out: it stopped answering and

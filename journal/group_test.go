@@ -30,7 +30,7 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 			p := j.d.Ledger(Pruebas, fmt.Sprintf("9001%05d", w))
 			for k := 0; k < each; k++ {
 				key := fmt.Sprintf("k%d", k)
-				id, err := p.Begin(batch.OpAcuse, key, "fila", "data")
+				id, err := p.Begin(batch.OpAcuse, key, batch.Origin{Source: "fila"}, "data")
 				if err != nil {
 					errs <- err
 					return
@@ -90,7 +90,7 @@ func TestConcurrentWritesShareCommits(t *testing.T) {
 	if rows != writers*each || attempts != writers*each || pauses != 0 {
 		t.Errorf("%d rows OK, %d attempts OK, %d pauses; want %d, %d and none (the failed record undone)", rows, attempts, pauses, writers*each, writers*each)
 	}
-	if _, err := j.Begin(batch.OpAcuse, "late", "fila", "data"); err == nil {
+	if _, err := j.Begin(batch.OpAcuse, "late", batch.Origin{Source: "fila"}, "data"); err == nil {
 		t.Error("a closed journal took a record")
 	}
 }

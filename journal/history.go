@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"batch"
@@ -27,9 +29,26 @@ type Entry struct {
 	Operation string
 	Key       string
 	Result    batch.Result
-	Source    string // where the key was last read: sheet and row
+	Source    string // where the key was last read: file, sheet and row
+	Invoice   string // the invoice the row names (prefix and number), "" when it does not
+	Supplier  string // the NIT of the invoice's issuer, "" when the row does not say
 	Updated   time.Time
 	Attempts  []Attempt
+	// Rows are the last night's rows of this key that a person must look
+	// at although the provider answered (REVISAR after a row's own check):
+	// what the workbook showed for them.
+	Rows []Entry
+}
+
+// Shown is the state the workbook and batch pendientes give the key: a
+// row's own REVISAR or INVALIDO over the provider's answer.
+func (e Entry) Shown() batch.Result {
+	for _, r := range e.Rows {
+		if !r.Updated.Before(e.Updated) {
+			return r.Result
+		}
+	}
+	return e.Result
 }
 
 // History returns every entry for a key, whoever's and whatever
@@ -39,7 +58,10 @@ type Entry struct {
 func (d *DB) History(key string) ([]Entry, error) {
 	entries, err := d.entries(true, `WHERE key = ?`, key)
 	if err != nil || len(entries) > 0 || len([]rune(key)) < MinPrefix {
-		return entries, err
+		if err != nil {
+			return nil, err
+		}
+		return d.withNotes(entries, `WHERE key = ?`, key)
 	}
 	var keys []string
 	rows, err := d.db.Query(`SELECT DISTINCT key FROM rows WHERE substr(key, 1, ?) = ? LIMIT 10`, len(key), key)
@@ -58,9 +80,98 @@ func (d *DB) History(key string) ([]Entry, error) {
 	case len(keys) > 1:
 		return nil, &batch.Error{Kind: batch.KindOther, Msg: fmt.Sprintf("«%s» es el comienzo de %d claves del diario: escriba más caracteres", key, len(keys))}
 	case len(keys) == 1:
-		return d.entries(true, `WHERE key = ?`, keys[0])
+		return d.History(keys[0])
 	}
 	return nil, rows.Err()
+}
+
+// Query finds keys by what their rows said of them rather than by the key:
+// the invoice's number (prefix and number, written with or without space
+// or hyphen), its issuer's NIT, when it was last sent (From inclusive, To
+// exclusive; zero for no bound), and its state (any of Statuses; none for
+// every one).
+type Query struct {
+	Invoice, Supplier string
+	From, To          time.Time
+	Statuses          []batch.Status
+}
+
+// Find returns the entries that match q, without their attempts, oldest
+// first, with the last night's rows of each.
+func (d *DB) Find(q Query) ([]Entry, error) {
+	var (
+		conds []string
+		args  []any
+	)
+	if q.Invoice != "" {
+		conds, args = append(conds, `upper(replace(replace(invoice, ' ', ''), '-', '')) = ?`), append(args, compactInvoice(q.Invoice))
+	}
+	if q.Supplier != "" {
+		conds, args = append(conds, `supplier = ?`), append(args, q.Supplier)
+	}
+	if !q.From.IsZero() {
+		conds, args = append(conds, `updated_at >= ?`), append(args, q.From.UTC().Format(time.RFC3339Nano))
+	}
+	if !q.To.IsZero() {
+		conds, args = append(conds, `updated_at < ?`), append(args, q.To.UTC().Format(time.RFC3339Nano))
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = "WHERE " + strings.Join(conds, " AND ")
+	}
+	entries, err := d.entries(false, where, args...)
+	if err != nil {
+		return nil, err
+	}
+	// Rows never sent (INVALIDO) are found by what they said too.
+	if entries, err = d.withNotes(entries, where, args...); err != nil {
+		return nil, err
+	}
+	if len(q.Statuses) == 0 {
+		return entries, nil
+	}
+	var out []Entry
+	for _, e := range entries {
+		if slices.Contains(q.Statuses, e.Shown().Status) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// compactInvoice is an invoice number without case, spaces or hyphens:
+// "fe-123", "FE 123" and "FE123" are one invoice.
+func compactInvoice(s string) string {
+	return strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
+}
+
+// withNotes attaches to each entry the last night's rows of its key, and
+// adds as entries of their own the notes matching where (over the notes
+// table's columns) that no entry holds.
+func (d *DB) withNotes(entries []Entry, where string, args ...any) ([]Entry, error) {
+	keyed := map[[4]string]int{}
+	for i, e := range entries {
+		keyed[[4]string{e.Ambiente, e.Party, e.Operation, e.Key}] = i
+	}
+	var notes []Entry
+	for i := range entries {
+		e := entries[i]
+		found, err := d.notesWhere(`WHERE ambiente = ? AND obligado = ? AND operation = ? AND key = ?`, e.Ambiente, e.Party, e.Operation, e.Key)
+		if err != nil {
+			return nil, err
+		}
+		entries[i].Rows = found
+	}
+	loose, err := d.notesWhere(strings.ReplaceAll(where, "updated_at", "recorded_at"), args...)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range loose {
+		if _, held := keyed[[4]string{n.Ambiente, n.Party, n.Operation, n.Key}]; !held || n.Key == "" {
+			notes = append(notes, n)
+		}
+	}
+	return append(entries, notes...), nil
 }
 
 // MinPrefix is the shortest beginning of a key that History looks up.
@@ -132,7 +243,7 @@ func (d *DB) Pending() ([]Entry, error) {
 // entries reads the rows matching where; with attempts, each one's
 // attempts too (one query per key: only for the few keys asked about).
 func (d *DB) entries(attempts bool, where string, args ...any) ([]Entry, error) {
-	rows, err := d.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, vals, attempts, source, updated_at FROM rows `+where+
+	rows, err := d.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, vals, attempts, source, updated_at, invoice, supplier FROM rows `+where+
 		` ORDER BY obligado, ambiente, updated_at`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
@@ -144,7 +255,7 @@ func (d *DB) entries(attempts bool, where string, args ...any) ([]Entry, error) 
 			status, vs string
 			updated    string
 		)
-		if err := rows.Scan(&e.Ambiente, &e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &vs, &e.Result.Attempts, &e.Source, &updated); err != nil {
+		if err := rows.Scan(&e.Ambiente, &e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &vs, &e.Result.Attempts, &e.Source, &updated, &e.Invoice, &e.Supplier); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 		}
@@ -161,14 +272,15 @@ func (d *DB) entries(attempts bool, where string, args ...any) ([]Entry, error) 
 		if !attempts {
 			break
 		}
-		if out[i].Attempts, err = d.attempts(out[i]); err != nil {
+		if out[i].Attempts, err = d.Attempts(out[i]); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (d *DB) attempts(e Entry) ([]Attempt, error) {
+// Attempts are an entry's requests, in order.
+func (d *DB) Attempts(e Entry) ([]Attempt, error) {
 	rows, err := d.db.Query(`SELECT started_at, COALESCE(outcome, ''), COALESCE(code, ''), COALESCE(message, '') FROM attempts
 		WHERE ambiente = ? AND obligado = ? AND operation = ? AND key = ? ORDER BY id`, e.Ambiente, e.Party, e.Operation, e.Key)
 	if err != nil {
@@ -226,8 +338,12 @@ func OpenReadOnly(path string) (*DB, error) {
 }
 
 // noted are the last night's notes, as entries without attempts.
-func (d *DB) noted() ([]Entry, error) {
-	rows, err := d.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, source, recorded_at FROM notes ORDER BY obligado, ambiente, source`)
+func (d *DB) noted() ([]Entry, error) { return d.notesWhere("") }
+
+// notesWhere are the notes matching where, as entries without attempts.
+func (d *DB) notesWhere(where string, args ...any) ([]Entry, error) {
+	rows, err := d.db.Query(`SELECT ambiente, obligado, operation, key, status, code, message, source, recorded_at, invoice, supplier FROM notes `+where+
+		` ORDER BY obligado, ambiente, source`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 	}
@@ -238,7 +354,7 @@ func (d *DB) noted() ([]Entry, error) {
 			e               Entry
 			status, updated string
 		)
-		if err := rows.Scan(&e.Ambiente, &e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &e.Source, &updated); err != nil {
+		if err := rows.Scan(&e.Ambiente, &e.Party, &e.Operation, &e.Key, &status, &e.Result.Code, &e.Result.Message, &e.Source, &updated, &e.Invoice, &e.Supplier); err != nil {
 			return nil, fmt.Errorf("no se pudo leer el diario: %w", err)
 		}
 		e.Result.Status = batch.Status(status)

@@ -14,7 +14,7 @@ func TestRecordsAttemptsAndState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id, err := j.Begin("acuse", "k1", "Hoja1 fila 2", "data={...}")
+	id, err := j.Begin("acuse", "k1", batch.Origin{Source: "Hoja1 fila 2"}, "data={...}")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func TestJournalFilesArePrivateAndPathIsAName(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer j.d.Close()
-	if _, err := j.Begin("acuse", "k1", "fila 2", "data"); err != nil {
+	if _, err := j.Begin("acuse", "k1", batch.Origin{Source: "fila 2"}, "data"); err != nil {
 		t.Fatal(err)
 	}
 	entries, _ := os.ReadDir(dir)

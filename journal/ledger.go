@@ -52,9 +52,11 @@ func (l *Ledger) Recorded(op, key string) (batch.Result, time.Time, bool, error)
 const (
 	selectRow     = `SELECT status, code, message, vals, attempts, updated_at FROM rows WHERE ambiente=? AND obligado=? AND operation=? AND key=?`
 	insertAttempt = `INSERT INTO attempts (ambiente, obligado, operation, key, started_at, request) VALUES (?,?,?,?,?,?)`
-	upsertRow     = `INSERT INTO rows (ambiente, obligado, operation, key, status, attempts, source, created_at, updated_at)
-		VALUES (?,?,?,?,?,1,?,?,?)
-		ON CONFLICT (ambiente, obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at`
+	upsertRow     = `INSERT INTO rows (ambiente, obligado, operation, key, status, attempts, source, created_at, updated_at, invoice, supplier)
+		VALUES (?,?,?,?,?,1,?,?,?,?,?)
+		ON CONFLICT (ambiente, obligado, operation, key) DO UPDATE SET status=excluded.status, attempts=rows.attempts+1, source=excluded.source, updated_at=excluded.updated_at,
+			invoice=CASE WHEN excluded.invoice != '' THEN excluded.invoice ELSE rows.invoice END,
+			supplier=CASE WHEN excluded.supplier != '' THEN excluded.supplier ELSE rows.supplier END`
 	endAttempt = `UPDATE attempts SET ended_at=?, http_status=?, code=?, outcome=?, message=?, response=? WHERE id=?`
 	endRow     = `UPDATE rows SET status=?, code=?, message=?, vals=?, updated_at=? WHERE ambiente=? AND obligado=? AND operation=? AND key=?`
 )
@@ -62,7 +64,7 @@ const (
 // Begin records that an attempt is about to be sent, with what it sends
 // (never the token), and marks the key in flight. It is on disk when Begin
 // returns.
-func (l *Ledger) Begin(op, key, source, request string) (int64, error) {
+func (l *Ledger) Begin(op, key string, from batch.Origin, request string) (int64, error) {
 	var id int64
 	err := l.d.w.do(func(tx txn) error {
 		t := now()
@@ -71,7 +73,7 @@ func (l *Ledger) Begin(op, key, source, request string) (int64, error) {
 			return err
 		}
 		id, _ = res.LastInsertId()
-		_, err = tx.Exec(upsertRow, l.ambiente, l.party, op, key, batch.StatusEnVuelo, source, t, t)
+		_, err = tx.Exec(upsertRow, l.ambiente, l.party, op, key, batch.StatusEnVuelo, from.Source, t, t, from.Invoice, from.Supplier)
 		return err
 	})
 	return id, err
@@ -147,8 +149,8 @@ func (r Router) Recorded(op, key string) (batch.Result, time.Time, bool, error) 
 }
 
 // Begin is Ledger.Begin in op's scope.
-func (r Router) Begin(op, key, source, request string) (int64, error) {
-	return r.of(op).Begin(op, key, source, request)
+func (r Router) Begin(op, key string, from batch.Origin, request string) (int64, error) {
+	return r.of(op).Begin(op, key, from, request)
 }
 
 // End is Ledger.End in op's scope.
@@ -202,8 +204,8 @@ func (l *Ledger) ReplaceNotes(ops []string, notes []batch.Note) error {
 	}
 	t := now()
 	for _, n := range notes {
-		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes (ambiente, obligado, operation, source, key, status, code, message, recorded_at) VALUES (?,?,?,?,?,?,?,?,?)`, l.ambiente, l.party, n.Op, n.Source, n.Key,
-			string(n.Result.Status), n.Result.Code, n.Result.Message, t); err != nil {
+		if _, err := tx.Exec(`INSERT OR REPLACE INTO notes (ambiente, obligado, operation, source, key, status, code, message, recorded_at, invoice, supplier) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, l.ambiente, l.party, n.Op, n.Source, n.Key,
+			string(n.Result.Status), n.Result.Code, n.Result.Message, t, n.Invoice, n.Supplier); err != nil {
 			return fmt.Errorf("no se pudo escribir en el diario: %w", err)
 		}
 	}

@@ -99,6 +99,9 @@ func migrate(db *sql.DB, v int) error {
 		if err := canonicalParties(tx); err != nil {
 			return err
 		}
+		if err := recordInvoices(tx); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion)); err != nil {
 		return err
@@ -317,4 +320,24 @@ func CanonicalParty(party string) string {
 		scope, party = party[:i+1], party[i+1:]
 	}
 	return scope + nit.Canonical(party)
+}
+
+// recordInvoices gives rows and notes the invoice number and issuer they
+// name (version 4), for batch historial to find a key by them; what was
+// recorded before has neither.
+func recordInvoices(tx *sql.Tx) error {
+	for _, stmt := range []string{
+		`ALTER TABLE rows ADD COLUMN invoice TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE rows ADD COLUMN supplier TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE notes ADD COLUMN invoice TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE notes ADD COLUMN supplier TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX rows_by_invoice ON rows (invoice)`,
+		`CREATE INDEX rows_by_supplier ON rows (supplier)`,
+		`CREATE INDEX rows_by_update ON rows (updated_at)`,
+	} {
+		if _, err := tx.Exec(stmt); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -108,7 +108,7 @@ func TestMigrationsKeepTheRows(t *testing.T) {
 			t.Errorf("version %d: the acuse is not in produccion after assigning", version)
 		}
 		// The migrated journal takes new records like a new one.
-		id, err := prod.Begin("acuse", "cufe-2", "Hoja1 fila 3", "data")
+		id, err := prod.Begin("acuse", "cufe-2", batch.Origin{Source: "Hoja1 fila 3"}, "data")
 		if err == nil {
 			err = prod.End(id, "acuse", "cufe-2", batch.Answer{Class: batch.ClassOK}, batch.Result{Status: batch.StatusOK})
 		}
@@ -249,7 +249,7 @@ func TestNITsAreMigratedToOneForm(t *testing.T) {
 	}
 	l, mail := d.Ledger(Pruebas, "900222222"), d.Ledger(Pruebas, "ssintegral:900222222")
 	record := func(l *Ledger, op, key string, status batch.Status) {
-		id, err := l.Begin(op, key, "Hoja1 fila 2", "data")
+		id, err := l.Begin(op, key, batch.Origin{Source: "Hoja1 fila 2"}, "data")
 		if err == nil {
 			err = l.End(id, op, key, batch.Answer{Class: batch.ClassOK}, batch.Result{Status: status})
 		}
@@ -273,7 +273,14 @@ func TestNITsAreMigratedToOneForm(t *testing.T) {
 	if _, err := d.db.Exec(`UPDATE rows SET updated_at = '2099-01-01T00:00:00Z' WHERE key = 'cufe-both' AND obligado = '900222222'`); err != nil {
 		t.Fatal(err)
 	}
-	d.db.Exec(`PRAGMA user_version = 3`)
+	// Back to version 3's layout, which had no invoice or issuer.
+	for _, stmt := range []string{`DROP INDEX rows_by_invoice`, `DROP INDEX rows_by_supplier`, `DROP INDEX rows_by_update`,
+		`ALTER TABLE rows DROP COLUMN invoice`, `ALTER TABLE rows DROP COLUMN supplier`, `ALTER TABLE notes DROP COLUMN invoice`, `ALTER TABLE notes DROP COLUMN supplier`,
+		`PRAGMA user_version = 3`} {
+		if _, err := d.db.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	d.Close()
 
 	d, err = Open(path)

@@ -11,7 +11,8 @@ const schemaVersion = 4
 // schema is the journal of this version, whole: a new journal is made from
 // it; one of an earlier version reaches it through migrate.
 //
-//   - rows: each key's last state, per environment, party and operation;
+//   - rows: each key's last state, per environment, party and operation,
+//     with where it was last read and the invoice and issuer it names;
 //   - attempts: every request, written before it leaves and completed with
 //     its answer;
 //   - notes: the last night's rows that hold no key (INVALIDO, REVISAR);
@@ -32,8 +33,13 @@ CREATE TABLE rows (
 	source     TEXT NOT NULL DEFAULT '',
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
+	invoice    TEXT NOT NULL DEFAULT '',
+	supplier   TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (ambiente, obligado, operation, key)
 );
+CREATE INDEX rows_by_invoice ON rows (invoice);
+CREATE INDEX rows_by_supplier ON rows (supplier);
+CREATE INDEX rows_by_update ON rows (updated_at);
 CREATE TABLE attempts (
 	id          INTEGER PRIMARY KEY,
 	obligado    TEXT NOT NULL,
@@ -60,6 +66,8 @@ CREATE TABLE notes (
 	code        TEXT NOT NULL,
 	message     TEXT NOT NULL,
 	recorded_at TEXT NOT NULL,
+	invoice     TEXT NOT NULL DEFAULT '',
+	supplier    TEXT NOT NULL DEFAULT '',
 	PRIMARY KEY (ambiente, obligado, operation, source)
 );
 CREATE TABLE pauses (

@@ -150,7 +150,7 @@ func TestCorreoAtMostOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := d.Ledger(journal.Pruebas, "ssintegral:"+stands.SoapNIT).Begin(batch.OpCorreo, "FE 7", "emitidas.csv fila 8", "POST"); err != nil {
+	if _, err := d.Ledger(journal.Pruebas, "ssintegral:"+stands.SoapNIT).Begin(batch.OpCorreo, "FE 7", batch.Origin{Source: "emitidas.csv fila 8"}, "POST"); err != nil {
 		t.Fatal(err)
 	}
 	d.Close()

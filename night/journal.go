@@ -135,8 +135,32 @@ func History(place JournalPlace, keys []string) ([][]Entry, error) {
 		if out[i], err = j.History(normalKey(k)); err != nil {
 			return nil, err
 		}
+		if len(out[i]) == 0 {
+			// An invoice's number finds the keys its rows were sent under.
+			if out[i], err = j.Find(journal.Query{Invoice: k}); err != nil {
+				return nil, err
+			}
+			for n := range out[i] {
+				if out[i][n].Attempts, err = j.Attempts(out[i][n]); err != nil {
+					return nil, err
+				}
+			}
+		}
 	}
 	return out, nil
+}
+
+// Query finds keys by invoice, issuer, date and state.
+type Query = journal.Query
+
+// Find is what the journal at place holds that matches q, read-only.
+func Find(place JournalPlace, q Query) ([]Entry, error) {
+	j, err := openReadOnly(place)
+	if err != nil {
+		return nil, err
+	}
+	defer j.Close()
+	return j.Find(q)
 }
 
 // RunRecord is how a company's last night ended, when it did not run or

@@ -1,8 +1,13 @@
 package pipeline
 
 import (
+	"cmp"
 	"fmt"
 	"hash/maphash"
+	"path/filepath"
+	"strings"
+
+	"batch/nit"
 
 	"batch"
 )
@@ -18,6 +23,28 @@ func (f *first) place() string { return fmt.Sprintf("la hoja «%s», fila %d", f
 
 func place(row batch.Row) string {
 	return (&first{sheet: row.Sheet, line: row.Line}).place()
+}
+
+// origin is where a row is, and which invoice it names.
+func origin(row batch.Row) batch.Origin {
+	o := batch.Origin{Source: source(row), Supplier: nit.Canonical(row.Get(batch.FieldNITEmisor))}
+	if number := strings.TrimSpace(cmp.Or(row.Get(batch.FieldNumeroFactura), row.Get(batch.FieldNumeroDocumento))); number != "" {
+		o.Invoice = strings.TrimSpace(strings.TrimSpace(row.Get(batch.FieldPrefijo)) + " " + number)
+	}
+	return o
+}
+
+// source is where a row is, as the journal keeps it for a person to find
+// it again: the file, its sheet (a CSV has only its own) and the row.
+func source(row batch.Row) string {
+	if row.Sheet == nil {
+		return ""
+	}
+	file := filepath.Base(row.Sheet.File)
+	if row.Sheet.Name == file {
+		return fmt.Sprintf("%s, fila %d", file, row.Line)
+	}
+	return fmt.Sprintf("%s, hoja «%s», fila %d", file, row.Sheet.Name, row.Line)
 }
 
 // keyID is a key's hash. Two independent 64-bit hashes make a collision

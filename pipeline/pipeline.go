@@ -57,7 +57,7 @@ type Journal interface {
 	// Recorded returns the last state recorded for a key.
 	Recorded(op, key string) (res batch.Result, at time.Time, found bool, err error)
 	// Begin records an attempt about to be sent; the key is in flight.
-	Begin(op, key, source, request string) (int64, error)
+	Begin(op, key string, from batch.Origin, request string) (int64, error)
 	// End records the attempt's answer and the key's state after it.
 	End(id int64, op, key string, ans batch.Answer, state batch.Result) error
 }

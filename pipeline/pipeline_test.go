@@ -279,7 +279,7 @@ func TestResumeFromJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A key left in flight by a killed run.
-	if _, err := j.Begin("fake", "killed", "", ""); err != nil {
+	if _, err := j.Begin("fake", "killed", batch.Origin{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	second := &fakeOp{answer: ok}

@@ -81,7 +81,7 @@ func attempt(start, flight context.Context, op Op, req batch.Request, row batch.
 		}
 		var id int64
 		if cfg.Journal != nil {
-			if id, err = cfg.Journal.Begin(op.Name(), key, place(row), req.Describe()); err != nil {
+			if id, err = cfg.Journal.Begin(op.Name(), key, origin(row), req.Describe()); err != nil {
 				ticket.Cancel()
 				pass.Cancel()
 				return journalFailed(res, err)

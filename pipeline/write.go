@@ -58,7 +58,7 @@ func (t *tally) note(cfg Config, i int, row batch.Row, res batch.Result) {
 		return
 	}
 	op := cfg.Ops[i]
-	t.notes = append(t.notes, batch.Note{Op: op.Name(), Key: row.Get(op.KeyField()), Source: place(row), Result: res})
+	t.notes = append(t.notes, batch.Note{Op: op.Name(), Key: row.Get(op.KeyField()), Origin: origin(row), Result: res})
 }
 
 // result is a part's result once known, checked against its own row; a

@@ -453,7 +453,8 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 	writeText(t, filepath.Join(dir, "acme.csv"), "CUFE;Evento;Tipo identificacion;Identificacion;Nombres;Apellidos\n"+
 		first+";030;13;1;Ana;Gómez\n"+second+";030;13;1;Ana;Gómez\n"+testutil.CUFE(3)+";032;13;1;Ana;Gómez\n")
 	cfg := nightConfig(t, dir, url, `journal = "`+jr+`"`, [3]string{"ACME", "900111111", `"acme.csv", "otros/*.csv"`},
-		[3]string{"Delta", "900444444", `"acme.csv"`})
+		[3]string{"Delta", "900444444", `"delta.csv"`})
+	writeCSV(t, filepath.Join(dir, "delta.csv"), []string{testutil.CUFE(4)})
 	vars := env(map[string]string{"TOK_ACME": token})
 	_, show := runMain(t, vars, "config", "--config", cfg)
 	for _, want := range []string{"diario: " + jr, "ACME 900111111\n  token: variable TOK_ACME, definido", "token: variable TOK_Delta, falta",
@@ -464,7 +465,7 @@ func TestTheNightBeforeAndAfter(t *testing.T) {
 		}
 	}
 	runMain(t, vars, "run", "--config", cfg)
-	if code, text := runMain(t, env(nil), "historial", "--config", cfg, first[:30]); code != exitOK || !strings.Contains(text, "acuse de 900111111: OK") {
+	if code, text := runMain(t, env(nil), "historial", "--config", cfg, first[:30]); code != exitOK || !strings.Contains(text, "acuse de ACME 900111111: OK") || !strings.Contains(text, "acme.csv, fila 2") {
 		t.Errorf("historial by a key's beginning: exit %d\n%s", code, text)
 	}
 	if code, text := runMain(t, env(nil), "historial", "--config", cfg, shared); code == exitOK || !strings.Contains(text, "2 claves") {

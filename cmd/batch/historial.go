@@ -2,54 +2,57 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 
-	"batch/internal/text"
+	"batch/internal/listing"
+	"batch/internal/options"
 	"batch/night"
 )
 
-// historialCmd prints what the journal knows of each key.
+// historialCmd prints what the journal knows of each key, or of the keys
+// an invoice number, an issuer, a date range or a state finds.
 func historialCmd(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	place, keys, _, code := journalFlags("historial", help("historial"), args, getenv, stderr, nil)
+	var f listing.Filter
+	place, keys, file, code := journalFlags("historial", help("historial"), args, getenv, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&f.Invoice, "factura", "", "las claves de esta factura (PREFIJO NUMERO, p. ej. FE-123)")
+		fs.StringVar(&f.Supplier, "proveedor", "", "las claves de las facturas de este emisor (NIT)")
+		fs.StringVar(&f.From, "desde", "", "las claves enviadas desde este día (AAAA-MM-DD)")
+		fs.StringVar(&f.To, "hasta", "", "las claves enviadas hasta este día, incluido (AAAA-MM-DD)")
+		options.List(fs, &f.Statuses, "estado", "solo las claves en estos estados (OK, REVISAR, ERROR…), separados por comas")
+	})
 	if code >= 0 {
 		return code
 	}
-	if len(keys) == 0 {
-		return fail(stderr, errors.New("falta la clave: batch historial CUFE..."))
+	names := listing.NamesOf(file)
+	if f.Empty() {
+		if len(keys) == 0 {
+			return fail(stderr, errors.New("falta la clave: batch historial CUFE..., o --factura, --proveedor, --desde, --hasta o --estado"))
+		}
+		histories, err := night.History(place, keys)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		if !listing.Histories(stdout, keys, histories, names) {
+			return exitSomeRows
+		}
+		return exitOK
 	}
-	histories, err := night.History(place, keys)
+	q, err := f.Query()
 	if err != nil {
 		return fail(stderr, err)
 	}
-	found := true
-	for i, key := range keys {
-		entries := histories[i]
-		fmt.Fprintf(stdout, "%s\n", text.Printable(key))
-		if len(entries) == 0 {
-			fmt.Fprintln(stdout, "  el diario no tiene nada de esta clave")
-			found = false
-		}
-		for _, e := range entries {
-			printEntry(stdout, e)
-			for _, a := range e.Attempts {
-				fmt.Fprintf(stdout, "    %s  %-13s %-8s %s\n", a.Started.Local().Format("2006-01-02 15:04:05"), a.Outcome, a.Code, text.Printable(a.Message))
-			}
-		}
+	entries, err := night.Find(place, q)
+	if err != nil {
+		return fail(stderr, err)
 	}
-	if !found {
+	for _, e := range entries {
+		listing.Line(stdout, e, names)
+	}
+	fmt.Fprintf(stdout, "%d claves\n", len(entries))
+	if len(entries) == 0 {
 		return exitSomeRows
 	}
 	return exitOK
-}
-
-func printEntry(w io.Writer, e night.Entry) {
-	cude := ""
-	if v, ok := e.Result.Values["cude"].(string); ok && v != "" {
-		cude = ", CUDE " + v
-	} else if v, ok := e.Result.Values["cufe"].(string); ok && v != "" {
-		cude = ", CUFE " + v
-	}
-	fmt.Fprintf(w, "  %s · %s de %s: %s%s (%d intentos; %s; %s)\n", e.Ambiente, e.Operation, e.Party, e.Result.Status, cude, e.Result.Attempts,
-		e.Updated.Local().Format("2006-01-02 15:04"), text.Printable(e.Source))
 }

@@ -69,7 +69,7 @@ func TestPathsAreTheConfigurationFiles(t *testing.T) {
 				if cmd[0] == "config" && !strings.Contains(out, "diario: "+journal+"\n") {
 					t.Errorf("night %v: batch config does not print the absolute journal %s:\n%s", night, journal, out)
 				}
-				if cmd[0] == "historial" && !strings.Contains(out, "acuse de 900123456: OK") {
+				if cmd[0] == "historial" && !strings.Contains(out, ": OK, CUDE ") {
 					t.Errorf("night %v: historial from %s does not find the key:\n%s", night, wd, out)
 				}
 			}

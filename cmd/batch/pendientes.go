@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io"
 
-	"batch"
+	"batch/internal/listing"
 	"batch/internal/text"
 	"batch/night"
 )
@@ -31,21 +31,10 @@ func pendientesCmd(args []string, getenv func(string) string, stdout, stderr io.
 		}
 	}
 	for _, r := range runs {
-		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s%s\n", text.Printable(r.Party), r.Ambiente,
+		fmt.Fprintf(stdout, "%s (%s): la noche del %s no terminó bien (código %d): %s%s\n", text.Printable(listing.NamesOf(file).Of(r.Party)), r.Ambiente,
 			r.Ended.Local().Format("2006-01-02 15:04"), r.Verdict, text.Printable(r.Problem), text.Printable(cmp.Or(words[r.Party], single).hint(&r.Cause)))
 	}
-	party := ""
-	for _, e := range entries {
-		if e.Party != party {
-			party = e.Party
-			fmt.Fprintf(stdout, "%s\n", text.Printable(party))
-		}
-		msg := e.Result.Message
-		if e.Result.Status == batch.StatusPendiente && e.Result.Code != "" {
-			msg = "(" + e.Result.Code + ") " + msg
-		}
-		fmt.Fprintf(stdout, "  %-10s %-13s %s  %s [%s]\n", e.Operation, e.Result.Status, text.Printable(e.Key), text.Printable(msg), e.Ambiente)
-	}
+	listing.Pending(stdout, entries, listing.NamesOf(file))
 	fmt.Fprintf(stdout, "%d claves necesitan atención\n", len(entries))
 	if out != "" {
 		if err := night.WritePending(out, entries); err != nil {

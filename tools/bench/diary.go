@@ -46,7 +46,7 @@ func nightJournal(dir string, scale, n, rows int) time.Duration {
 					defer wg.Done()
 					_, _, _, err := p.Recorded(batch.OpAcuse, key)
 					check(err)
-					id, err := p.Begin(batch.OpAcuse, key, "fila 2", request)
+					id, err := p.Begin(batch.OpAcuse, key, batch.Origin{Source: "fila 2"}, request)
 					check(err)
 					time.Sleep(latency())
 					check(p.End(id, batch.OpAcuse, key, batch.Answer{Class: batch.ClassOK, HTTPStatus: 200, Code: "0", Response: response},

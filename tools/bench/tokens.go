@@ -375,7 +375,7 @@ func commits(dir string, n int, each float64, scale int) {
 			p := j.Ledger(journal.Pruebas, fmt.Sprintf("9001%05d", w/10))
 			for k := 0; time.Now().Before(deadline); k++ {
 				key := fmt.Sprintf("k%d-%d", w%10, k)
-				id, err := p.Begin(batch.OpAcuse, key, "fila", "data")
+				id, err := p.Begin(batch.OpAcuse, key, batch.Origin{Source: "fila"}, "data")
 				check(err)
 				check(p.End(id, batch.OpAcuse, key, batch.Answer{Class: batch.ClassOK}, batch.Result{Status: batch.StatusOK}))
 				mu.Lock()
