@@ -62,6 +62,7 @@ const (
 	KindSetting             // a setting's value is refused (Error.Setting names it)
 	KindJournalLost         // the journal is missing or empty where one existed
 	KindJournalDamaged      // the journal's pages are damaged
+	KindDisk                // the disk refused a write: full, read-only, or not the process's to write
 )
 
 // Error is a problem worded for a person, with its kind for the front end.

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"syscall"
 	"time"
+
+	"batch/internal/diskerr"
 )
 
 // Group commit. Every Begin and End must be on disk before it returns, and
@@ -54,6 +57,7 @@ func (t txn) Exec(q string, args ...any) (sql.Result, error) {
 }
 
 type writer struct {
+	dir      string // the journal's folder, for the disk's refusals
 	db       *sql.DB
 	conn     *sql.Conn // the writer's own: groups are written on it alone
 	records  chan record
@@ -69,13 +73,13 @@ type writer struct {
 	commits, written int
 }
 
-func newWriter(db *sql.DB) (*writer, error) {
+func newWriter(db *sql.DB, dir string) (*writer, error) {
 	ctx := context.Background()
 	conn, err := db.Conn(ctx)
 	if err != nil {
 		return nil, err
 	}
-	w := &writer{db: db, conn: conn, records: make(chan record, maxGroup), stop: make(chan struct{}), finished: make(chan struct{}),
+	w := &writer{dir: dir, db: db, conn: conn, records: make(chan record, maxGroup), stop: make(chan struct{}), finished: make(chan struct{}),
 		writes: map[string]*sql.Stmt{}}
 	for _, q := range []string{insertAttempt, upsertRow, endAttempt, endRow} {
 		if w.writes[q], err = conn.PrepareContext(ctx, q); err != nil {
@@ -220,7 +224,7 @@ func (w *writer) commit(group []record) {
 			errs[i] = err
 		}
 		if errs[i] != nil {
-			errs[i] = fmt.Errorf("no se pudo escribir en el diario: %w", errs[i])
+			errs[i] = unwritten(errs[i], w.dir)
 		}
 		r.done <- errs[i]
 	}
@@ -272,3 +276,20 @@ func (d *DB) Commits() (commits, records int) {
 	defer d.w.mu.Unlock()
 	return d.w.commits, d.w.written
 }
+
+// unwritten is why a write to the journal in dir failed: the disk's
+// refusal in words a person can act on (SQLite's own "full" included), or
+// the error.
+func unwritten(err error, dir string) error {
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) && coded.Code()&0xff == sqliteFull {
+		err = fmt.Errorf("%w: %w", err, syscall.ENOSPC)
+	}
+	if worded, ok := diskerr.Of(err, dir, "el diario"); ok {
+		return worded
+	}
+	return fmt.Errorf("no se pudo escribir en el diario: %w", err)
+}
+
+// sqliteFull is SQLite's SQLITE_FULL: the disk refused to grow the file.
+const sqliteFull = 13

@@ -90,7 +90,7 @@ func Open(path string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("el diario %s no se puede usar: %w%s", path, err, restoreHint(path))
 	}
-	w, err := newWriter(db)
+	w, err := newWriter(db, filepath.Dir(path))
 	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("el diario %s no se puede usar: %w", path, err)

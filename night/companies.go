@@ -112,7 +112,11 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		return Report{}, err
 	}
 	nightFiles := matches[len(p.Companies)]
-	books, summary := outputs(p, started.Format("2006-01-02"))
+	books, summary, release, err := reserveOutputs(p, started.Format("2006-01-02"))
+	if err != nil {
+		return Report{}, err
+	}
+	defer release()
 	if err := collisions(p, books, summary, matches); err != nil {
 		return Report{}, err
 	}
@@ -167,8 +171,9 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	wg.Wait()
 	r := Report{Companies: results}
 	if !p.DryRun {
-		r.Summary = summary
-		r.Failed = writers.WriteNight(r.Summary, nightRows(results))
+		if r.Failed = writers.WriteNight(summary, nightRows(results)); r.Failed == nil {
+			r.Summary = summary // named only once written
+		}
 		r.Warnings = recordRuns(journalOf, p, results, started)
 		if err := keepCopy(journalOf, p.Settings); err != nil {
 			r.Warnings = append(r.Warnings, err)

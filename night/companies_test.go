@@ -2,11 +2,14 @@ package night
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -143,5 +146,84 @@ func TestACopiedSheetIsSentByNoCompany(t *testing.T) {
 		if text := fmt.Sprint(rows); !strings.Contains(text, w.names) || !strings.Contains(text, "no se envía en ninguna") {
 			t.Errorf("%s's workbook does not name %q:\n%s", c.Label(), w.names, text)
 		}
+	}
+}
+
+// Two nights of one configuration started together: the second is refused
+// while the first sends, and each names, and writes, its own summary; the
+// first night's is not replaced by the refused one's.
+func TestTwoNightsAtOnceNeverShareANames(t *testing.T) {
+	t.Parallel()
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	_, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111"},
+		Latency: func() time.Duration {
+			once.Do(func() { close(arrived) })
+			<-release
+			return 0
+		}}, testToken)
+	dir := t.TempDir()
+	writeCSV(t, filepath.Join(dir, "acme.csv"), []string{testutil.CUFE(5300), testutil.CUFE(5301)})
+	s := settingsFor(url, filepath.Join(dir, "diario.db"), "")
+	s.Obligado, s.Token, s.Person = "", "", testPerson
+	p := Plan{Settings: s, OutDir: dir, Companies: []Company{
+		{Nombre: "ACME", NIT: "900111111", Token: "tok-acme", Archivos: []string{filepath.Join(dir, "acme.csv")}, Person: testPerson}}}
+	var first Report
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		first, err = NewNight(p).Run(context.Background(), func(Company) Watcher { return quiet{} })
+		done <- err
+	}()
+	select {
+	case <-arrived:
+	case <-time.After(20 * time.Second):
+		close(release)
+		t.Fatal("the first night sent nothing in 20 s")
+	}
+	second, err := NewNight(p).Run(context.Background(), func(Company) Watcher { return quiet{} })
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first night did not end in 20 s")
+	}
+	var be *batch.Error
+	if c := second.Companies[0]; !errors.As(c.Failed, &be) || be.Kind != batch.KindBusy {
+		t.Errorf("the second night's company: %v", c.Failed)
+	}
+	if first.Summary == "" || second.Summary == "" || first.Summary == second.Summary || first.Companies[0].Verdict() != Clean {
+		t.Fatalf("summaries %q and %q, first night %d", first.Summary, second.Summary, first.Companies[0].Verdict())
+	}
+	rows := testutil.ReadSheet(t, first.Summary, "Noche")
+	if len(rows) != 1 || rows[0]["código de salida"] != "0" {
+		t.Errorf("the first night's summary holds %v", rows)
+	}
+}
+
+// A name taken by a night that has not yet written it is not given to
+// another; nothing is left behind where nothing was written.
+func TestOutputNamesAreReserved(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	p := Plan{OutDir: dir, Companies: []Company{{NIT: "900111111"}}}
+	_, a, releaseA, err := reserveOutputs(p, "2026-12-07")
+	if err != nil {
+		t.Fatal(err)
+	}
+	books, b, releaseB, err := reserveOutputs(p, "2026-12-07")
+	if err != nil || a == b || filepath.Base(b) != "noche-2026-12-07-2.xlsx" || filepath.Base(books[0]) != "900111111-resultados-2026-12-07-2.xlsx" {
+		t.Errorf("second night: %q, %v, %v", b, books, err)
+	}
+	releaseA()
+	releaseB()
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("left behind: %v", entries)
 	}
 }

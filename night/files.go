@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 
+	"batch/internal/diskerr"
 	"batch/internal/secret"
 	"batch/ops"
 	"batch/readers"
@@ -146,8 +147,15 @@ func readable(path string, s Settings) string {
 // so that no night replaces an earlier one. A dry run's revisions are not
 // kept: each replaces the last.
 func outputs(p Plan, date string) (books []string, summary string) {
+	books, summary, _ = outputsFrom(p, date, 1)
+	return books, summary
+}
+
+// outputsFrom is outputs, numbered from the first-th night of the day on;
+// n is the number taken.
+func outputsFrom(p Plan, date string, first int) (books []string, summary string, n int) {
 	outDir := p.OutDir
-	for n := 1; ; n++ {
+	for n = first; ; n++ {
 		suffix := "-" + date
 		if n > 1 {
 			suffix += fmt.Sprintf("-%d", n)
@@ -164,8 +172,41 @@ func outputs(p Plan, date string) (books []string, summary string) {
 			taken = true
 		}
 		if !taken {
-			return books, summary
+			return books, summary, n
 		}
+	}
+}
+
+// reserveOutputs is outputs with the summary's name taken at once by an
+// empty file, so that two nights started together never print, or write,
+// the same names: the second finds it taken and numbers its own. release
+// removes the empty file if the night wrote nothing into it.
+func reserveOutputs(p Plan, date string) (books []string, summary string, release func(), err error) {
+	if p.DryRun {
+		books, summary = outputs(p, date)
+		return books, summary, func() {}, nil
+	}
+	for n := 1; ; n++ {
+		books, summary, n = outputsFrom(p, date, n)
+		f, err := os.OpenFile(summary, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o666)
+		if errors.Is(err, fs.ErrExist) {
+			continue
+		}
+		if err != nil {
+			if worded, ok := diskerr.Of(err, filepath.Dir(summary), "el resumen de la noche"); ok {
+				return nil, "", nil, worded
+			}
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil, "", nil, fmt.Errorf("la carpeta de resultados %s no existe: créela, o corrija carpeta_resultados en el archivo de configuración", filepath.Dir(summary))
+			}
+			return nil, "", nil, fmt.Errorf("no se puede crear el resumen de la noche %s: %w", summary, err)
+		}
+		f.Close()
+		return books, summary, func() {
+			if st, err := os.Lstat(summary); err == nil && st.Size() == 0 {
+				os.Remove(summary)
+			}
+		}, nil
 	}
 }
 

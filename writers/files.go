@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"batch/internal/diskerr"
+
 	"github.com/xuri/excelize/v2"
 )
 
@@ -84,7 +86,7 @@ func newTemp(path string) (*os.File, error) {
 			continue
 		}
 		if err != nil {
-			return nil, fmt.Errorf("no se puede escribir en %s: %w", dir, err)
+			return nil, unsaved(err, path, "no se puede escribir en "+dir)
 		}
 		return f, nil
 	}
@@ -102,20 +104,29 @@ func saveAs(f *excelize.File, path string) error {
 	if _, err := f.WriteTo(tmp); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return err
+		return unsaved(err, path, "no se pudo guardar "+path)
 	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return err
+		return unsaved(err, path, "no se pudo guardar "+path)
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
-		return err
+		return unsaved(err, path, "no se pudo guardar "+path)
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		os.Remove(tmp.Name())
-		return err
+		return unsaved(err, path, "no se pudo poner el libro en "+path)
 	}
 	return nil
+}
+
+// unsaved is why a workbook could not be written at path: the disk's
+// refusal in words a person can act on, or what failed, with its cause.
+func unsaved(err error, path, what string) error {
+	if worded, ok := diskerr.Of(err, filepath.Dir(path), "el libro "+filepath.Base(path)); ok {
+		return worded
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }

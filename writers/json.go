@@ -55,6 +55,7 @@ func WriteNightJSON(w io.Writer, summary string, code int, companies []NightRow)
 		CodigoSalida int            `json:"codigo_salida"`
 		Detenido     string         `json:"detenido,omitempty"`
 		Filas        int            `json:"filas"`
+		Solicitudes  int            `json:"solicitudes"` // requests made, retries included: on the wire whatever became of the workbook
 		Estados      map[string]int `json:"estados"`
 		SinLeer      []string       `json:"sin_leer,omitempty"` // the files or folders not read, each with why
 	}
@@ -65,7 +66,7 @@ func WriteNightJSON(w io.Writer, summary string, code int, companies []NightRow)
 	}{Resumen: summary, CodigoSalida: code}
 	for _, c := range companies {
 		e := one{Obligado: c.NIT, Nombre: c.Nombre, Resultados: c.Workbook, CodigoSalida: c.Code, Detenido: c.Stopped,
-			Filas: c.Summary.Rows, Estados: map[string]int{}}
+			Filas: c.Summary.Rows, Solicitudes: c.Summary.Attempts, Estados: map[string]int{}}
 		for st, n := range c.Summary.ByStatus() {
 			e.Estados[string(st)] = n
 		}

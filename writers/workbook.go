@@ -426,7 +426,7 @@ func SafeText(s string) string {
 func (w *Workbook) Close(run Run) error {
 	if err := w.finish(run); err != nil {
 		w.Abort()
-		return fmt.Errorf("no se pudo completar el libro de resultados: %w", err)
+		return unsaved(err, w.path, "no se pudo completar el libro de resultados")
 	}
 	kind := KindResultados
 	if run.DryRun {
@@ -451,22 +451,22 @@ func (w *Workbook) Close(run Run) error {
 	})
 	if _, err := w.f.WriteTo(io.Discard); err != nil {
 		w.Abort()
-		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
+		return unsaved(err, w.path, "no se pudo guardar el libro de resultados")
 	}
 	if err := w.tmp.Sync(); err != nil {
 		w.Abort()
-		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
+		return unsaved(err, w.path, "no se pudo guardar el libro de resultados")
 	}
 	w.f.Close()
 	w.attention.remove()
 	w.ended = true
 	if err := w.tmp.Close(); err != nil {
 		os.Remove(w.tmp.Name())
-		return fmt.Errorf("no se pudo guardar el libro de resultados: %w", err)
+		return unsaved(err, w.path, "no se pudo guardar el libro de resultados")
 	}
 	if err := os.Rename(w.tmp.Name(), w.path); err != nil {
 		os.Remove(w.tmp.Name())
-		return fmt.Errorf("no se pudo poner el libro en %s: %w", w.path, err)
+		return unsaved(err, w.path, "no se pudo poner el libro en "+w.path)
 	}
 	if d, err := os.Open(filepath.Dir(w.path)); err == nil {
 		d.Sync()

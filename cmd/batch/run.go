@@ -137,6 +137,8 @@ func statusLine(c night.CompanyOutcome) string {
 	switch {
 	case c.NoFiles:
 		return "sin archivos"
+	case c.Failed != nil && c.Summary.Attempts > 0:
+		parts = append(parts, fmt.Sprintf("se hicieron %d solicitudes, con sus respuestas en el diario (no se repetirán), pero el libro no se pudo escribir", c.Summary.Attempts))
 	case c.Failed != nil:
 		parts = append(parts, "no se ejecutó")
 	case c.Out != "" && !c.Summary.Complete():

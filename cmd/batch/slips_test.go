@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,6 +30,7 @@ func newSlipNight(t *testing.T) *slipNight {
 	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, token)
 	dir := t.TempDir()
 	n := &slipNight{t: t, dir: dir, cfg: filepath.Join(dir, "batch.toml"), state: t.TempDir(), sb: sb, url: url, journal: filepath.Join(dir, "journal.db")}
+	os.MkdirAll(filepath.Join(dir, "salida"), 0o755)
 	return n
 }
 
@@ -146,4 +149,75 @@ func TestOneTruthForEveryKey(t *testing.T) {
 			}
 		}
 	}
+}
+
+// mountTmpfs mounts a filesystem of size bytes at dir (read-only with
+// ro) for the test, or skips it where this machine does not let the test
+// mount one (not root, no mount namespace).
+func mountTmpfs(t *testing.T, dir string, size int, ro bool) {
+	t.Helper()
+	opts := fmt.Sprintf("size=%d,mode=0777", size)
+	if ro {
+		opts += ",ro"
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", opts, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small filesystem here: %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dir).Run() })
+}
+
+// A disk that fills while the night writes its workbooks: what was sent is
+// counted as sent, no summary is named that was not written, the cause is
+// in Spanish with what to do, and the next night sends nothing again. A
+// folder on a read-only disk stops the night before it sends.
+func TestAFullDiskIsToldRight(t *testing.T) {
+	t.Parallel()
+	n := newSlipNight(t)
+	os.MkdirAll(filepath.Join(n.dir, "acme"), 0o755)
+	writeCSV(t, filepath.Join(n.dir, "acme", "r.csv"), []string{testutil.CUFE(3601), testutil.CUFE(3602), testutil.CUFE(3603), testutil.CUFE(3604)})
+	n.write(strings.Replace(acmeTable, "%s", "900111111", 1))
+	out := filepath.Join(n.dir, "salida")
+	mountTmpfs(t, out, 4096, false)
+	code, stdout, stderr := n.run("--json")
+	if code != exitNothing || n.sb.Requests() != 4 {
+		t.Fatalf("exit %d, %d requests\n%s", code, n.sb.Requests(), stderr)
+	}
+	for _, want := range []string{"no queda espacio en el disco de " + out, "libere espacio", "se hicieron 4 solicitudes, con sus respuestas en el diario"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, not := range []string{"no space left", "no se ejecutó", "resumen de la noche:"} {
+		if strings.Contains(stderr, not) {
+			t.Errorf("stderr says %q:\n%s", not, stderr)
+		}
+	}
+	if !strings.Contains(stdout, `"resumen": ""`) || !strings.Contains(stdout, `"solicitudes": 4`) || !strings.Contains(stdout, `"OK": 4`) {
+		t.Errorf("--json:\n%s", stdout)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Errorf("the full folder kept %v", entries)
+	}
+	exec.Command("umount", out).Run()
+	if code, _, stderr := n.run(); code != exitOK || n.sb.Requests() != 4 {
+		t.Errorf("the night after: exit %d, %d requests in all\n%s", code, n.sb.Requests(), stderr)
+	}
+	// A folder the night cannot write in at all: nothing is sent.
+	ro := filepath.Join(n.dir, "solo-lectura")
+	os.MkdirAll(ro, 0o755)
+	mountTmpfs(t, ro, 1<<20, true)
+	writeCSV(t, filepath.Join(n.dir, "acme", "s.csv"), []string{testutil.CUFE(3605)})
+	writeText(t, n.cfg, strings.Replace(readText(t, n.cfg), `carpeta_resultados = "`+out+`"`, `carpeta_resultados = "`+ro+`"`, 1))
+	if code, _, stderr := n.run(); code != exitNothing || n.sb.Requests() != 4 || !strings.Contains(stderr, "disco de solo lectura") {
+		t.Errorf("a read-only folder: exit %d, %d requests in all\n%s", code, n.sb.Requests(), stderr)
+	}
+}
+
+func readText(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
