@@ -18,6 +18,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"batch"
+	"batch/cells"
 	"batch/internal/text"
 	"batch/nit"
 )
@@ -545,4 +546,37 @@ func tableProviders() []batch.Provider {
 		}
 	}
 	return out
+}
+
+// Only keeps the companies named, by their nombre (any case, accents
+// aside) or their NIT (written as on an invoice), in the file's order. A
+// name that is no company's is refused with the companies there are.
+func (s *File) Only(wanted []string) error {
+	if len(wanted) == 0 || len(s.Companies) == 0 {
+		return nil
+	}
+	keep := make([]bool, len(s.Companies))
+	var known []string
+	for _, c := range s.Companies {
+		known = append(known, strings.TrimSpace(c.Nombre+" "+c.NIT))
+	}
+	for _, w := range wanted {
+		found := false
+		for i, c := range s.Companies {
+			if (c.Nombre != "" && cells.NormalizeHeader(c.Nombre) == cells.NormalizeHeader(w)) || nit.Canonical(w) == c.NIT {
+				keep[i], found = true, true
+			}
+		}
+		if !found {
+			return fmt.Errorf("--empresa %s: ninguna empresa de %s se llama así ni tiene ese NIT; son: %s", w, s.Path, strings.Join(known, ", "))
+		}
+	}
+	var kept []Company
+	for i, c := range s.Companies {
+		if keep[i] {
+			kept = append(kept, c)
+		}
+	}
+	s.Companies = kept
+	return nil
 }

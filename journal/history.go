@@ -363,3 +363,26 @@ func (d *DB) notesWhere(where string, args ...any) ([]Entry, error) {
 	}
 	return out, rows.Err()
 }
+
+// Done is a key an environment's provider answered for good: its
+// operation, party and key, and the document the answer gave.
+type Done struct {
+	Operation, Party, Key, CUDE string
+}
+
+// Done are the keys of ops left OK or YA_REGISTRADO in ambiente, for the
+// sandbox to remember what earlier runs registered in it.
+func (d *DB) Done(ambiente string, ops []string) ([]Done, error) {
+	var out []Done
+	for _, op := range ops {
+		entries, err := d.entries(false, `WHERE ambiente = ? AND operation = ? AND status IN (?, ?)`, ambiente, op, string(batch.StatusOK), string(batch.StatusYaRegistrado))
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			cude, _ := e.Result.Values["cude"].(string)
+			out = append(out, Done{Operation: op, Party: e.Party, Key: e.Key, CUDE: cude})
+		}
+	}
+	return out, nil
+}

@@ -248,9 +248,10 @@ func (s *Stopped) Unwrap() error { return s.Cause }
 type Verdict int
 
 const (
-	Clean     Verdict = 0 // every row OK or YA_REGISTRADO
-	Attention Verdict = 1 // some row needs a person, or the run was interrupted
-	Nothing   Verdict = 2 // nothing could be done: unreadable input, refused token, bad settings
+	Clean       Verdict = 0 // every row OK or YA_REGISTRADO
+	Attention   Verdict = 1 // some row needs a person
+	Nothing     Verdict = 2 // nothing could be done: unreadable input, refused token, bad settings
+	Interrupted Verdict = 3 // a signal stopped the run: the rest is PENDIENTE for the next one
 )
 
 // Verdict is the outcome summed up.
@@ -267,7 +268,7 @@ func (o Outcome) Verdict() Verdict {
 	case errors.As(o.Err, &stopped), errors.As(o.Err, &be):
 		return Nothing
 	case errors.Is(o.Err, context.Canceled):
-		return Attention
+		return Interrupted
 	case o.Err != nil:
 		return Nothing
 	case o.DryRun:

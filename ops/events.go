@@ -40,6 +40,17 @@ var events = map[string]struct{ op, after string }{
 	afacturar.EventoReclamo: {batch.OpReclamo, afacturar.EventoRecibo},
 }
 
+// EventCode is the RADIAN event an operation registers ("030" for the
+// acuse); ok is false for an operation that registers none.
+func EventCode(op string) (code string, ok bool) {
+	for c, e := range events {
+		if e.op == op {
+			return c, true
+		}
+	}
+	return "", false
+}
+
 // Event registers a RADIAN event of each row's CUFE: the acuse de recibo
 // (030), or with Codigo the recibo (032) or the reclamo (031).
 type Event struct {

@@ -88,6 +88,10 @@ type Config struct {
 	// Chaos is the share of requests (0 to 1) answered with a fault drawn
 	// from every one the documents show, when Fault is not set.
 	Chaos float64
+	// Registered are events an earlier run registered, for the sandbox to
+	// answer as the provider would that remembers them: LGC01 for one
+	// sent again, a 032 after its 030 accepted.
+	Registered []Registration
 }
 
 // CUV is what the simulated validator knows of a CUV.
@@ -105,6 +109,11 @@ type Seen struct {
 	Data         []byte
 	Accept       string
 	Bearer       bool
+}
+
+// Registration is an event registered before the sandbox started.
+type Registration struct {
+	Codigo, Obligado, CUFE, CUDE string
 }
 
 // Server is the simulated service. It is an http.Handler.
@@ -150,6 +159,11 @@ func New(cfg Config) *Server {
 	s := &Server{cfg: cfg, mux: http.NewServeMux(),
 		sent: map[string][]time.Time{}, attempts: map[string]int{}, registered: map[string]event{}, history: map[string][]event{},
 		seen: map[string][]Seen{}, evento: map[string]int{}, correos: map[string][]Correo{}}
+	for _, r := range cfg.Registered {
+		e := event{Codigo: r.Codigo, CUDE: r.CUDE, Obligado: r.Obligado, Fecha: time.Now()}
+		s.registered[r.Codigo+"|"+r.CUFE] = e
+		s.history[r.CUFE] = append(s.history[r.CUFE], e)
+	}
 	s.mux.HandleFunc("/api/radian/acuse_recibo_fev", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento030), s.evento030))
 	s.mux.HandleFunc("/api/radian/recibo_bien_servicio", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento032), s.eventoHandler(Evento032)))
 	s.mux.HandleFunc("/api/radian/reclamo", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento031), s.eventoHandler(Evento031)))

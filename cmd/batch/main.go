@@ -30,9 +30,10 @@ var beforeExit = func() {}
 
 // Exit codes.
 const (
-	exitOK       = 0 // every row OK or YA_REGISTRADO
-	exitSomeRows = 1 // some row needs attention, or the run was interrupted
-	exitNothing  = 2 // nothing could be done: bad flags, unreadable input, refused token
+	exitOK          = 0 // every row OK or YA_REGISTRADO
+	exitSomeRows    = 1 // some row needs attention
+	exitNothing     = 2 // nothing could be done: bad flags, unreadable input, refused token
+	exitInterrupted = 3 // a signal stopped the run: the next one sends the rest
 )
 
 // commands are batch's commands, in the order the help lists them: each

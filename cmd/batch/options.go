@@ -23,6 +23,7 @@ type runOptions struct {
 	flags       *flag.FlagSet
 	config      string // --config
 	quiet, json bool
+	empresas    []string          // --empresa: the companies of the file to run
 	file        *config.File      // the configuration file read, if any
 	sources     map[string]string // where each option's value came from
 }
@@ -72,6 +73,7 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	fs.IntVar(&s.Journal.Copies, "copias-diario", d.Journal.Copies, "copias del diario que se guardan, una por noche, en la carpeta DIARIO.copias junto a él (0: ninguna)")
 	fs.BoolVar(&s.Journal.Fresh, "diario-nuevo", false, "empezar un diario vacío aunque haya señales de que existía uno (cerrojos, copias, la nota de la carpeta de estado): se reenviará lo que ese diario tenía por enviado")
 	fs.BoolVar(&s.RetryRejected, "reintentar", false, "volver a enviar las filas RECHAZADO en ejecuciones anteriores (tras corregir el dato)")
+	options.List(fs, &o.empresas, "empresa", "en una noche de varias empresas, correr solo estas (su nombre o su NIT en el archivo de configuración); se puede repetir")
 	options.List(fs, &s.Resend, "reenviar", "volver a enviar estas claves aunque el diario diga que ya se enviaron o que pueden haberse enviado (REVISAR): facturas como \"FE 123\" o CUFE, separadas por comas; se puede repetir")
 	options.Duration(fs, &s.RetryDelay, "espera-reintento", d.RetryDelay, "espera antes del primer reintento; se duplica en cada uno, hasta 2 minutos")
 	options.Duration(fs, &s.Outage, "espera-caida", d.Outage, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
@@ -137,6 +139,9 @@ func (o *runOptions) fill(getenv func(string) string) error {
 		}
 		o.file, o.config = file, file.Path
 		if err := o.applyFile(); err != nil {
+			return err
+		}
+		if err := file.Only(o.empresas); err != nil {
 			return err
 		}
 	}
@@ -232,13 +237,17 @@ func parseRun(args []string, getenv func(string) string, stderr io.Writer) (*run
 func (o *runOptions) verify(files []string) error {
 	several := o.file != nil && len(o.file.Companies) > 0
 	switch {
+	case len(o.empresas) > 0 && !several:
+		return errors.New("--empresa elige empresas de una noche de varias: úselo con el archivo de configuración que las lista (--config)")
+	case several && o.given("obligado"):
+		return errors.New("el archivo de configuración lista obligados, cada uno con su nit: --obligado no elige uno; use --empresa NOMBRE o NIT")
 	case len(files) == 0 && !several:
 		return errors.New("falta el archivo a procesar: batch run [opciones] ARCHIVO.xlsx")
 	case len(files) > 0 && several:
 		return errors.New("el archivo de configuración lista obligados, cada uno con sus archivos: no dé archivos en la línea de órdenes")
 	case slices.ContainsFunc(batch.Providers(), func(p batch.Provider) bool { r := o.rate(p.Service); return r.Rate <= 0 || r.Window <= 0 }):
 		return errors.New("--rate, --ventana y --rate-correo deben ser mayores que 0") // 0 here is not the provider's own
-	case len(o.Resend) > 0 && several:
+	case len(o.Resend) > 0 && several && len(o.file.Companies) > 1:
 		return errors.New("--reenviar nombra claves de un obligado: úselo en una ejecución de ese obligado con sus archivos, no en la noche de varias empresas")
 	case o.Sandbox && (o.given("url") || o.given("soap-url")):
 		return errors.New("--sandbox usa solo el simulador local: no se combina con --url ni --soap-url")

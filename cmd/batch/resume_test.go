@@ -244,7 +244,7 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 	<-reached
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
 		t.Fatalf("exit: %v, want 1", err)
 	}
 	res := testutil.ReadSheet(t, out, "Resultados")
@@ -315,8 +315,8 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	cmd.Process.Signal(os.Interrupt)
 	select {
 	case err := <-exited:
-		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
-			t.Fatalf("exit: %v, want 1", err)
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
+			t.Fatalf("exit: %v, want 3", err)
 		}
 	case <-time.After(30 * time.Second):
 		cmd.Process.Kill()

@@ -31,7 +31,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 		return nightCmd(o, getenv, stdout, stderr)
 	}
 	s := o.settings(files, getenv)
-	stop, err := rehearse(&s, nil)
+	stop, err := night.Rehearse(&s, nil)
 	if err != nil {
 		return failAs(stderr, err, o.names())
 	}
@@ -57,7 +57,7 @@ func runCmd(args []string, getenv func(string) string, stdout, stderr io.Writer)
 func nightCmd(o *runOptions, getenv func(string) string, stdout, stderr io.Writer) int {
 	known := secret.KnownOf(stderr)
 	plan, words := nightPlan(o, getenv, known)
-	stop, err := rehearse(&plan.Settings, plan.Companies)
+	stop, err := night.Rehearse(&plan.Settings, plan.Companies)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -141,6 +141,8 @@ func statusLine(c night.CompanyOutcome) string {
 		parts = append(parts, fmt.Sprintf("se hicieron %d solicitudes, con sus respuestas en el diario (no se repetirán), pero el libro no se pudo escribir", c.Summary.Attempts))
 	case c.Failed != nil:
 		parts = append(parts, "no se ejecutó")
+	case c.Verdict() == night.Interrupted:
+		parts = append(parts, "interrumpida: lo que no se envió queda PENDIENTE para la próxima noche")
 	case c.Out != "" && !c.Summary.Complete():
 		parts = append(parts, "hay filas que atender")
 	}

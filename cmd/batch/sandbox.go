@@ -1,13 +1,11 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/signal"
@@ -15,9 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"batch"
 	"batch/internal/options"
-	"batch/night"
 	"batch/sandbox"
 )
 
@@ -64,34 +60,4 @@ func sandboxCmd(args []string, _ func(string) string, stdout, stderr io.Writer) 
 		return fail(stderr, err)
 	}
 	return exitOK
-}
-
-// rehearse starts the simulated providers for a --sandbox run that sends
-// on this machine, with the latency of a calm day, and points the settings
-// (and each company of a night) at them with the simulator's own
-// credentials: nothing leaves this machine and no real secret is used.
-// Any other run is left as it is.
-func rehearse(s *night.Settings, companies []night.Company) (stop func(), err error) {
-	if !s.Sandbox || s.DryRun {
-		return func() {}, nil
-	}
-	cfg := sandbox.Config{Tokens: map[string]string{}, Facturadores: map[string]string{},
-		Latency: func() time.Duration { return 200*time.Millisecond + rand.N(600*time.Millisecond) }}
-	s.Obligado, s.Facturador.NIT = cmp.Or(s.Obligado, sandbox.DefaultObligado), cmp.Or(s.Facturador.NIT, sandbox.DefaultNIT)
-	s.Token, s.Facturador.Clave = sandbox.DefaultToken, sandbox.DefaultClave
-	cfg.Tokens[s.Token], cfg.Facturadores[s.Facturador.NIT] = s.Obligado, s.Facturador.Clave
-	for i := range companies {
-		c := &companies[i]
-		c.Token = sandbox.DefaultToken + "-" + c.NIT
-		cfg.Tokens[c.Token] = c.NIT
-		if c.Facturador.NIT != "" {
-			c.Facturador.Clave, cfg.Facturadores[c.Facturador.NIT] = sandbox.DefaultClave, sandbox.DefaultClave
-		}
-	}
-	url, stop, err := sandbox.Start(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("no se pudo iniciar el sandbox: %w", err)
-	}
-	s.Reach[batch.ServiceAfacturar].URL, s.Reach[batch.ServiceSSIntegral].URL = url, url+sandbox.SOAPPath
-	return stop, nil
 }

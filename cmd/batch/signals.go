@@ -22,6 +22,6 @@ func watchSignals(grace time.Duration, abandon func(), stderr io.Writer) (ctx co
 	}, abandon, func() {
 		fmt.Fprintln(stderr, "batch: segunda señal: se termina ya, sin escribir el libro. El diario está completo: la próxima ejecución continúa donde quedó")
 		beforeExit()
-		os.Exit(exitSomeRows)
+		os.Exit(exitInterrupted)
 	})
 }

@@ -221,3 +221,94 @@ func readText(t *testing.T, path string) string {
 	}
 	return string(b)
 }
+
+// The sandbox rehearses the night as it will run: a company whose token
+// variable is missing stops, naming it, as it would for real; and what an
+// earlier rehearsal over the same journal (--journal: a rehearsal keeps
+// none of its own otherwise) registered is remembered, so a
+// recibo after its acuse registered the night before is accepted.
+func TestTheSandboxRehearsesTheNight(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "acme"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "beta"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "salida"), 0o755)
+	acme := filepath.Join(dir, "acme", "r.csv")
+	writeText(t, acme, "CUFE;Evento\n"+testutil.CUFE(3701)+";030\n"+testutil.CUFE(3702)+";030\n")
+	writeCSV(t, filepath.Join(dir, "beta", "r.csv"), []string{testutil.CUFE(3801)})
+	cfg := filepath.Join(dir, "noche.toml")
+	writeText(t, cfg, `journal = "diario.db"
+carpeta_resultados = "salida"
+[persona]
+tipo_identificacion = "CC"
+identificacion = "52123456"
+nombres = "Ana María"
+apellidos = "Gómez Ruiz"
+`+strings.Replace(acmeTable, "%s", "900111111", 1)+`
+[[obligados]]
+nombre = "Beta"
+nit = "900222222"
+token_env = "AFACTURAR_TOKEN_BETA"
+archivos = ["beta/*.csv"]
+`)
+	state := t.TempDir()
+	night := func(vars map[string]string, args ...string) (int, string) {
+		vars["XDG_STATE_HOME"] = state
+		var stdout, stderr bytes.Buffer
+		code := Main(append([]string{"run", "--config", cfg, "--sandbox", "--journal", filepath.Join(dir, "ensayo.db")}, args...), env(vars), &stdout, &stderr)
+		return code, stderr.String()
+	}
+	code, log := night(map[string]string{"AFACTURAR_TOKEN_ACME": "token-de-acme"})
+	if code != exitNothing || !strings.Contains(log, "[Beta 900222222] batch: falta el token de Afacturar: defina la variable de entorno AFACTURAR_TOKEN_BETA") ||
+		!strings.Contains(log, "ACME 900111111: código 0") {
+		t.Fatalf("a missing variable: exit %d\n%s", code, log)
+	}
+	// The night after, the recibos of the invoices acknowledged before.
+	writeText(t, acme, "CUFE;Evento\n"+testutil.CUFE(3701)+";030\n"+testutil.CUFE(3701)+";032\n"+testutil.CUFE(3702)+";032\n")
+	code, log = night(map[string]string{"AFACTURAR_TOKEN_ACME": "token-de-acme", "AFACTURAR_TOKEN_BETA": "token-de-beta"}, "--empresa", "acme")
+	if code != exitOK || strings.Contains(log, "Beta") || !strings.Contains(log, "se enviarán 2 solicitudes; 1 ya resueltas") {
+		t.Errorf("the recibo after the acuse of the night before: exit %d\n%s", code, log)
+	}
+}
+
+// --empresa runs one company of the configuration, by its name in any
+// case or its NIT as written on an invoice; a name that is no company's
+// is refused with those there are, and --obligado, which chooses no
+// company of a night, is refused with --empresa named.
+func TestOneCompanyOfTheNight(t *testing.T) {
+	t.Parallel()
+	n := newSlipNight(t)
+	for _, d := range []string{"acme", "beta"} {
+		os.MkdirAll(filepath.Join(n.dir, d), 0o755)
+	}
+	writeCSV(t, filepath.Join(n.dir, "acme", "r.csv"), []string{testutil.CUFE(3901)})
+	writeCSV(t, filepath.Join(n.dir, "beta", "r.csv"), []string{testutil.CUFE(3902), testutil.CUFE(3903)})
+	n.write(strings.Replace(acmeTable, "%s", "900111111", 1) + `
+[[obligados]]
+nombre = "Beta Ltda."
+nit = "900222222"
+token_env = "AFACTURAR_TOKEN_BETA"
+archivos = ["beta/*.csv"]
+`)
+	for _, c := range []struct {
+		args     []string
+		code     int
+		requests int
+		want     string
+	}{
+		{[]string{"--empresa", "Gama"}, exitNothing, 0, "--empresa Gama: ninguna empresa de " + n.cfg + " se llama así ni tiene ese NIT; son: ACME 900111111, Beta Ltda. 900222222"},
+		{[]string{"--obligado", "900111111"}, exitNothing, 0, "--obligado no elige uno; use --empresa"},
+		{[]string{"--empresa", "900.222.222-6"}, exitOK, 2, "Beta Ltda. 900222222: código 0"},
+		{[]string{"--empresa", "beta ltda", "--empresa", "ACME"}, exitOK, 3, "ACME 900111111: código 0"},
+	} {
+		code, _, stderr := n.run(c.args...)
+		if code != c.code || n.sb.Requests() != c.requests || !strings.Contains(stderr, c.want) {
+			t.Errorf("%v: exit %d, %d requests in all; want %d, %d and %q\n%s", c.args, code, n.sb.Requests(), c.code, c.requests, c.want, stderr)
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"run", "--sandbox", "--empresa", "ACME", filepath.Join(n.dir, "acme", "r.csv")}, env(nil), &stdout, &stderr); code != exitNothing ||
+		!strings.Contains(stderr.String(), "--empresa elige empresas de una noche de varias") {
+		t.Errorf("--empresa without a night: exit %d\n%s", code, stderr.String())
+	}
+}
