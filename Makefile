@@ -42,7 +42,8 @@ fuzz:
 		echo "$$out" | tail -n 2; \
 	done
 
-## units: the systemd service and timer of deploy/ checked with
+## units: the systemd service, its timer and its failure notice of deploy/
+## checked with
 ## systemd-analyze verify, and the service's exposure (systemd-analyze
 ## security, at most 3.0), where it is installed, against a binary built
 ## for the check (verify wants ExecStart's program to exist).
@@ -51,11 +52,12 @@ units:
 		d=$$(mktemp -d); trap 'rm -rf "$$d"' EXIT; \
 		$(GO) build -o "$$d/batch" ./cmd/batch && \
 		sed "s#/usr/local/bin/batch#$$d/batch#" deploy/batch-nocturno.service > "$$d/batch-nocturno.service" && \
-		cp deploy/batch-nocturno.timer "$$d/" && \
-		out=$$(systemd-analyze verify "$$d/batch-nocturno.service" "$$d/batch-nocturno.timer" 2>&1); \
+		cp deploy/batch-nocturno.timer deploy/avisar.sh "$$d/" && \
+		sed "s#/usr/local/lib/batch/avisar.sh#$$d/avisar.sh#" deploy/batch-aviso@.service > "$$d/batch-aviso@.service" && \
+		out=$$(cd "$$d" && systemd-analyze verify batch-nocturno.service batch-nocturno.timer batch-aviso@batch-nocturno.service.service 2>&1); \
 		status=$$?; [ -z "$$out" ] && [ $$status = 0 ] || { echo "$$out"; exit 1; }; \
 		score=$$(systemd-analyze security --offline=true --threshold=30 "$$d/batch-nocturno.service" 2>&1) || { echo "$$score" | grep -E '✗|Overall'; echo "units: la unidad expone más de 3,0 en systemd-analyze security"; exit 1; }; \
-		echo "units: deploy/batch-nocturno.service y .timer verificadas con systemd-analyze ($$(echo "$$score" | grep -o 'exposure level.*'))"; \
+		echo "units: deploy/batch-nocturno.service, .timer y batch-aviso@.service verificadas con systemd-analyze ($$(echo "$$score" | grep -o 'exposure level.*'))"; \
 	else echo "units: systemd-analyze no está instalado; no se verifican las unidades"; fi
 
 ## bench: pacing against a strict sliding window, and reading a million rows,

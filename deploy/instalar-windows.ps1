@@ -20,6 +20,11 @@ $aqui = Split-Path -Parent $MyInvocation.MyCommand.Path
 
 New-Item -ItemType Directory -Force -Path $Programa | Out-Null
 Copy-Item -Force (Join-Path $aqui 'batch.exe') (Join-Path $Programa 'batch.exe')
+Copy-Item -Force (Join-Path $aqui 'noche.ps1') (Join-Path $Programa 'noche.ps1')
+# El origen de los avisos de una noche que termina mal (noche.ps1), una vez.
+if (-not [Diagnostics.EventLog]::SourceExists('batch')) {
+    New-EventLog -LogName Application -Source batch
+}
 
 foreach ($d in @($Datos, "$Datos\entrada", "$Datos\resultados")) {
     New-Item -ItemType Directory -Force -Path $d | Out-Null

@@ -10,14 +10,15 @@
 #
 # Opciones:
 #   --raiz DIR       instala bajo DIR (DIR/etc/batch, DIR/srv/batch...) sin
-#                    crear el usuario ni tocar systemd
+#                    crear el usuario ni tocar systemd; las rutas de lo
+#                    instalado (unidades, configuración) apuntan bajo DIR
 #   --binario RUTA   el programa batch ya compilado (por defecto se compila
 #                    con go desde este repositorio)
 set -eu
 
 raiz=""
 binario=""
-uso() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
+uso() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--raiz) raiz=${2:?"--raiz necesita una carpeta"}; shift 2 ;;
@@ -60,6 +61,7 @@ carpeta() {
 	if [ "$real" = 1 ] && [ -n "${3:-}" ]; then chown "$3" "$raiz$1"; fi
 }
 carpeta /usr/local/bin 0755
+carpeta /usr/local/lib/batch 0755
 carpeta /etc/systemd/system 0755
 carpeta /etc/batch 0750 root:batch
 carpeta /srv/batch 0750 batch:batch
@@ -68,18 +70,35 @@ carpeta /srv/batch/resultados 0750 batch:batch
 carpeta /var/lib/batch 0700 batch:batch
 carpeta /var/log/batch 0750 batch:batch
 
+# copiar origen destino modo: instala un archivo de texto de deploy/; bajo
+# --raiz, con sus rutas de la máquina llevadas bajo la raíz.
+copiar() {
+	if [ -z "$raiz" ]; then
+		install -m "$3" "$aqui/$1" "$2"
+		return
+	fi
+	sed -e "s#/etc/batch#$raiz/etc/batch#g" -e "s#/srv/batch#$raiz/srv/batch#g" \
+		-e "s#/var/lib/batch#$raiz/var/lib/batch#g" -e "s#/var/log/batch#$raiz/var/log/batch#g" \
+		-e "s#/usr/local/bin/batch#$raiz/usr/local/bin/batch#g" -e "s#/usr/local/lib/batch#$raiz/usr/local/lib/batch#g" \
+		"$aqui/$1" > "$raiz$2"
+	chmod "$3" "$raiz$2"
+}
+
 install -m 0755 "$binario" "$raiz/usr/local/bin/batch"
-install -m 0644 "$aqui/batch-nocturno.service" "$aqui/batch-nocturno.timer" "$raiz/etc/systemd/system/"
+copiar avisar.sh /usr/local/lib/batch/avisar.sh 0755
+for unidad in batch-nocturno.service batch-nocturno.timer batch-aviso@.service; do
+	copiar "$unidad" "/etc/systemd/system/$unidad" 0644
+done
 
 # primera vez: archivo destino modo [dueño]; lo que ya existe no se toca.
 primera_vez() {
 	if [ -e "$raiz$2" ]; then
-		echo "se conserva $2"
+		echo "se conserva $raiz$2"
 		return
 	fi
-	install -m "$3" "$aqui/$1" "$raiz$2"
+	copiar "$1" "$2" "$3"
 	if [ "$real" = 1 ] && [ -n "${4:-}" ]; then chown "$4" "$raiz$2"; fi
-	echo "instalado $2 (edítelo)"
+	echo "instalado $raiz$2 (edítelo)"
 }
 primera_vez config.toml.ejemplo /etc/batch/config.toml 0640 root:batch
 primera_vez batch.env.ejemplo /etc/batch/batch.env 0600 batch:batch
@@ -89,4 +108,4 @@ if [ "$real" = 1 ] && [ -d /run/systemd/system ]; then
 	systemctl enable --now batch-nocturno.timer
 	echo "temporizador batch-nocturno.timer activo (cada noche a las 2:00)"
 fi
-echo "listo. Revise la noche antes de que corra: batch config --config /etc/batch/config.toml"
+echo "listo. Revise la noche antes de que corra: $raiz/usr/local/bin/batch config --config $raiz/etc/batch/config.toml"
