@@ -126,7 +126,7 @@ func TestWindowsTaskIsWhatTheREADMESays(t *testing.T) {
 	script, _ := os.ReadFile(filepath.Join("..", "..", "deploy", "noche.ps1"))
 	installer, _ := os.ReadFile(filepath.Join("..", "..", "deploy", "instalar-windows.ps1"))
 	for file, wants := range map[string][]string{
-		"noche.ps1":           {"run --config", "--quiet --json", "if ($codigo -ge 2)", "Write-EventLog -LogName Application -Source batch", ".resumen", "exit $codigo"},
+		"noche.ps1":            {"run --config", "--quiet --json", "if ($codigo -ge 2)", "Write-EventLog -LogName Application -Source batch", ".resumen", "exit $codigo"},
 		"instalar-windows.ps1": {"'noche.ps1'", "New-EventLog -LogName Application -Source batch"},
 	} {
 		for _, want := range wants {

@@ -25,7 +25,7 @@ var targets = [][2]string{{"linux", "amd64"}, {"linux", "arm64"}, {"windows", "a
 
 // extras are the files each archive carries beside the program, by system.
 var extras = map[string][]string{
-	"linux":   {"README.md", "deploy/batch-nocturno.service", "deploy/batch-nocturno.timer", "deploy/crontab.ejemplo", "deploy/config.toml.ejemplo", "deploy/batch.env.ejemplo", "deploy/instalar.sh",
+	"linux": {"README.md", "deploy/batch-nocturno.service", "deploy/batch-nocturno.timer", "deploy/crontab.ejemplo", "deploy/config.toml.ejemplo", "deploy/batch.env.ejemplo", "deploy/instalar.sh",
 		"deploy/batch-aviso@.service", "deploy/avisar.sh"},
 	"darwin":  {"README.md", "deploy/crontab.ejemplo", "deploy/config.toml.ejemplo", "deploy/batch.env.ejemplo"},
 	"windows": {"README.md", "deploy/tarea-programada.xml", "deploy/instalar-windows.ps1", "deploy/noche.ps1", "deploy/config.toml.ejemplo"},
