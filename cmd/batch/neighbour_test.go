@@ -228,12 +228,18 @@ func TestSecondSignalLeavesNoTemporaryFile(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	for !strings.Contains(stderr.String(), "se enviarán") {
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(stderr.String(), "se enviarán") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	cmd.Process.Signal(os.Interrupt)
-	for !strings.Contains(stderr.String(), "señal recibida") {
+	for !strings.Contains(stderr.String(), "señal recibida") && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
+	}
+	if time.Now().After(deadline) {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("the run did not start or take its signal in 30 s:\n%s", stderr.String())
 	}
 	cmd.Process.Signal(os.Interrupt)
 	cmd.Wait()

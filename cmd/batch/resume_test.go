@@ -241,11 +241,16 @@ func TestInterruptWritesWorkbook(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	<-reached
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("no request reached the stand in 30 s")
+	}
 	cmd.Process.Signal(os.Interrupt)
 	err := cmd.Wait()
 	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitInterrupted {
-		t.Fatalf("exit: %v, want 1", err)
+		t.Fatalf("exit: %v, want 3", err)
 	}
 	res := testutil.ReadSheet(t, out, "Resultados")
 	counts := map[string]int{}
@@ -300,15 +305,24 @@ func TestSecondSignalExitsAtOnce(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	<-reached
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("no request reached the stand in 30 s")
+	}
 	cmd.Process.Signal(os.Interrupt)
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	// The first signal's message proves it was handled before the second.
+	deadline := time.After(30 * time.Second)
 	for !strings.Contains(stderr.String(), "señal recibida") {
 		select {
 		case err := <-exited:
 			t.Fatalf("exited after one signal: %v", err)
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatal("the first signal was not taken in 30 s")
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
