@@ -153,15 +153,17 @@ func (d *DB) withNotes(entries []Entry, where string, args ...any) ([]Entry, err
 	for i, e := range entries {
 		keyed[[4]string{e.Ambiente, e.Party, e.Operation, e.Key}] = i
 	}
-	var notes []Entry
-	for i := range entries {
-		e := entries[i]
-		found, err := d.notesWhere(`WHERE ambiente = ? AND obligado = ? AND operation = ? AND key = ?`, e.Ambiente, e.Party, e.Operation, e.Key)
-		if err != nil {
-			return nil, err
-		}
-		entries[i].Rows = found
+	// The notes are the last night's rows to look at: few, read once.
+	all, err := d.noted()
+	if err != nil {
+		return nil, err
 	}
+	for _, n := range all {
+		if i, ok := keyed[[4]string{n.Ambiente, n.Party, n.Operation, n.Key}]; ok && n.Key != "" {
+			entries[i].Rows = append(entries[i].Rows, n)
+		}
+	}
+	var notes []Entry
 	loose, err := d.notesWhere(strings.ReplaceAll(where, "updated_at", "recorded_at"), args...)
 	if err != nil {
 		return nil, err

@@ -143,11 +143,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 	sharedUnread = append(sharedUnread, missing[len(p.Companies)]...)
 	results := make([]CompanyOutcome, len(p.Companies))
 	night := &pacers{all: map[[2]string]*pipeline.WindowPacer{}}
-	owns := make([][]string, len(p.Companies))
-	for i := range p.Companies {
-		owns[i], _ = files.of(matches[i])
-	}
-	cross := crossed(owns, p.Settings)
+	cross := crossed(files.owned(matches[:len(p.Companies)]), p.Settings)
 	var wg sync.WaitGroup
 	for i, c := range p.Companies {
 		own, unread := files.of(matches[i])

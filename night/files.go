@@ -292,6 +292,15 @@ func (nf nightFiles) tell(matches [][]string, unmatched map[int][]string, watche
 	}
 }
 
+// owned are each company's own files that are read.
+func (nf nightFiles) owned(matches [][]string) [][]string {
+	own := make([][]string, len(matches))
+	for i, m := range matches {
+		own[i], _ = nf.of(m)
+	}
+	return own
+}
+
 // of are a company's matched files that are read, and those that cannot
 // be, with why.
 func (nf nightFiles) of(matched []string) (own []string, unread []writers.Unread) {
