@@ -23,6 +23,11 @@ const (
 	// CUV validated) disagrees with this row's data; or an e-mail may have
 	// gone and nothing says whether it did (code INCIERTO).
 	StatusRevisar Status = "REVISAR"
+	// StatusNoAplica: the row says it is not what the operation is for (a
+	// credit note, an invoice the company issued, one the DIAN refused):
+	// it is not sent, and nothing is wrong with it. Code says which kind;
+	// CodeRechazadaDIAN is one a person should look at.
+	StatusNoAplica Status = "NO_APLICA"
 	// StatusEnVuelo is the journal's state of a key whose attempt began
 	// and has no recorded answer: the process died or was stopped while
 	// waiting. It never reaches the workbook; the next run sends the key
@@ -33,7 +38,7 @@ const (
 
 // Statuses are the statuses a workbook shows, in the order they are
 // listed wherever they are counted.
-var Statuses = []Status{StatusOK, StatusYaRegistrado, StatusRevisar, StatusRechazado, StatusInvalido, StatusError, StatusPendiente}
+var Statuses = []Status{StatusOK, StatusYaRegistrado, StatusNoAplica, StatusRevisar, StatusRechazado, StatusInvalido, StatusError, StatusPendiente}
 
 // Final reports whether a later run must not send the row again.
 func (s Status) Final() bool {
@@ -123,6 +128,14 @@ const (
 	FieldEvento             Field = "evento"       // the RADIAN events a row asks for
 	FieldTipoReclamo        Field = "tipo_reclamo" // a reclamo's reason, 01 to 04
 	FieldObligado           Field = "obligado"     // the Afacturar client (documento_obligado) a row is for
+
+	// What a row of the DIAN's export of documents (or an ERP's) says it
+	// is: it decides whether a RADIAN event may be sent for it.
+	FieldClaseDocumento Field = "clase_documento" // "Factura electrónica", "Nota crédito electrónica", "Application response"…
+	FieldGrupo          Field = "grupo"           // "Recibido" or "Emitido"
+	FieldEstadoDIAN     Field = "estado_dian"     // the DIAN's validation: "Aprobado", "Rechazado"…
+	FieldNITReceptor    Field = "nit_receptor"    // to whom the document is addressed
+	FieldFolio          Field = "folio"           // the invoice's number, after its Prefijo
 
 	// An invoice to send by e-mail (SS Integral's EnvioCorreo).
 	FieldPrefijo                   Field = "prefijo"

@@ -30,6 +30,15 @@ const (
 	// did is not known; an operation the provider does not deduplicate
 	// is not sent again unless a person names the key.
 	CodeIncierto = "INCIERTO"
+
+	// Why a row is NO_APLICA: what it says it is.
+	CodeNota          = "NOTA"           // a credit or debit note
+	CodeEvento        = "EVENTO"         // an application response: an event, not a document
+	CodeSoporte       = "SOPORTE"        // a support document (documento soporte)
+	CodeEquivalente   = "EQUIVALENTE"    // a documento equivalente (public utilities…)
+	CodeNomina        = "NOMINA"         // a payroll document
+	CodeEmitida       = "EMITIDA"        // an invoice the company issued itself
+	CodeRechazadaDIAN = "RECHAZADA_DIAN" // an invoice the DIAN refused: a person should look
 )
 
 // Service names a provider, for the words that concern all of its

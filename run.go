@@ -11,7 +11,10 @@ type Summary struct {
 	Reused     int            // keys answered from the journal, not sent
 	Duplicates int            // rows answered by an earlier row's request
 	Footers    int            // rows left out as a total or a footer under the invoices (no key)
-	Attempts   int            // requests made, retries included
+	// Flagged are the NO_APLICA rows a person should look at all the same
+	// (an invoice the DIAN refused): not sent, but not a quiet night.
+	Flagged  int
+	Attempts int // requests made, retries included
 	// Unattempted are the Requests that never went out (the run stopped
 	// first, a prerequisite was missing): Requests ≤ the requests attempted
 	// + Unattempted, and each attempted one made at least one of Attempts.
@@ -28,9 +31,12 @@ type Summary struct {
 // Complete reports whether every row of every operation is OK or
 // YA_REGISTRADO: a row to review (REVISAR) is not clean.
 func (s Summary) Complete() bool {
+	if s.Flagged > 0 {
+		return false
+	}
 	for _, m := range s.Statuses {
 		for st, n := range m {
-			if n > 0 && st != StatusOK && st != StatusYaRegistrado {
+			if n > 0 && st != StatusOK && st != StatusYaRegistrado && st != StatusNoAplica {
 				return false
 			}
 		}

@@ -15,6 +15,7 @@ import (
 	"batch/internal/secret"
 	"batch/journal"
 	"batch/nit"
+	"batch/ops"
 	"batch/pipeline"
 	"batch/writers"
 )
@@ -258,17 +259,30 @@ func keeps(c Company, own []string, refuse func(batch.Row) string) func(batch.Ro
 	}
 	want := nit.Canonical(c.NIT)
 	return func(row batch.Row) (bool, string) {
-		v := nit.Canonical(row.Get(batch.FieldObligado))
+		v := whose(row)
 		switch {
 		case !mine[row.Sheet.File]:
 			return v != "" && v == want, ""
 		case v != "" && v != want:
+			if row.Get(batch.FieldObligado) == "" {
+				return true, fmt.Sprintf("dirigida a NIT %s (NIT receptor), no a %s, en cuyo archivo está: no se envía con su token. Póngala en los archivos de esa empresa o en los archivos de la noche", v, c.Label())
+			}
 			return true, fmt.Sprintf("esta fila es de otra empresa (Obligado %s) y está en un archivo de %s: no se envía con su token. Póngala en los archivos de esa empresa o en los archivos de la noche", row.Get(batch.FieldObligado), c.Label())
 		case refuse != nil:
 			return true, refuse(row)
 		}
 		return true, ""
 	}
+}
+
+// whose is the company a row says it is for, as batch keeps NITs: its
+// Obligado column, or the NIT Receptor of a document it received; "" when
+// it says neither.
+func whose(row batch.Row) string {
+	if v := nit.Canonical(row.Get(batch.FieldObligado)); v != "" {
+		return v
+	}
+	return ops.Addressee(row)
 }
 
 // companySettings are the night's settings for one company: its token,

@@ -51,7 +51,7 @@ func crossed(own [][]string, s Settings) crossing {
 				continue
 			}
 			in.Each(func(row batch.Row) error {
-				if row.Get(batch.FieldObligado) != "" {
+				if whose(row) != "" {
 					return nil // the row says whose it is
 				}
 				for _, k := range crossKeys {
@@ -89,7 +89,7 @@ func holds(places []place, company int) bool {
 // refusal is why company me does not send a row whose key other companies'
 // files hold too, naming them and their files; "" when none does.
 func (c crossing) refusal(row batch.Row, me int, companies []Company) string {
-	if len(c) == 0 || row.Get(batch.FieldObligado) != "" {
+	if len(c) == 0 || whose(row) != "" {
 		return ""
 	}
 	for _, k := range crossKeys {

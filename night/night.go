@@ -277,6 +277,9 @@ func (o Outcome) Verdict() Verdict {
 				return Attention
 			}
 		}
+		if o.Summary.Flagged > 0 {
+			return Attention
+		}
 		return Clean
 	case !o.Summary.Complete():
 		return Attention

@@ -9,6 +9,7 @@ import (
 
 	"batch"
 	"batch/afacturar"
+	"batch/nit"
 )
 
 // The RADIAN events of a received invoice: the acuse (030), the recibo del
@@ -135,6 +136,16 @@ func (o *Event) Asks(row batch.Row) bool {
 		return o.code() == afacturar.EventoAcuse
 	}
 	return codes[o.code()]
+}
+
+// Screen sends the event only for a sale invoice the obligado received
+// and the DIAN approved, where the row says what it is (RadianScreen).
+func (o *Event) Screen(row batch.Row) (batch.Result, bool) {
+	obligado := ""
+	if o.Client != nil {
+		obligado = nit.Canonical(o.Client.Obligado)
+	}
+	return RadianScreen(row, obligado)
 }
 
 // Columns are the event's output columns, in workbook order.

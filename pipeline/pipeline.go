@@ -31,6 +31,13 @@ type Asker interface {
 	Asks(row batch.Row) bool
 }
 
+// Screener is an operation that not every row is for, by what the row
+// says it is (a credit note, an invoice the company issued): such a row is
+// not sent and gets the result Screen gives it.
+type Screener interface {
+	Screen(row batch.Row) (res batch.Result, send bool)
+}
+
 // Sequenced is an operation that goes only after another operation on the
 // same key took effect (OK or YA_REGISTRADO), in this run or an earlier one:
 // DIAN's order of events.

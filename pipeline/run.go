@@ -153,6 +153,11 @@ func (r *runner) admit(row batch.Row) error {
 // part is one operation's share of a row: a check that failed, a key
 // seen before, a dry run's plan, or a job.
 func (r *runner) part(i int, row batch.Row) part {
+	if s, ok := r.cfg.Ops[i].Operation.(Screener); ok {
+		if res, send := s.Screen(row); !send {
+			return part{res: res}
+		}
+	}
 	req, problem := r.cfg.Ops[i].Prepare(row)
 	if problem != "" {
 		return part{res: batch.Result{Status: batch.StatusInvalido, Code: batch.CodeValidacion, Message: problem}}

@@ -14,6 +14,7 @@ type tally struct {
 	// stopped first, or a prerequisite was missing.
 	unattempted int
 	notes       []batch.Note
+	flagged     int   // NO_APLICA rows a person should look at
 	err         error // the sink's failure, which stops sending
 }
 
@@ -37,6 +38,9 @@ func (r *runner) write(out chan<- tally) {
 			if results[i].Status != "" {
 				t.statuses[r.cfg.Ops[i].Name()][results[i].Status]++
 			}
+			if results[i].Status == batch.StatusNoAplica && results[i].Code == batch.CodeRechazadaDIAN {
+				t.flagged++
+			}
 			t.note(r.cfg, i, s.row, results[i])
 		}
 		if t.err == nil {
@@ -54,7 +58,8 @@ func (r *runner) write(out chan<- tally) {
 // row (REVISAR).
 func (t *tally) note(cfg Config, i int, row batch.Row, res batch.Result) {
 	unsent := res.Status == batch.StatusPendiente && (res.Attempts == 0 || res.Code == batch.CodeSinPrevio) // only a history was asked
-	if cfg.DryRun || len(t.notes) >= MaxNotes || (res.Status != batch.StatusInvalido && res.Status != batch.StatusRevisar && !unsent) {
+	flagged := res.Status == batch.StatusNoAplica && res.Code == batch.CodeRechazadaDIAN
+	if cfg.DryRun || len(t.notes) >= MaxNotes || (res.Status != batch.StatusInvalido && res.Status != batch.StatusRevisar && !unsent && !flagged) {
 		return
 	}
 	op := cfg.Ops[i]
@@ -88,6 +93,6 @@ func (r *runner) summary(t tally) batch.Summary {
 	c := r.counts
 	return batch.Summary{
 		Rows: c.rows, Requests: c.requests, OpRequests: c.opRequests, Reused: c.reused, Duplicates: c.duplicates, Footers: c.footers,
-		Attempts: t.attempts, Unattempted: t.unattempted, Statuses: t.statuses, Notes: t.notes,
+		Attempts: t.attempts, Unattempted: t.unattempted, Statuses: t.statuses, Notes: t.notes, Flagged: t.flagged,
 	}
 }

@@ -2,7 +2,6 @@ package readers
 
 import (
 	"archive/zip"
-	"batch/cells"
 	"bytes"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
+
+	"batch/cells"
 
 	"github.com/xuri/excelize/v2"
 
@@ -242,7 +243,7 @@ func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err err
 		return partErr(sheet.File, sheet.Name, 0, err)
 	}
 	defer rows.close()
-	identifier := identifiers(sheet)
+	identifier, dated := identifiers(sheet), textDates(sheet)
 	for {
 		ok, err := rows.next()
 		if err != nil {
@@ -266,8 +267,11 @@ func (s *xlsxSource) each(sheet *batch.Sheet, fn func(batch.Row) error) (err err
 			continue
 		}
 		for i, c := range cells {
-			if c == "" {
+			switch {
+			case c == "":
 				values[i] = batch.Value{}
+			case i < len(dated) && dated[i] && values[i].Type == batch.ValueText:
+				values[i] = textDate(c, values[i])
 			}
 		}
 		if err := fn(batch.Row{Sheet: sheet, Line: rows.line, Cells: cells, Values: values}); err != nil {
@@ -283,6 +287,33 @@ func identifiers(sheet *batch.Sheet) []bool {
 		id[i] = cells.Identifier(h)
 	}
 	return id
+}
+
+// textDates marks the date columns ("Fecha Emisión", "Fecha Recepción")
+// that are not identifiers: the DIAN's export writes their dates as text,
+// dd-mm-aaaa [hh:mm:ss], which the result workbook gives back as dates.
+func textDates(sheet *batch.Sheet) []bool {
+	dated := make([]bool, len(sheet.Columns))
+	for i, h := range sheet.Columns {
+		dated[i] = strings.HasPrefix(cells.NormalizeHeader(h), "fecha") && !cells.Identifier(h)
+	}
+	return dated
+}
+
+// textDate is a text cell of a date column as a date, when it reads as one.
+func textDate(text string, v batch.Value) batch.Value {
+	t, withTime, slash, ok := cells.Date(text)
+	if !ok {
+		return v
+	}
+	format := "yyyy-mm-dd"
+	if slash {
+		format = "dd/mm/yyyy"
+	}
+	if withTime {
+		format += " hh:mm:ss"
+	}
+	return batch.Value{Type: batch.ValueDate, Number: cells.Serial(t), Format: format}
 }
 
 // MaxCell is Excel's own limit on a cell's text: a longer one was not

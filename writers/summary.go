@@ -40,6 +40,7 @@ var meaning = map[batch.Status]string{
 	batch.StatusRevisar:      "el proveedor respondió, pero lo que dice no coincide con la fila: ver la hoja Atención",
 	batch.StatusRechazado:    "rechazado por la DIAN o el proveedor: ver la hoja Atención",
 	batch.StatusInvalido:     "no se envió: el dato del archivo no es válido",
+	batch.StatusNoAplica:     "no se envió porque no aplica: la fila no es una factura de venta recibida (una nota, un evento, una factura emitida…); el mensaje dice qué es",
 	batch.StatusError:        "respuesta que no se pudo interpretar",
 	batch.StatusPendiente:    "sin respuesta final: la próxima ejecución lo envía",
 }
@@ -47,6 +48,8 @@ var meaning = map[batch.Status]string{
 // todo is what a person does about a row, by status.
 func todo(r batch.Result) string {
 	switch r.Status {
+	case batch.StatusNoAplica:
+		return "La DIAN rechazó esta factura: no admite eventos y no se envió. Confirme con el emisor cuál la reemplaza antes de pagarla."
 	case batch.StatusInvalido:
 		return "Corrija el dato en el archivo de entrada según el mensaje y vuelva a ejecutar. Esta fila no se envió."
 	case batch.StatusRevisar:
@@ -75,6 +78,8 @@ func needsAttention(r batch.Result) bool {
 		return true
 	case batch.StatusPendiente:
 		return r.Code != batch.CodeSinEnviar
+	case batch.StatusNoAplica:
+		return r.Code == batch.CodeRechazadaDIAN // a refused invoice someone may be about to pay
 	}
 	return false
 }

@@ -223,6 +223,7 @@ func (w *Workbook) styles() error {
 var statusColors = map[batch.Status][2]string{
 	batch.StatusOK:           {"006100", "C6EFCE"},
 	batch.StatusYaRegistrado: {"006100", "C6EFCE"},
+	batch.StatusNoAplica:     {"3F3F3F", "EDEDED"},
 	batch.StatusRechazado:    {"9C0006", "FFC7CE"},
 	batch.StatusInvalido:     {"9C0006", "FFC7CE"},
 	batch.StatusError:        {"9C0006", "FFC7CE"},

@@ -140,9 +140,9 @@ func (c *console) report(o night.Outcome) {
 func (c *console) estimate(e night.Estimate) {
 	sum := e.Summary
 	rest, soap := c.opts.rate(batch.ServiceAfacturar), c.opts.rate(batch.ServiceSSIntegral)
-	invalid := 0
+	invalid, notFor := 0, 0
 	for _, counts := range sum.Statuses {
-		invalid += counts[batch.StatusInvalido]
+		invalid, notFor = invalid+counts[batch.StatusInvalido], notFor+counts[batch.StatusNoAplica]
 	}
 	correos := sum.OpRequests[batch.OpCorreo]
 	per := "por minuto"
@@ -157,8 +157,8 @@ func (c *console) estimate(e night.Estimate) {
 			pace = fmt.Sprintf("A %d correos por minuto", soap.Rate)
 		}
 	}
-	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas (no se envían). %s: unos %s\n",
-		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, pace, text.HumanDuration(e.AtLimit))
+	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas y %d que no aplican (no se envían). %s: unos %s\n",
+		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, notFor, pace, text.HumanDuration(e.AtLimit))
 	if sum.Footers > 0 {
 		fmt.Fprintf(c.stderr, "batch: %d filas sin clave que son totales o pie de página: no se envían ni se cuentan como filas\n", sum.Footers)
 	}
