@@ -150,7 +150,7 @@ func (n *Night) Run(ctx context.Context, watch func(Company) Watcher) (Report, e
 		own, unread := files.of(matches[i])
 		unread = append(append(unread, missing[i]...), sharedUnread...)
 		results[i].Company, results[i].Files = c, own
-		if len(own) == 0 {
+		if len(own) == 0 && len(shared) == 0 {
 			results[i].Outcome = Outcome{Unread: unread, NoFiles: len(unread) == 0}
 			watchers[i].Finished(results[i].Outcome)
 			continue

@@ -227,3 +227,37 @@ func TestOutputNamesAreReserved(t *testing.T) {
 		t.Errorf("left behind: %v", entries)
 	}
 }
+
+// The DIAN's export of a group of companies, listed for the whole night:
+// each received invoice goes to the company its NIT Receptor names, the
+// same CUFE in another company's own file is not a shared invoice when its
+// row says whose it is, and the invoices a company issued go to none.
+func TestTheReceptorSaysWhoseARowIs(t *testing.T) {
+	t.Parallel()
+	sb, url := stands.Sandbox(t, sandbox.Config{RatePerMinute: -1, Tokens: map[string]string{"tok-acme": "900111111", "tok-beta": "900222222"}}, testToken)
+	dir := t.TempDir()
+	head := "Documentos Recibidos;;;;\n;;;;\nTipo de documento;CUFE/CUDE;NIT Emisor;NIT Receptor;Estado;Grupo\n"
+	writeText(t, filepath.Join(dir, "grupo.csv"), head+
+		"Factura electrónica;"+testutil.CUFE(5400)+";800197268;900.111.111-0;Aprobado;Recibido\n"+
+		"Factura electrónica;"+testutil.CUFE(5401)+";800197268;900222222;Aprobado;Recibido\n"+
+		"Factura electrónica;"+testutil.CUFE(5402)+";900111111;900222222;Aprobado;Emitido\n")
+	writeText(t, filepath.Join(dir, "beta.csv"), head+"Factura electrónica;"+testutil.CUFE(5401)+";800197268;900222222;Aprobado;Recibido\n")
+	s := settingsFor(url, filepath.Join(dir, "diario.db"), "")
+	s.Obligado, s.Token, s.Person = "", "", testPerson
+	p := Plan{Settings: s, OutDir: dir, Archivos: []string{filepath.Join(dir, "grupo.csv")}, Companies: []Company{
+		{Nombre: "ACME", NIT: "900111111", Token: "tok-acme", Archivos: []string{filepath.Join(dir, "nada", "*.csv")}, Person: testPerson},
+		{Nombre: "Beta", NIT: "900222222", Token: "tok-beta", Archivos: []string{filepath.Join(dir, "beta.csv")}, Person: testPerson},
+	}}
+	os.MkdirAll(filepath.Join(dir, "nada"), 0o755)
+	if _, err := NewNight(p).Run(context.Background(), func(Company) Watcher { return quiet{} }); err != nil {
+		t.Fatal(err)
+	}
+	for cufe, whose := range map[string]string{testutil.CUFE(5400): "900111111", testutil.CUFE(5401): "900222222"} {
+		if seen := sb.Seen(cufe); len(seen) != 1 || seen[0].Obligado != whose {
+			t.Errorf("%s was sent as %+v; want once, for %s", cufe[:8], seen, whose)
+		}
+	}
+	if seen := sb.Seen(testutil.CUFE(5402)); len(seen) != 0 {
+		t.Errorf("ACME's own invoice to Beta was sent: %+v", seen)
+	}
+}
