@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -83,6 +84,10 @@ func TestTheDIANExportAsItComes(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer f.Close()
+			resumen, _ := f.GetRows("Resumen")
+			if !strings.Contains(fmt.Sprint(resumen), "[acuse NO_APLICA 8 no se envió porque no aplica") || !strings.Contains(fmt.Sprint(resumen), "[acuse INVALIDO 1 ") {
+				t.Errorf("Resumen does not count NO_APLICA apart:\n%v", resumen)
+			}
 			// Dates as dates and amounts as numbers: a number in the cell,
 			// shown as the input showed it; the folio stays text.
 			for header, shown := range map[string]string{"Fecha Emisión": "2026-11-01", "Fecha Recepción": "2026-11-01 08:00:00", "Total": "1190000", "IVA": "190000", "Folio": "990000100"} {
