@@ -25,11 +25,11 @@ run:
 	bin/batch run --sandbox $(SAMPLE_PERSON) \
 		-o samples/resultados.xlsx samples/facturas-recibidas.xlsx samples/facturas-recibidas.csv \
 		samples/eventos-recibidas.csv samples/facturas-emitidas.csv
-	@echo "La exportación de la DIAN, como la da el portal (.xlsx) y como la guarda Excel (.csv):"
+	@echo "La exportación de la DIAN, como la da el portal (.xlsx) y como la guarda Excel (.csv), y a quién pagar (por-pagar.csv):"
 	@bin/batch run --sandbox $(SAMPLE_PERSON) \
-		-o samples/resultados-dian.xlsx samples/dian-recibidos.xlsx samples/dian-recibidos.csv; \
+		-o samples/resultados-dian.xlsx samples/dian-recibidos.xlsx samples/dian-recibidos.csv samples/por-pagar.csv; \
 		code=$$?; [ $$code -le 1 ] || exit $$code; \
-		echo "código $$code: la factura rechazada por la DIAN y la dirigida a otra empresa quedan en la hoja Atención de samples/resultados-dian.xlsx"
+		echo "código $$code: la factura rechazada por la DIAN, la dirigida a otra empresa y las endosadas (por-pagar.csv) quedan en la hoja Atención de samples/resultados-dian.xlsx"
 
 ## test: a short run of every fuzz target, then every test with the race
 ## detector (its summary comes last). LibreOffice and openpyxl are

@@ -14,6 +14,7 @@ const (
 	OpHistorico = "historico" // the RADIAN events registered for a CUFE
 	OpCUV       = "cuv"       // RIPS CUV query on Afacturar
 	OpCorreo    = "correo"    // an issued invoice e-mailed with SS Integral's EnvioCorreo
+	OpTenedor   = "tenedor"   // who holds a received invoice now (legítimo tenedor), on Afacturar
 )
 
 // Codes the tool itself gives a row, beside the providers' own.

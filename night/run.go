@@ -135,7 +135,11 @@ func (r *Run) stopped(err error) error {
 func (r *Run) atLimit(sum batch.Summary) time.Duration {
 	requests := map[batch.Service]int{}
 	for _, spec := range r.specs {
-		requests[spec.Service] += sum.OpRequests[spec.Name]
+		n := sum.OpRequests[spec.Name]
+		if spec.Batch > 1 {
+			n = (n + spec.Batch - 1) / spec.Batch // its keys go many to a request
+		}
+		requests[spec.Service] += n
 	}
 	var d time.Duration
 	for s, n := range requests {

@@ -83,7 +83,7 @@ func open(s Settings, c companyRun) (_ *Run, err error) {
 	if err := credentials(s, r.reach); err != nil {
 		return nil, err
 	}
-	inFlight := inFlightFor(s, r.reach)
+	inFlight := inFlightFor(s, r.reach, in.specs)
 	rest, soap := clients(s, r.reach, inFlight)
 	j, closeJournal, err := openJournal(s, c.shared, r.reach)
 	if err != nil {
@@ -282,13 +282,21 @@ func credentials(s Settings, all map[batch.Service]*reach) error {
 
 // inFlightFor is the ceiling given, or what every provider's limit needs
 // at the worst latency.
-func inFlightFor(s Settings, all map[batch.Service]*reach) int {
+// An operation whose requests carry many keys keeps that many more keys
+// under way for its provider's requests.
+func inFlightFor(s Settings, all map[batch.Service]*reach, specs []ops.Spec) int {
 	if s.InFlight > 0 {
 		return s.InFlight
 	}
 	v := 0
 	for _, p := range used(all) {
 		v += neededInFlight(p.Rate, p.Window, s.Timeout)
+		for _, spec := range specs {
+			if spec.Service == p.Service && spec.Batch > 1 {
+				v += neededInFlight(p.Rate, p.Window, s.Timeout) * spec.Batch
+				break
+			}
+		}
 	}
 	return v
 }
@@ -441,6 +449,12 @@ func (r *Run) operations(env ops.Env, in inputs, keep func(batch.Row) (bool, str
 			r.cleanup = append(r.cleanup, func() { c.Close() })
 		}
 		po := pipeline.Op{Operation: op, Pacer: r.pacers[spec.Service], Gate: r.gates[spec.Service], AtMostOnce: spec.Repeat == ops.RepeatReaches}
+		if own, ok := op.(selfPaced); ok {
+			// Its requests carry many keys: it spends the limit per request.
+			reach := r.reach[spec.Service]
+			own.Pace(po.Pacer, reach.Rate, reach.Window)
+			po.Pacer = pipeline.Unpaced
+		}
 		if set := in.sheetsOf[spec.Name]; set != nil {
 			po.Sheets = func(s *batch.Sheet) bool { return set[s] }
 		}
@@ -473,6 +487,12 @@ func (r *Run) operations(env ops.Env, in inputs, keep func(batch.Row) (bool, str
 		r.cfg.Inputs = append(r.cfg.Inputs, f)
 	}
 	return nil
+}
+
+// selfPaced is an operation whose requests carry many keys: it paces its
+// requests itself, with the limit the run keeps.
+type selfPaced interface {
+	Pace(p pipeline.Pacer, n int, window time.Duration)
 }
 
 // opsEnv is what the operations are built from: env's clients and

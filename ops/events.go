@@ -288,6 +288,8 @@ func ParseEventos(cell string) (codes map[string]bool, bad string) {
 			codes[afacturar.EventoReclamo] = true
 		case "historico", "histórico":
 			codes[historico] = true
+		case "tenedor", "legitimo", "legítimo":
+			codes[tenedor] = true
 		default:
 			if bad == "" {
 				bad = w

@@ -14,7 +14,7 @@ import (
 )
 
 // Table is every operation batch knows, in workbook order.
-var Table = []Spec{acuseSpec, reciboSpec, reclamoSpec, historicoSpec, cuvSpec, correoSpec}
+var Table = []Spec{acuseSpec, reciboSpec, reclamoSpec, historicoSpec, tenedorSpec, cuvSpec, correoSpec}
 
 // Spec declares an operation.
 type Spec struct {
@@ -40,6 +40,9 @@ type Spec struct {
 	// Repeat is what the same request sent twice does. The zero value is
 	// the careful one: an operation that does not say is sent at most once.
 	Repeat Repeat
+	// Batch is how many keys one request carries (0: one); such an
+	// operation paces its own requests.
+	Batch int
 	// New builds the operation for a run.
 	New func(Env) Operation
 }

@@ -12,7 +12,7 @@ import (
 func TestWhatARepeatDoes(t *testing.T) {
 	t.Parallel()
 	want := map[string]Repeat{batch.OpAcuse: RepeatRefused, batch.OpRecibo: RepeatRefused, batch.OpReclamo: RepeatRefused,
-		batch.OpHistorico: RepeatHarmless, batch.OpCUV: RepeatHarmless, batch.OpCorreo: RepeatReaches}
+		batch.OpHistorico: RepeatHarmless, batch.OpTenedor: RepeatHarmless, batch.OpCUV: RepeatHarmless, batch.OpCorreo: RepeatReaches}
 	for _, s := range Table {
 		if s.Repeat != want[s.Name] {
 			t.Errorf("%s: repeat %d, want %d", s.Name, s.Repeat, want[s.Name])

@@ -51,6 +51,14 @@ type Fresh interface {
 	Fresh() bool
 }
 
+// FreshFor is an operation whose answers hold for a while only (who holds
+// an invoice, asked each night): one recorded longer ago than FreshFor is
+// not reused; a newer one is, so a run resumed the same night does not ask
+// twice.
+type FreshFor interface {
+	FreshFor() time.Duration
+}
+
 // Reviewer is an operation that checks each row against the answer its key
 // got: rows that share a key (or read it back from the journal) are still
 // different rows, each with its own invoice data.

@@ -18,6 +18,9 @@ func reuse(cfg Config, op Op, key string) (batch.Result, bool, error) {
 	if err != nil || !found {
 		return batch.Result{}, false, err
 	}
+	if f, ok := op.Operation.(FreshFor); ok && time.Since(at) > f.FreshFor() {
+		return batch.Result{}, false, nil // an earlier night's: asked again
+	}
 	if op.AtMostOnce && (res.Status == batch.StatusEnVuelo || res.Status == batch.StatusRevisar) {
 		return heldBack(res, at, key), true, nil
 	}

@@ -92,6 +92,11 @@ type Config struct {
 	// answer as the provider would that remembers them: LGC01 for one
 	// sent again, a 032 after its 030 accepted.
 	Registered []Registration
+	// Holders are who holds each CUFE, for the legítimo tenedor query;
+	// any other is HolderOf's. TenedorLatency is how long that query
+	// takes to answer (about 60 s at Afacturar; none by default).
+	Holders        map[string]Holder
+	TenedorLatency time.Duration
 }
 
 // CUV is what the simulated validator knows of a CUV.
@@ -131,8 +136,9 @@ type Server struct {
 	seen        map[string][]Seen
 	evento      map[string]int // obligado → last numero_evento
 
-	soapRequests int
-	correos      map[string][]Correo // Prefijo+NumeroFactura → calls received
+	soapRequests    int
+	tenedorRequests int
+	correos         map[string][]Correo // Prefijo+NumeroFactura → calls received
 }
 
 type event struct {
@@ -168,6 +174,7 @@ func New(cfg Config) *Server {
 	s.mux.HandleFunc("/api/radian/recibo_bien_servicio", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento032), s.eventoHandler(Evento032)))
 	s.mux.HandleFunc("/api/radian/reclamo", s.endpoint("Hay un problema con la informacion entregada", checkEvento(Evento031), s.eventoHandler(Evento031)))
 	s.mux.HandleFunc("/api/radian/historico_eventos", s.historico)
+	s.mux.HandleFunc("/api/radian/lector_cufe_tenedor_legitimo", s.tenedor)
 	s.mux.HandleFunc("/api/rips/consultar_cuv", s.endpoint("Error en la estructura del json de data", checkCUV, s.cuv))
 	s.mux.HandleFunc("GET /eventos/{file}", s.eventXML)
 	s.mux.HandleFunc(SOAPPath, s.asmx)

@@ -1,6 +1,7 @@
 package writers
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -45,6 +46,18 @@ var meaning = map[batch.Status]string{
 	batch.StatusPendiente:    "sin respuesta final: la próxima ejecución lo envía",
 }
 
+// opMeaning is what a status means for an operation whose rows are not
+// sends: for the legítimo tenedor, whom to pay.
+var opMeaning = map[string]map[batch.Status]string{
+	batch.OpTenedor: {
+		batch.StatusOK:        "en poder de su emisor (o la fila no dice el NIT Emisor): el tenedor está en la fila",
+		batch.StatusRevisar:   "endosada: la tiene otro, a quien se paga (ver la hoja Atención)",
+		batch.StatusRechazado: "sin tenedor: el proveedor no lo dio para ese CUFE (ver el mensaje)",
+		batch.StatusError:     "sin tenedor: respuesta que no se pudo interpretar",
+		batch.StatusPendiente: "sin tenedor: sin respuesta final; la próxima ejecución pregunta de nuevo",
+	},
+}
+
 // todo is what a person does about a row, by status.
 func todo(r batch.Result) string {
 	switch r.Status {
@@ -53,6 +66,9 @@ func todo(r batch.Result) string {
 	case batch.StatusInvalido:
 		return "Corrija el dato en el archivo de entrada según el mensaje y vuelva a ejecutar. Esta fila no se envió."
 	case batch.StatusRevisar:
+		if r.Code == "ENDOSADA" {
+			return "La factura fue endosada: pagarle al emisor no extingue la deuda. Pague al legítimo tenedor del mensaje, y confírmelo antes de cada pago: puede cambiar cualquier día."
+		}
 		return "El CUV es válido, pero el proveedor lo tiene para otra factura, fecha u obligado (ver el mensaje). Compruebe con el prestador que el CUV de esta fila es el de esta factura antes de pagarla."
 	case batch.StatusRechazado:
 		return "La DIAN o el proveedor (Afacturar, SS Integral) la rechazaron por la regla o el dato del mensaje. Corrija el dato y ejecute de nuevo con --reintentar. Si la DIAN no conoce el documento, confirme el CUFE con el emisor."
@@ -400,7 +416,7 @@ func (s *resumenSheet) statuses() []span {
 			s.set(1, op.Name(), 0)
 			s.set(2, string(st), s.w.status[st])
 			s.set(3, s.w.tally.status[i][st], s.number)
-			s.set(4, meaning[st], 0)
+			s.set(4, cmp.Or(opMeaning[op.Name()][st], meaning[st]), 0)
 			s.row++
 		}
 		spans = append(spans, span{op.Name(), first, s.row - 1})

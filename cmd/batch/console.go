@@ -157,8 +157,13 @@ func (c *console) estimate(e night.Estimate) {
 			pace = fmt.Sprintf("A %d correos por minuto", soap.Rate)
 		}
 	}
-	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas y %d que no aplican (no se envían). %s: unos %s\n",
-		sum.Rows, sum.Requests, sum.Reused, sum.Duplicates, invalid, notFor, pace, text.HumanDuration(e.AtLimit))
+	requests, lists := sum.Requests, ""
+	if n := sum.OpRequests[batch.OpTenedor]; n > 0 {
+		requests += (n+19)/20 - n // twenty CUFEs to a request
+		lists = fmt.Sprintf(" (legítimo tenedor: %d CUFE en listas de hasta 20)", n)
+	}
+	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes%s; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas y %d que no aplican (no se envían). %s: unos %s\n",
+		sum.Rows, requests, lists, sum.Reused, sum.Duplicates, invalid, notFor, pace, text.HumanDuration(e.AtLimit))
 	if sum.Footers > 0 {
 		fmt.Fprintf(c.stderr, "batch: %d filas sin clave que son totales o pie de página: no se envían ni se cuentan como filas\n", sum.Footers)
 	}

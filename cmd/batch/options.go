@@ -79,7 +79,7 @@ func bindRun(fs *flag.FlagSet, o *runOptions) {
 	options.Duration(fs, &s.Outage, "espera-caida", d.Outage, "cuánto esperar a un proveedor caído (sondeándolo) antes de dejar sus filas PENDIENTE para la próxima ejecución")
 	options.Duration(fs, &s.WaitLock, "esperar", 0, "si otra ejecución envía con el mismo diario y el mismo token o NIT, esperar hasta este tiempo a que termine (por defecto, terminar de inmediato con código 2)")
 	options.Duration(fs, &s.Grace, "espera-cierre", d.Grace, "al recibir Ctrl+C o SIGTERM, cuánto esperar las respuestas en curso")
-	fs.StringVar(&s.Ops, "ops", "", "operaciones para todas las filas, separadas por comas: acuse, recibo, reclamo, historico (columna CUFE), cuv (columna CUV), correo; por defecto, las de las columnas de cada hoja (y la columna Evento)")
+	fs.StringVar(&s.Ops, "ops", "", "operaciones para todas las filas, separadas por comas: acuse, recibo, reclamo, historico, tenedor (columna CUFE), cuv (columna CUV), correo; por defecto, las de las columnas de cada hoja (y la columna Evento)")
 	fs.BoolVar(&s.DryRun, "dry-run", false, "solo leer y revisar: escribe el libro con lo que se enviaría, sin enviar nada (lo mismo que batch check)")
 	fs.BoolVar(&o.quiet, "quiet", false, "no mostrar el avance ni el resumen; solo los errores")
 	fs.BoolVar(&o.json, "json", false, "al terminar, escribir el resumen en JSON en la salida estándar (para automatizar)")

@@ -27,6 +27,8 @@ func sandboxCmd(args []string, _ func(string) string, stdout, stderr io.Writer) 
 	rpm := fs.Int("rate", 120, "solicitudes por minuto por token antes de responder 429 (negativo: sin límite)")
 	var latency time.Duration
 	options.Duration(fs, &latency, "latencia", 0, "demora de cada respuesta")
+	var slowTenedor time.Duration
+	options.Duration(fs, &slowTenedor, "latencia-tenedor", 0, "demora de cada consulta de legítimo tenedor (en Afacturar, unos 60 s)")
 	chaos := fs.Bool("caos", false, "responder una de cada cinco solicitudes a Afacturar con una falla de las que muestran sus documentos (5xx, 28, 20, 15, 403, 409, 422, 429, conexión cortada), para probar a mano")
 	help := func() {
 		fmt.Fprint(stderr, help("sandbox"))
@@ -41,7 +43,7 @@ func sandboxCmd(args []string, _ func(string) string, stdout, stderr io.Writer) 
 	case len(rest) > 0:
 		return fail(stderr, fmt.Errorf("batch sandbox no recibe archivos (%s)", strings.Join(rest, " ")))
 	}
-	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm, Facturadores: map[string]string{*nit: *clave}}
+	cfg := sandbox.Config{Tokens: map[string]string{*token: *obligado}, RatePerMinute: *rpm, Facturadores: map[string]string{*nit: *clave}, TenedorLatency: slowTenedor}
 	if *chaos {
 		cfg.Chaos = 0.2
 	}

@@ -58,11 +58,13 @@ func main() {
 		seqFor   = flag.Duration("secuencial", 40*time.Second, "cuánto medir el envío de a una solicitud")
 		sizes    = flag.String("filas-lectura", "100000,1000000", "filas de los libros de la medición de lectura")
 		keep     = flag.Bool("conservar", false, "no borrar la carpeta de trabajo")
-		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3), tokens (medición 4), diario (4d: el diario solo), orden (medición 5) o pendientes (medición 6)")
+		only     = flag.String("solo", "", "ritmo (mediciones 1 y 2), lectura (medición 3), tokens (medición 4), diario (4d: el diario solo), orden (medición 5), pendientes (medición 6) o tenedor (medición 7)")
 		nPending = flag.Int("filas-pendientes", 1_000_000, "filas de la medición 6")
 		orderN   = flag.Int("cufes-orden", 600, "CUFE de la medición 5 (tres eventos cada uno)")
 		nTokens  = flag.Int("tokens", 50, "tokens (empresas) de la medición 4")
 		tokRows  = flag.Int("filas-token", 120, "filas de cada token en la medición 4")
+		nHolders = flag.Int("cufes-tenedor", 6000, "CUFE de la medición 7")
+		baseFor  = flag.Duration("base-tenedor", 20*time.Second, "cuánto medir cada comparación de la medición 7")
 	)
 	flag.StringVar(&profileNight, "perfil-noche", "", "escribir el perfil de CPU de batch en la primera noche de la medición 4 en este archivo")
 	flag.BoolVar(&withCeiling, "techo", true, "buscar el techo de tokens en la medición 4 (varios minutos)")
@@ -97,6 +99,9 @@ func main() {
 	}
 	if *only == "" || *only == "pendientes" {
 		pending(bin, dir, *nPending)
+	}
+	if *only == "" || *only == "tenedor" {
+		holders(bin, dir, *nHolders, *baseFor)
 	}
 }
 

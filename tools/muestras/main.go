@@ -6,7 +6,9 @@
 // holds every kind of row the export mixes: approved sale invoices, notes,
 // an application response, support, public-utility and payroll documents,
 // an invoice the company issued, one the DIAN refused and one addressed to
-// another company. The obligado is the sandbox's, 900123456.
+// another company. The obligado is the sandbox's, 900123456. Beside them,
+// samples/por-pagar.csv: one supplier's invoices about to be paid, each
+// asking who holds it now.
 //
 //	go run ./tools/muestras
 package main
@@ -80,6 +82,22 @@ func main() {
 	if err := writeCSV("samples/dian-recibidos.csv", list); err != nil {
 		log.Fatal(err)
 	}
+	if err := os.WriteFile("samples/por-pagar.csv", []byte(payables(list)), 0o644); err != nil {
+		log.Fatal(err)
+	}
+}
+
+// payables is the list of invoices about to be paid: the received sale
+// invoices of one supplier, each asking who holds it now (Evento tenedor).
+func payables(list []doc) string {
+	var b strings.Builder
+	b.WriteString("CUFE;NIT Emisor;Proveedor;Folio;Total;Evento\n")
+	for i, d := range list {
+		if d.grupo == "Recibido" && d.estado != "Rechazado" && d.tipo == "Factura electrónica" && d.emisor == "800197268" && d.receptor == obligado {
+			fmt.Fprintf(&b, "%s;%s;%s;%d;%s;tenedor\n", cufe(i), d.emisor, d.nombreEmisor, 990000100+i, strings.Replace(strconv.FormatFloat(d.total, 'f', -1, 64), ".", ",", 1))
+		}
+	}
+	return b.String()
 }
 
 // values is a row's cells: text, numbers for the amounts.

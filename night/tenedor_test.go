@@ -1,0 +1,190 @@
+package night
+
+import (
+	"database/sql"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"batch"
+	"batch/internal/testutil"
+	"batch/journal"
+)
+
+// tenedorStand answers the legítimo tenedor query unlike what the client
+// expects: lists out of order, CUFEs in upper case, codigo_error as text,
+// one CUFE refused on its own, one left out of the first list that asks
+// for it, and the first request of all failing whole (503).
+type tenedorStand struct {
+	mu        sync.Mutex
+	lists     [][]string
+	asked     map[string]int
+	refused   string // answered with its own error
+	left      string // missing from the first answer that should hold it
+	endorsed  string // held by a factoring company
+	failFirst bool
+}
+
+func (s *tenedorStand) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r.ParseMultipartForm(1 << 20)
+	list := strings.Split(r.FormValue("lista_cufe"), ",")
+	s.mu.Lock()
+	s.lists = append(s.lists, list)
+	first := len(s.lists) == 1
+	var items []map[string]any
+	for i := len(list) - 1; i >= 0; i-- { // out of order
+		c := list[i]
+		s.asked[c]++
+		switch {
+		case c == s.left && s.asked[c] == 1:
+			continue
+		case c == s.refused:
+			items = append(items, map[string]any{"cufe": strings.ToUpper(c), "codigo_error": 7, "descripcion_error": "CUFE no encontrado en RADIAN"})
+		case c == s.endorsed:
+			items = append(items, map[string]any{"cufe": strings.ToUpper(c), "codigo_error": "0", "nit_legitimo_tenedor": "900.777.777-2", "razon_social_legitimo_tenedor": "FACTORING SA"})
+		default:
+			items = append(items, map[string]any{"cufe": strings.ToUpper(c), "codigo_error": "0", "nit_legitimo_tenedor": "800197268", "razon_social_legitimo_tenedor": "PROVEEDOR SA"})
+		}
+	}
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	if first && s.failFirst {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write([]byte(`{"codigo_error":503,"descripcion_error":"Servicio no disponible"}`))
+		return
+	}
+	json.NewEncoder(w).Encode(map[string]any{"codigo_error": "0", "descripcion_error": "OK", "resultado": items})
+}
+
+// Rows are asked twenty distinct CUFEs to a request; a CUFE repeated in
+// the file is asked once; each CUFE is answered on its own, whatever the
+// order and case of the answer; a refused CUFE is its row's error and its
+// neighbours are OK; a CUFE left out is asked again; a request that fails
+// whole is sent again; a holder other than the issuer is REVISAR, in
+// Atención. The same night asks nothing again; the next one asks again.
+func TestTenedorTwentyAtATime(t *testing.T) {
+	t.Parallel()
+	var cufes []string
+	for i := range 45 {
+		cufes = append(cufes, testutil.CUFE(7000+i))
+	}
+	stand := &tenedorStand{asked: map[string]int{}, refused: cufes[3], left: cufes[30], endorsed: cufes[10], failFirst: true}
+	srv := httptest.NewServer(stand)
+	defer srv.Close()
+	dir := t.TempDir()
+	in := filepath.Join(dir, "pagos.csv")
+	text := "CUFE;NIT Emisor;Evento\n"
+	for i, c := range cufes {
+		text += c + ";800.197.268-4;tenedor\n"
+		if i%9 == 0 {
+			text += strings.ToUpper(c) + ";800197268;tenedor\n" // the same invoice again
+		}
+	}
+	writeText(t, in, text)
+	jr := filepath.Join(dir, "j.db")
+	s := settingsFor(srv.URL, jr, filepath.Join(dir, "r.xlsx"), in)
+	s.RetryDelay = 1
+	o := send(t, s)
+	if o.Failed != nil || o.Err != nil {
+		t.Fatalf("%v %v", o.Failed, o.Err)
+	}
+	stand.mu.Lock()
+	lists := slices.Clone(stand.lists)
+	stand.mu.Unlock()
+	// 3 lists for 45 CUFEs, the failed one again, and the CUFE left out.
+	if len(lists) > 5 {
+		t.Errorf("%d requests for 45 CUFEs: %v", len(lists), lens(lists))
+	}
+	for _, l := range lists {
+		if len(l) > 20 || len(l) != len(unique(l)) {
+			t.Errorf("a list of %d CUFEs, %d distinct", len(l), len(unique(l)))
+		}
+	}
+	for _, c := range cufes {
+		if n := stand.asked[c]; n == 0 || (n > 1 && c != stand.left && !slices.Contains(lists[0], c)) {
+			t.Errorf("%s asked %d times", c[:8], n)
+		}
+	}
+	rows := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Resultados")
+	by := map[string]map[string]string{}
+	for _, r := range rows {
+		by[strings.ToLower(r["CUFE"])] = r
+	}
+	if r := by[stand.refused]; r["tenedor_estado"] != "RECHAZADO" || !strings.Contains(r["tenedor_mensaje"], "CUFE no encontrado") {
+		t.Errorf("the refused CUFE: %v", r)
+	}
+	if r := by[cufes[4]]; r["tenedor_estado"] != "OK" || r["tenedor_nit"] != "800197268" || !strings.Contains(r["tenedor_mensaje"], "en poder de su emisor") {
+		t.Errorf("its neighbour: %v", r)
+	}
+	if r := by[stand.left]; r["tenedor_estado"] != "OK" {
+		t.Errorf("the CUFE left out: %v", r)
+	}
+	if r := by[stand.endorsed]; r["tenedor_estado"] != "REVISAR" || r["tenedor_nit"] != "900777777" || !strings.Contains(r["tenedor_mensaje"], "endosada: pague a 900777777 – FACTORING SA") {
+		t.Errorf("the endorsed invoice: %v", r)
+	}
+	if attention := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Atención"); len(attention) != 2 {
+		t.Errorf("Atención: %v", attention)
+	}
+	// The same night: nothing is asked again.
+	before := len(lists)
+	if o := send(t, settingsFor(srv.URL, jr, filepath.Join(dir, "r2.xlsx"), in)); o.Failed != nil || len(stand.lists) != before {
+		t.Errorf("the same night asked %d more lists", len(stand.lists)-before)
+	}
+	// The next night asks again: the holder can change any day.
+	db, err := sql.Open("sqlite", jr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	yesterday := time.Now().Add(-13 * time.Hour).UTC().Format(time.RFC3339Nano)
+	if _, err := db.Exec(`UPDATE rows SET updated_at = ? WHERE operation = ?`, yesterday, batch.OpTenedor); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if o := send(t, settingsFor(srv.URL, jr, filepath.Join(dir, "r3.xlsx"), in)); o.Failed != nil || len(stand.lists)-before != 3 {
+		t.Errorf("the next night asked %d lists, want 3", len(stand.lists)-before)
+	}
+	// The journal keeps each night's holder, for batch historial.
+	j, err := journal.OpenReadOnly(jr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	history, err := j.History(cufes[4])
+	if err != nil || len(history) != 1 {
+		t.Fatalf("history: %+v, %v", history, err)
+	}
+	nights := 0
+	for _, a := range history[0].Attempts {
+		if a.Outcome == "OK" && a.Message == "legítimo tenedor: 800197268 – PROVEEDOR SA" {
+			nights++
+		}
+	}
+	if nights != 2 {
+		t.Errorf("the holder of %d nights kept: %+v", nights, history[0].Attempts)
+	}
+}
+
+func lens(lists [][]string) []int {
+	var out []int
+	for _, l := range lists {
+		out = append(out, len(l))
+	}
+	return out
+}
+
+func unique(l []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range l {
+		if !seen[c] {
+			seen[c], out = true, append(out, c)
+		}
+	}
+	return out
+}
