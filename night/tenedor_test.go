@@ -1,6 +1,7 @@
 package night
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"net/http"
@@ -24,6 +25,7 @@ import (
 type tenedorStand struct {
 	mu        sync.Mutex
 	lists     [][]string
+	whose     []string // each list's documento_obligado
 	asked     map[string]int
 	refused   string // answered with its own error
 	left      string // missing from the first answer that should hold it
@@ -35,7 +37,7 @@ func (s *tenedorStand) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.ParseMultipartForm(1 << 20)
 	list := strings.Split(r.FormValue("lista_cufe"), ",")
 	s.mu.Lock()
-	s.lists = append(s.lists, list)
+	s.lists, s.whose = append(s.lists, list), append(s.whose, r.FormValue("documento_obligado"))
 	first := len(s.lists) == 1
 	var items []map[string]any
 	for i := len(list) - 1; i >= 0; i-- { // out of order
@@ -187,4 +189,49 @@ func unique(l []string) []string {
 		}
 	}
 	return out
+}
+
+// A night of two companies asks each company's CUFEs in lists of its own,
+// with its own token, at once.
+func TestTenedorListsAreOneObligados(t *testing.T) {
+	t.Parallel()
+	stand := &tenedorStand{asked: map[string]int{}}
+	srv := httptest.NewServer(stand)
+	defer srv.Close()
+	dir := t.TempDir()
+	text := "CUFE;Obligado;Evento\n"
+	owner := map[string]string{}
+	for i := range 50 {
+		c, nit := testutil.CUFE(7500+i), []string{"900111111", "900222222"}[i%2]
+		owner[c] = nit
+		text += c + ";" + nit + ";tenedor\n"
+	}
+	writeText(t, filepath.Join(dir, "grupo.csv"), text)
+	s := settingsFor(srv.URL, filepath.Join(dir, "diario.db"), "")
+	s.Obligado, s.Token, s.Person = "", "", testPerson
+	p := Plan{Settings: s, OutDir: dir, Archivos: []string{filepath.Join(dir, "grupo.csv")}, Companies: []Company{
+		{Nombre: "ACME", NIT: "900111111", Token: "tok-acme", Archivos: []string{filepath.Join(dir, "nada-*.csv")}, Person: testPerson},
+		{Nombre: "Beta", NIT: "900222222", Token: "tok-beta", Archivos: []string{filepath.Join(dir, "nada-*.csv")}, Person: testPerson},
+	}}
+	rep, err := NewNight(p).Run(context.Background(), func(Company) Watcher { return quiet{} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Companies {
+		if by := c.Summary.ByStatus(); by[batch.StatusOK] != 25 {
+			t.Errorf("%s: %v", c.Label(), by)
+		}
+	}
+	stand.mu.Lock()
+	defer stand.mu.Unlock()
+	if len(stand.lists) != 4 {
+		t.Errorf("%d lists for 2 × 25 CUFEs: %v", len(stand.lists), lens(stand.lists))
+	}
+	for i, l := range stand.lists {
+		for _, c := range l {
+			if owner[c] != stand.whose[i] {
+				t.Errorf("list %d of %s holds %s, of %s", i, stand.whose[i], c[:8], owner[c])
+			}
+		}
+	}
 }
