@@ -397,10 +397,27 @@ func (r *Run) paceAndGates(pool *pacers) (map[batch.Service]*pipeline.WindowPace
 		// A tenth of the window with requests out and no answer (6 s at
 		// a minute) stops feeding a service that hangs: at 120 a minute,
 		// about 12 requests go into it before its timeouts take it down.
+		silence := r.reach[p.Service].Window / 10
+		if r.slowAnswers(p.Service) {
+			// Its lists take up to a minute to answer by design: a silence
+			// shorter than the timeout is no sign of a hang.
+			silence = max(silence, r.s.Timeout)
+		}
 		gates[p.Service] = &pipeline.Gate{Name: string(p.Service), FirstProbe: r.s.RetryDelay, GiveUp: r.s.Outage, OnEvent: r.onGate,
-			Silence: r.reach[p.Service].Window / 10}
+			Silence: silence}
 	}
 	return paces, gates
+}
+
+// slowAnswers says whether one of the run's operations on service asks
+// many keys in a request, whose answers are slow by nature.
+func (r *Run) slowAnswers(service batch.Service) bool {
+	for _, spec := range r.specs {
+		if spec.Service == service && spec.Batch > 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // pace is the pacer of a provider's limit: a run's own, or in a night
