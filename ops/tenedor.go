@@ -30,9 +30,9 @@ var tenedorSpec = Spec{
 // resumed after a crash does not ask twice.
 const Night = 12 * time.Hour
 
-// linger is how long a CUFE waits for others to share its request before
-// it goes alone: the reader gives thousands a second, so a request leaves
-// full unless the rows have run out.
+// linger is how long a list that is not full waits for one more CUFE
+// before it goes as it is: the reader gives thousands a second, so a list
+// leaves full unless the rows have run out.
 const linger = 50 * time.Millisecond
 
 // MaxTenedorRequests bounds the legítimo tenedor requests under way per
@@ -224,7 +224,9 @@ func (t *Tenedor) dispatch() {
 	}
 }
 
-// take is the next list: twenty CUFEs, or as many as come within linger.
+// take is the next list: twenty CUFEs, or as many as there are once none
+// has come for linger (the rows have run out, or the rest wait on
+// retries).
 func (t *Tenedor) take() []*asked {
 	timer := time.NewTimer(linger)
 	defer timer.Stop()
@@ -237,6 +239,7 @@ func (t *Tenedor) take() []*asked {
 		}
 		select {
 		case <-t.arrived:
+			timer.Reset(linger) // more are coming
 		case <-timer.C:
 			full = true
 		}
