@@ -103,7 +103,7 @@ func TestTenedorResumesAfterKill(t *testing.T) {
 			again++
 		}
 	}
-	if again != 25 || lists != 2 {
-		t.Errorf("the night again asked %d CUFEs in %d lists; want the 25 without an answer, in 2", again, lists)
+	if again != 25 || lists < 2 || lists > 3 {
+		t.Errorf("the night again asked %d CUFEs in %d lists; want the 25 without an answer, in 2 (at most 3)", again, lists)
 	}
 }
