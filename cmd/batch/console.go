@@ -13,6 +13,7 @@ import (
 	"batch/internal/secret"
 	"batch/internal/text"
 	"batch/night"
+	"batch/ops"
 	"batch/writers"
 )
 
@@ -158,9 +159,10 @@ func (c *console) estimate(e night.Estimate) {
 		}
 	}
 	requests, lists := sum.Requests, ""
-	if n := sum.OpRequests[batch.OpTenedor]; n > 0 {
-		requests += (n+19)/20 - n // twenty CUFEs to a request
-		lists = fmt.Sprintf(" (legítimo tenedor: %d CUFE en listas de hasta 20)", n)
+	if spec, _ := ops.Lookup(batch.OpTenedor); sum.OpRequests[spec.Name] > 0 {
+		n := sum.OpRequests[spec.Name]
+		requests += (n+spec.Batch-1)/spec.Batch - n // many CUFEs to a request
+		lists = fmt.Sprintf(" (legítimo tenedor: %d CUFE en listas de hasta %d)", n, spec.Batch)
 	}
 	fmt.Fprintf(c.stderr, "batch: %d filas: se enviarán %d solicitudes%s; %d ya resueltas en ejecuciones anteriores, %d repetidas en el archivo, %d inválidas y %d que no aplican (no se envían). %s: unos %s\n",
 		sum.Rows, requests, lists, sum.Reused, sum.Duplicates, invalid, notFor, pace, text.HumanDuration(e.AtLimit))

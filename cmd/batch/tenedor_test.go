@@ -89,8 +89,13 @@ func TestTenedorResumesAfterKill(t *testing.T) {
 	hang, asked, lists = false, map[string]int{}, 0
 	mu.Unlock()
 
-	if out, err := command(bin, stand.URL, "--rate", "60000", "--journal", jr, "-o", filepath.Join(dir, "r2.xlsx"), in).CombinedOutput(); err != nil {
+	out, err := command(bin, stand.URL, "--rate", "60000", "--journal", jr, "-o", filepath.Join(dir, "r2.xlsx"), in).CombinedOutput()
+	if err != nil {
 		t.Fatalf("the night again: %v\n%s", err, out)
+	}
+	// The estimate counts requests, not CUFEs.
+	if !strings.Contains(string(out), "se enviarán 2 solicitudes (legítimo tenedor: 25 CUFE en listas de hasta 20); 20 ya resueltas") {
+		t.Errorf("the estimate:\n%s", out)
 	}
 	mu.Lock()
 	defer mu.Unlock()
