@@ -40,6 +40,10 @@ const (
 	CodeNomina        = "NOMINA"         // a payroll document
 	CodeEmitida       = "EMITIDA"        // an invoice the company issued itself
 	CodeRechazadaDIAN = "RECHAZADA_DIAN" // an invoice the DIAN refused: a person should look
+
+	// Whom to pay, by the legítimo tenedor and the row's NIT Emisor.
+	CodeEmisor   = "EMISOR"   // OK: the invoice's issuer holds it
+	CodeEndosada = "ENDOSADA" // REVISAR: endorsed; the holder is paid, not the issuer
 )
 
 // Service names a provider, for the words that concern all of its

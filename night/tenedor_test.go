@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"batch"
 	"batch/internal/testutil"
@@ -132,6 +135,19 @@ func TestTenedorTwentyAtATime(t *testing.T) {
 	}
 	if attention := testutil.ReadSheet(t, filepath.Join(dir, "r.xlsx"), "Atención"); len(attention) != 2 {
 		t.Errorf("Atención: %v", attention)
+	}
+	// Resumen says whom to pay: 50 rows, 48 held by their issuer.
+	f, err := excelize.OpenFile(filepath.Join(dir, "r.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resumen, _ := f.GetRows("Resumen")
+	f.Close()
+	for _, want := range []string{"[en poder de su emisor: se le paga a él  48]", "[endosadas: se paga al tenedor (hoja Atención)  1]",
+		"[la fila no dice el NIT Emisor: compare el tenedor con él  0]", "[sin respuesta: no pague sin saber quién la tiene  1]"} {
+		if !strings.Contains(fmt.Sprint(resumen), want) {
+			t.Errorf("Resumen lacks %s:\n%v", want, resumen)
+		}
 	}
 	// The same night: nothing is asked again.
 	before := len(lists)

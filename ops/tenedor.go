@@ -141,16 +141,13 @@ func (*Tenedor) Review(row batch.Row, res batch.Result) batch.Result {
 	switch {
 	case issuer == "" || holder == "":
 	case holder == issuer:
-		res.Message = joinNote(res.Message, "en poder de su emisor")
+		res.Code, res.Message = batch.CodeEmisor, joinNote(res.Message, "en poder de su emisor")
 	default:
-		res.Status, res.Code = batch.StatusRevisar, CodeEndosada
+		res.Status, res.Code = batch.StatusRevisar, batch.CodeEndosada
 		res.Message = joinNote(res.Message, "endosada: pague a "+holder+" – "+name+", no al emisor "+issuer)
 	}
 	return res
 }
-
-// CodeEndosada marks an invoice whose holder is not its issuer.
-const CodeEndosada = "ENDOSADA"
 
 // ask queues a CUFE for the next list and waits for its part of the
 // answer.

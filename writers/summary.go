@@ -66,7 +66,7 @@ func todo(r batch.Result) string {
 	case batch.StatusInvalido:
 		return "Corrija el dato en el archivo de entrada según el mensaje y vuelva a ejecutar. Esta fila no se envió."
 	case batch.StatusRevisar:
-		if r.Code == "ENDOSADA" {
+		if r.Code == batch.CodeEndosada {
 			return "La factura fue endosada: pagarle al emisor no extingue la deuda. Pague al legítimo tenedor del mensaje, y confírmelo antes de cada pago: puede cambiar cualquier día."
 		}
 		return "El CUV es válido, pero el proveedor lo tiene para otra factura, fecha u obligado (ver el mensaje). Compruebe con el prestador que el CUV de esta fila es el de esta factura antes de pagarla."
@@ -116,12 +116,14 @@ type tally struct {
 	status  []map[batch.Status]int
 	reasons []map[reason]int
 	others  []int
+	okCodes []map[string]int // the OK rows by code: whose an invoice is
 }
 
 func newTally(ops []Columns) *tally {
-	t := &tally{status: make([]map[batch.Status]int, len(ops)), reasons: make([]map[reason]int, len(ops)), others: make([]int, len(ops))}
+	t := &tally{status: make([]map[batch.Status]int, len(ops)), reasons: make([]map[reason]int, len(ops)), others: make([]int, len(ops)),
+		okCodes: make([]map[string]int, len(ops))}
 	for i := range ops {
-		t.status[i], t.reasons[i] = map[batch.Status]int{}, map[reason]int{}
+		t.status[i], t.reasons[i], t.okCodes[i] = map[batch.Status]int{}, map[reason]int{}, map[string]int{}
 	}
 	return t
 }
@@ -132,6 +134,7 @@ func (t *tally) add(op int, r batch.Result) {
 	}
 	t.status[op][r.Status]++
 	if r.Status == batch.StatusOK {
+		t.okCodes[op][r.Code]++
 		return
 	}
 	k := reason{r.Status, r.Code, reasonText(r.Message)}
@@ -260,6 +263,7 @@ func (w *Workbook) resumen(run Run) error {
 	spans := s.statuses()
 	chartAt := s.row + 1
 	s.row += 22 // the chart's room: 320 px is about 16 rows, with some air
+	s.holders()
 	s.reasons()
 	for col, wd := range map[string]float64{"A": 52, "B": 24, "C": 12, "D": 70, "E": 10} {
 		if s.err == nil {
@@ -448,6 +452,39 @@ func (w *Workbook) asked() []int {
 func possible(op Columns, st batch.Status) bool {
 	s, ok := op.(interface{ Statuses() []batch.Status })
 	return !ok || slices.Contains(s.Statuses(), st)
+}
+
+// holders counts, when the run asked who holds its invoices, those held by
+// their issuer, those endorsed to someone else, those whose row does not
+// say the issuer, and those with no answer: whom to pay.
+func (s *resumenSheet) holders() {
+	for _, i := range s.w.asked() {
+		if s.w.ops[i].Name() != batch.OpTenedor {
+			continue
+		}
+		st, ok := s.w.tally.status[i], s.w.tally.okCodes[i]
+		unanswered := 0
+		for status, n := range st {
+			if status != batch.StatusOK && status != batch.StatusRevisar {
+				unanswered += n
+			}
+		}
+		s.line(s.title, "Legítimo tenedor: a quién pagar")
+		for _, l := range []struct {
+			what string
+			n    int
+		}{
+			{"en poder de su emisor: se le paga a él", ok[batch.CodeEmisor]},
+			{"endosadas: se paga al tenedor (hoja Atención)", st[batch.StatusRevisar]},
+			{"la fila no dice el NIT Emisor: compare el tenedor con él", st[batch.StatusOK] - ok[batch.CodeEmisor]},
+			{"sin respuesta: no pague sin saber quién la tiene", unanswered},
+		} {
+			s.set(1, l.what, 0)
+			s.set(3, l.n, s.number)
+			s.row++
+		}
+		s.row++
+	}
 }
 
 // reasons lists the most frequent reasons of each operation.
