@@ -92,10 +92,3 @@ func (s *Server) tenedor(w http.ResponseWriter, r *http.Request) {
 
 // TenedorRequests are the legítimo tenedor requests that reached the list.
 func (s *Server) TenedorRequests() int { s.mu.Lock(); defer s.mu.Unlock(); return s.tenedorRequests }
-
-// TenedorAsked is how many times cufe was asked for its holder.
-func (s *Server) TenedorAsked(cufe string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.attempts["tenedor|"+strings.ToLower(cufe)]
-}
